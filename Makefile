@@ -1,0 +1,43 @@
+# strait — the two commands a newcomer needs: `make run` and `make test`.
+BUILD_DIR ?= build
+JOBS ?= $(shell nproc)
+GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
+SANITIZE ?=
+RUN_ARGS ?=
+
+.PHONY: all deps build build-release run test test-asan bench format clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+# One Release build serves run, test and bench (build-asan holds the sanitizer build).
+$(BUILD_DIR)/CMakeCache.txt:
+	cmake -S . -B $(BUILD_DIR) $(GENERATOR) -DCMAKE_BUILD_TYPE=Release -DSTRAIT_SANITIZE=$(SANITIZE)
+
+build: deps $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+build-release: deps
+	cmake -S . -B $(BUILD_DIR) $(GENERATOR) -DCMAKE_BUILD_TYPE=Release -DSTRAIT_SANITIZE=$(SANITIZE)
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target strait
+
+run: build-release
+	$(BUILD_DIR)/strait serve $(RUN_ARGS)
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 300
+
+# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer, in its own build folder.
+test-asan:
+	$(MAKE) test BUILD_DIR=build-asan SANITIZE=address,undefined
+
+bench: build
+	@bash scripts/run-bench.sh $(BUILD_DIR)
+
+format:
+	git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD_DIR) build-asan

@@ -1,0 +1,83 @@
+#include "codecs/frame.h"
+
+#include "codecs/ffmpeg/error.h"
+
+extern "C" {
+#include <libavutil/frame.h>
+}
+
+namespace strait {
+
+Frame Frame::Adopt(AVFrame* frame) {
+  return Frame(frame);
+}
+
+Result<Frame> Frame::AllocateVideo(int width, int height, int av_pixel_format) {
+  AVFrame* f = av_frame_alloc();
+  if (!f) return Error("frame: out of memory");
+  Frame frame(f);
+  f->width = width;
+  f->height = height;
+  f->format = av_pixel_format;
+  if (int err = av_frame_get_buffer(f, 0); err < 0) {
+    return ffmpeg::AvError(err, "frame: allocate " + std::to_string(width) + "x" +
+                                    std::to_string(height));
+  }
+  return frame;
+}
+
+Frame::Frame(const Frame& other) {
+  if (other.frame_) frame_ = av_frame_clone(other.frame_);
+}
+
+Frame& Frame::operator=(const Frame& other) {
+  if (this != &other) {
+    Frame copy(other);
+    *this = std::move(copy);
+  }
+  return *this;
+}
+
+Frame::Frame(Frame&& other) noexcept : frame_(other.frame_) {
+  other.frame_ = nullptr;
+}
+
+Frame& Frame::operator=(Frame&& other) noexcept {
+  if (this != &other) {
+    av_frame_free(&frame_);
+    frame_ = other.frame_;
+    other.frame_ = nullptr;
+  }
+  return *this;
+}
+
+Frame::~Frame() {
+  av_frame_free(&frame_);
+}
+
+int Frame::width() const {
+  return frame_ ? frame_->width : 0;
+}
+int Frame::height() const {
+  return frame_ ? frame_->height : 0;
+}
+int64_t Frame::pts() const {
+  return frame_ ? frame_->pts : kNoTimestamp;
+}
+void Frame::set_pts(int64_t pts) {
+  if (frame_) frame_->pts = pts;
+}
+
+bool Frame::writable() const {
+  return frame_ && av_frame_is_writable(frame_);
+}
+
+Status Frame::MakeWritable() {
+  if (!frame_) return Error("frame: empty");
+  if (int err = av_frame_make_writable(frame_); err < 0) {
+    return ffmpeg::AvError(err, "frame: make writable");
+  }
+  return OkStatus();
+}
+
+}  // namespace strait

@@ -1,0 +1,49 @@
+// Frame: a decoded picture or audio block, wrapping a refcounted AVFrame.
+//
+// Copying a Frame adds a reference to the same buffers (no pixel copy), so one decoded frame can
+// feed several scalers/encoders. A Frame's pixels may be written only while it is the sole holder
+// of its buffers (writable()); MakeWritable() copies on demand otherwise (FFmpeg's rule).
+// Not internally synchronised: hand a Frame to another thread, don't share one object.
+#pragma once
+
+#include <cstdint>
+
+#include "codecs/media_time.h"
+#include "codecs/result.h"
+
+struct AVFrame;
+
+namespace strait {
+
+class Frame {
+ public:
+  Frame() = default;
+  // Takes ownership of `frame` (which must come from av_frame_alloc).
+  static Frame Adopt(AVFrame* frame);
+  // An empty video frame with fresh buffers of the given AVPixelFormat.
+  static Result<Frame> AllocateVideo(int width, int height, int av_pixel_format);
+
+  Frame(const Frame& other);
+  Frame& operator=(const Frame& other);
+  Frame(Frame&& other) noexcept;
+  Frame& operator=(Frame&& other) noexcept;
+  ~Frame();
+
+  bool empty() const { return frame_ == nullptr; }
+  int width() const;
+  int height() const;
+  int64_t pts() const;
+  void set_pts(int64_t pts);
+
+  bool writable() const;
+  Status MakeWritable();
+
+  AVFrame* av() { return frame_; }
+  const AVFrame* av() const { return frame_; }
+
+ private:
+  explicit Frame(AVFrame* f) : frame_(f) {}
+  AVFrame* frame_ = nullptr;
+};
+
+}  // namespace strait

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages that strait's build, tests and benchmarks need.
+# Idempotent: packages already installed are skipped, and apt is not touched when nothing is missing.
+# Run as root (or with sudo available). Usage: scripts/install-deps.sh
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config git ca-certificates
+  # media libraries (FFmpeg 5.1 libav*, x264, opus, SRT 1.5)
+  libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
+  libx264-dev libopus-dev libsrt-openssl-dev
+  # C++ libraries
+  libboost1.81-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
+  libcurl4-openssl-dev
+  # rendering (product cards)
+  libpango1.0-dev libcairo2-dev libharfbuzz-dev fonts-noto-core
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # independent peers used by interop tests and benchmarks
+  ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-bad gstreamer1.0-libav srt-tools curl
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
