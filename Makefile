@@ -5,7 +5,7 @@ GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 SANITIZE ?=
 RUN_ARGS ?=
 
-.PHONY: all deps build build-release run test test-asan bench format clean
+.PHONY: all deps build build-release run test test-asan bench fuzz format clean
 
 all: build
 
@@ -41,3 +41,11 @@ format:
 
 clean:
 	rm -rf $(BUILD_DIR) build-asan
+
+# libFuzzer builds of every *_fuzzer.cc (clang), in build-fuzz/; run one with e.g.
+#   build-fuzz/tests/fuzz/amf0_fuzzer -max_total_time=60 tests/fuzz/corpus/amf0_fuzzer
+fuzz:
+	@command -v clang++ >/dev/null || apt-get install -y --no-install-recommends clang libclang-rt-14-dev
+	CC=clang CXX=clang++ cmake -S . -B build-fuzz $(GENERATOR) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DSTRAIT_BUILD_FUZZERS=ON -DSTRAIT_BUILD_BENCH=OFF
+	cmake --build build-fuzz -j $(JOBS)
