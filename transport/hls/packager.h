@@ -1,0 +1,109 @@
+// Packager: turns one publish's tracks and packets into MPEG-TS segments for one Rendition.
+//
+// Sans-IO and single-threaded: the pipeline calls it from the publisher's MediaSink thread; it
+// muxes with codecs/ts and hands completed segments to the Rendition (which publishes them to HTTP
+// readers). It owns its muxer; it borrows the Rendition and Clock, which must outlive it.
+//
+// Start: it buffers packets (bounded) until it knows the tracks: video config seen AND (audio
+// config seen OR expect_audio == false OR `audio_wait` of video passed without audio config).
+// Audio-only streams start after `audio_wait` of audio without video config (or at once when
+// expect_video == false). Output starts at the first video keyframe.
+// Cuts: at a video keyframe once the segment reached the target duration; audio-only on time.
+// Program date time: the wall time of the publish's first sample (from the Clock) plus media time.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "codecs/clock.h"
+#include "codecs/packet.h"
+#include "codecs/result.h"
+#include "codecs/track.h"
+#include "transport/hls/rendition.h"
+
+namespace strait::ts {
+class TsMuxer;
+}
+
+namespace strait::transport::hls {
+
+struct PackagerOptions {
+  double target_duration_s = 2.0;
+  bool expect_video = true;
+  bool expect_audio = true;
+  std::chrono::milliseconds audio_wait{1000};  // media time to wait for a missing track config
+  size_t max_buffered_packets = 2048;          // before start; beyond it, start anyway
+};
+
+struct PackagerStats {
+  bool started = false;  // muxing (tracks known)
+  uint64_t packets_in = 0;
+  uint64_t packets_dropped = 0;  // before the first keyframe, unknown track, buffer overflow
+  uint64_t segments = 0;         // produced by this publish
+};
+
+class Packager {
+ public:
+  Packager(Rendition& out, const Clock& clock, PackagerOptions options = {});
+  ~Packager();
+  Packager(const Packager&) = delete;
+  Packager& operator=(const Packager&) = delete;
+
+  // A track's configuration (MediaSink::OnTrack). A changed configuration of a running track cuts
+  // the segment and restarts the muxer (with a discontinuity).
+  Status AddTrack(const TrackInfo& track);
+  // One packet (MediaSink::OnPacket). Errors are per packet; the packager stays usable.
+  Status Write(const Packet& packet);
+  // The publish ended (MediaSink::OnEnd): flushes the last partial segment and marks the playlist
+  // with EXT-X-ENDLIST. Further Writes are ignored until Restart().
+  Status Finish();
+  // A new publish of the same stream on the same Rendition: forgets tracks and timing; media
+  // sequence numbers continue and the next segment carries EXT-X-DISCONTINUITY. (Creating a new
+  // Packager on the same Rendition is equivalent.)
+  void Restart();
+
+  const PackagerStats& stats() const { return stats_; }
+  Rendition& rendition() { return out_; }
+
+ private:
+  struct Track {
+    TrackInfo info;
+  };
+
+  bool ReadyToStart() const;
+  Status Start();
+  Status Mux(const Packet& packet);
+  Status CutSegment(int64_t end_ts);  // end_ts in 90 kHz
+  VariantInfo BuildVariant() const;
+  const TrackInfo* FindTrack(uint32_t id) const;
+
+  Rendition& out_;
+  const Clock& clock_;
+  const PackagerOptions options_;
+
+  std::vector<TrackInfo> tracks_;
+  std::deque<Packet> pending_;  // before start
+  std::unique_ptr<ts::TsMuxer> muxer_;
+  PackagerStats stats_;
+  bool finished_ = false;
+  bool published_ = false;  // BeginPublish called for this publish
+  bool seen_keyframe_ = false;
+  std::optional<uint32_t> video_track_;
+  std::optional<int64_t> first_pending_ts_;  // 90 kHz dts of the first buffered packet per kind
+
+  // Timing of the open segment, 90 kHz.
+  std::chrono::system_clock::time_point wall_origin_;
+  int64_t media_origin_ = 0;
+  bool have_origin_ = false;
+  int64_t segment_start_ = 0;
+  bool segment_open_ = false;
+  int64_t last_ts_ = 0;
+  int64_t last_delta_ = 0;
+  int segment_frames_ = 0;
+};
+
+}  // namespace strait::transport::hls
