@@ -1,1 +1,111 @@
-int main() { return 0; }
+// strait: the command-line entry point.
+//   strait serve [--config F] [--rtmp-listen A] [--http-listen A] [--data-dir D] [--log-format F]
+//   strait check-config F
+// Parses flags and config, then hands over to App. Exceptions stop here.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <iostream>
+
+#include "pipeline/app.h"
+#include "pipeline/config.h"
+#include "pipeline/logging.h"
+
+namespace {
+
+using strait::pipeline::Config;
+
+struct ServeFlags {
+  std::string config_path;
+  std::string rtmp_listen;
+  std::string http_listen;
+  std::string data_dir;
+  std::string log_format;
+  std::string log_level;
+};
+
+int CheckConfig(const std::string& path) {
+  auto config = strait::pipeline::LoadConfigFile(path);
+  if (!config.ok()) {
+    std::fprintf(stderr, "strait: %s\n", config.error().message().c_str());
+    return 1;
+  }
+  std::printf("%s: OK (%zu stream%s; rtmp %s, http %s)\n", path.c_str(), config->streams.size(),
+              config->streams.size() == 1 ? "" : "s", config->rtmp_listen.c_str(),
+              config->http_listen.c_str());
+  return 0;
+}
+
+strait::Status ApplyFlags(const ServeFlags& flags, Config& config) {
+  using strait::pipeline::ValidateListenAddress;
+  if (!flags.rtmp_listen.empty()) {
+    if (auto s = ValidateListenAddress(flags.rtmp_listen); !s) return s.error().Context("--rtmp-listen");
+    config.rtmp_listen = flags.rtmp_listen;
+  }
+  if (!flags.http_listen.empty()) {
+    if (auto s = ValidateListenAddress(flags.http_listen); !s) return s.error().Context("--http-listen");
+    config.http_listen = flags.http_listen;
+  }
+  if (!flags.data_dir.empty()) config.data_dir = flags.data_dir;
+  if (!flags.log_format.empty()) config.log.format = flags.log_format;
+  if (!flags.log_level.empty()) config.log.level = flags.log_level;
+  return strait::OkStatus();
+}
+
+int Serve(const ServeFlags& flags) {
+  Config config = strait::pipeline::DefaultConfig();
+  if (!flags.config_path.empty()) {
+    auto loaded = strait::pipeline::LoadConfigFile(flags.config_path);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "strait: %s\n", loaded.error().message().c_str());
+      return 1;
+    }
+    config = std::move(loaded.value());
+  }
+  if (auto s = ApplyFlags(flags, config); !s) {
+    std::fprintf(stderr, "strait: %s\n", s.error().message().c_str());
+    return 1;
+  }
+  if (flags.config_path.empty()) {
+    if (auto s = strait::pipeline::EnsureDemoStream(config); !s) {
+      std::fprintf(stderr, "strait: %s\n", s.error().message().c_str());
+      return 1;
+    }
+  }
+  auto logger = strait::pipeline::MakeLogger(config.log.format, config.log.level);
+  if (!logger.ok()) {
+    std::fprintf(stderr, "strait: %s\n", logger.error().message().c_str());
+    return 1;
+  }
+  return strait::pipeline::RunServer(std::move(config), *logger);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"strait: live-commerce video origin (RTMP in, HLS out)"};
+  app.require_subcommand(1);
+
+  ServeFlags flags;
+  CLI::App* serve = app.add_subcommand("serve", "Run the server");
+  serve->add_option("--config", flags.config_path, "YAML config file (default: built-in)");
+  serve->add_option("--rtmp-listen", flags.rtmp_listen, "RTMP listen address (default 0.0.0.0:1935)");
+  serve->add_option("--http-listen", flags.http_listen, "HTTP listen address (default 0.0.0.0:8080)");
+  serve->add_option("--data-dir", flags.data_dir, "Data directory (default ./data)");
+  serve->add_option("--log-format", flags.log_format, "Log format: text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  serve->add_option("--log-level", flags.log_level, "Log level")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+
+  std::string check_path;
+  CLI::App* check = app.add_subcommand("check-config", "Validate a config file and exit");
+  check->add_option("file", check_path, "Config file")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (*check) return CheckConfig(check_path);
+  return Serve(flags);
+}

@@ -12,7 +12,7 @@ PACKAGES=(
   libx264-dev libopus-dev libsrt-openssl-dev
   # C++ libraries
   libboost1.81-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
-  libcurl4-openssl-dev
+  libcurl4-openssl-dev libssl-dev
   # rendering (product cards)
   libpango1.0-dev libcairo2-dev libharfbuzz-dev fonts-noto-core
   # tests and benchmarks

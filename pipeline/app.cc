@@ -1,0 +1,191 @@
+#include "pipeline/app.h"
+
+#include <boost/asio/io_context.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+#include <unistd.h>
+
+#include "pipeline/metrics.h"
+#include "pipeline/stream_registry.h"
+#include "transport/hls/catalog.h"
+#include "transport/hls/http_handler.h"
+#include "transport/http/server.h"
+#include "transport/rtmp/server.h"
+
+namespace strait::pipeline {
+namespace {
+
+namespace asio = boost::asio;
+namespace http = transport::http;
+
+transport::hls::RenditionOptions HlsOptions(const Config& config) {
+  transport::hls::RenditionOptions o;
+  o.window_segments = static_cast<size_t>(config.hls.window_segments);
+  if (config.hls.write_to_disk) o.data_dir = config.data_dir;
+  return o;
+}
+
+class AppImpl final : public App {
+ public:
+  AppImpl(Config config, std::shared_ptr<spdlog::logger> logger, const Clock& clock)
+      : config_(std::move(config)),
+        logger_(std::move(logger)),
+        catalog_(HlsOptions(config_)),
+        registry_(config_, clock, catalog_, logger_)) {}
+
+  ~AppImpl() override { Stop(); }
+
+  Status Start() {
+    transport::rtmp::ServerOptions rtmp;
+    rtmp.listen = config_.rtmp_listen;
+    rtmp.logger = logger_;
+    auto rtmp_server = transport::rtmp::Server::Start(io_, rtmp, registry_);
+    if (!rtmp_server.ok()) return rtmp_server.error().Context("rtmp listen " + config_.rtmp_listen);
+    rtmp_ = std::move(rtmp_server.value());
+
+    http::ServerOptions web;
+    web.listen = config_.http_listen;
+    web.logger = logger_;
+    auto http_server = http::Server::Start(io_, web, MakeHandler());
+    if (!http_server.ok()) return http_server.error().Context("http listen " + config_.http_listen);
+    http_ = std::move(http_server.value());
+
+    int threads = config_.io_threads;
+    if (threads <= 0) threads = std::max(2u, std::thread::hardware_concurrency());
+    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { io_.run(); });
+    logger_->info("rtmp listening on {} (port {}), http on {} (port {}), {} io threads",
+                  config_.rtmp_listen, rtmp_->port(), config_.http_listen, http_->port(), threads);
+    return OkStatus();
+  }
+
+  uint16_t rtmp_port() const override { return rtmp_->port(); }
+  uint16_t http_port() const override { return http_->port(); }
+
+  std::string MetricsText() const override {
+    ServerView server;
+    server.rtmp_connections = rtmp_ ? rtmp_->connection_count() : 0;
+    server.refused_unknown_key = registry_.refused(transport::PublishRefusal::kUnknownKey);
+    server.refused_already_live = registry_.refused(transport::PublishRefusal::kAlreadyLive);
+    if (http_) {
+      const http::Stats& s = http_->stats();
+      server.http_requests_by_status = s.RequestsByStatus();
+      server.http_connections = s.connections_open.load();
+      server.http_bytes_sent = s.bytes_sent.load();
+    }
+    return RenderMetrics(registry_.Streams(), server);
+  }
+
+  void Stop() override {
+    std::lock_guard lock(stop_mu_);
+    if (stopped_) return;
+    stopped_ = true;
+    if (rtmp_) rtmp_->Stop();  // ends live publishes: sinks flush their last segment
+    if (http_) http_->Stop();
+    io_.stop();
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+    logger_->info("stopped");
+  }
+
+ private:
+  http::Handler MakeHandler() {
+    http::Handler hls = transport::hls::MakeHlsHandler(catalog_);
+    return [this, hls](const http::Request& req, http::Reply reply) {
+      if (req.path == "/healthz") {
+        reply(http::Response::Text(200, "ok\n"));
+      } else if (req.path == "/metrics") {
+        auto r = http::Response::Text(200, MetricsText(), "text/plain; version=0.0.4");
+        r.cache_control = "no-store";
+        reply(std::move(r));
+      } else if (req.path.rfind("/live/", 0) == 0) {
+        hls(req, std::move(reply));
+      } else {
+        reply(http::Response::Text(404, "not found\n"));
+      }
+    };
+  }
+
+  const Config config_;
+  std::shared_ptr<spdlog::logger> logger_;
+  transport::hls::Catalog catalog_;
+  StreamRegistry registry_;
+  asio::io_context io_;
+  std::unique_ptr<transport::rtmp::Server> rtmp_;
+  std::unique_ptr<http::Server> http_;
+  std::vector<std::thread> threads_;
+
+  std::mutex stop_mu_;
+  bool stopped_ = false;
+};
+
+// The host part to print in URLs: the listen host, or this machine's name for a wildcard.
+std::string PrintableHost(const std::string& listen) {
+  std::string host = listen.substr(0, listen.rfind(':'));
+  if (host == "0.0.0.0" || host == "[::]" || host.empty()) {
+    char name[256] = {};
+    if (::gethostname(name, sizeof(name) - 1) == 0 && name[0]) return name;
+    return "127.0.0.1";
+  }
+  return host;
+}
+
+void PrintBanner(const Config& config, const App& app) {
+  const std::string rtmp_host = PrintableHost(config.rtmp_listen);
+  const std::string http_host = PrintableHost(config.http_listen);
+  std::printf("strait is live.\n");
+  for (const StreamConfig& s : config.streams) {
+    if (config.builtin_default) {
+      // Printed once to the terminal, never to the log: the key is a secret.
+      std::printf("  OBS → Settings → Stream: Service \"Custom…\"\n");
+      std::printf("    Server      rtmp://%s:%u/live\n", rtmp_host.c_str(), app.rtmp_port());
+      std::printf("    Stream Key  %s   (kept in %s/demo.key)\n", s.key.c_str(),
+                  config.data_dir.c_str());
+    }
+    std::printf("  Playback      http://%s:%u/live/%s/master.m3u8\n", http_host.c_str(),
+                app.http_port(), s.name.c_str());
+  }
+  if (!config.builtin_default) {
+    std::printf("  Publish to    rtmp://%s:%u/live with each stream's key\n", rtmp_host.c_str(),
+                app.rtmp_port());
+  }
+  std::printf("  Metrics       http://%s:%u/metrics\n", http_host.c_str(), app.http_port());
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<App>> App::Start(Config config, std::shared_ptr<spdlog::logger> logger,
+                                        const Clock& clock) {
+  auto app = std::make_unique<AppImpl>(std::move(config), std::move(logger), clock);
+  if (Status s = app->Start(); !s) return s.error();
+  return std::unique_ptr<App>(std::move(app));
+}
+
+int RunServer(Config config, std::shared_ptr<spdlog::logger> logger) {
+  // Block the shutdown signals in every thread (IO threads inherit the mask), then wait for one
+  // here: no async-signal-safety concerns, no handler touching server state.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  static const SystemClock clock;
+  auto app = App::Start(config, logger, clock);
+  if (!app.ok()) {
+    logger->error("start-up failed: {}", app.error().message());
+    return 1;
+  }
+  PrintBanner(config, **app);
+  int sig = 0;
+  sigwait(&signals, &sig);
+  logger->info("{}: shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  (*app)->Stop();
+  return 0;
+}
+
+}  // namespace strait::pipeline

@@ -1,0 +1,41 @@
+// App: the running server. Owns the IO threads, the RTMP and HTTP servers, the stream registry and
+// the HLS catalog, and wires them: RTMP publish → StreamRegistry (key check) → per-stream HLS
+// packager → segment store → HTTP origin.
+//
+// Threads: Start() spawns `io_threads` threads that run one io_context shared by both servers.
+// Stop() (idempotent, any thread but an IO thread) closes listeners and connections, ends live
+// publishes, joins the threads. Destruction stops.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "codecs/clock.h"
+#include "codecs/result.h"
+#include "pipeline/config.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace strait::pipeline {
+
+class App {
+ public:
+  static Result<std::unique_ptr<App>> Start(Config config, std::shared_ptr<spdlog::logger> logger,
+                                            const Clock& clock);
+  virtual ~App() = default;
+
+  virtual uint16_t rtmp_port() const = 0;
+  virtual uint16_t http_port() const = 0;
+  // Prometheus text exposition of every metric (also served at /metrics).
+  virtual std::string MetricsText() const = 0;
+  virtual void Stop() = 0;
+};
+
+// `strait serve`: starts the App, prints the start-up banner (OBS settings, playback URLs),
+// runs until a signal. Returns the process exit code.
+int RunServer(Config config, std::shared_ptr<spdlog::logger> logger);
+
+}  // namespace strait::pipeline

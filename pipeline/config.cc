@@ -1,0 +1,272 @@
+#include "pipeline/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+#include <sstream>
+#include <sys/stat.h>
+
+namespace strait::pipeline {
+namespace {
+
+// Error at a node's position: "file:line:col: message".
+Error At(const std::string& source, const YAML::Node& node, const std::string& message) {
+  const YAML::Mark mark = node.Mark();
+  std::ostringstream out;
+  out << source;
+  if (mark.line >= 0) out << ":" << mark.line + 1 << ":" << mark.column + 1;
+  out << ": " << message;
+  return Error(out.str());
+}
+
+class Reader {
+ public:
+  explicit Reader(std::string source) : source_(std::move(source)) {}
+
+  // Checks that `node` is a map whose keys are all in `allowed`.
+  Status Map(const YAML::Node& node, const std::string& what, const std::set<std::string>& allowed) {
+    if (!node.IsMap()) return At(source_, node, what + " must be a mapping");
+    for (const auto& kv : node) {
+      const std::string key = kv.first.Scalar();
+      if (!allowed.count(key)) {
+        std::string list;
+        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+        return At(source_, kv.first, "unknown key '" + key + "' in " + what + " (expected one of: " + list + ")");
+      }
+    }
+    return OkStatus();
+  }
+
+  Status String(const YAML::Node& node, const std::string& what, std::string& out) {
+    if (!node.IsScalar()) return At(source_, node, what + " must be a string");
+    out = node.Scalar();
+    return OkStatus();
+  }
+
+  Status Bool(const YAML::Node& node, const std::string& what, bool& out) {
+    bool value = false;
+    if (!node.IsScalar() || !YAML::convert<bool>::decode(node, value)) {
+      return At(source_, node, what + " must be true or false");
+    }
+    out = value;
+    return OkStatus();
+  }
+
+  Status Int(const YAML::Node& node, const std::string& what, int lo, int hi, int& out) {
+    int value = 0;
+    if (!node.IsScalar() || !YAML::convert<int>::decode(node, value)) {
+      return At(source_, node, what + " must be an integer");
+    }
+    if (value < lo || value > hi) {
+      return At(source_, node, what + " must be between " + std::to_string(lo) + " and " +
+                                   std::to_string(hi) + ", got " + std::to_string(value));
+    }
+    out = value;
+    return OkStatus();
+  }
+
+  Status Double(const YAML::Node& node, const std::string& what, double lo, double hi,
+                double& out) {
+    double value = 0;
+    if (!node.IsScalar() || !YAML::convert<double>::decode(node, value) || !std::isfinite(value)) {
+      return At(source_, node, what + " must be a number");
+    }
+    if (value < lo || value > hi) {
+      std::ostringstream msg;
+      msg << what << " must be between " << lo << " and " << hi << ", got " << value;
+      return At(source_, node, msg.str());
+    }
+    out = value;
+    return OkStatus();
+  }
+
+  Status Address(const YAML::Node& node, const std::string& what, std::string& out) {
+    if (auto s = String(node, what, out); !s) return s;
+    if (auto s = ValidateListenAddress(out); !s) return At(source_, node, what + ": " + s.error().message());
+    return OkStatus();
+  }
+
+  const std::string& source() const { return source_; }
+
+ private:
+  std::string source_;
+};
+
+#define STRAIT_TRY(expr)      \
+  do {                        \
+    if (auto _s = (expr); !_s) return _s.error(); \
+  } while (0)
+
+bool ValidName(const std::string& s, size_t max_len) {
+  if (s.empty() || s.size() > max_len) return false;
+  for (char c : s) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return s != "." && s != "..";
+}
+
+Status ParseServer(Reader& r, const YAML::Node& node, Config& config) {
+  STRAIT_TRY(r.Map(node, "server", {"rtmp_listen", "http_listen", "data_dir", "io_threads"}));
+  if (node["rtmp_listen"]) STRAIT_TRY(r.Address(node["rtmp_listen"], "server.rtmp_listen", config.rtmp_listen));
+  if (node["http_listen"]) STRAIT_TRY(r.Address(node["http_listen"], "server.http_listen", config.http_listen));
+  if (node["data_dir"]) {
+    STRAIT_TRY(r.String(node["data_dir"], "server.data_dir", config.data_dir));
+    if (config.data_dir.empty()) return At(r.source(), node["data_dir"], "server.data_dir must not be empty");
+  }
+  if (node["io_threads"]) STRAIT_TRY(r.Int(node["io_threads"], "server.io_threads", 0, 64, config.io_threads));
+  return OkStatus();
+}
+
+Status ParseHls(Reader& r, const YAML::Node& node, Config& config) {
+  STRAIT_TRY(r.Map(node, "hls", {"segment_duration", "window", "write_to_disk"}));
+  if (node["segment_duration"]) {
+    STRAIT_TRY(r.Double(node["segment_duration"], "hls.segment_duration", 0.5, 30.0,
+                        config.hls.segment_duration_s));
+  }
+  if (node["window"]) STRAIT_TRY(r.Int(node["window"], "hls.window", 3, 100, config.hls.window_segments));
+  if (node["write_to_disk"]) STRAIT_TRY(r.Bool(node["write_to_disk"], "hls.write_to_disk", config.hls.write_to_disk));
+  return OkStatus();
+}
+
+Status ParseLog(Reader& r, const YAML::Node& node, Config& config) {
+  STRAIT_TRY(r.Map(node, "log", {"level", "format"}));
+  if (node["level"]) {
+    STRAIT_TRY(r.String(node["level"], "log.level", config.log.level));
+    static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error"};
+    if (!kLevels.count(config.log.level)) {
+      return At(r.source(), node["level"], "log.level must be one of trace, debug, info, warn, error");
+    }
+  }
+  if (node["format"]) {
+    STRAIT_TRY(r.String(node["format"], "log.format", config.log.format));
+    if (config.log.format != "text" && config.log.format != "json") {
+      return At(r.source(), node["format"], "log.format must be text or json");
+    }
+  }
+  return OkStatus();
+}
+
+Status ParseStreams(Reader& r, const YAML::Node& node, Config& config) {
+  if (!node.IsSequence()) return At(r.source(), node, "streams must be a list");
+  std::set<std::string> names, keys;
+  for (const auto& item : node) {
+    STRAIT_TRY(r.Map(item, "a stream", {"name", "key"}));
+    StreamConfig stream;
+    if (!item["name"]) return At(r.source(), item, "stream is missing 'name'");
+    if (!item["key"]) return At(r.source(), item, "stream is missing 'key'");
+    STRAIT_TRY(r.String(item["name"], "stream name", stream.name));
+    STRAIT_TRY(r.String(item["key"], "stream key", stream.key));
+    if (!ValidName(stream.name, 64)) {
+      return At(r.source(), item["name"],
+                "stream name '" + stream.name + "' must be 1-64 characters of A-Z a-z 0-9 - _ .");
+    }
+    if (!ValidName(stream.key, 128) || stream.key.size() < 6) {
+      return At(r.source(), item["key"],
+                "stream key of '" + stream.name + "' must be 6-128 characters of A-Z a-z 0-9 - _ .");
+    }
+    if (stream.key == stream.name) {
+      return At(r.source(), item["key"], "stream key of '" + stream.name + "' must differ from its name (the name is public)");
+    }
+    if (!names.insert(stream.name).second) {
+      return At(r.source(), item["name"], "duplicate stream name '" + stream.name + "'");
+    }
+    if (!keys.insert(stream.key).second) {
+      return At(r.source(), item["key"], "stream '" + stream.name + "' reuses another stream's key");
+    }
+    config.streams.push_back(std::move(stream));
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Config DefaultConfig() {
+  return Config{};
+}
+
+Status ValidateListenAddress(const std::string& address) {
+  const size_t colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return Error("'" + address + "' is not HOST:PORT");
+  }
+  std::string host = address.substr(0, colon);
+  const std::string port = address.substr(colon + 1);
+  if (host.front() == '[') {
+    if (host.back() != ']' || host.size() < 3) return Error("'" + address + "': bad IPv6 host");
+  }
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoi(port) > 65535) {
+    return Error("'" + address + "': port must be 0-65535");
+  }
+  return OkStatus();
+}
+
+Result<Config> ParseConfig(const std::string& yaml_text, const std::string& source_name) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    std::ostringstream out;
+    out << source_name << ":" << e.mark.line + 1 << ":" << e.mark.column + 1 << ": " << e.msg;
+    return Error(out.str());
+  }
+  Config config = DefaultConfig();
+  if (root.IsNull()) return config;  // an empty file: all defaults
+  Reader r(source_name);
+  try {
+    STRAIT_TRY(r.Map(root, "the top level", {"server", "hls", "log", "streams"}));
+    if (root["server"]) STRAIT_TRY(ParseServer(r, root["server"], config));
+    if (root["hls"]) STRAIT_TRY(ParseHls(r, root["hls"], config));
+    if (root["log"]) STRAIT_TRY(ParseLog(r, root["log"], config));
+    if (root["streams"]) STRAIT_TRY(ParseStreams(r, root["streams"], config));
+  } catch (const YAML::Exception& e) {
+    return Error(source_name + ": " + e.what());
+  }
+  return config;
+}
+
+Result<Config> LoadConfigFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Error(path + ": cannot open config file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return ParseConfig(text.str(), path);
+}
+
+Status EnsureDemoStream(Config& config) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(config.data_dir, ec);
+  if (ec) return Error("data dir " + config.data_dir + ": " + ec.message());
+  const fs::path key_path = fs::path(config.data_dir) / "demo.key";
+  std::string key;
+  if (std::ifstream in(key_path); in) {
+    std::getline(in, key);
+  }
+  if (!ValidName(key, 128) || key.size() < 6) {
+    std::random_device rd;
+    static const char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    key = "sk_";
+    for (int i = 0; i < 20; ++i) key += kAlphabet[rd() % (sizeof(kAlphabet) - 1)];
+    const fs::path tmp = key_path.string() + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      out << key << "\n";
+      if (!out) return Error("cannot write " + tmp.string());
+    }
+    ::chmod(tmp.c_str(), 0600);
+    fs::rename(tmp, key_path, ec);
+    if (ec) return Error("cannot write " + key_path.string() + ": " + ec.message());
+  }
+  config.streams.push_back({"demo", key});
+  config.builtin_default = true;
+  return OkStatus();
+}
+
+}  // namespace strait::pipeline

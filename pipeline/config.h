@@ -1,0 +1,57 @@
+// Config: strait's configuration, parsed once at start-up from YAML into validated structs.
+//
+// Every value has a built-in default, so `strait serve` with no file runs; a file may set any
+// subset. Unknown keys, wrong types and impossible values are rejected with "FILE:LINE:COL: ..."
+// messages. Plain values; parse on the main thread, then share read-only.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "codecs/result.h"
+
+namespace strait::pipeline {
+
+struct StreamConfig {
+  std::string name;  // public: appears in playback URLs, logs and metrics
+  std::string key;   // secret: used only to publish; never logged
+};
+
+struct HlsConfig {
+  double segment_duration_s = 2.0;  // target; segments are cut at the next keyframe after it
+  int window_segments = 6;          // sliding window of the media playlist
+  bool write_to_disk = false;       // also write segments and playlists under data_dir/live/
+};
+
+struct LogConfig {
+  std::string level = "info";   // trace, debug, info, warn, error
+  std::string format = "text";  // text or json
+};
+
+struct Config {
+  std::string rtmp_listen = "0.0.0.0:1935";
+  std::string http_listen = "0.0.0.0:8080";
+  std::string data_dir = "data";
+  int io_threads = 0;  // 0: one per core, at least 2
+  HlsConfig hls;
+  LogConfig log;
+  std::vector<StreamConfig> streams;
+  // True when no file was given: the app then creates the `demo` stream with a persisted key.
+  bool builtin_default = false;
+};
+
+// Parses YAML text; `source_name` prefixes error messages (usually the file path).
+Result<Config> ParseConfig(const std::string& yaml_text, const std::string& source_name);
+Result<Config> LoadConfigFile(const std::string& path);
+// The built-in defaults (no streams yet: see EnsureDemoStream).
+Config DefaultConfig();
+
+// Checks an address of the form HOST:PORT ("0.0.0.0:1935", "[::1]:8080", "127.0.0.1:0").
+Status ValidateListenAddress(const std::string& address);
+
+// For the built-in default: adds stream `demo`, whose random key is generated on first start and
+// kept in DATA_DIR/demo.key (mode 0600) so OBS settings survive restarts.
+Status EnsureDemoStream(Config& config);
+
+}  // namespace strait::pipeline

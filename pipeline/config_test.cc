@@ -1,0 +1,124 @@
+#include "pipeline/config.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace strait::pipeline {
+namespace {
+
+TEST(ConfigTest, EmptyFileGivesDefaults) {
+  Result<Config> c = ParseConfig("", "empty.yaml");
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  EXPECT_EQ(c->rtmp_listen, "0.0.0.0:1935");
+  EXPECT_EQ(c->http_listen, "0.0.0.0:8080");
+  EXPECT_DOUBLE_EQ(c->hls.segment_duration_s, 2.0);
+  EXPECT_EQ(c->hls.window_segments, 6);
+  EXPECT_TRUE(c->streams.empty());
+}
+
+TEST(ConfigTest, ParsesEveryKey) {
+  Result<Config> c = ParseConfig(R"(
+server:
+  rtmp_listen: 127.0.0.1:19350
+  http_listen: "[::1]:8081"
+  data_dir: /tmp/x
+  io_threads: 3
+hls:
+  segment_duration: 4
+  window: 5
+  write_to_disk: true
+log:
+  level: debug
+  format: json
+streams:
+  - name: shop1
+    key: sk_9f2c1e
+  - name: shop-2
+    key: sk_another
+)",
+                                 "full.yaml");
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  EXPECT_EQ(c->rtmp_listen, "127.0.0.1:19350");
+  EXPECT_EQ(c->http_listen, "[::1]:8081");
+  EXPECT_EQ(c->data_dir, "/tmp/x");
+  EXPECT_EQ(c->io_threads, 3);
+  EXPECT_DOUBLE_EQ(c->hls.segment_duration_s, 4.0);
+  EXPECT_EQ(c->hls.window_segments, 5);
+  EXPECT_TRUE(c->hls.write_to_disk);
+  EXPECT_EQ(c->log.format, "json");
+  ASSERT_EQ(c->streams.size(), 2u);
+  EXPECT_EQ(c->streams[1].name, "shop-2");
+  EXPECT_EQ(c->streams[1].key, "sk_another");
+}
+
+// Each bad file is rejected with the file name, the line, and a message naming the problem.
+struct BadCase {
+  const char* yaml;
+  const char* expect;  // substring of the error
+};
+
+TEST(ConfigTest, RejectsBadInputWithFileLineAndReason) {
+  const BadCase cases[] = {
+      {"server:\n  rtmp_lisen: 1\n", "bad.yaml:2:3: unknown key 'rtmp_lisen' in server"},
+      {"hls:\n  window: lots\n", "bad.yaml:2:11: hls.window must be an integer"},
+      {"hls:\n  window: 1\n", "hls.window must be between 3 and 100, got 1"},
+      {"hls:\n  segment_duration: 0\n", "hls.segment_duration must be between 0.5 and 30"},
+      {"server:\n  http_listen: 8080\n", "server.http_listen: '8080' is not HOST:PORT"},
+      {"server:\n  http_listen: 0.0.0.0:99999\n", "port must be 0-65535"},
+      {"streams:\n  - name: a\n    key: sk_aaaaaa\n  - name: a\n    key: sk_bbbbbb\n",
+       "bad.yaml:4:11: duplicate stream name 'a'"},
+      {"streams:\n  - name: a\n    key: sk_aaaaaa\n  - name: b\n    key: sk_aaaaaa\n",
+       "reuses another stream's key"},
+      {"streams:\n  - name: a/b\n    key: sk_aaaaaa\n", "stream name 'a/b' must be"},
+      {"streams:\n  - name: a\n", "stream is missing 'key'"},
+      {"streams:\n  - name: a\n    key: abc\n", "stream key of 'a' must be 6-128"},
+      {"streams: {}\n", "streams must be a list"},
+      {"log:\n  format: xml\n", "log.format must be text or json"},
+      {"hls:\n  write_to_disk: maybe\n", "hls.write_to_disk must be true or false"},
+      {"server: [\n", "bad.yaml:2:1:"},
+      {"colour: red\n", "unknown key 'colour' in the top level"},
+  };
+  for (const auto& c : cases) {
+    Result<Config> r = ParseConfig(c.yaml, "bad.yaml");
+    ASSERT_FALSE(r.ok()) << c.yaml;
+    EXPECT_NE(r.error().message().find(c.expect), std::string::npos)
+        << "yaml:\n" << c.yaml << "\nerror: " << r.error().message();
+  }
+}
+
+TEST(ConfigTest, ExampleConfigInRepoIsValid) {
+  Result<Config> c = LoadConfigFile(std::string(STRAIT_SOURCE_DIR) + "/configs/strait.yaml");
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  EXPECT_FALSE(c->streams.empty());
+}
+
+TEST(ConfigTest, DemoKeyIsGeneratedOnceAndKept) {
+  const auto dir = std::filesystem::temp_directory_path() / ("strait-cfg-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  Config a = DefaultConfig();
+  a.data_dir = dir.string();
+  ASSERT_TRUE(EnsureDemoStream(a).ok());
+  ASSERT_EQ(a.streams.size(), 1u);
+  EXPECT_EQ(a.streams[0].name, "demo");
+  EXPECT_EQ(a.streams[0].key.rfind("sk_", 0), 0u);
+  EXPECT_GE(a.streams[0].key.size(), 20u);
+  Config b = DefaultConfig();
+  b.data_dir = dir.string();
+  ASSERT_TRUE(EnsureDemoStream(b).ok());
+  EXPECT_EQ(a.streams[0].key, b.streams[0].key);
+  EXPECT_EQ(std::filesystem::status(dir / "demo.key").permissions() &
+                std::filesystem::perms::others_read,
+            std::filesystem::perms::none);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ConfigTest, MissingFileIsAClearError) {
+  Result<Config> c = LoadConfigFile("/nonexistent/strait.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().message(), "/nonexistent/strait.yaml: cannot open config file");
+}
+
+}  // namespace
+}  // namespace strait::pipeline

@@ -1,0 +1,23 @@
+// Logger construction: one spdlog logger for the process, created at start-up and injected into
+// every server (no component reaches for a global). Text for humans, JSON lines for machines.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "codecs/result.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace strait::pipeline {
+
+// format: "text" or "json"; level: trace|debug|info|warn|error. Logs go to stderr.
+Result<std::shared_ptr<spdlog::logger>> MakeLogger(const std::string& format,
+                                                   const std::string& level);
+
+// Escapes a string for inclusion inside a JSON string literal (exposed for tests).
+std::string JsonEscape(std::string_view text);
+
+}  // namespace strait::pipeline

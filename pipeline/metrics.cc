@@ -1,0 +1,90 @@
+#include "pipeline/metrics.h"
+
+#include <sstream>
+
+namespace strait::pipeline {
+namespace {
+
+class Writer {
+ public:
+  void Family(const char* name, const char* type, const char* help) {
+    out_ << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n";
+  }
+  template <typename T>
+  void Sample(const char* name, const std::string& labels, T value) {
+    out_ << name;
+    if (!labels.empty()) out_ << "{" << labels << "}";
+    out_ << " " << value << "\n";
+  }
+  std::string str() const { return out_.str(); }
+
+ private:
+  std::ostringstream out_;
+};
+
+// Stream names are validated to [A-Za-z0-9._-], so they need no escaping; escape anyway.
+std::string Label(const char* key, const std::string& value) {
+  std::string v;
+  for (char c : value) {
+    if (c == '\\' || c == '"') v += '\\';
+    if (c == '\n') {
+      v += "\\n";
+      continue;
+    }
+    v += c;
+  }
+  return std::string(key) + "=\"" + v + "\"";
+}
+
+template <typename Fn>
+void PerStream(Writer& w, const std::vector<StreamView>& streams, const char* name,
+               const char* type, const char* help, Fn value) {
+  w.Family(name, type, help);
+  for (const StreamView& s : streams) w.Sample(name, Label("stream", s.name), value(s));
+}
+
+}  // namespace
+
+std::string RenderMetrics(const std::vector<StreamView>& streams, const ServerView& server) {
+  Writer w;
+  PerStream(w, streams, "strait_stream_publishing", "gauge",
+            "1 while a publisher is live on the stream", [](auto& s) { return s.live ? 1 : 0; });
+  PerStream(w, streams, "strait_stream_publishes_total", "counter", "Accepted publishes",
+            [](auto& s) { return s.publishes; });
+  PerStream(w, streams, "strait_stream_ingest_bytes_total", "counter",
+            "Bytes received from publishers", [](auto& s) { return s.bytes; });
+  w.Family("strait_stream_ingest_packets_total", "counter", "Media packets received");
+  for (const StreamView& s : streams) {
+    w.Sample("strait_stream_ingest_packets_total",
+             Label("stream", s.name) + "," + Label("kind", "video"), s.video_packets);
+    w.Sample("strait_stream_ingest_packets_total",
+             Label("stream", s.name) + "," + Label("kind", "audio"), s.audio_packets);
+  }
+  PerStream(w, streams, "strait_stream_ingest_bitrate_bps", "gauge",
+            "Ingest bitrate over the last second", [](auto& s) { return s.bitrate_bps; });
+  PerStream(w, streams, "strait_stream_packet_errors_total", "counter",
+            "Packets the packager rejected", [](auto& s) { return s.packet_errors; });
+  PerStream(w, streams, "strait_hls_segments_total", "counter", "HLS segments produced",
+            [](auto& s) { return s.hls.segments_total; });
+  PerStream(w, streams, "strait_hls_bytes_held", "gauge", "Segment bytes held in memory",
+            [](auto& s) { return s.hls.bytes_held; });
+
+  w.Family("strait_publish_refused_total", "counter", "Refused publish attempts by reason");
+  w.Sample("strait_publish_refused_total", Label("reason", "unknown_key"),
+           server.refused_unknown_key);
+  w.Sample("strait_publish_refused_total", Label("reason", "already_live"),
+           server.refused_already_live);
+  w.Family("strait_rtmp_connections", "gauge", "Open RTMP connections");
+  w.Sample("strait_rtmp_connections", "", server.rtmp_connections);
+  w.Family("strait_http_requests_total", "counter", "HTTP responses by status code");
+  for (const auto& [code, count] : server.http_requests_by_status) {
+    w.Sample("strait_http_requests_total", Label("code", std::to_string(code)), count);
+  }
+  w.Family("strait_http_connections", "gauge", "Open HTTP connections");
+  w.Sample("strait_http_connections", "", server.http_connections);
+  w.Family("strait_http_sent_bytes_total", "counter", "HTTP body and header bytes sent");
+  w.Sample("strait_http_sent_bytes_total", "", server.http_bytes_sent);
+  return w.str();
+}
+
+}  // namespace strait::pipeline

@@ -1,0 +1,190 @@
+#include "pipeline/stream_registry.h"
+
+#include <spdlog/spdlog.h>
+
+#include "transport/hls/packager.h"
+
+namespace strait::pipeline {
+
+struct StreamRegistry::Entry {
+  StreamConfig config;
+  std::shared_ptr<transport::hls::Stream> hls;
+  transport::hls::Rendition* src = nullptr;  // owned by hls
+  std::atomic<bool> live{false};
+  std::atomic<uint64_t> publishes{0};
+  std::atomic<uint64_t> bytes{0};
+  std::atomic<uint64_t> video_packets{0};
+  std::atomic<uint64_t> audio_packets{0};
+  std::atomic<uint64_t> packet_errors{0};
+  std::atomic<int64_t> bitrate_bps{0};
+};
+
+namespace {
+
+using transport::PublishDecision;
+using transport::PublishRefusal;
+
+// One publish of one stream: MediaSink → HLS packager, with ingest counters.
+class PublishSession final : public transport::MediaSink {
+ public:
+  PublishSession(std::shared_ptr<StreamRegistry::Entry> entry, const Clock& clock,
+                 transport::hls::PackagerOptions options, std::shared_ptr<spdlog::logger> logger,
+                 std::string peer)
+      : entry_(std::move(entry)),
+        clock_(clock),
+        packager_(*entry_->src, clock, options),
+        logger_(std::move(logger)),
+        peer_(std::move(peer)),
+        window_start_(clock.Now()) {}
+
+  ~PublishSession() override {
+    if (!ended_) OnEnd(Error("session destroyed without end"));
+  }
+
+  void OnTrack(const TrackInfo& track) override {
+    if (track.kind == MediaKind::kVideo) {
+      logger_->info("stream {}: video track {} {}x{}", entry_->config.name, CodecName(track.codec),
+                    track.width, track.height);
+    } else {
+      logger_->info("stream {}: audio track {} {} Hz, {} ch", entry_->config.name,
+                    CodecName(track.codec), track.sample_rate, track.channels);
+    }
+    if (Status s = packager_.AddTrack(track); !s) {
+      entry_->packet_errors++;
+      logger_->warn("stream {}: track {}: {}", entry_->config.name, track.id, s.error().message());
+    }
+  }
+
+  void OnPacket(const Packet& packet) override {
+    (packet.kind() == MediaKind::kVideo ? entry_->video_packets : entry_->audio_packets)++;
+    if (Status s = packager_.Write(packet); !s) {
+      // Errors are per packet: count them and log the first few, never stop the stream.
+      if (entry_->packet_errors++ < 10) {
+        logger_->warn("stream {}: packet dropped: {}", entry_->config.name, s.error().message());
+      }
+    }
+  }
+
+  void OnBytes(size_t bytes) override {
+    entry_->bytes += bytes;
+    window_bytes_ += bytes;
+    const auto now = clock_.Now();
+    const auto elapsed = now - window_start_;
+    if (elapsed >= std::chrono::seconds(1)) {
+      const double secs = std::chrono::duration<double>(elapsed).count();
+      entry_->bitrate_bps = static_cast<int64_t>(window_bytes_ * 8 / secs);
+      window_bytes_ = 0;
+      window_start_ = now;
+    }
+  }
+
+  void OnEnd(const Status& why) override {
+    if (ended_) return;
+    ended_ = true;
+    if (Status s = packager_.Finish(); !s) {
+      logger_->warn("stream {}: final segment: {}", entry_->config.name, s.error().message());
+    }
+    entry_->bitrate_bps = 0;
+    entry_->live = false;
+    if (why.ok()) {
+      logger_->info("stream {}: publish from {} ended", entry_->config.name, peer_);
+    } else {
+      logger_->warn("stream {}: publish from {} ended: {}", entry_->config.name, peer_,
+                    why.error().message());
+    }
+  }
+
+ private:
+  std::shared_ptr<StreamRegistry::Entry> entry_;
+  const Clock& clock_;
+  transport::hls::Packager packager_;
+  std::shared_ptr<spdlog::logger> logger_;
+  const std::string peer_;
+  std::chrono::steady_clock::time_point window_start_;
+  uint64_t window_bytes_ = 0;
+  bool ended_ = false;
+};
+
+size_t RefusalIndex(PublishRefusal r) {
+  return static_cast<size_t>(r);
+}
+
+}  // namespace
+
+StreamRegistry::StreamRegistry(const Config& config, const Clock& clock,
+                               transport::hls::Catalog& catalog,
+                               std::shared_ptr<spdlog::logger> logger)
+    : clock_(clock), hls_(config.hls), logger_(std::move(logger)) {
+  for (const StreamConfig& sc : config.streams) {
+    auto entry = std::make_shared<Entry>();
+    entry->config = sc;
+    entry->hls = catalog.Add(sc.name);
+    entry->src = &entry->hls->AddRendition("src");
+    entries_.push_back(entry);
+    by_key_[sc.key] = entry;
+  }
+}
+
+StreamRegistry::~StreamRegistry() = default;
+
+PublishDecision StreamRegistry::Publish(const transport::PublishRequest& request) {
+  PublishDecision decision;
+  auto refuse = [&](PublishRefusal reason, std::string message) {
+    refused_[RefusalIndex(reason)]++;
+    decision.refusal = reason;
+    decision.message = std::move(message);
+    logger_->warn("{}: publish from {} refused: {}", request.protocol, request.peer,
+                  decision.message);
+    return std::move(decision);
+  };
+  if (!request.app.empty() && request.app != "live") {
+    return refuse(PublishRefusal::kUnknownKey,
+                  "unknown application '" + request.app + "' (publish to /live)");
+  }
+  auto it = by_key_.find(request.key);
+  if (it == by_key_.end()) return refuse(PublishRefusal::kUnknownKey, "unknown stream key");
+  const std::shared_ptr<Entry>& entry = it->second;
+  if (entry->live.exchange(true)) {
+    return refuse(PublishRefusal::kAlreadyLive,
+                  "stream '" + entry->config.name + "' is already being published");
+  }
+  entry->publishes++;
+  transport::hls::PackagerOptions options;
+  options.target_duration_s = hls_.segment_duration_s;
+  decision.stream_name = entry->config.name;
+  decision.sink =
+      std::make_unique<PublishSession>(entry, clock_, options, logger_, request.peer);
+  logger_->info("{}: stream {} published from {}", request.protocol, entry->config.name,
+                request.peer);
+  return decision;
+}
+
+std::vector<StreamView> StreamRegistry::Streams() const {
+  std::vector<StreamView> out;
+  for (const auto& e : entries_) {
+    StreamView v;
+    v.name = e->config.name;
+    v.live = e->live;
+    v.publishes = e->publishes;
+    v.bytes = e->bytes;
+    v.video_packets = e->video_packets;
+    v.audio_packets = e->audio_packets;
+    v.packet_errors = e->packet_errors;
+    v.bitrate_bps = e->bitrate_bps;
+    v.hls = e->src->Stats();
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+uint64_t StreamRegistry::refused(PublishRefusal reason) const {
+  return refused_[RefusalIndex(reason)];
+}
+
+size_t StreamRegistry::live_count() const {
+  size_t n = 0;
+  for (const auto& e : entries_) n += e->live ? 1 : 0;
+  return n;
+}
+
+}  // namespace strait::pipeline

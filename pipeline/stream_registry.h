@@ -1,0 +1,66 @@
+// StreamRegistry: the configured streams and who is publishing them. It is the PublishHandler the
+// ingest servers ask: a publish with a known key and no live publisher gets a PublishSession (a
+// MediaSink) that feeds the stream's HLS packager; anything else is refused with a reason.
+//
+// Threads: Publish() and Streams() are safe from any thread (the live flag is an atomic
+// check-and-set, so two publishers racing for one key cannot both win). A PublishSession is
+// driven by its ingest connection's thread, one call at a time (MediaSink rules).
+// Ownership: the registry owns one Entry per stream (shared with the sessions, so a session that
+// outlives a shutdown race never dangles); the HLS Catalog owns the HLS streams.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "codecs/clock.h"
+#include "pipeline/config.h"
+#include "transport/hls/catalog.h"
+#include "transport/ingest.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace strait::pipeline {
+
+// Snapshot of one stream's ingest counters, for /metrics.
+struct StreamView {
+  std::string name;
+  bool live = false;
+  uint64_t publishes = 0;
+  uint64_t bytes = 0;
+  uint64_t video_packets = 0;
+  uint64_t audio_packets = 0;
+  uint64_t packet_errors = 0;
+  int64_t bitrate_bps = 0;
+  transport::hls::RenditionStats hls;
+};
+
+class StreamRegistry final : public transport::PublishHandler {
+ public:
+  StreamRegistry(const Config& config, const Clock& clock, transport::hls::Catalog& catalog,
+                 std::shared_ptr<spdlog::logger> logger);
+  ~StreamRegistry() override;
+
+  transport::PublishDecision Publish(const transport::PublishRequest& request) override;
+
+  std::vector<StreamView> Streams() const;
+  uint64_t refused(transport::PublishRefusal reason) const;
+  size_t live_count() const;
+
+  struct Entry;  // per-stream state, defined in the .cc
+
+ private:
+  const Clock& clock_;
+  const HlsConfig hls_;
+  std::shared_ptr<spdlog::logger> logger_;
+  std::vector<std::shared_ptr<Entry>> entries_;  // config order; immutable after construction
+  std::map<std::string, std::shared_ptr<Entry>> by_key_;
+  std::array<std::atomic<uint64_t>, 4> refused_{};
+};
+
+}  // namespace strait::pipeline

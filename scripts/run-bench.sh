@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs every Google Benchmark binary built from bench/*_bench.cc and writes one JSON file each to
+# BUILD_DIR/bench/results/. Usage: scripts/run-bench.sh [BUILD_DIR]
+set -euo pipefail
+build=${1:-build}
+out="$build/bench/results"
+mkdir -p "$out"
+found=0
+for bin in "$build"/bench/*_bench; do
+  [ -x "$bin" ] || continue
+  found=1
+  name=$(basename "$bin")
+  echo "== $name"
+  "$bin" --benchmark_out="$out/$name.json" --benchmark_out_format=json \
+         --benchmark_min_time="${BENCH_MIN_TIME:-0.2}"
+done
+[ "$found" = 1 ] || { echo "no benchmarks built in $build/bench" >&2; exit 1; }
+echo "results: $out/*.json"
