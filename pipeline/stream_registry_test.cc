@@ -1,0 +1,95 @@
+#include "pipeline/stream_registry.h"
+
+#include <gtest/gtest.h>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
+
+#include "pipeline/metrics.h"
+
+namespace strait::pipeline {
+namespace {
+
+using transport::PublishRefusal;
+using transport::PublishRequest;
+
+class StreamRegistryTest : public ::testing::Test {
+ protected:
+  StreamRegistryTest()
+      : logger_(std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>())) {
+    config_.streams = {{"shop1", "sk_111111"}, {"shop2", "sk_222222"}};
+    registry_ = std::make_unique<StreamRegistry>(config_, clock_, catalog_, logger_);
+  }
+  PublishRequest Req(const std::string& key, const std::string& app = "live") {
+    return PublishRequest{"rtmp", app, key, "127.0.0.1:5000"};
+  }
+
+  Config config_;
+  FakeClock clock_;
+  transport::hls::Catalog catalog_;
+  std::shared_ptr<spdlog::logger> logger_;
+  std::unique_ptr<StreamRegistry> registry_;
+};
+
+TEST_F(StreamRegistryTest, ConfiguredStreamsAreInTheCatalogByPublicName) {
+  EXPECT_NE(catalog_.Find("shop1"), nullptr);
+  EXPECT_NE(catalog_.Find("shop2"), nullptr);
+  EXPECT_EQ(catalog_.Find("sk_111111"), nullptr);
+}
+
+TEST_F(StreamRegistryTest, UnknownKeyAndWrongAppAreRefused) {
+  auto d = registry_->Publish(Req("sk_nope"));
+  EXPECT_EQ(d.sink, nullptr);
+  EXPECT_EQ(d.refusal, PublishRefusal::kUnknownKey);
+  EXPECT_EQ(d.message, "unknown stream key");
+  auto e = registry_->Publish(Req("sk_111111", "other"));
+  EXPECT_EQ(e.sink, nullptr);
+  EXPECT_EQ(e.refusal, PublishRefusal::kUnknownKey);
+  EXPECT_EQ(registry_->refused(PublishRefusal::kUnknownKey), 2u);
+}
+
+TEST_F(StreamRegistryTest, SecondPublisherIsRefusedUntilTheFirstEnds) {
+  auto first = registry_->Publish(Req("sk_111111"));
+  ASSERT_NE(first.sink, nullptr);
+  EXPECT_EQ(first.stream_name, "shop1");
+  auto second = registry_->Publish(Req("sk_111111"));
+  EXPECT_EQ(second.sink, nullptr);
+  EXPECT_EQ(second.refusal, PublishRefusal::kAlreadyLive);
+  EXPECT_EQ(second.message.find("sk_111111"), std::string::npos) << "key leaked: " << second.message;
+  // Another stream is unaffected.
+  EXPECT_NE(registry_->Publish(Req("sk_222222")).sink, nullptr);
+  EXPECT_EQ(registry_->live_count(), 1u);  // the shop2 sink above was destroyed → ended
+  first.sink->OnEnd(OkStatus());
+  EXPECT_EQ(registry_->live_count(), 0u);
+  EXPECT_NE(registry_->Publish(Req("sk_111111")).sink, nullptr);
+}
+
+TEST_F(StreamRegistryTest, SessionCountsIngestAndMetricsNameNoKeys) {
+  auto d = registry_->Publish(Req("sk_111111"));
+  ASSERT_NE(d.sink, nullptr);
+  d.sink->OnBytes(1000);
+  clock_.Advance(std::chrono::seconds(1));
+  d.sink->OnBytes(250000);  // 251000 bytes over 1 s
+  d.sink->OnPacket(Packet(1, MediaKind::kAudio, CodecId::kAac, {1, 2, 3}, 0, 0, kMillis, true));
+  auto views = registry_->Streams();
+  ASSERT_EQ(views.size(), 2u);
+  EXPECT_TRUE(views[0].live);
+  EXPECT_EQ(views[0].bytes, 251000u);
+  EXPECT_EQ(views[0].audio_packets, 1u);
+  EXPECT_EQ(views[0].bitrate_bps, 2008000);
+  const std::string text = RenderMetrics(views, ServerView{.http_requests_by_status = {{200, 5}}});
+  EXPECT_NE(text.find("strait_stream_publishing{stream=\"shop1\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("strait_stream_publishing{stream=\"shop2\"} 0\n"), std::string::npos);
+  EXPECT_NE(text.find("strait_stream_ingest_bytes_total{stream=\"shop1\"} 251000\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("strait_stream_ingest_packets_total{stream=\"shop1\",kind=\"audio\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("strait_http_requests_total{code=\"200\"} 5\n"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE strait_stream_ingest_bitrate_bps gauge"), std::string::npos);
+  EXPECT_EQ(text.find("sk_"), std::string::npos);
+  d.sink->OnEnd(Error("connection reset"));
+  EXPECT_FALSE(registry_->Streams()[0].live);
+  EXPECT_EQ(registry_->Streams()[0].bitrate_bps, 0);
+}
+
+}  // namespace
+}  // namespace strait::pipeline
