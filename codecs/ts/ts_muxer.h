@@ -41,15 +41,13 @@ class TsMuxer {
   Status Finish();
 
   // Total bytes produced so far (taken or not).
-  uint64_t bytes_out() const { return bytes_out_; }
+  uint64_t bytes_out() const;
 
  private:
   struct Impl;
   explicit TsMuxer(std::unique_ptr<Impl> impl);
-  static int WriteCallback(void* opaque, const uint8_t* buf, int size);
 
   std::unique_ptr<Impl> impl_;
-  uint64_t bytes_out_ = 0;
 };
 
 }  // namespace strait::ts

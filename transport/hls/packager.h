@@ -70,16 +70,14 @@ class Packager {
   Rendition& rendition() { return out_; }
 
  private:
-  struct Track {
-    TrackInfo info;
-  };
-
   bool ReadyToStart() const;
   Status Start();
   Status Mux(const Packet& packet);
-  Status CutSegment(int64_t end_ts);  // end_ts in 90 kHz
+  Status CloseSegment(int64_t end_ts);  // end_ts: 90 kHz, the first sample of the next segment
+  Status StopMuxer();                   // closes the open segment and the muxer
   VariantInfo BuildVariant() const;
   const TrackInfo* FindTrack(uint32_t id) const;
+  int64_t PendingSpanMs(MediaKind kind) const;
 
   Rendition& out_;
   const Clock& clock_;
@@ -90,19 +88,19 @@ class Packager {
   std::unique_ptr<ts::TsMuxer> muxer_;
   PackagerStats stats_;
   bool finished_ = false;
-  bool published_ = false;  // BeginPublish called for this publish
   bool seen_keyframe_ = false;
-  std::optional<uint32_t> video_track_;
-  std::optional<int64_t> first_pending_ts_;  // 90 kHz dts of the first buffered packet per kind
+  std::optional<uint32_t> video_track_;  // the track segments are cut on
 
-  // Timing of the open segment, 90 kHz.
-  std::chrono::system_clock::time_point wall_origin_;
-  int64_t media_origin_ = 0;
+  // Maps media time to wall time: the first packet's arrival.
   bool have_origin_ = false;
-  int64_t segment_start_ = 0;
+  std::chrono::system_clock::time_point wall_origin_;
+  int64_t media_origin_ = 0;  // 90 kHz
+
+  // The open segment, 90 kHz.
   bool segment_open_ = false;
-  int64_t last_ts_ = 0;
-  int64_t last_delta_ = 0;
+  int64_t segment_start_ = 0;
+  int64_t last_ts_ = 0;     // dts of the last packet of the clock track (video, else audio)
+  int64_t last_delta_ = 0;  // its frame duration, to end the last segment
   int segment_frames_ = 0;
 };
 

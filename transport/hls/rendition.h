@@ -82,10 +82,13 @@ class Rendition {
   // The publish ended: the playlist gets EXT-X-ENDLIST (it stays served until the next publish).
   void EndPublish();
   // Forgets every segment (HTTP answers 404 afterwards); sequence numbers keep counting.
+  // Writer side too: call it from the thread that feeds the packager (or when none runs).
   void Clear();
 
   // ---- Reader side (any thread) ----
   std::shared_ptr<const std::string> Playlist() const;  // null when not live
+  // The same playlist as bytes, for HTTP bodies (built once per change, shared by all requests).
+  std::shared_ptr<const std::vector<uint8_t>> PlaylistBody() const;
   std::shared_ptr<const std::vector<uint8_t>> Segment(uint64_t sequence) const;  // null if gone
   std::optional<VariantInfo> Variant() const;  // with measured bandwidth; nullopt when not live
   bool ended() const;
@@ -96,13 +99,14 @@ class Rendition {
     uint64_t sequence;
     std::shared_ptr<const std::vector<uint8_t>> bytes;
   };
-  struct Window {
+  struct WindowEntry {
     SegmentEntry entry;
-    int video_frames;
+    int video_frames = 0;
   };
 
-  MediaPlaylist BuildPlaylistLocked() const;
-  void Publish(bool render);
+  // Renders the window and swaps it in for readers, with `added` appended to the store.
+  Status Publish(const SegmentData* added, uint64_t sequence);
+  RenditionStats ComputeStats() const;
   Status WriteFiles(const SegmentData& segment,
                     uint64_t sequence,
                     const std::vector<uint64_t>& dropped,
@@ -114,11 +118,13 @@ class Rendition {
   const RenditionOptions options_;
   const std::function<void()> on_change_;
 
-  // Writer-only state (no lock needed: one writer thread).
-  std::deque<Window> window_;
+  // Writer-only state (one writer thread, no lock).
+  std::deque<WindowEntry> window_;
+  std::optional<VariantInfo> base_variant_;  // from BeginPublish
   uint64_t next_sequence_ = 0;
   uint64_t discontinuity_sequence_ = 0;
   bool pending_discontinuity_ = false;
+  bool writer_ended_ = false;
   int target_duration_s_ = 0;
   uint64_t segments_total_ = 0;
   uint64_t bytes_total_ = 0;
@@ -128,8 +134,8 @@ class Rendition {
   std::deque<Held> held_;
   size_t bytes_held_ = 0;
   std::shared_ptr<const std::string> playlist_;
+  std::shared_ptr<const std::vector<uint8_t>> playlist_body_;
   std::optional<VariantInfo> variant_;
-  bool ended_ = false;
   RenditionStats stats_;
 };
 

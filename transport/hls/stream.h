@@ -34,8 +34,10 @@ class Stream {
 
   // Null when no rendition is live.
   std::shared_ptr<const std::string> MasterPlaylist() const;
+  std::shared_ptr<const std::vector<uint8_t>> MasterPlaylistBody() const;  // same, as bytes
   bool live() const { return MasterPlaylist() != nullptr; }
-  // Forgets all segments of all renditions (HTTP answers 404 until the next segment).
+  // Forgets all segments of all renditions (HTTP answers 404 until the next segment). Call it
+  // only while no packager writes to this stream.
   void Clear();
 
  private:
@@ -46,6 +48,7 @@ class Stream {
   mutable std::mutex mu_;  // guards renditions_ (the vector, not the renditions) and master_
   std::vector<std::unique_ptr<Rendition>> renditions_;
   std::shared_ptr<const std::string> master_;
+  std::shared_ptr<const std::vector<uint8_t>> master_body_;
   std::mutex render_mu_;  // serializes master renders from several rendition writers
 };
 

@@ -1,0 +1,203 @@
+#include "codecs/ts/ts_muxer.h"
+
+#include <cstring>
+#include <string>
+#include <utility>
+
+#include "codecs/aac/audio_specific_config.h"
+#include "codecs/ffmpeg/deleters.h"
+#include "codecs/ffmpeg/error.h"
+
+extern "C" {
+#include <libavutil/channel_layout.h>
+#include <libavutil/opt.h>
+}
+
+namespace strait::ts {
+namespace {
+
+constexpr int kIoBufferSize = 64 * 1024;
+
+AVCodecID ToAvCodec(CodecId codec) {
+  switch (codec) {
+    case CodecId::kH264:
+      return AV_CODEC_ID_H264;
+    case CodecId::kHevc:
+      return AV_CODEC_ID_HEVC;
+    case CodecId::kAac:
+      return AV_CODEC_ID_AAC;
+    case CodecId::kMp3:
+      return AV_CODEC_ID_MP3;
+    case CodecId::kOpus:
+      return AV_CODEC_ID_OPUS;
+    default:
+      return AV_CODEC_ID_NONE;
+  }
+}
+
+// AVBuffer free callback: drops the reference to the strait Packet payload.
+void ReleasePayload(void* opaque, uint8_t*) {
+  delete static_cast<std::shared_ptr<const Packet::Buffer>*>(opaque);
+}
+
+Status SetUpStream(AVStream* st, const TrackInfo& track) {
+  AVCodecParameters* par = st->codecpar;
+  par->codec_id = ToAvCodec(track.codec);
+  if (par->codec_id == AV_CODEC_ID_NONE) {
+    return Error("unsupported codec " + std::string(CodecName(track.codec)));
+  }
+  par->codec_type = track.kind == MediaKind::kVideo ? AVMEDIA_TYPE_VIDEO : AVMEDIA_TYPE_AUDIO;
+  if (!track.extradata.empty()) {
+    par->extradata =
+        static_cast<uint8_t*>(av_mallocz(track.extradata.size() + AV_INPUT_BUFFER_PADDING_SIZE));
+    if (!par->extradata)
+      return Error("out of memory");
+    std::memcpy(par->extradata, track.extradata.data(), track.extradata.size());
+    par->extradata_size = static_cast<int>(track.extradata.size());
+  }
+  if (track.kind == MediaKind::kVideo) {
+    par->width = track.width;
+    par->height = track.height;
+  } else {
+    int rate = track.sample_rate, channels = track.channels;
+    if (track.codec == CodecId::kAac) {
+      if (auto asc = aac::ParseAudioSpecificConfig(track.extradata); asc.ok()) {
+        rate = rate ? rate : asc->sample_rate;
+        channels = channels ? channels : asc->channels();
+      }
+    }
+    par->sample_rate = rate;
+    av_channel_layout_default(&par->ch_layout, channels > 0 ? channels : 2);
+  }
+  st->time_base = AVRational{track.timebase.num, track.timebase.den};
+  return OkStatus();
+}
+
+}  // namespace
+
+struct TsMuxer::Impl {
+  // Declared before `format` so that the format context (which points at it) is freed first.
+  ffmpeg::AVIOContextPtr io;
+  ffmpeg::AVFormatOutputPtr format;
+  ffmpeg::AVPacketPtr packet{av_packet_alloc()};
+  std::vector<std::pair<uint32_t, int>> stream_of_track;  // track id -> stream index
+  std::vector<uint8_t> out;
+  uint64_t bytes_out = 0;
+  bool finished = false;
+
+  static int Write(void* opaque, uint8_t* buf, int size) {
+    auto* self = static_cast<Impl*>(opaque);
+    self->out.insert(self->out.end(), buf, buf + size);
+    self->bytes_out += static_cast<uint64_t>(size);
+    return size;
+  }
+};
+
+TsMuxer::TsMuxer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+TsMuxer::~TsMuxer() = default;
+
+uint64_t TsMuxer::bytes_out() const {
+  return impl_->bytes_out;
+}
+
+Result<std::unique_ptr<TsMuxer>> TsMuxer::Create(const std::vector<TrackInfo>& tracks) {
+  if (tracks.empty())
+    return Error("ts mux: no tracks");
+  auto impl = std::make_unique<Impl>();
+  if (!impl->packet)
+    return Error("ts mux: out of memory");
+  AVFormatContext* raw = nullptr;
+  int ret = avformat_alloc_output_context2(&raw, nullptr, "mpegts", nullptr);
+  if (ret < 0)
+    return ffmpeg::AvError(ret, "ts mux: alloc");
+  impl->format.reset(raw);
+  for (const TrackInfo& track : tracks) {
+    AVStream* st = avformat_new_stream(raw, nullptr);
+    if (!st)
+      return Error("ts mux: out of memory");
+    if (Status s = SetUpStream(st, track); !s) {
+      return s.error().Context("ts mux: track " + std::to_string(track.id));
+    }
+    impl->stream_of_track.emplace_back(track.id, st->index);
+  }
+  auto* buffer = static_cast<unsigned char*>(av_malloc(kIoBufferSize));
+  if (!buffer)
+    return Error("ts mux: out of memory");
+  impl->io.reset(
+      avio_alloc_context(buffer, kIoBufferSize, 1, impl.get(), nullptr, &Impl::Write, nullptr));
+  if (!impl->io) {
+    av_free(buffer);
+    return Error("ts mux: out of memory");
+  }
+  raw->pb = impl->io.get();
+  raw->flags |= AVFMT_FLAG_CUSTOM_IO | AVFMT_FLAG_AUTO_BSF;
+  ret = avformat_write_header(raw, nullptr);
+  if (ret < 0)
+    return ffmpeg::AvError(ret, "ts mux: write header");
+  return std::unique_ptr<TsMuxer>(new TsMuxer(std::move(impl)));
+}
+
+Status TsMuxer::Write(const Packet& packet) {
+  if (impl_->finished)
+    return Error("ts mux: write after finish");
+  int index = -1;
+  for (const auto& [track, stream] : impl_->stream_of_track) {
+    if (track == packet.track_id())
+      index = stream;
+  }
+  if (index < 0)
+    return Error("ts mux: unknown track " + std::to_string(packet.track_id()));
+  if (packet.size() == 0)
+    return Error("ts mux: empty packet");
+  if (packet.dts() == kNoTimestamp)
+    return Error("ts mux: packet without dts");
+
+  AVPacket* pkt = impl_->packet.get();
+  auto* ref = new std::shared_ptr<const Packet::Buffer>(packet.shared_payload());
+  // FFmpeg's API is not const-correct; the buffer is flagged read-only and never written.
+  pkt->buf =
+      av_buffer_create(const_cast<uint8_t*>(packet.data().data()), static_cast<int>(packet.size()),
+                       &ReleasePayload, ref, AV_BUFFER_FLAG_READONLY);
+  if (!pkt->buf) {
+    delete ref;
+    return Error("ts mux: out of memory");
+  }
+  pkt->data = pkt->buf->data;
+  pkt->size = static_cast<int>(packet.size());
+  pkt->stream_index = index;
+  pkt->dts = packet.dts();
+  pkt->pts = packet.pts() == kNoTimestamp ? packet.dts() : packet.pts();
+  pkt->flags = packet.keyframe() ? AV_PKT_FLAG_KEY : 0;
+  const AVRational from{packet.timebase().num, packet.timebase().den};
+  av_packet_rescale_ts(pkt, from, impl_->format->streams[index]->time_base);
+  const int ret = av_write_frame(impl_->format.get(), pkt);
+  av_packet_unref(pkt);
+  if (ret < 0)
+    return ffmpeg::AvError(ret, "ts mux: write");
+  return OkStatus();
+}
+
+std::vector<uint8_t> TsMuxer::TakeBytes() {
+  if (!impl_->finished) {
+    av_write_frame(impl_->format.get(), nullptr);  // flushes the PES data the muxer holds
+    avio_flush(impl_->io.get());
+    // One-shot: PAT/PMT go out before the next packet, so the next chunk stands alone.
+    av_opt_set(impl_->format->priv_data, "mpegts_flags", "+resend_headers", 0);
+  }
+  std::vector<uint8_t> bytes;
+  bytes.swap(impl_->out);
+  return bytes;
+}
+
+Status TsMuxer::Finish() {
+  if (impl_->finished)
+    return OkStatus();
+  impl_->finished = true;
+  const int ret = av_write_trailer(impl_->format.get());
+  avio_flush(impl_->io.get());
+  if (ret < 0)
+    return ffmpeg::AvError(ret, "ts mux: trailer");
+  return OkStatus();
+}
+
+}  // namespace strait::ts

@@ -1,0 +1,38 @@
+#include "transport/hls/catalog.h"
+
+namespace strait::transport::hls {
+
+std::shared_ptr<Stream> Catalog::Add(const std::string& name) {
+  std::lock_guard lock(mu_);
+  auto it = streams_.find(name);
+  if (it != streams_.end())
+    return it->second;
+  auto stream = std::make_shared<Stream>(name, defaults_);
+  streams_.emplace(name, stream);
+  return stream;
+}
+
+std::shared_ptr<Stream> Catalog::Find(std::string_view name) const {
+  std::lock_guard lock(mu_);
+  auto it = streams_.find(name);
+  return it == streams_.end() ? nullptr : it->second;
+}
+
+bool Catalog::Remove(std::string_view name) {
+  std::lock_guard lock(mu_);
+  auto it = streams_.find(name);
+  if (it == streams_.end())
+    return false;
+  streams_.erase(it);
+  return true;
+}
+
+std::vector<std::string> Catalog::Names() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> names;
+  for (const auto& [name, stream] : streams_)
+    names.push_back(name);
+  return names;
+}
+
+}  // namespace strait::transport::hls

@@ -1,0 +1,274 @@
+#include "transport/hls/packager.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "codecs/codec_string.h"
+#include "codecs/ts/ts_muxer.h"
+
+namespace strait::transport::hls {
+namespace {
+
+constexpr int64_t kTicksPerSecond = 90000;
+
+int64_t To90k(int64_t ts, Timebase tb) {
+  return Rescale(ts, tb, kMpegTs);
+}
+
+bool SameConfig(const TrackInfo& a, const TrackInfo& b) {
+  return a.codec == b.codec && a.extradata == b.extradata && a.timebase == b.timebase;
+}
+
+}  // namespace
+
+Packager::Packager(Rendition& out, const Clock& clock, PackagerOptions options)
+    : out_(out), clock_(clock), options_(options) {}
+
+Packager::~Packager() {
+  if (!finished_ && muxer_)
+    (void)Finish();
+}
+
+const TrackInfo* Packager::FindTrack(uint32_t id) const {
+  for (const TrackInfo& t : tracks_) {
+    if (t.id == id)
+      return &t;
+  }
+  return nullptr;
+}
+
+Status Packager::AddTrack(const TrackInfo& track) {
+  if (finished_)
+    return Error("hls: AddTrack after Finish (call Restart)");
+  if (track.kind != MediaKind::kVideo && track.kind != MediaKind::kAudio) {
+    return Error("hls: unsupported track kind");
+  }
+  for (TrackInfo& existing : tracks_) {
+    if (existing.id != track.id)
+      continue;
+    if (SameConfig(existing, track))
+      return OkStatus();  // a repeated sequence header
+    // A new configuration mid-stream: close the segment and the muxer; restart at a keyframe.
+    if (Status s = StopMuxer(); !s)
+      return s;
+    existing = track;
+    if (track.kind == MediaKind::kVideo)
+      video_track_ = track.id;
+    return ReadyToStart() ? Start() : OkStatus();
+  }
+  tracks_.push_back(track);
+  if (track.kind == MediaKind::kVideo && !video_track_)
+    video_track_ = track.id;
+  if (muxer_) {
+    // A track that appears after muxing began (audio later than `audio_wait`): restart the muxer
+    // so that the PMT lists it.
+    if (Status s = StopMuxer(); !s)
+      return s;
+  }
+  return !muxer_ && ReadyToStart() ? Start() : OkStatus();
+}
+
+int64_t Packager::PendingSpanMs(MediaKind kind) const {
+  const Packet* first = nullptr;
+  const Packet* last = nullptr;
+  for (const Packet& p : pending_) {
+    if (p.kind() != kind)
+      continue;
+    if (!first)
+      first = &p;
+    last = &p;
+  }
+  if (!first)
+    return 0;
+  return Rescale(last->dts(), last->timebase(), kMillis) -
+         Rescale(first->dts(), first->timebase(), kMillis);
+}
+
+bool Packager::ReadyToStart() const {
+  bool video = false, audio = false;
+  for (const TrackInfo& t : tracks_) {
+    video |= t.kind == MediaKind::kVideo;
+    audio |= t.kind == MediaKind::kAudio;
+  }
+  if (!video && !audio)
+    return false;
+  if (pending_.size() >= options_.max_buffered_packets)
+    return true;
+  const int64_t wait_ms = options_.audio_wait.count();
+  if (video) {
+    return audio || !options_.expect_audio || PendingSpanMs(MediaKind::kVideo) >= wait_ms;
+  }
+  return !options_.expect_video || PendingSpanMs(MediaKind::kAudio) >= wait_ms;
+}
+
+VariantInfo Packager::BuildVariant() const {
+  VariantInfo v;
+  std::string codecs_video, codecs_audio;
+  for (const TrackInfo& t : tracks_) {
+    Result<std::string> codec = CodecString(t);
+    if (t.kind == MediaKind::kVideo) {
+      if (codec.ok())
+        codecs_video = *codec;
+      v.width = t.width;
+      v.height = t.height;
+      v.frame_rate = t.frame_rate;
+      if (t.codec == CodecId::kH264) {
+        if (auto c = h264::ParseAvcConfig(t.extradata); c.ok()) {
+          v.width = c->first_sps.width;
+          v.height = c->first_sps.height;
+          if (v.frame_rate <= 0)
+            v.frame_rate = c->first_sps.frame_rate;
+        }
+      } else if (t.codec == CodecId::kHevc) {
+        if (auto c = hevc::ParseHevcConfig(t.extradata); c.ok() && c->width > 0) {
+          v.width = c->width;
+          v.height = c->height;
+        }
+      }
+    } else if (codec.ok()) {
+      codecs_audio = *codec;
+    }
+  }
+  v.codecs = codecs_video;
+  if (!codecs_audio.empty())
+    v.codecs += (v.codecs.empty() ? "" : ",") + codecs_audio;
+  v.frame_rate = std::round(v.frame_rate * 1000.0) / 1000.0;
+  return v;
+}
+
+Status Packager::Start() {
+  Result<std::unique_ptr<ts::TsMuxer>> muxer = ts::TsMuxer::Create(tracks_);
+  if (!muxer) {
+    pending_.clear();
+    return muxer.error().Context("hls " + out_.stream_name() + "/" + out_.name());
+  }
+  muxer_ = std::move(*muxer);
+  stats_.started = true;
+  seen_keyframe_ = false;
+  segment_open_ = false;
+  out_.BeginPublish(BuildVariant());
+  std::deque<Packet> pending;
+  pending.swap(pending_);
+  Status status;
+  for (const Packet& p : pending) {
+    if (Status s = Mux(p); !s && status)
+      status = s;
+  }
+  return status;
+}
+
+Status Packager::Write(const Packet& packet) {
+  ++stats_.packets_in;
+  if (finished_ || !FindTrack(packet.track_id()) || packet.dts() == kNoTimestamp) {
+    ++stats_.packets_dropped;
+    return OkStatus();
+  }
+  if (!have_origin_) {
+    have_origin_ = true;
+    wall_origin_ = clock_.WallNow();
+    media_origin_ = To90k(packet.dts(), packet.timebase());
+  }
+  if (muxer_)
+    return Mux(packet);
+  pending_.push_back(packet);
+  if (ReadyToStart())
+    return Start();
+  return OkStatus();
+}
+
+Status Packager::Mux(const Packet& packet) {
+  const int64_t ts = To90k(packet.dts(), packet.timebase());
+  const bool is_video = video_track_ && packet.track_id() == *video_track_;
+  if (video_track_ && FindTrack(*video_track_) && !seen_keyframe_) {
+    if (!is_video || !packet.keyframe()) {
+      ++stats_.packets_dropped;  // a segment must start with a keyframe
+      return OkStatus();
+    }
+    seen_keyframe_ = true;
+  }
+  const bool clock_track = is_video || !video_track_;
+  if (!segment_open_) {
+    segment_open_ = true;
+    segment_start_ = ts;
+    segment_frames_ = 0;
+    last_ts_ = ts;
+    last_delta_ = 0;
+  } else if (clock_track && (packet.keyframe() || !is_video)) {
+    const int64_t target = static_cast<int64_t>(options_.target_duration_s * kTicksPerSecond);
+    if (ts - segment_start_ >= target - 90) {  // 1 ms slack for millisecond timestamps
+      if (Status s = CloseSegment(ts); !s)
+        return s;
+      segment_open_ = true;
+      segment_start_ = ts;
+      segment_frames_ = 0;
+    }
+  }
+  if (clock_track) {
+    if (ts > last_ts_)
+      last_delta_ = ts - last_ts_;
+    last_ts_ = std::max(last_ts_, ts);
+  }
+  if (is_video)
+    ++segment_frames_;
+  if (Status s = muxer_->Write(packet); !s) {
+    ++stats_.packets_dropped;
+    return s.error().Context("hls " + out_.stream_name() + "/" + out_.name());
+  }
+  return OkStatus();
+}
+
+Status Packager::CloseSegment(int64_t end_ts) {
+  segment_open_ = false;
+  std::vector<uint8_t> bytes = muxer_->TakeBytes();
+  if (bytes.empty())
+    return OkStatus();
+  SegmentData segment;
+  segment.duration_s =
+      static_cast<double>(std::max<int64_t>(end_ts - segment_start_, 0)) / kTicksPerSecond;
+  segment.program_date_time =
+      wall_origin_ + std::chrono::microseconds((segment_start_ - media_origin_) * 1000 / 90);
+  segment.video_frames = segment_frames_;
+  segment.bytes = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
+  ++stats_.segments;
+  return out_.AddSegment(std::move(segment));
+}
+
+Status Packager::StopMuxer() {
+  if (!muxer_)
+    return OkStatus();
+  Status status = muxer_->Finish();
+  if (segment_open_) {
+    if (Status s = CloseSegment(last_ts_ + last_delta_); !s && status)
+      status = s;
+  }
+  muxer_.reset();
+  return status;
+}
+
+Status Packager::Finish() {
+  if (finished_)
+    return OkStatus();
+  Status status;
+  if (!muxer_ && !pending_.empty() && !tracks_.empty())
+    status = Start();  // flush what we have
+  if (Status s = StopMuxer(); !s && status)
+    status = s;
+  pending_.clear();
+  finished_ = true;
+  out_.EndPublish();
+  return status;
+}
+
+void Packager::Restart() {
+  (void)Finish();
+  tracks_.clear();
+  pending_.clear();
+  video_track_.reset();
+  finished_ = false;
+  seen_keyframe_ = false;
+  have_origin_ = false;
+  segment_open_ = false;
+  stats_ = PackagerStats{};
+}
+
+}  // namespace strait::transport::hls
