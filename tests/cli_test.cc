@@ -1,0 +1,74 @@
+// The `strait` binary as a user runs it: check-config verdicts, and `serve` on the built-in
+// defaults printing the OBS settings, serving /healthz, and exiting cleanly on SIGTERM.
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include "tests/support/subprocess.h"
+
+namespace strait {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::BackgroundProcess;
+using testing::Run;
+using testing::TempDir;
+
+std::string Binary() {
+  const char* b = std::getenv("STRAIT_BINARY");
+  return b ? b : "build/strait";
+}
+
+TEST(CliTest, CheckConfigAcceptsTheExampleAndRejectsBadFilesWithLine) {
+  auto good = Run(Binary() + " check-config " + std::string(STRAIT_SOURCE_DIR) + "/configs/strait.yaml");
+  EXPECT_EQ(good.exit_code, 0) << good.output;
+  EXPECT_NE(good.output.find("OK"), std::string::npos) << good.output;
+
+  TempDir dir;
+  {
+    std::ofstream out(dir.File("bad.yaml"));
+    out << "server:\n  http_listen: 0.0.0.0:8080\nstreams:\n  - name: shop1\n    kee: x\n";
+  }
+  auto bad = Run(Binary() + " check-config " + dir.File("bad.yaml"));
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.output.find("bad.yaml:5:5: unknown key 'kee' in a stream"), std::string::npos)
+      << bad.output;
+}
+
+TEST(CliTest, ServeOnDefaultsPrintsObsSettingsAndStopsOnSigterm) {
+  TempDir dir;
+  BackgroundProcess server("exec " + Binary() + " serve --data-dir " + dir.path() +
+                               " --rtmp-listen 127.0.0.1:0 --http-listen 127.0.0.1:0",
+                           dir.File("serve.log"));
+  std::smatch m;
+  std::string log;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    log = server.Log();
+    if (log.find("Metrics") != std::string::npos) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(std::regex_search(log, m, std::regex(R"(Server +rtmp://127\.0\.0\.1:(\d+)/live)")))
+      << log;
+  ASSERT_TRUE(std::regex_search(log, m, std::regex(R"(Stream Key +(sk_[a-z0-9]+))"))) << log;
+  const std::string key = m[1];
+  EXPECT_EQ(testing::ReadFile(dir.File("demo.key")), key + "\n");
+  ASSERT_TRUE(std::regex_search(
+      log, m, std::regex(R"(Playback +http://127\.0\.0\.1:(\d+)/live/demo/master\.m3u8)")))
+      << log;
+  const std::string http = "http://127.0.0.1:" + std::string(m[1]);
+  EXPECT_EQ(testing::HttpFetch(http + "/healthz").body, "ok\n");
+  EXPECT_EQ(testing::HttpFetch(http + "/live/demo/master.m3u8").status, 404);  // not live yet
+
+  server.Signal(SIGTERM);
+  EXPECT_EQ(server.Wait(10s), 0) << server.Log();
+  // The key is printed once in the banner and never in a log line.
+  const std::string all = server.Log();
+  EXPECT_EQ(all.find(key), all.rfind(key)) << all;
+}
+
+}  // namespace
+}  // namespace strait
