@@ -201,3 +201,30 @@ TEST_F(RtmpToHlsTest, HevcOverEnhancedRtmpWhenLocalFfmpegCanSendIt) {
 
 }  // namespace
 }  // namespace strait
+
+namespace strait {
+namespace {
+
+// A viewer's browser: hls.js in headless Chromium plays the live stream while ffmpeg pushes.
+TEST_F(RtmpToHlsTest, HlsJsInHeadlessChromiumPlaysTheLiveStream) {
+  const std::string browser_dir = std::string(STRAIT_SOURCE_DIR) + "/tests/browser";
+  if (!testing::HaveTool("node") || !testing::HaveTool("chromium")) {
+    GTEST_SKIP() << "node or chromium missing (scripts/install-deps.sh installs them)";
+  }
+  if (testing::Run("test -d " + browser_dir + "/node_modules/hls.js").exit_code != 0) {
+    GTEST_SKIP() << "tests/browser/node_modules missing (scripts/install-deps.sh runs npm ci)";
+  }
+  BackgroundProcess push("ffmpeg -v error -re -i " + Clip() + " -c copy -f flv " + RtmpUrl(kKey),
+                         dir_.File("push.log"));
+  ASSERT_EQ(WaitFor("/live/shop1/master.m3u8", "#EXT-X-STREAM-INF", 15s).status, 200);
+  auto play = Run("node " + browser_dir + "/play.mjs " + HttpUrl("/live/shop1/master.m3u8") +
+                      " 2 " + dir_.File("shot.png"),
+                  60s);
+  EXPECT_EQ(play.exit_code, 0) << play.output;
+  EXPECT_NE(play.output.find("\"width\":1280"), std::string::npos) << play.output;
+  EXPECT_NE(play.output.find("\"manifest\":true"), std::string::npos) << play.output;
+  push.Wait(30s);
+}
+
+}  // namespace
+}  // namespace strait
