@@ -1,0 +1,182 @@
+#include "transport/rtmp/media_ingest.h"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "codecs/flv/tag.h"
+
+namespace strait::transport::rtmp {
+
+int64_t TimestampUnwrapper::Unwrap(uint32_t ts) {
+  if (!started_) {
+    started_ = true;
+    value_ = ts;
+  } else {
+    value_ += static_cast<int32_t>(ts - last_);
+  }
+  last_ = ts;
+  return value_;
+}
+
+Result<AacConfig> ParseAudioSpecificConfig(std::span<const uint8_t> asc) {
+  static constexpr int kRates[13] = {96000, 88200, 64000, 48000, 44100, 32000, 24000,
+                                     22050, 16000, 12000, 11025, 8000,  7350};
+  size_t bit = 0;
+  auto read = [&](int n) -> int {
+    int v = 0;
+    for (int i = 0; i < n; ++i, ++bit)
+      v = v << 1 | ((asc[bit / 8] >> (7 - bit % 8)) & 1);
+    return v;
+  };
+  auto have = [&](size_t n) { return bit + n <= asc.size() * 8; };
+  if (!have(9))
+    return Error("AudioSpecificConfig of " + std::to_string(asc.size()) + " bytes");
+  AacConfig c;
+  c.object_type = read(5);
+  if (c.object_type == 31) {
+    if (!have(6 + 4))
+      return Error("truncated AudioSpecificConfig");
+    c.object_type = 32 + read(6);
+  }
+  const int index = read(4);
+  if (index == 15) {
+    if (!have(24))
+      return Error("truncated AudioSpecificConfig");
+    c.sample_rate = read(24);
+  } else if (index < 13) {
+    c.sample_rate = kRates[index];
+  } else {
+    return Error("AudioSpecificConfig: reserved sampling frequency index " + std::to_string(index));
+  }
+  if (!have(4))
+    return Error("truncated AudioSpecificConfig");
+  const int channel_config = read(4);
+  c.channels = channel_config == 7 ? 8 : channel_config;
+  return c;
+}
+
+MediaIngest::MediaIngest(MediaSink& sink) : sink_(sink) {
+  video_.info.id = 0;
+  video_.info.kind = MediaKind::kVideo;
+  audio_.info.id = 1;
+  audio_.info.kind = MediaKind::kAudio;
+}
+
+void MediaIngest::OnMetaData(const amf0::Value& meta) {
+  auto number = [&](const char* key) { return meta.GetNumber(key).value_or(0); };
+  width_ = static_cast<int>(number("width"));
+  height_ = static_cast<int>(number("height"));
+  frame_rate_ = number("framerate");
+  if (frame_rate_ == 0)
+    frame_rate_ = number("fps");
+  video_bitrate_ = static_cast<int64_t>(number("videodatarate") * 1000);  // kbit/s in FLV
+  audio_bitrate_ = static_cast<int64_t>(number("audiodatarate") * 1000);
+  // videocodecid (7, 12 or a FourCC string) only says what is coming; the sequence header decides.
+  for (Track* t : {&video_, &audio_}) {
+    if (!t->configured)
+      continue;
+    const TrackInfo before = t->info;
+    ApplyHints(*t);
+    if (before.width != t->info.width || before.height != t->info.height ||
+        before.frame_rate != t->info.frame_rate || before.bitrate != t->info.bitrate) {
+      sink_.OnTrack(t->info);
+    }
+  }
+}
+
+void MediaIngest::ApplyHints(Track& track) {
+  if (track.info.kind == MediaKind::kVideo) {
+    if (width_ > 0 && height_ > 0) {
+      track.info.width = width_;
+      track.info.height = height_;
+    }
+    if (frame_rate_ > 0)
+      track.info.frame_rate = frame_rate_;
+    if (video_bitrate_ > 0)
+      track.info.bitrate = video_bitrate_;
+  } else if (audio_bitrate_ > 0) {
+    track.info.bitrate = audio_bitrate_;
+  }
+}
+
+Status MediaIngest::Configure(Track& track, CodecId codec, std::span<const uint8_t> config) {
+  if (config.empty())
+    return Error(std::string(CodecName(codec)) + " sequence header is empty");
+  TrackInfo info = track.info;
+  info.codec = codec;
+  info.extradata.assign(config.begin(), config.end());
+  if (codec == CodecId::kAac) {
+    auto asc = ParseAudioSpecificConfig(config);
+    if (!asc.ok())
+      return asc.error();
+    info.sample_rate = asc->sample_rate;
+    info.channels = asc->channels;
+  }
+  // Some encoders repeat the sequence header before every keyframe: only changes are news.
+  if (track.configured && info.codec == track.info.codec &&
+      info.extradata == track.info.extradata) {
+    return OkStatus();
+  }
+  track.info = std::move(info);
+  ApplyHints(track);
+  track.configured = true;
+  sink_.OnTrack(track.info);
+  return OkStatus();
+}
+
+Status MediaIngest::OnVideo(uint32_t timestamp, std::span<const uint8_t> body) {
+  auto tag = flv::ParseVideoTag(body);
+  if (!tag.ok())
+    return tag.error().Context("video");
+  Track& t = video_;
+  if (tag->kind == flv::TagKind::kConfig)
+    return Configure(t, tag->codec, tag->payload);
+  if (tag->kind != flv::TagKind::kFrame)
+    return OkStatus();
+  if (!t.configured || t.info.codec != tag->codec) {
+    ++stats_.dropped_before_config;
+    return OkStatus();
+  }
+  const int64_t raw = t.clock.Unwrap(timestamp);
+  int64_t dts = raw;
+  if (t.last_dts != kNoTimestamp && dts < t.last_dts) {
+    ++stats_.dts_fixups;
+    dts = t.last_dts;
+  }
+  t.last_dts = dts;
+  const int64_t pts = std::max(dts, raw + tag->composition_time_ms);
+  ++stats_.video_packets;
+  sink_.OnPacket(Packet(t.info.id, MediaKind::kVideo, tag->codec,
+                        std::vector<uint8_t>(tag->payload.begin(), tag->payload.end()), pts, dts,
+                        kMillis, tag->keyframe));
+  return OkStatus();
+}
+
+Status MediaIngest::OnAudio(uint32_t timestamp, std::span<const uint8_t> body) {
+  auto tag = flv::ParseAudioTag(body);
+  if (!tag.ok())
+    return tag.error().Context("audio");
+  Track& t = audio_;
+  if (tag->kind == flv::TagKind::kConfig)
+    return Configure(t, tag->codec, tag->payload);
+  if (tag->kind != flv::TagKind::kFrame)
+    return OkStatus();
+  if (!t.configured) {
+    ++stats_.dropped_before_config;
+    return OkStatus();
+  }
+  int64_t dts = t.clock.Unwrap(timestamp);
+  if (t.last_dts != kNoTimestamp && dts < t.last_dts) {
+    ++stats_.dts_fixups;
+    dts = t.last_dts;
+  }
+  t.last_dts = dts;
+  ++stats_.audio_packets;
+  sink_.OnPacket(Packet(t.info.id, MediaKind::kAudio, tag->codec,
+                        std::vector<uint8_t>(tag->payload.begin(), tag->payload.end()), dts, dts,
+                        kMillis, true));
+  return OkStatus();
+}
+
+}  // namespace strait::transport::rtmp

@@ -1,0 +1,370 @@
+// Session driven by a fake client (ChunkWriter/ChunkReader on the other side): no sockets.
+#include "transport/rtmp/session.h"
+
+#include <gtest/gtest.h>
+
+#include "transport/rtmp/stream_key.h"
+
+namespace strait::transport::rtmp {
+namespace {
+
+using amf0::Value;
+using Bytes = std::vector<uint8_t>;
+
+struct Record {
+  std::vector<TrackInfo> tracks;
+  std::vector<Packet> packets;
+  int ends = 0;
+  Status end;
+  size_t bytes = 0;
+};
+
+class FakeSink : public MediaSink {
+ public:
+  explicit FakeSink(std::shared_ptr<Record> r) : r_(std::move(r)) {}
+  void OnTrack(const TrackInfo& t) override { r_->tracks.push_back(t); }
+  void OnPacket(const Packet& p) override { r_->packets.push_back(p); }
+  void OnEnd(const Status& why) override {
+    ++r_->ends;
+    r_->end = why;
+  }
+  void OnBytes(size_t n) override { r_->bytes += n; }
+
+ private:
+  std::shared_ptr<Record> r_;
+};
+
+class FakeHandler : public PublishHandler {
+ public:
+  PublishDecision Publish(const PublishRequest& req) override {
+    requests.push_back(req);
+    PublishDecision d;
+    if (req.key != "KEY") {
+      d.refusal = PublishRefusal::kUnknownKey;
+      d.message = "unknown stream key";
+      return d;
+    }
+    records.push_back(std::make_shared<Record>());
+    d.sink = std::make_unique<FakeSink>(records.back());
+    d.stream_name = "shop-1";
+    return d;
+  }
+  std::vector<PublishRequest> requests;
+  std::vector<std::shared_ptr<Record>> records;
+};
+
+SessionOptions Options() {
+  SessionOptions options;
+  options.peer = "10.0.0.5:4000";
+  return options;
+}
+
+class Client {
+ public:
+  explicit Client(PublishHandler& handler) : session_(handler, Options(), nullptr) {
+    Bytes hello(1 + 2 * kHandshakeSize, 0);
+    hello[0] = 3;
+    EXPECT_TRUE(Send(hello).ok());
+    EXPECT_TRUE(session_.handshake_done());
+  }
+  Session& session() { return session_; }
+
+  Status Send(const Bytes& bytes) {
+    Bytes out;
+    Status s = session_.OnBytes(bytes, &out);
+    size_t skip = std::min(out.size(), handshake_left_);
+    handshake_left_ -= skip;
+    Status r = reader_.Feed(std::span<const uint8_t>(out).subspan(skip), [&](Message&& m) {
+      replies.push_back(std::move(m));
+      return OkStatus();
+    });
+    EXPECT_TRUE(r.ok());
+    return s;
+  }
+  Status Command(std::vector<Value> values, uint32_t sid = 0) {
+    Bytes bytes;
+    writer_.Write(3, kCommandAmf0, sid, 0, amf0::EncodeAll(values), &bytes);
+    return Send(bytes);
+  }
+  Status Media(uint8_t type, uint32_t ts, const Bytes& body, uint32_t sid = 1) {
+    Bytes bytes;
+    writer_.Write(type == kAudio ? 6 : 7, type, sid, ts, body, &bytes);
+    return Send(bytes);
+  }
+  Status Connect(const std::string& app, std::vector<amf0::Property> extra = {}) {
+    std::vector<amf0::Property> props = {{"app", Value::String(app)},
+                                         {"tcUrl", Value::String("rtmp://h/" + app)}};
+    props.insert(props.end(), extra.begin(), extra.end());
+    return Command({Value::String("connect"), Value::Number(1), Value::Object(props)});
+  }
+  Status Publish(const std::string& name) {
+    EXPECT_TRUE(Command({Value::String("createStream"), Value::Number(4), Value::Null()}).ok());
+    return Command({Value::String("publish"), Value::Number(5), Value::Null(), Value::String(name),
+                    Value::String("live")},
+                   1);
+  }
+  // The AMF values of the last command reply named `name`.
+  std::vector<Value> Reply(const std::string& name) {
+    for (auto it = replies.rbegin(); it != replies.rend(); ++it) {
+      if (it->type != kCommandAmf0)
+        continue;
+      auto v = amf0::DecodeAll(it->payload);
+      if (v.ok() && !v->empty() && (*v)[0].string() == name)
+        return *v;
+    }
+    return {};
+  }
+  bool HasReply(uint8_t type) {
+    for (const Message& m : replies) {
+      if (m.type == type)
+        return true;
+    }
+    return false;
+  }
+
+  std::vector<Message> replies;
+
+ private:
+  Session session_;
+  ChunkWriter writer_;
+  ChunkReader reader_;
+  size_t handshake_left_ = 1 + 2 * kHandshakeSize;
+};
+
+const Bytes kAvcC = {0x17, 0x00, 0, 0, 0, 0x01, 0x64, 0x00, 0x1f, 0xff, 0xe1, 0x00, 0x00};
+const Bytes kAsc = {0xaf, 0x00, 0x12, 0x10};
+
+Bytes AvcFrame(bool key, int cts) {
+  return {static_cast<uint8_t>(key ? 0x17 : 0x27),
+          0x01,
+          0x00,
+          0x00,
+          static_cast<uint8_t>(cts),
+          0,
+          0,
+          0,
+          1,
+          static_cast<uint8_t>(key ? 0x65 : 0x41)};
+}
+
+TEST(SessionTest, PublishesLikeAnEncoder) {
+  FakeHandler handler;
+  Client c(handler);
+  ASSERT_TRUE(c.Connect("live").ok());
+  EXPECT_TRUE(c.HasReply(kWindowAckSize));
+  EXPECT_TRUE(c.HasReply(kSetPeerBandwidth));
+  auto result = c.Reply("_result");
+  ASSERT_EQ(result.size(), 4u);
+  EXPECT_EQ(result[3].GetString("code"), "NetConnection.Connect.Success");
+  EXPECT_EQ(result[2].GetString("fmsVer"), "FMS/3,0,1,123");
+  ASSERT_TRUE(c.Command({Value::String("releaseStream"), Value::Number(2), Value::Null(),
+                         Value::String("KEY")})
+                  .ok());
+  ASSERT_TRUE(
+      c.Command({Value::String("FCPublish"), Value::Number(3), Value::Null(), Value::String("KEY")})
+          .ok());
+  EXPECT_FALSE(c.Reply("onFCPublish").empty());
+  ASSERT_TRUE(c.Publish("KEY?token=x").ok());
+  EXPECT_EQ(c.Reply("_result")[3].number(), 1.0);  // createStream's stream id
+  EXPECT_TRUE(c.HasReply(kUserControl));
+  EXPECT_EQ(c.Reply("onStatus")[3].GetString("code"), "NetStream.Publish.Start");
+  ASSERT_EQ(handler.requests.size(), 1u);
+  EXPECT_EQ(handler.requests[0].protocol, "rtmp");
+  EXPECT_EQ(handler.requests[0].app, "live");
+  EXPECT_EQ(handler.requests[0].key, "KEY");
+  EXPECT_EQ(handler.requests[0].peer, "10.0.0.5:4000");
+  EXPECT_EQ(c.session().stream_name(), "shop-1");
+
+  Bytes meta;
+  amf0::Encode(Value::String("@setDataFrame"), &meta);
+  amf0::Encode(Value::String("onMetaData"), &meta);
+  amf0::Encode(Value::EcmaArray({{"width", Value::Number(640)},
+                                 {"height", Value::Number(360)},
+                                 {"framerate", Value::Number(30)},
+                                 {"videodatarate", Value::Number(2500)}}),
+               &meta);
+  ASSERT_TRUE(c.Media(kDataAmf0, 0, meta).ok());
+  ASSERT_TRUE(c.Media(kVideo, 0, kAvcC).ok());
+  ASSERT_TRUE(c.Media(kAudio, 0, kAsc).ok());
+  ASSERT_TRUE(c.Media(kVideo, 0, AvcFrame(true, 66)).ok());
+  ASSERT_TRUE(c.Media(kAudio, 5, {0xaf, 0x01, 0x21}).ok());
+  ASSERT_TRUE(c.Media(kVideo, 33, AvcFrame(false, 0)).ok());
+
+  const Record& r = *handler.records[0];
+  ASSERT_EQ(r.tracks.size(), 2u);
+  EXPECT_EQ(r.tracks[0].codec, CodecId::kH264);
+  EXPECT_EQ(r.tracks[0].id, 0u);
+  EXPECT_EQ(r.tracks[0].width, 640);
+  EXPECT_EQ(r.tracks[0].frame_rate, 30);
+  EXPECT_EQ(r.tracks[0].bitrate, 2500000);
+  EXPECT_EQ(r.tracks[0].extradata, Bytes(kAvcC.begin() + 5, kAvcC.end()));
+  EXPECT_EQ(r.tracks[1].codec, CodecId::kAac);
+  EXPECT_EQ(r.tracks[1].sample_rate, 44100);
+  EXPECT_EQ(r.tracks[1].channels, 2);
+  ASSERT_EQ(r.packets.size(), 3u);
+  EXPECT_TRUE(r.packets[0].keyframe());
+  EXPECT_EQ(r.packets[0].dts(), 0);
+  EXPECT_EQ(r.packets[0].pts(), 66);
+  EXPECT_EQ(r.packets[0].size(), 5u);
+  EXPECT_EQ(r.packets[1].track_id(), 1u);
+  EXPECT_EQ(r.packets[2].dts(), 33);
+  EXPECT_GT(r.bytes, 0u);
+
+  ASSERT_TRUE(c.Command({Value::String("FCUnpublish"), Value::Number(6), Value::Null()}).ok());
+  ASSERT_TRUE(
+      c.Command({Value::String("deleteStream"), Value::Number(7), Value::Null(), Value::Number(1)})
+          .ok());
+  EXPECT_EQ(r.ends, 1);
+  EXPECT_TRUE(r.end.ok());
+  c.session().Close(Error("socket closed"));
+  EXPECT_EQ(r.ends, 1);
+}
+
+TEST(SessionTest, RefusedKeyGetsBadNameAndCloses) {
+  FakeHandler handler;
+  Client c(handler);
+  ASSERT_TRUE(c.Connect("live").ok());
+  Status s = c.Publish("WRONG");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message().find("unknown stream key"), std::string::npos);
+  EXPECT_EQ(s.error().message().find("WRONG"), std::string::npos);
+  auto status = c.Reply("onStatus");
+  ASSERT_EQ(status.size(), 4u);
+  EXPECT_EQ(status[3].GetString("level"), "error");
+  EXPECT_EQ(status[3].GetString("code"), "NetStream.Publish.BadName");
+  EXPECT_TRUE(handler.records.empty());
+}
+
+TEST(SessionTest, KeyInTheUrl) {
+  FakeHandler handler;
+  Client c(handler);
+  ASSERT_TRUE(c.Connect("live/KEY").ok());
+  ASSERT_TRUE(c.Publish("").ok());
+  EXPECT_EQ(handler.requests[0].app, "live");
+  EXPECT_EQ(handler.requests[0].key, "KEY");
+}
+
+TEST(SessionTest, DisconnectEndsWithErrorOnce) {
+  FakeHandler handler;
+  {
+    Client c(handler);
+    ASSERT_TRUE(c.Connect("live").ok());
+    ASSERT_TRUE(c.Publish("KEY").ok());
+    c.session().Close(Error("peer reset"));
+    EXPECT_EQ(handler.records[0]->ends, 1);
+    EXPECT_FALSE(handler.records[0]->end.ok());
+  }
+  EXPECT_EQ(handler.records[0]->ends, 1);
+  {
+    Client c(handler);  // destroyed while publishing
+    ASSERT_TRUE(c.Connect("live").ok());
+    ASSERT_TRUE(c.Publish("KEY").ok());
+  }
+  EXPECT_EQ(handler.records[1]->ends, 1);
+  EXPECT_FALSE(handler.records[1]->end.ok());
+}
+
+TEST(SessionTest, BadInputCloses) {
+  FakeHandler handler;
+  Client media_first(handler);
+  Status s = media_first.Media(kVideo, 0, kAvcC);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message().find("before publish"), std::string::npos);
+
+  Client bad_amf(handler);
+  Bytes bytes;
+  ChunkWriter w;
+  w.Write(3, kCommandAmf0, 0, 0, Bytes{0x02, 0x00, 0x09, 'x'}, &bytes);
+  EXPECT_FALSE(bad_amf.Send(bytes).ok());
+
+  Client mp3(handler);
+  ASSERT_TRUE(mp3.Connect("live").ok());
+  ASSERT_TRUE(mp3.Publish("KEY").ok());
+  s = mp3.Media(kAudio, 0, {0x2f, 0x00});
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message().find("unsupported"), std::string::npos);
+
+  Client unknown(handler);
+  EXPECT_TRUE(unknown.Command({Value::String("someVendorThing"), Value::Number(9)}).ok());
+}
+
+TEST(SessionTest, TimestampsUnwrapAndStayMonotonic) {
+  FakeHandler handler;
+  Client c(handler);
+  ASSERT_TRUE(c.Connect("live").ok());
+  ASSERT_TRUE(c.Publish("KEY").ok());
+  ASSERT_TRUE(c.Media(kVideo, 0, kAvcC).ok());
+  for (uint32_t ts : {0xffffffe0u, 0xfffffff0u, 0x10u, 0x30u, 0x20u, 0x40u}) {
+    ASSERT_TRUE(c.Media(kVideo, ts, AvcFrame(false, 0)).ok());
+  }
+  const Record& r = *handler.records[0];
+  std::vector<int64_t> dts;
+  for (const Packet& p : r.packets)
+    dts.push_back(p.dts());
+  const int64_t w = 0x100000000;
+  EXPECT_EQ(dts, (std::vector<int64_t>{w - 32, w - 16, w + 16, w + 48, w + 48, w + 64}));
+  EXPECT_EQ(c.session().publishing(), true);
+  c.session().Close(Error("done"));
+  EXPECT_EQ(c.session().media_stats().dts_fixups, 1u);
+}
+
+TEST(SessionTest, PingAndAcknowledgement) {
+  FakeHandler handler;
+  Client c(handler);
+  Bytes bytes;
+  ChunkWriter w;
+  const uint8_t window[4] = {0, 0, 0x03, 0xe8};  // 1000
+  w.Write(2, kWindowAckSize, 0, 0, window, &bytes);
+  const uint8_t ping[6] = {0, 6, 1, 2, 3, 4};
+  w.Write(2, kUserControl, 0, 0, ping, &bytes);
+  w.Write(3, 0x7f, 0, 0, Bytes(1200, 0), &bytes);  // an unknown message type, just bytes
+  ASSERT_TRUE(c.Send(bytes).ok());
+  ASSERT_TRUE(c.HasReply(kAcknowledgement));
+  bool pong = false;
+  for (const Message& m : c.replies) {
+    if (m.type == kUserControl && m.payload == Bytes({0, 7, 1, 2, 3, 4}))
+      pong = true;
+  }
+  EXPECT_TRUE(pong);
+}
+
+TEST(SessionTest, EnhancedRtmpHevc) {
+  FakeHandler handler;
+  Client c(handler);
+  ASSERT_TRUE(
+      c.Connect("live", {{"fourCcList", Value::StrictArray({Value::String("hvc1")})}}).ok());
+  EXPECT_NE(c.Reply("_result")[2].Find("fourCcList"), nullptr);
+  ASSERT_TRUE(c.Publish("KEY").ok());
+  ASSERT_TRUE(c.Media(kVideo, 0, {0x90, 'h', 'v', 'c', '1', 0x01, 0x02, 0x03}).ok());
+  ASSERT_TRUE(c.Media(kVideo, 0, {0x91, 'h', 'v', 'c', '1', 0, 0, 40, 0, 0, 0, 1, 0x26}).ok());
+  ASSERT_TRUE(c.Media(kVideo, 40, {0xa3, 'h', 'v', 'c', '1', 0, 0, 0, 1, 0x02}).ok());
+  const Record& r = *handler.records[0];
+  ASSERT_EQ(r.tracks.size(), 1u);
+  EXPECT_EQ(r.tracks[0].codec, CodecId::kHevc);
+  ASSERT_EQ(r.packets.size(), 2u);
+  EXPECT_EQ(r.packets[0].pts(), 40);
+  EXPECT_TRUE(r.packets[0].keyframe());
+  EXPECT_EQ(r.packets[1].codec(), CodecId::kHevc);
+}
+
+TEST(StreamKeyTest, Forms) {
+  auto t = ParsePublishTarget("live", "", "KEY");
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->app, "live");
+  EXPECT_EQ(t->key, "KEY");
+  t = ParsePublishTarget("live/KEY", "", "KEY");
+  EXPECT_EQ(t->app, "live");
+  EXPECT_EQ(t->key, "KEY");
+  t = ParsePublishTarget("live/KEY?x=1", "", "");
+  EXPECT_EQ(t->key, "KEY");
+  t = ParsePublishTarget("", "rtmp://h:1935/live/KEY", "");
+  EXPECT_EQ(t->app, "live");
+  EXPECT_EQ(t->key, "KEY");
+  t = ParsePublishTarget("", "rtmp://h/", "live/KEY");
+  EXPECT_EQ(t->app, "live");
+  EXPECT_EQ(t->key, "KEY");
+  EXPECT_FALSE(ParsePublishTarget("live", "", "?token=1").ok());
+}
+
+}  // namespace
+}  // namespace strait::transport::rtmp
