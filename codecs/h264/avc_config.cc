@@ -172,7 +172,7 @@ Result<AvcConfig> ParseAvcConfig(std::span<const uint8_t> avcc) {
   config.nal_length_size = (avcc[4] & 3) + 1;
   if (config.nal_length_size == 3)
     return Error("avcC: NAL length size 3");
-  size_t pos = 5;
+  size_t pos = 6;
   auto read_sets = [&](size_t count, std::vector<std::vector<uint8_t>>& out) -> Status {
     for (size_t i = 0; i < count; ++i) {
       if (avcc.size() - pos < 2)

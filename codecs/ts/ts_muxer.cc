@@ -67,6 +67,8 @@ Status SetUpStream(AVStream* st, const TrackInfo& track) {
       }
     }
     par->sample_rate = rate;
+    if (track.codec == CodecId::kAac)
+      par->frame_size = 1024;
     av_channel_layout_default(&par->ch_layout, channels > 0 ? channels : 2);
   }
   st->time_base = AVRational{track.timebase.num, track.timebase.den};
