@@ -1,0 +1,252 @@
+#include "transport/hls/packager.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "transport/hls/stream.h"
+#include "transport/hls/test_media.h"
+
+namespace strait::transport::hls {
+namespace {
+
+using testing::AudioTrack;
+using testing::MakeLive;
+using testing::VideoTrack;
+
+class PackagerTest : public ::testing::Test {
+ protected:
+  explicit PackagerTest(RenditionOptions options = {}) : stream_("shop1", options) {}
+
+  void Feed(Packager& p, const std::vector<Packet>& packets) {
+    for (const Packet& packet : packets) {
+      Status s = p.Write(packet);
+      ASSERT_TRUE(s.ok()) << s.error().message();
+    }
+  }
+  std::string Playlist() {
+    auto p = stream_.FindRendition("src")->Playlist();
+    return p ? *p : "";
+  }
+
+  FakeClock clock_;
+  Stream stream_;
+  Rendition& src_ = stream_.AddRendition("src");
+};
+
+TEST_F(PackagerTest, BuffersUntilAudioConfigArrives) {
+  Packager p(src_, clock_);
+  ASSERT_TRUE(p.AddTrack(VideoTrack()).ok());
+  Feed(p, MakeLive(0, 500, true, false));
+  EXPECT_FALSE(p.stats().started);
+  ASSERT_TRUE(p.AddTrack(AudioTrack()).ok());
+  EXPECT_TRUE(p.stats().started);
+  Feed(p, MakeLive(500, 4000));
+  EXPECT_EQ(p.stats().segments, 1u);
+  auto variant = src_.Variant();
+  ASSERT_TRUE(variant.has_value());
+  EXPECT_EQ(variant->codecs, "avc1.64001f,mp4a.40.2");
+  EXPECT_EQ(variant->width, 1280);
+  EXPECT_EQ(variant->height, 720);
+  EXPECT_EQ(variant->frame_rate, 30);  // from the SPS VUI
+  EXPECT_EQ(variant->uri, "src/playlist.m3u8");
+}
+
+TEST_F(PackagerTest, StartsWithoutAudioAfterWaiting) {
+  Packager p(src_, clock_);
+  ASSERT_TRUE(p.AddTrack(VideoTrack()).ok());
+  Feed(p, MakeLive(0, 900, true, false));
+  EXPECT_FALSE(p.stats().started);
+  Feed(p, MakeLive(900, 200, true, false));
+  EXPECT_TRUE(p.stats().started);
+  EXPECT_FALSE(src_.Variant().has_value());  // no segment yet
+  Feed(p, MakeLive(1100, 3000, true, false));
+  ASSERT_TRUE(src_.Variant().has_value());
+  EXPECT_EQ(src_.Variant()->codecs, "avc1.64001f");
+}
+
+TEST_F(PackagerTest, StartsAtOnceWhenNoAudioExpected) {
+  PackagerOptions options;
+  options.expect_audio = false;
+  Packager p(src_, clock_, options);
+  ASSERT_TRUE(p.AddTrack(VideoTrack()).ok());
+  EXPECT_TRUE(p.stats().started);
+}
+
+TEST_F(PackagerTest, CutsAtKeyframesOnceTargetReached) {
+  Packager p(src_, clock_);
+  ASSERT_TRUE(p.AddTrack(VideoTrack()).ok());
+  ASSERT_TRUE(p.AddTrack(AudioTrack()).ok());
+  // A keyframe every 1.5 s with a 2 s target: cuts at 3 s, 6 s, ...
+  Feed(p, MakeLive(0, 10000, true, true, 30, 1500));
+  EXPECT_EQ(p.stats().segments, 3u);
+  const std::string pl = Playlist();
+  EXPECT_NE(pl.find("#EXTINF:3.000,\nseg0.ts\n"), std::string::npos) << pl;
+  EXPECT_NE(pl.find("#EXTINF:3.000,\nseg2.ts\n"), std::string::npos) << pl;
+  EXPECT_NE(pl.find("#EXT-X-TARGETDURATION:3\n"), std::string::npos) << pl;
+  EXPECT_EQ(pl.find("#EXT-X-ENDLIST"), std::string::npos);
+}
+
+TEST_F(PackagerTest, DropsUntilFirstKeyframe) {
+  Packager p(src_, clock_);
+  ASSERT_TRUE(p.AddTrack(VideoTrack()).ok());
+  ASSERT_TRUE(p.AddTrack(AudioTrack()).ok());
+  Feed(p,
+       {testing::VideoPacket(0, false), testing::AudioPacket(10), testing::VideoPacket(33, true)});
+  EXPECT_EQ(p.stats().packets_dropped, 2u);
+}
+
+TEST_F(PackagerTest, SlidingWindowAndStoreBounds) {
+  Packager p(src_, clock_);
+  ASSERT_TRUE(p.AddTrack(VideoTrack()).ok());
+  ASSERT_TRUE(p.AddTrack(AudioTrack()).ok());
+  Feed(p, MakeLive(0, 20100));  // cuts at 2, 4, ..., 20 s: 10 segments
+  const RenditionStats stats = src_.Stats();
+  EXPECT_EQ(stats.segments_total, 10u);
+  EXPECT_EQ(stats.media_sequence, 4u);
+  EXPECT_EQ(stats.next_sequence, 10u);
+  EXPECT_EQ(stats.segments_held, 8u);  // window 6 + 2 extra
+  EXPECT_GT(stats.peak_bps, 0);
+  EXPECT_GE(stats.peak_bps, stats.average_bps);
+  EXPECT_GT(stats.average_bps, 8 * 2000 * 30);  // at least the video payload rate
+  EXPECT_EQ(src_.Segment(1), nullptr);
+  EXPECT_NE(src_.Segment(2), nullptr);  // left the window, still downloadable
+  EXPECT_NE(src_.Segment(9), nullptr);
+  EXPECT_EQ(src_.Segment(10), nullptr);
+  const std::string pl = Playlist();
+  EXPECT_NE(pl.find("#EXT-X-MEDIA-SEQUENCE:4\n"), std::string::npos) << pl;
+  EXPECT_EQ(pl.find("seg3.ts"), std::string::npos);
+  EXPECT_NE(pl.find("seg9.ts"), std::string::npos);
+  ASSERT_NE(stream_.MasterPlaylist(), nullptr);
+  EXPECT_NE(stream_.MasterPlaylist()->find("CODECS=\"avc1.64001f,mp4a.40.2\""), std::string::npos);
+}
+
+TEST_F(PackagerTest, FinishFlushesAndEndsRestartContinuesWithDiscontinuity) {
+  Packager p(src_, clock_);
+  ASSERT_TRUE(p.AddTrack(VideoTrack()).ok());
+  ASSERT_TRUE(p.AddTrack(AudioTrack()).ok());
+  Feed(p, MakeLive(0, 5000));
+  EXPECT_EQ(p.stats().segments, 2u);
+  ASSERT_TRUE(p.Finish().ok());
+  EXPECT_EQ(p.stats().segments, 3u);  // the partial ~1 s segment
+  EXPECT_TRUE(src_.ended());
+  std::string pl = Playlist();
+  EXPECT_NE(pl.find("#EXTINF:0.999,\nseg2.ts\n#EXT-X-ENDLIST\n"), std::string::npos) << pl;
+
+  p.Restart();
+  ASSERT_TRUE(p.AddTrack(VideoTrack()).ok());
+  ASSERT_TRUE(p.AddTrack(AudioTrack()).ok());
+  Feed(p, MakeLive(0, 2100));  // the publisher's timestamps start over
+  EXPECT_FALSE(src_.ended());
+  pl = Playlist();
+  EXPECT_EQ(pl.find("#EXT-X-ENDLIST"), std::string::npos) << pl;
+  EXPECT_NE(pl.find("seg2.ts\n#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME"), std::string::npos)
+      << pl;
+  EXPECT_NE(pl.find("seg3.ts"), std::string::npos) << pl;
+}
+
+TEST_F(PackagerTest, NewPackagerOnSameRenditionIsARestart) {
+  {
+    Packager p(src_, clock_);
+    ASSERT_TRUE(p.AddTrack(VideoTrack()).ok());
+    ASSERT_TRUE(p.AddTrack(AudioTrack()).ok());
+    Feed(p, MakeLive(0, 2500));
+    ASSERT_TRUE(p.Finish().ok());
+  }
+  Packager p(src_, clock_);
+  ASSERT_TRUE(p.AddTrack(VideoTrack()).ok());
+  ASSERT_TRUE(p.AddTrack(AudioTrack()).ok());
+  Feed(p, MakeLive(0, 2500));
+  EXPECT_EQ(src_.Stats().next_sequence, 3u);
+  EXPECT_NE(Playlist().find("#EXT-X-DISCONTINUITY\n"), std::string::npos);
+}
+
+TEST_F(PackagerTest, ProgramDateTimeFollowsMediaTimeFromFirstPacket) {
+  clock_.Advance(std::chrono::milliseconds(1500));
+  Packager p(src_, clock_);
+  ASSERT_TRUE(p.AddTrack(VideoTrack()).ok());
+  ASSERT_TRUE(p.AddTrack(AudioTrack()).ok());
+  Feed(p, MakeLive(70000, 4100));  // RTMP timestamps need not start at 0
+  const std::string pl = Playlist();
+  // FakeClock's wall origin is 2025-11-28T00:00:00Z.
+  EXPECT_NE(pl.find("#EXT-X-PROGRAM-DATE-TIME:2025-11-28T00:00:01.500Z\n#EXTINF:2.000,\nseg0.ts"),
+            std::string::npos)
+      << pl;
+  EXPECT_NE(pl.find("#EXT-X-PROGRAM-DATE-TIME:2025-11-28T00:00:03.500Z\n#EXTINF:2.000,\nseg1.ts"),
+            std::string::npos)
+      << pl;
+}
+
+TEST_F(PackagerTest, AudioOnlyCutsOnTime) {
+  PackagerOptions options;
+  options.expect_video = false;
+  Packager p(src_, clock_, options);
+  ASSERT_TRUE(p.AddTrack(AudioTrack()).ok());
+  Feed(p, MakeLive(0, 7000, false, true));
+  EXPECT_EQ(p.stats().segments, 3u);
+  EXPECT_EQ(src_.Variant()->codecs, "mp4a.40.2");
+  EXPECT_EQ(src_.Variant()->width, 0);
+}
+
+TEST_F(PackagerTest, ChangedVideoConfigRestartsMuxerWithDiscontinuity) {
+  Packager p(src_, clock_);
+  ASSERT_TRUE(p.AddTrack(VideoTrack()).ok());
+  ASSERT_TRUE(p.AddTrack(AudioTrack()).ok());
+  Feed(p, MakeLive(0, 3000));
+  TrackInfo v = VideoTrack();
+  v.extradata = testdata::kAvcC1080pMain;
+  ASSERT_TRUE(p.AddTrack(v).ok());
+  EXPECT_EQ(p.stats().segments, 2u);  // the open segment was closed
+  Feed(p, MakeLive(3000, 2500));
+  const std::string pl = Playlist();
+  EXPECT_NE(pl.find("#EXT-X-DISCONTINUITY\n"), std::string::npos) << pl;
+  EXPECT_EQ(src_.Variant()->codecs, "avc1.4d4028,mp4a.40.2");
+  EXPECT_EQ(src_.Variant()->height, 1080);
+}
+
+TEST(RenditionStore, ByteCapDropsOldestButKeepsNewest) {
+  RenditionOptions options;
+  options.max_bytes = 1000;
+  Rendition r("s", "src", options, nullptr);
+  r.BeginPublish({});
+  for (int i = 0; i < 4; ++i) {
+    SegmentData d;
+    d.bytes = std::make_shared<const std::vector<uint8_t>>(600, 0x47);
+    d.duration_s = 2;
+    ASSERT_TRUE(r.AddSegment(d).ok());
+  }
+  EXPECT_EQ(r.Stats().segments_held, 1u);
+  EXPECT_NE(r.Segment(3), nullptr);
+  EXPECT_EQ(r.Segment(2), nullptr);
+  r.Clear();
+  EXPECT_EQ(r.Playlist(), nullptr);
+  EXPECT_EQ(r.Segment(3), nullptr);
+  EXPECT_EQ(r.Stats().next_sequence, 4u);
+}
+
+TEST(RenditionStore, MirrorsToDataDir) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("strait_hls_" + std::to_string(::getpid()));
+  RenditionOptions options;
+  options.window_segments = 2;
+  options.extra_segments = 1;
+  options.data_dir = dir;
+  FakeClock clock;
+  Stream stream("shop1", options);
+  Packager p(stream.AddRendition("src"), clock);
+  ASSERT_TRUE(p.AddTrack(VideoTrack()).ok());
+  ASSERT_TRUE(p.AddTrack(AudioTrack()).ok());
+  for (const Packet& packet : MakeLive(0, 10100))
+    ASSERT_TRUE(p.Write(packet).ok());
+  const fs::path r = dir / "live" / "shop1" / "src";
+  EXPECT_TRUE(fs::exists(r / "playlist.m3u8"));
+  EXPECT_TRUE(fs::exists(dir / "live" / "shop1" / "master.m3u8"));
+  EXPECT_FALSE(fs::exists(r / "seg1.ts"));
+  EXPECT_TRUE(fs::exists(r / "seg2.ts"));
+  EXPECT_TRUE(fs::exists(r / "seg4.ts"));
+  EXPECT_EQ(fs::file_size(r / "seg4.ts"), stream.FindRendition("src")->Segment(4)->size());
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace strait::transport::hls
