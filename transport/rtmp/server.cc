@@ -1,0 +1,327 @@
+#include "transport/rtmp/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <deque>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "transport/rtmp/session.h"
+
+namespace strait::transport::rtmp {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+class Connection;
+
+struct Server::State : std::enable_shared_from_this<Server::State> {
+  State(asio::io_context& io, ServerOptions o, PublishHandler& h)
+      : io(io), opts(std::move(o)), handler(h), acceptor(asio::make_strand(io)) {}
+
+  void Accept();
+  void OnAccept(const boost::system::error_code& ec, tcp::socket socket);
+  void Remove(uint64_t id) {
+    std::lock_guard lock(mu);
+    connections.erase(id);
+  }
+
+  asio::io_context& io;
+  const ServerOptions opts;
+  PublishHandler& handler;
+  std::shared_ptr<spdlog::logger> logger;
+  tcp::acceptor acceptor;  // used on its strand only, after Start
+  std::atomic<bool> stopped{false};
+
+  mutable std::mutex mu;
+  std::unordered_map<uint64_t, std::weak_ptr<Connection>> connections;  // guarded by mu
+  uint64_t next_id = 1;                                                 // guarded by mu
+};
+
+namespace {
+
+std::string PeerOf(const tcp::socket& socket) {
+  boost::system::error_code ec;
+  const tcp::endpoint ep = socket.remote_endpoint(ec);
+  if (ec)
+    return "unknown-peer";
+  const asio::ip::address a = ep.address();
+  std::string peer = a.is_v6() ? "[" : "";
+  peer += a.to_string();
+  peer += a.is_v6() ? "]:" : ":";
+  peer += std::to_string(ep.port());
+  return peer;
+}
+
+Result<tcp::endpoint> ParseListen(const std::string& listen) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos)
+    return Error("listen address '" + listen + "' has no port");
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  const std::string port_text = listen.substr(colon + 1);
+  char* end = nullptr;
+  const long port = std::strtol(port_text.c_str(), &end, 10);
+  if (port_text.empty() || *end != '\0' || port < 0 || port > 65535) {
+    return Error("bad port in listen address '" + listen + "'");
+  }
+  boost::system::error_code ec;
+  const asio::ip::address addr = asio::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
+  if (ec)
+    return Error("bad host in listen address '" + listen + "': " + ec.message());
+  return tcp::endpoint(addr, static_cast<uint16_t>(port));
+}
+
+}  // namespace
+
+// One client connection: socket I/O, timeouts and the Session, all on one strand.
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(std::shared_ptr<Server::State> state,
+             tcp::socket socket,
+             uint64_t id,
+             std::string peer)
+      : state_(std::move(state)),
+        socket_(std::move(socket)),
+        timer_(socket_.get_executor()),
+        id_(id),
+        peer_(std::move(peer)),
+        session_(state_->handler, MakeOptions(*state_, peer_), state_->logger.get()),
+        buffer_(64 * 1024) {}
+
+  void Start() {
+    asio::dispatch(socket_.get_executor(), [self = shared_from_this()] {
+      self->started_ = std::chrono::steady_clock::now();
+      self->last_read_ = self->started_;
+      self->ArmTimer();
+      self->Read();
+    });
+  }
+
+  // Thread-safe: closes the connection on its strand.
+  void Shutdown(const std::string& why) {
+    asio::post(socket_.get_executor(), [self = shared_from_this(), why] { self->Close(why); });
+  }
+
+ private:
+  static SessionOptions MakeOptions(const Server::State& state, const std::string& peer) {
+    SessionOptions o;
+    o.peer = peer;
+    o.chunk_size = state.opts.chunk_size;
+    o.limits.max_message_size = state.opts.max_message_size;
+    o.limits.max_buffered_bytes = 2 * state.opts.max_message_size;
+    return o;
+  }
+
+  void Read() {
+    socket_.async_read_some(asio::buffer(buffer_),
+                            [self = shared_from_this()](boost::system::error_code ec, size_t n) {
+                              self->OnRead(ec, n);
+                            });
+  }
+
+  void OnRead(const boost::system::error_code& ec, size_t n) {
+    if (closed_)
+      return;
+    if (ec) {
+      Close(ec == asio::error::eof ? "peer closed the connection" : "read error: " + ec.message());
+      return;
+    }
+    if (state_->stopped) {
+      Close("server stopping");
+      return;
+    }
+    last_read_ = std::chrono::steady_clock::now();
+    bytes_in_ += n;
+    std::vector<uint8_t> out;
+    Status s = session_.OnBytes({buffer_.data(), n}, &out);
+    if (!out.empty())
+      Send(std::move(out));
+    if (!s.ok()) {
+      // Let the reply (e.g. a publish refusal) go out first; the timer bounds the wait.
+      if (writes_.empty()) {
+        Close(s.error().message());
+      } else {
+        close_after_write_ = s.error().message();
+      }
+      return;
+    }
+    Read();
+  }
+
+  void Send(std::vector<uint8_t> bytes) {
+    writes_.push_back(std::move(bytes));
+    if (writes_.size() == 1)
+      WriteFront();
+  }
+
+  void WriteFront() {
+    asio::async_write(
+        socket_, asio::buffer(writes_.front()),
+        [self = shared_from_this()](boost::system::error_code ec, size_t) { self->OnWrite(ec); });
+  }
+
+  void OnWrite(const boost::system::error_code& ec) {
+    if (closed_)
+      return;
+    if (ec) {
+      Close("write error: " + ec.message());
+      return;
+    }
+    writes_.pop_front();
+    if (!writes_.empty()) {
+      WriteFront();
+    } else if (!close_after_write_.empty()) {
+      Close(close_after_write_);
+    }
+  }
+
+  void ArmTimer() {
+    const auto& o = state_->opts;
+    const auto deadline =
+        session_.handshake_done() ? last_read_ + o.idle_timeout : started_ + o.handshake_timeout;
+    timer_.expires_at(deadline);
+    timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (ec || self->closed_)
+        return;
+      const auto now = std::chrono::steady_clock::now();
+      const auto& o = self->state_->opts;
+      if (!self->session_.handshake_done() && now >= self->started_ + o.handshake_timeout) {
+        self->Close("handshake timeout");
+      } else if (self->session_.handshake_done() && now >= self->last_read_ + o.idle_timeout) {
+        self->Close("idle timeout: nothing received for " + std::to_string(o.idle_timeout.count()) +
+                    " ms");
+      } else {
+        self->ArmTimer();
+      }
+    });
+  }
+
+  void Close(const std::string& why) {
+    if (closed_)
+      return;
+    closed_ = true;
+    const bool clean = !session_.publishing();
+    session_.Close(Error(why));
+    boost::system::error_code ignored;
+    timer_.cancel();
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    const std::string& name = session_.stream_name();
+    state_->logger->log(clean ? spdlog::level::info : spdlog::level::warn,
+                        "rtmp: {} closed: {} (stream {}, {} bytes in, {:.1f} s)", peer_, why,
+                        name.empty() ? "-" : name, bytes_in_, seconds);
+    state_->Remove(id_);
+  }
+
+  std::shared_ptr<Server::State> state_;
+  tcp::socket socket_;
+  asio::steady_timer timer_;
+  const uint64_t id_;
+  const std::string peer_;
+  Session session_;
+  std::vector<uint8_t> buffer_;
+  std::deque<std::vector<uint8_t>> writes_;
+  std::string close_after_write_;
+  bool closed_ = false;
+  uint64_t bytes_in_ = 0;
+  std::chrono::steady_clock::time_point started_;
+  std::chrono::steady_clock::time_point last_read_;
+};
+
+void Server::State::Accept() {
+  acceptor.async_accept(
+      asio::make_strand(io),
+      [self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
+        self->OnAccept(ec, std::move(socket));
+      });
+}
+
+void Server::State::OnAccept(const boost::system::error_code& ec, tcp::socket socket) {
+  if (stopped || ec == asio::error::operation_aborted)
+    return;
+  if (ec) {
+    logger->warn("rtmp: accept failed: {}", ec.message());
+    Accept();
+    return;
+  }
+  const std::string peer = PeerOf(socket);
+  std::shared_ptr<Connection> conn;
+  {
+    std::lock_guard lock(mu);
+    if (stopped) return;  // checked under mu: Stop() sees every registered connection
+    if (connections.size() < opts.max_connections) {
+      const uint64_t id = next_id++;
+      conn = std::make_shared<Connection>(shared_from_this(), std::move(socket), id, peer);
+      connections.emplace(id, conn);
+    }
+  }
+  if (conn) {
+    conn->Start();
+  } else {
+    boost::system::error_code ignored;
+    socket.close(ignored);
+    logger->warn("rtmp: {} closed: too many connections (limit {})", peer, opts.max_connections);
+  }
+  Accept();
+}
+
+Result<std::unique_ptr<Server>> Server::Start(asio::io_context& io,
+                                              ServerOptions opts,
+                                              PublishHandler& handler) {
+  auto endpoint = ParseListen(opts.listen);
+  if (!endpoint.ok())
+    return endpoint.error().Context("rtmp");
+  auto state = std::make_shared<State>(io, std::move(opts), handler);
+  state->logger = state->opts.logger ? state->opts.logger : spdlog::default_logger();
+  boost::system::error_code ec;
+  tcp::acceptor& a = state->acceptor;
+  if (!a.open(endpoint->protocol(), ec) &&
+      !a.set_option(asio::socket_base::reuse_address(true), ec) && !a.bind(*endpoint, ec) &&
+      !a.listen(asio::socket_base::max_listen_connections, ec)) {
+    const uint16_t port = a.local_endpoint(ec).port();
+    if (!ec) {
+      state->logger->info("rtmp: listening on {} (port {})", state->opts.listen, port);
+      state->Accept();
+      return std::unique_ptr<Server>(new Server(std::move(state), port));
+    }
+  }
+  return Error("rtmp: listen on " + state->opts.listen + ": " + ec.message());
+}
+
+Server::~Server() {
+  Stop();
+}
+
+void Server::Stop() {
+  if (state_->stopped.exchange(true))
+    return;
+  asio::post(state_->acceptor.get_executor(), [state = state_] {
+    boost::system::error_code ignored;
+    state->acceptor.close(ignored);
+  });
+  std::vector<std::shared_ptr<Connection>> open;
+  {
+    std::lock_guard lock(state_->mu);
+    for (auto& [id, weak] : state_->connections) {
+      if (auto conn = weak.lock())
+        open.push_back(std::move(conn));
+    }
+  }
+  for (auto& conn : open)
+    conn->Shutdown("server stopping");
+}
+
+size_t Server::connection_count() const {
+  std::lock_guard lock(state_->mu);
+  return state_->connections.size();
+}
+
+}  // namespace strait::transport::rtmp
