@@ -256,7 +256,8 @@ void Server::State::OnAccept(const boost::system::error_code& ec, tcp::socket so
   std::shared_ptr<Connection> conn;
   {
     std::lock_guard lock(mu);
-    if (stopped) return;  // checked under mu: Stop() sees every registered connection
+    if (stopped)
+      return;  // checked under mu: Stop() sees every registered connection
     if (connections.size() < opts.max_connections) {
       const uint64_t id = next_id++;
       conn = std::make_shared<Connection>(shared_from_this(), std::move(socket), id, peer);
