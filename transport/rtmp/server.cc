@@ -142,6 +142,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     Status s = session_.OnBytes({buffer_.data(), n}, &out);
     if (!out.empty())
       Send(std::move(out));
+    if (closed_)
+      return;
     if (!s.ok()) {
       // Let the reply (e.g. a publish refusal) go out first; the timer bounds the wait.
       if (writes_.empty()) {
@@ -155,6 +157,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void Send(std::vector<uint8_t> bytes) {
+    // Replies are small; a peer that sends pings but never reads must not grow this forever.
+    queued_ += bytes.size();
+    if (queued_ > kMaxQueuedBytes) {
+      Close("peer is not reading what the server sends");
+      return;
+    }
     writes_.push_back(std::move(bytes));
     if (writes_.size() == 1)
       WriteFront();
@@ -173,6 +181,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       Close("write error: " + ec.message());
       return;
     }
+    queued_ -= writes_.front().size();
     writes_.pop_front();
     if (!writes_.empty()) {
       WriteFront();
@@ -229,6 +238,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Session session_;
   std::vector<uint8_t> buffer_;
   std::deque<std::vector<uint8_t>> writes_;
+  static constexpr size_t kMaxQueuedBytes = 1 << 20;
+  size_t queued_ = 0;  // bytes in writes_
   std::string close_after_write_;
   bool closed_ = false;
   uint64_t bytes_in_ = 0;

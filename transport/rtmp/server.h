@@ -36,7 +36,7 @@ namespace strait::transport::rtmp {
 struct ServerOptions {
   std::string listen = "0.0.0.0:1935";  // "host:port", "[v6]:port"; port 0 = ephemeral
   size_t max_connections = 256;         // more are accepted and closed at once
-  std::chrono::milliseconds handshake_timeout{10000};  // connect until `connect` is possible
+  std::chrono::milliseconds handshake_timeout{10000};  // TCP accept until handshake done
   std::chrono::milliseconds idle_timeout{30000};       // no byte received for this long
   uint32_t chunk_size = 4096;                          // the chunk size we send with
   size_t max_message_size = 8 << 20;                   // larger inbound messages close
