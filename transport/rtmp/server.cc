@@ -140,10 +140,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
     bytes_in_ += n;
     std::vector<uint8_t> out;
     Status s = session_.OnBytes({buffer_.data(), n}, &out);
-    if (!out.empty())
+    if (!out.empty()) {
       Send(std::move(out));
-    if (closed_)
-      return;
+      if (closed_) {
+        return;
+      }
+    }
     if (!s.ok()) {
       // Let the reply (e.g. a publish refusal) go out first; the timer bounds the wait.
       if (writes_.empty()) {
