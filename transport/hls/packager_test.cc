@@ -186,6 +186,14 @@ TEST_F(PackagerTest, AudioOnlyCutsOnTime) {
   EXPECT_EQ(p.stats().segments, 3u);
   EXPECT_EQ(src_.Variant()->codecs, "mp4a.40.2");
   EXPECT_EQ(src_.Variant()->width, 0);
+  // With no keyframes to force them, later segments still open with SDT, PAT, PMT.
+  auto seg = src_.Segment(2);
+  ASSERT_NE(seg, nullptr);
+  ASSERT_GE(seg->size(), 3u * 188);
+  auto pid = [&](size_t k) { return (((*seg)[k * 188 + 1] & 0x1f) << 8) | (*seg)[k * 188 + 2]; };
+  EXPECT_EQ(pid(0), 0x11);
+  EXPECT_EQ(pid(1), 0);
+  EXPECT_EQ(pid(2), 0x1000);
 }
 
 TEST_F(PackagerTest, ChangedVideoConfigRestartsMuxerWithDiscontinuity) {
