@@ -50,8 +50,9 @@ Status Session::OnBytes(std::span<const uint8_t> in, std::vector<uint8_t>* out) 
 }
 
 void Session::Close(const Status& why) {
-  if (sink_)
-    EndPublish(why);
+  if (sink_) {
+    EndPublish(unpublish_announced_ ? OkStatus() : why);
+  }
 }
 
 void Session::EndPublish(const Status& why) {

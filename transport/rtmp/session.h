@@ -9,7 +9,8 @@
 // The stream key is never logged: logs use the PublishDecision's stream_name.
 // Threads: single-threaded (the connection's strand). Owns the sink; ends it exactly once, with OK
 // after deleteStream, with the error passed to Close (or "connection dropped" on destruction)
-// otherwise. Borrows the handler and the logger, which must outlive it.
+// otherwise (or OK when the client sent FCUnpublish first). Borrows the handler and the logger,
+// which must outlive it.
 #pragma once
 
 #include <cstdint>
@@ -104,6 +105,7 @@ class Session {
   std::unique_ptr<MediaSink> sink_;
   std::unique_ptr<MediaIngest> ingest_;
   uint32_t publish_stream_id_ = 0;
+  bool unpublish_announced_ = false;  // FCUnpublish seen: a disconnect now is a clean end
   bool publish_ended_ = false;  // a publish ended cleanly: late media is dropped, not an error
   std::string stream_name_;
   MediaIngest::Stats stats_;

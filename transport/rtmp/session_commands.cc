@@ -30,7 +30,12 @@ Status Session::OnCommand(const Message& m, std::vector<uint8_t>* out) {
 
   if (name == "connect") {
     OnConnect(txn, args, out);
-  } else if (name == "releaseStream" || name == "FCUnpublish" || name == "getStreamLength") {
+  } else if (name == "FCUnpublish") {
+    // No reply: FFmpeg closes right after deleteStream, and unread reply bytes make its kernel
+    // send a RST that can destroy the deleteStream still in our receive queue. The announcement
+    // alone makes a following disconnect a clean end.
+    unpublish_announced_ = true;
+  } else if (name == "releaseStream" || name == "getStreamLength") {
     SendCommand(kCommandCsid, 0,
                 {Value::String("_result"), Value::Number(txn), Value::Null(), Value::Undefined()},
                 out);

@@ -264,6 +264,21 @@ TEST(SessionTest, DisconnectEndsWithErrorOnce) {
   EXPECT_FALSE(handler.records[1]->end.ok());
 }
 
+TEST(SessionTest, DisconnectAfterFcUnpublishIsClean) {
+  FakeHandler handler;
+  Client c(handler);
+  ASSERT_TRUE(c.Connect("live").ok());
+  ASSERT_TRUE(c.Publish("KEY").ok());
+  const size_t replies = c.replies.size();
+  ASSERT_TRUE(c.Command({Value::String("FCUnpublish"), Value::Number(6), Value::Null(),
+                         Value::String("KEY")})
+                  .ok());
+  EXPECT_EQ(c.replies.size(), replies);  // no reply to race the client's close
+  c.session().Close(Error("read error: Connection reset by peer"));
+  EXPECT_EQ(handler.records[0]->ends, 1);
+  EXPECT_TRUE(handler.records[0]->end.ok());
+}
+
 TEST(SessionTest, BadInputCloses) {
   FakeHandler handler;
   Client media_first(handler);
