@@ -23,6 +23,7 @@ struct Request {
   std::string query;   // raw query string without '?', may be empty
   std::string peer;    // "ip:port"
   std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;  // request body, at most ServerOptions::max_body_bytes (POST/PUT)
 
   // Case-insensitive header lookup; empty if absent.
   std::string_view Header(std::string_view name) const;
@@ -39,9 +40,11 @@ struct Response {
   // The body is shared, not copied: a segment held by the store is sent from the same bytes.
   std::shared_ptr<const std::vector<uint8_t>> body;
 
-  static Response Text(int status, std::string_view text,
+  static Response Text(int status,
+                       std::string_view text,
                        std::string content_type = "text/plain; charset=utf-8");
-  static Response Bytes(int status, std::shared_ptr<const std::vector<uint8_t>> bytes,
+  static Response Bytes(int status,
+                        std::shared_ptr<const std::vector<uint8_t>> bytes,
                         std::string content_type);
 };
 

@@ -1,0 +1,190 @@
+// The HTTP server's self-protection: header/body/rate limits, timeouts, connection cap, Stop().
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+
+#include "transport/http/server.h"
+#include "transport/http/test_client.h"
+
+namespace strait::transport::http {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::Eventually;
+using testing::RawClient;
+
+Handler Ok() {
+  return [](const Request& req, Reply reply) { reply(Response::Text(200, "ok")); };
+}
+
+class HttpLimitsTest : public testing::ServerFixture {};
+
+TEST_F(HttpLimitsTest, HugeHeadersGet431AndClose) {
+  StartServer(Ok());
+  RawClient c(server_->port());
+  ASSERT_TRUE(
+      c.Send("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n"));
+  std::string out;
+  EXPECT_TRUE(c.ReadUntilClosed(out, 3s));
+  EXPECT_TRUE(out.starts_with("HTTP/1.1 431")) << out.substr(0, 200);
+  EXPECT_NE(out.find("Connection: close"), std::string::npos);
+  EXPECT_EQ(server_->stats().Requests(431), 1u);
+}
+
+TEST_F(HttpLimitsTest, OversizedBodyGets413AndClose) {
+  ServerOptions opts;
+  opts.max_body_bytes = 1000;
+  StartServer(Ok(), opts);
+  RawClient c(server_->port());
+  ASSERT_TRUE(c.Send("POST /api HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n" +
+                     std::string(5000, 'b')));
+  std::string out;
+  EXPECT_TRUE(c.ReadUntilClosed(out, 3s));
+  EXPECT_TRUE(out.starts_with("HTTP/1.1 413")) << out;
+  // Within the limit is fine.
+  RawClient d(server_->port());
+  ASSERT_TRUE(d.Send("POST /api HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n" +
+                     std::string(1000, 'b')));
+  EXPECT_TRUE(d.ReadResponse().starts_with("HTTP/1.1 200"));
+}
+
+TEST_F(HttpLimitsTest, FloodingConnectionGets429ThenClose) {
+  ServerOptions opts;
+  opts.max_requests_per_second = 5;
+  opts.request_burst = 10;
+  StartServer(Ok(), opts);
+  RawClient c(server_->port());
+  std::string burst;
+  for (int i = 0; i < 30; ++i)
+    burst += "GET /x HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_TRUE(c.Send(burst));
+  std::string out;
+  EXPECT_TRUE(c.ReadUntilClosed(out, 3s));
+  EXPECT_EQ(testing::CountOf(out, "HTTP/1.1 200"), 10) << out;
+  EXPECT_EQ(testing::CountOf(out, "HTTP/1.1 429"), 1) << out;
+  EXPECT_NE(out.find("Retry-After: 1\r\n"), std::string::npos) << out;
+  EXPECT_EQ(server_->stats().Requests(429), 1u);
+  // Another connection has its own bucket.
+  RawClient d(server_->port());
+  ASSERT_TRUE(d.Send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_TRUE(d.ReadResponse().starts_with("HTTP/1.1 200"));
+}
+
+TEST_F(HttpLimitsTest, RateLimitFollowsTheInjectedClock) {
+  FakeClock clock;
+  ServerOptions opts;
+  opts.max_requests_per_second = 2;
+  opts.request_burst = 2;
+  opts.clock = &clock;
+  StartServer(Ok(), opts);
+  RawClient c(server_->port());
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 2; ++i) {
+      ASSERT_TRUE(c.Send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n"));
+      EXPECT_TRUE(c.ReadResponse().starts_with("HTTP/1.1 200")) << round << " " << i;
+    }
+    clock.Advance(1s);  // refills two tokens
+  }
+  ASSERT_TRUE(
+      c.Send("GET /x HTTP/1.1\r\nHost: x\r\n\r\nGET /x HTTP/1.1\r\nHost: x\r\n\r\n"
+             "GET /x HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::string out;
+  EXPECT_TRUE(c.ReadUntilClosed(out, 3s));
+  EXPECT_EQ(testing::CountOf(out, "HTTP/1.1 200"), 2) << out;
+  EXPECT_EQ(testing::CountOf(out, "HTTP/1.1 429"), 1) << out;
+}
+
+TEST_F(HttpLimitsTest, IdleConnectionIsClosed) {
+  ServerOptions opts;
+  opts.idle_timeout = 200ms;
+  StartServer(Ok(), opts);
+  RawClient c(server_->port());
+  ASSERT_TRUE(c.Send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_TRUE(c.ReadResponse().starts_with("HTTP/1.1 200"));
+  const auto start = std::chrono::steady_clock::now();
+  std::string out;
+  EXPECT_TRUE(c.ReadUntilClosed(out, 3s));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  EXPECT_EQ(out, "");
+  EXPECT_TRUE(Eventually([&] { return server_->stats().connections_open.load() == 0; }));
+}
+
+TEST_F(HttpLimitsTest, SlowlorisIsClosedAfterTheRequestTimeout) {
+  ServerOptions opts;
+  opts.idle_timeout = 5s;
+  opts.request_timeout = 300ms;
+  StartServer(Ok(), opts);
+  RawClient c(server_->port());
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(c.Send("GET / HTTP/1.1\r\n"));
+  bool closed = false;
+  for (int i = 0; i < 30 && !closed; ++i) {  // one header byte every 100 ms
+    std::string out;
+    closed = !c.Send("X") || c.ReadUntilClosed(out, 100ms);
+  }
+  EXPECT_TRUE(closed);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+}
+
+TEST_F(HttpLimitsTest, ConnectionsOverTheCapAreRefused) {
+  ServerOptions opts;
+  opts.max_connections = 2;
+  StartServer(Ok(), opts);
+  RawClient a(server_->port()), b(server_->port());
+  for (RawClient* c : {&a, &b}) {
+    ASSERT_TRUE(c->Send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n"));
+    EXPECT_TRUE(c->ReadResponse().starts_with("HTTP/1.1 200"));
+  }
+  RawClient extra(server_->port());
+  std::string out;
+  extra.Send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_TRUE(extra.ReadUntilClosed(out, 3s));
+  EXPECT_EQ(out, "");
+  EXPECT_EQ(server_->stats().connections_refused.load(), 1u);
+  // Closing one makes room again.
+  a.Close();
+  ASSERT_TRUE(Eventually([&] { return server_->stats().connections_open.load() == 1; }));
+  RawClient later(server_->port());
+  ASSERT_TRUE(later.Send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_TRUE(later.ReadResponse().starts_with("HTTP/1.1 200"));
+}
+
+TEST_F(HttpLimitsTest, StopClosesOpenConnectionsAndDropsLateReplies) {
+  std::mutex mu;
+  std::vector<Reply> held;
+  StartServer([&](const Request& req, Reply reply) {
+    if (req.path == "/hold") {
+      std::lock_guard lock(mu);
+      held.push_back(std::move(reply));
+      return;
+    }
+    reply(Response::Text(200, "ok"));
+  });
+  RawClient idle(server_->port()), kept(server_->port()), waiting(server_->port());
+  ASSERT_TRUE(kept.Send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_TRUE(kept.ReadResponse().starts_with("HTTP/1.1 200"));
+  ASSERT_TRUE(waiting.Send("GET /hold HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(Eventually([&] {
+    std::lock_guard lock(mu);
+    return held.size() == 1;
+  }));
+  server_->Stop();
+  server_->Stop();  // idempotent
+  for (RawClient* c : {&idle, &kept, &waiting}) {
+    std::string out;
+    EXPECT_TRUE(c->ReadUntilClosed(out, 3s));
+    EXPECT_EQ(out, "");
+  }
+  RawClient after(server_->port());
+  std::string out;
+  EXPECT_FALSE(after.connected() && !after.ReadUntilClosed(out, 1s));
+  held[0](Response::Text(200, "too late"));  // dropped: the connection is gone
+  held.clear();
+  EXPECT_TRUE(Eventually([&] { return server_->stats().connections_open.load() == 0; }));
+  EXPECT_EQ(server_->stats().Requests(200), 1u);
+  server_.reset();
+}
+
+}  // namespace
+}  // namespace strait::transport::http
