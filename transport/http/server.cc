@@ -65,7 +65,8 @@ void OnAccept(const std::shared_ptr<Server::State>& state,
   std::string peer = PeerOf(socket);
   if (state->stats.connections_open.load() >= state->opts.max_connections) {
     state->stats.connections_refused++;
-    state->logger->warn("http {}: refused, {} connections open", peer, state->opts.max_connections);
+    state->logger->debug("http {}: refused, {} connections open", peer,
+                         state->opts.max_connections);
     boost::system::error_code ignored;
     socket.close(ignored);
     return Accept(state);
