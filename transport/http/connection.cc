@@ -222,15 +222,25 @@ void Connection::Send(Response response, bool close_after) {
   const int status = ToWire(response, wire, response_);
   body_ = std::move(response.body);  // response_ points into these bytes
   state_->stats.CountResponse(status);
-  stream_.expires_after(state_->opts.idle_timeout);
-  bhttp::async_write(stream_, response_,
-                     [self = shared_from_this(), close_after](beast::error_code ec, size_t n) {
-                       self->OnWrite(ec, n, close_after);
-                     });
+  serializer_.emplace(response_);
+  WriteSome(close_after);
 }
 
-void Connection::OnWrite(beast::error_code ec, size_t bytes, bool close_after) {
-  state_->stats.bytes_sent += bytes;
+// Writes in steps, re-arming the idle timeout before each, so that a slow but steady reader of
+// a large segment is not cut off; only a reader that stops reading for idle_timeout is.
+void Connection::WriteSome(bool close_after) {
+  stream_.expires_after(state_->opts.idle_timeout);
+  bhttp::async_write_some(stream_, *serializer_,
+                          [self = shared_from_this(), close_after](beast::error_code ec, size_t n) {
+                            self->state_->stats.bytes_sent += n;
+                            if (!ec && !self->closed_ && !self->serializer_->is_done())
+                              return self->WriteSome(close_after);
+                            self->OnWrite(ec, close_after);
+                          });
+}
+
+void Connection::OnWrite(beast::error_code ec, bool close_after) {
+  serializer_.reset();
   body_.reset();
   if (closed_)
     return;

@@ -68,7 +68,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void CallHandler(Request request);
   void OnReply(uint64_t seq, Response response);
   void Send(Response response, bool close_after);
-  void OnWrite(boost::beast::error_code ec, size_t bytes, bool close_after);
+  void WriteSome(bool close_after);
+  void OnWrite(boost::beast::error_code ec, bool close_after);
   void Fail(int status, const std::string& why);
   void Linger();
   void Drain();
@@ -80,6 +81,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   boost::beast::http::response<boost::beast::http::buffer_body> response_;
+  std::optional<boost::beast::http::response_serializer<boost::beast::http::buffer_body>>
+      serializer_;                                    // of response_, while it is written
   std::shared_ptr<const std::vector<uint8_t>> body_;  // alive until response_ is written
   const uint64_t id_;
   const std::string peer_;

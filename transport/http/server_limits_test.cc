@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <thread>
 
 #include "transport/http/server.h"
 #include "transport/http/test_client.h"
@@ -108,6 +109,34 @@ TEST_F(HttpLimitsTest, IdleConnectionIsClosed) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
   EXPECT_EQ(out, "");
   EXPECT_TRUE(Eventually([&] { return server_->stats().connections_open.load() == 0; }));
+}
+
+TEST_F(HttpLimitsTest, SlowSteadyReaderIsNotCutOffByTheIdleTimeout) {
+  ServerOptions opts;
+  opts.idle_timeout = 500ms;
+  const size_t size = 32 << 20;
+  auto body = std::make_shared<const std::vector<uint8_t>>(size, uint8_t{'v'});
+  StartServer([body](const Request&, Reply reply) { reply(Response::Bytes(200, body, "x/y")); },
+              opts);
+  RawClient c(server_->port(), /*receive_buffer=*/256 << 10);
+  ASSERT_TRUE(c.Send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n"));
+  // For a second, read 1 MiB every 100 ms: the write takes far longer than the 500 ms idle
+  // timeout in total, but it progresses every few 100 ms (the kernel reports a blocked socket
+  // writable again only once a third of its send buffer is free).
+  std::string out;
+  for (int i = 0; i < 10; ++i) {
+    std::this_thread::sleep_for(100ms);
+    for (size_t got = out.size(); out.size() - got < (1 << 20);) {
+      ASSERT_TRUE(c.ReadSome(out, (1 << 20) - (out.size() - got), 300ms)) << i;
+    }
+  }
+  ASSERT_LT(out.size(), size / 2);
+  // Then read the rest at full speed: the connection was not cut off.
+  std::string rest;
+  c.ReadUntilClosed(rest, 1500ms);
+  out += rest;
+  EXPECT_GE(out.size(), size);
+  EXPECT_TRUE(out.starts_with("HTTP/1.1 200"));
 }
 
 TEST_F(HttpLimitsTest, SlowlorisIsClosedAfterTheRequestTimeout) {

@@ -27,7 +27,11 @@ namespace strait::transport::http::testing {
 
 class RawClient {
  public:
-  explicit RawClient(uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+  // receive_buffer > 0 fixes SO_RCVBUF (no autotuning), to make a slow reader really slow.
+  explicit RawClient(uint16_t port, int receive_buffer = 0)
+      : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    if (receive_buffer > 0)
+      ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer));
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
@@ -66,6 +70,19 @@ class RawClient {
         return true;  // EOF or reset
       out.append(buf, static_cast<size_t>(n));
     }
+  }
+
+  // One recv of at most `max` bytes, waiting up to `timeout`; false on EOF, error or timeout.
+  bool ReadSome(std::string& out, size_t max, std::chrono::milliseconds timeout) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0)
+      return false;
+    std::string buf(max, '\0');
+    const ssize_t n = ::recv(fd_, buf.data(), max, 0);
+    if (n <= 0)
+      return false;
+    out.append(buf.data(), static_cast<size_t>(n));
+    return true;
   }
 
   // Reads one response: headers, then Content-Length body bytes unless `head`. Empty on
