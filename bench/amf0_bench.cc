@@ -63,4 +63,3 @@ BENCHMARK(BM_EncodeMetaData);
 }  // namespace
 }  // namespace strait::transport::rtmp::amf0
 
-BENCHMARK_MAIN();

@@ -51,4 +51,3 @@ BENCHMARK(BM_RenderMasterPlaylist)->Arg(1)->Arg(4);
 }  // namespace
 }  // namespace strait::transport::hls
 
-BENCHMARK_MAIN();

@@ -136,4 +136,3 @@ BENCHMARK(BM_SessionIngest)->Arg(4096)->Arg(128)->Unit(benchmark::kMillisecond);
 }  // namespace
 }  // namespace strait::transport::rtmp
 
-BENCHMARK_MAIN();

@@ -39,4 +39,3 @@ BENCHMARK(BM_TsMux)->Arg(2000)->Arg(20000)->Unit(benchmark::kMicrosecond);
 }  // namespace
 }  // namespace strait
 
-BENCHMARK_MAIN();

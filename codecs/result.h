@@ -1,7 +1,7 @@
 // Result<T>: a value or an Error, the return type at module boundaries (C++20 has no
 // std::expected). Errors carry a human message and gain context as they rise:
-//   return Error("bad AMF marker 0x%02x", m);             // at the parser
-//   return r.error().Context("rtmp: publish from {}", peer);  // further up
+//   return Error("bad AMF marker " + std::to_string(m));  // at the parser
+//   return r.error().Context("rtmp: publish from " + peer);  // further up
 // Plain value type; no threads, no allocation beyond the message string.
 #pragma once
 

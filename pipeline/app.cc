@@ -22,10 +22,14 @@ namespace {
 namespace asio = boost::asio;
 namespace http = transport::http;
 
-transport::hls::RenditionOptions HlsOptions(const Config& config) {
+transport::hls::RenditionOptions HlsOptions(const Config& config, const Clock& clock) {
   transport::hls::RenditionOptions o;
   o.window_segments = static_cast<size_t>(config.hls.window_segments);
   if (config.hls.write_to_disk) o.data_dir = config.data_dir;
+  // Never reuse a segment URI across restarts (CDNs cache segments as immutable).
+  o.first_sequence = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          clock.WallNow().time_since_epoch()).count() / 100);
   return o;
 }
 
@@ -34,8 +38,8 @@ class AppImpl final : public App {
   AppImpl(Config config, std::shared_ptr<spdlog::logger> logger, const Clock& clock)
       : config_(std::move(config)),
         logger_(std::move(logger)),
-        catalog_(HlsOptions(config_)),
-        registry_(config_, clock, catalog_, logger_)) {}
+        catalog_(HlsOptions(config_, clock)),
+        registry_(config_, clock, catalog_, logger_) {}
 
   ~AppImpl() override { Stop(); }
 

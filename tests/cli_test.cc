@@ -13,9 +13,9 @@ namespace strait {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::BackgroundProcess;
-using testing::Run;
-using testing::TempDir;
+using test::BackgroundProcess;
+using test::RunCommand;
+using test::TempDir;
 
 std::string Binary() {
   const char* b = std::getenv("STRAIT_BINARY");
@@ -23,7 +23,7 @@ std::string Binary() {
 }
 
 TEST(CliTest, CheckConfigAcceptsTheExampleAndRejectsBadFilesWithLine) {
-  auto good = Run(Binary() + " check-config " + std::string(STRAIT_SOURCE_DIR) + "/configs/strait.yaml");
+  auto good = RunCommand(Binary() + " check-config " + std::string(STRAIT_SOURCE_DIR) + "/configs/strait.yaml");
   EXPECT_EQ(good.exit_code, 0) << good.output;
   EXPECT_NE(good.output.find("OK"), std::string::npos) << good.output;
 
@@ -32,7 +32,7 @@ TEST(CliTest, CheckConfigAcceptsTheExampleAndRejectsBadFilesWithLine) {
     std::ofstream out(dir.File("bad.yaml"));
     out << "server:\n  http_listen: 0.0.0.0:8080\nstreams:\n  - name: shop1\n    kee: x\n";
   }
-  auto bad = Run(Binary() + " check-config " + dir.File("bad.yaml"));
+  auto bad = RunCommand(Binary() + " check-config " + dir.File("bad.yaml"));
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.output.find("bad.yaml:5:5: unknown key 'kee' in a stream"), std::string::npos)
       << bad.output;
@@ -55,13 +55,13 @@ TEST(CliTest, ServeOnDefaultsPrintsObsSettingsAndStopsOnSigterm) {
       << log;
   ASSERT_TRUE(std::regex_search(log, m, std::regex(R"(Stream Key +(sk_[a-z0-9]+))"))) << log;
   const std::string key = m[1];
-  EXPECT_EQ(testing::ReadFile(dir.File("demo.key")), key + "\n");
+  EXPECT_EQ(test::ReadFile(dir.File("demo.key")), key + "\n");
   ASSERT_TRUE(std::regex_search(
       log, m, std::regex(R"(Playback +http://127\.0\.0\.1:(\d+)/live/demo/master\.m3u8)")))
       << log;
   const std::string http = "http://127.0.0.1:" + std::string(m[1]);
-  EXPECT_EQ(testing::HttpFetch(http + "/healthz").body, "ok\n");
-  EXPECT_EQ(testing::HttpFetch(http + "/live/demo/master.m3u8").status, 404);  // not live yet
+  EXPECT_EQ(test::HttpFetch(http + "/healthz").body, "ok\n");
+  EXPECT_EQ(test::HttpFetch(http + "/live/demo/master.m3u8").status, 404);  // not live yet
 
   server.Signal(SIGTERM);
   EXPECT_EQ(server.Wait(10s), 0) << server.Log();

@@ -12,9 +12,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto tag = (data[0] & 1) ? strait::flv::ParseAudioTag(body) : strait::flv::ParseVideoTag(body);
   if (tag.ok() && !tag->payload.empty()) {
     // Touch every payload byte so ASan sees any out-of-bounds view.
-    volatile uint8_t sink = 0;
+    uint8_t acc = 0;
     for (uint8_t b : tag->payload)
-      sink ^= b;
+      acc ^= b;
+    volatile uint8_t sink = acc;
     (void)sink;
   }
   return 0;

@@ -13,7 +13,7 @@
 #include <sstream>
 #include <thread>
 
-namespace strait::testing {
+namespace strait::test {
 
 BackgroundProcess::BackgroundProcess(const std::string& command, const std::string& log_path)
     : log_path_(log_path) {
@@ -66,7 +66,7 @@ std::string BackgroundProcess::Log() const {
   return ReadFile(log_path_);
 }
 
-CommandResult Run(const std::string& command, std::chrono::milliseconds timeout) {
+CommandResult RunCommand(const std::string& command, std::chrono::milliseconds timeout) {
   TempDir dir;
   BackgroundProcess p(command, dir.File("out.log"));
   CommandResult result;
@@ -77,7 +77,7 @@ CommandResult Run(const std::string& command, std::chrono::milliseconds timeout)
 }
 
 bool HaveTool(const std::string& tool) {
-  return Run("command -v " + tool + " >/dev/null 2>&1").exit_code == 0;
+  return RunCommand("command -v " + tool + " >/dev/null 2>&1").exit_code == 0;
 }
 
 std::string HttpResult::Header(const std::string& name) const {
@@ -100,7 +100,7 @@ std::string HttpResult::Header(const std::string& name) const {
 HttpResult HttpFetch(const std::string& url, const std::string& method) {
   TempDir dir;
   const std::string method_flag = method == "HEAD" ? "-I" : "-X " + method;
-  CommandResult r = Run("curl -s -g --max-time 20 " + method_flag + " -D " + dir.File("h") + " -o " +
+  CommandResult r = RunCommand("curl -s -g --max-time 20 " + method_flag + " -D " + dir.File("h") + " -o " +
                         dir.File("b") + " -w '%{http_code}' '" + url + "'");
   HttpResult out;
   out.status = std::atoi(r.output.c_str());
@@ -136,4 +136,4 @@ std::vector<std::string> Lines(const std::string& text) {
   return lines;
 }
 
-}  // namespace strait::testing
+}  // namespace strait::test

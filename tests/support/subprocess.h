@@ -7,7 +7,7 @@
 #include <sys/types.h>
 #include <vector>
 
-namespace strait::testing {
+namespace strait::test {
 
 struct CommandResult {
   int exit_code = -1;  // -1 if it could not run or was killed by the timeout
@@ -15,7 +15,7 @@ struct CommandResult {
 };
 
 // Runs `/bin/sh -c command`, capturing output; kills it after `timeout`.
-CommandResult Run(const std::string& command,
+CommandResult RunCommand(const std::string& command,
                   std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
 // True if `tool` is on PATH.
@@ -67,4 +67,4 @@ class TempDir {
 std::string ReadFile(const std::string& path);
 std::vector<std::string> Lines(const std::string& text);
 
-}  // namespace strait::testing
+}  // namespace strait::test

@@ -39,7 +39,8 @@ Rendition::Rendition(std::string stream_name,
     : stream_name_(std::move(stream_name)),
       name_(std::move(name)),
       options_(std::move(options)),
-      on_change_(std::move(on_change)) {}
+      on_change_(std::move(on_change)),
+      next_sequence_(options_.first_sequence) {}
 
 void Rendition::BeginPublish(VariantInfo variant) {
   variant.uri = name_ + "/playlist.m3u8";

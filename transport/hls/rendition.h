@@ -33,6 +33,10 @@ struct RenditionOptions {
   // When set, segments and playlists are also written (write-then-rename) under
   // {data_dir}/live/{stream}/{rendition}/ and deleted as they leave the store.
   std::filesystem::path data_dir;
+  // The media sequence number of the first segment. Segment URIs carry it and are cached as
+  // immutable, so a server restart must not reuse numbers: the App derives it from the wall clock
+  // at start (tenths of a second since the epoch), which outruns any real segment rate.
+  uint64_t first_sequence = 0;
 };
 
 // A completed segment, handed over by the Packager.
@@ -121,7 +125,7 @@ class Rendition {
   // Writer-only state (one writer thread, no lock).
   std::deque<WindowEntry> window_;
   std::optional<VariantInfo> base_variant_;  // from BeginPublish
-  uint64_t next_sequence_ = 0;
+  uint64_t next_sequence_;
   uint64_t discontinuity_sequence_ = 0;
   bool pending_discontinuity_ = false;
   bool writer_ended_ = false;
