@@ -7,7 +7,10 @@
 #include <cstdio>
 #include <mutex>
 #include <thread>
-#include <unistd.h>
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
 
 #include "pipeline/metrics.h"
 #include "pipeline/stream_registry.h"
@@ -61,8 +64,7 @@ class AppImpl final : public App {
     int threads = config_.io_threads;
     if (threads <= 0) threads = std::max(2u, std::thread::hardware_concurrency());
     for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { io_.run(); });
-    logger_->info("rtmp listening on {} (port {}), http on {} (port {}), {} io threads",
-                  config_.rtmp_listen, rtmp_->port(), config_.http_listen, http_->port(), threads);
+    logger_->info("{} io threads, {} configured stream(s)", threads, config_.streams.size());
     return OkStatus();
   }
 
@@ -126,15 +128,25 @@ class AppImpl final : public App {
   bool stopped_ = false;
 };
 
-// The host part to print in URLs: the listen host, or this machine's name for a wildcard.
+// The host part to print in URLs: the listen host, or for a wildcard this machine's first
+// non-loopback IPv4 address (what a streamer on the LAN would type), else 127.0.0.1.
 std::string PrintableHost(const std::string& listen) {
   std::string host = listen.substr(0, listen.rfind(':'));
-  if (host == "0.0.0.0" || host == "[::]" || host.empty()) {
-    char name[256] = {};
-    if (::gethostname(name, sizeof(name) - 1) == 0 && name[0]) return name;
-    return "127.0.0.1";
+  if (host != "0.0.0.0" && host != "[::]" && !host.empty()) return host;
+  std::string found = "127.0.0.1";
+  ifaddrs* addrs = nullptr;
+  if (::getifaddrs(&addrs) != 0) return found;
+  for (ifaddrs* a = addrs; a; a = a->ifa_next) {
+    if (!a->ifa_addr || a->ifa_addr->sa_family != AF_INET || (a->ifa_flags & IFF_LOOPBACK)) continue;
+    char buf[INET_ADDRSTRLEN] = {};
+    const auto* in = reinterpret_cast<const sockaddr_in*>(a->ifa_addr);
+    if (::inet_ntop(AF_INET, &in->sin_addr, buf, sizeof(buf))) {
+      found = buf;
+      break;
+    }
   }
-  return host;
+  ::freeifaddrs(addrs);
+  return found;
 }
 
 void PrintBanner(const Config& config, const App& app) {
