@@ -1,5 +1,7 @@
 #include "transport/http/message.h"
 
+#include "transport/http/path.h"
+
 #include <cctype>
 
 namespace strait::transport::http {
@@ -16,16 +18,6 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 // Form-style decoding for query components: '+' is a space, "%XX" a byte; a malformed escape
 // is kept literally (a query is advisory, unlike the path, which path.h validates strictly).
 std::string DecodeQueryComponent(std::string_view in) {
@@ -35,9 +27,9 @@ std::string DecodeQueryComponent(std::string_view in) {
     const char c = in[i];
     if (c == '+') {
       out.push_back(' ');
-    } else if (c == '%' && i + 2 < in.size() && HexValue(in[i + 1]) >= 0 &&
-               HexValue(in[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(HexValue(in[i + 1]) * 16 + HexValue(in[i + 2])));
+    } else if (c == '%' && i + 2 < in.size() && HexDigitValue(in[i + 1]) >= 0 &&
+               HexDigitValue(in[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(HexDigitValue(in[i + 1]) * 16 + HexDigitValue(in[i + 2])));
       i += 2;
     } else {
       out.push_back(c);

@@ -3,16 +3,6 @@
 namespace strait::transport::http {
 namespace {
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 bool IsControl(char c) {
   const auto u = static_cast<unsigned char>(c);
   return u < 0x20 || u == 0x7f;
@@ -61,6 +51,17 @@ Result<std::string> Canonicalize(std::string_view decoded) {
 
 }  // namespace
 
+int HexDigitValue(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+
 Result<std::string> PercentDecode(std::string_view in) {
   std::string out;
   out.reserve(in.size());
@@ -71,8 +72,8 @@ Result<std::string> PercentDecode(std::string_view in) {
     }
     if (i + 2 >= in.size())
       return Error("truncated percent escape");
-    const int hi = HexValue(in[i + 1]);
-    const int lo = HexValue(in[i + 2]);
+    const int hi = HexDigitValue(in[i + 1]);
+    const int lo = HexDigitValue(in[i + 2]);
     if (hi < 0 || lo < 0)
       return Error("invalid percent escape");
     out.push_back(static_cast<char>(hi * 16 + lo));

@@ -27,6 +27,9 @@ struct Target {
 // kMaxPathBytes. Collapses repeated slashes and "." segments; keeps a trailing slash.
 Result<Target> NormalizeTarget(std::string_view target);
 
+// 0-15 for a hex digit, -1 otherwise.
+int HexDigitValue(char c);
+
 // Strict percent-decoding: every '%' must start a two-hex-digit escape. No '+' handling.
 Result<std::string> PercentDecode(std::string_view in);
 

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "transport/endpoint.h"
 #include "transport/http/connection.h"
 
 namespace strait::transport::http {
@@ -18,37 +19,6 @@ namespace {
 
 const SystemClock kSystemClock;
 
-std::string PeerOf(const tcp::socket& socket) {
-  boost::system::error_code ec;
-  const tcp::endpoint ep = socket.remote_endpoint(ec);
-  if (ec)
-    return "unknown-peer";
-  const asio::ip::address a = ep.address();
-  std::string peer = a.is_v6() ? "[" : "";
-  peer.append(a.to_string());
-  peer.append(a.is_v6() ? "]:" : ":");
-  peer.append(std::to_string(ep.port()));
-  return peer;
-}
-
-Result<tcp::endpoint> ParseListen(const std::string& listen) {
-  const size_t colon = listen.rfind(':');
-  if (colon == std::string::npos)
-    return Error("listen address '" + listen + "' has no port");
-  std::string host = listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  const std::string port_text = listen.substr(colon + 1);
-  char* end = nullptr;
-  const long port = std::strtol(port_text.c_str(), &end, 10);
-  if (port_text.empty() || *end != '\0' || port < 0 || port > 65535)
-    return Error("bad port in listen address '" + listen + "'");
-  boost::system::error_code ec;
-  const asio::ip::address addr = asio::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
-  if (ec)
-    return Error("bad host in listen address '" + listen + "': " + ec.message());
-  return tcp::endpoint(addr, static_cast<uint16_t>(port));
-}
 
 void Accept(std::shared_ptr<Server::State> state);
 
@@ -62,7 +32,7 @@ void OnAccept(const std::shared_ptr<Server::State>& state,
     return Accept(state);
   }
   state->stats.connections_total++;
-  std::string peer = PeerOf(socket);
+  std::string peer = PeerName(socket);
   if (state->stats.connections_open.load() >= state->opts.max_connections) {
     state->stats.connections_refused++;
     state->logger->debug("http {}: refused, {} connections open", peer,
@@ -137,7 +107,7 @@ Result<std::unique_ptr<Server>> Server::Start(asio::io_context& io,
                                               Handler handler) {
   if (!handler)
     return Error("http: no handler");
-  Result<tcp::endpoint> endpoint = ParseListen(opts.listen);
+  Result<tcp::endpoint> endpoint = ParseListenAddress(opts.listen);
   if (!endpoint.ok())
     return endpoint.error();
   auto state = std::make_shared<State>(io, std::move(opts), std::move(handler));

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "transport/endpoint.h"
 #include "transport/rtmp/session.h"
 
 namespace strait::transport::rtmp {
@@ -43,39 +44,6 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
 
 namespace {
 
-std::string PeerOf(const tcp::socket& socket) {
-  boost::system::error_code ec;
-  const tcp::endpoint ep = socket.remote_endpoint(ec);
-  if (ec)
-    return "unknown-peer";
-  const asio::ip::address a = ep.address();
-  std::string peer = a.is_v6() ? "[" : "";
-  peer += a.to_string();
-  peer += a.is_v6() ? "]:" : ":";
-  peer += std::to_string(ep.port());
-  return peer;
-}
-
-Result<tcp::endpoint> ParseListen(const std::string& listen) {
-  const size_t colon = listen.rfind(':');
-  if (colon == std::string::npos)
-    return Error("listen address '" + listen + "' has no port");
-  std::string host = listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  const std::string port_text = listen.substr(colon + 1);
-  char* end = nullptr;
-  const long port = std::strtol(port_text.c_str(), &end, 10);
-  if (port_text.empty() || *end != '\0' || port < 0 || port > 65535) {
-    return Error("bad port in listen address '" + listen + "'");
-  }
-  boost::system::error_code ec;
-  const asio::ip::address addr = asio::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
-  if (ec)
-    return Error("bad host in listen address '" + listen + "': " + ec.message());
-  return tcp::endpoint(addr, static_cast<uint16_t>(port));
-}
 
 }  // namespace
 
@@ -265,7 +233,7 @@ void Server::State::OnAccept(const boost::system::error_code& ec, tcp::socket so
     Accept();
     return;
   }
-  const std::string peer = PeerOf(socket);
+  const std::string peer = PeerName(socket);
   std::shared_ptr<Connection> conn;
   {
     std::lock_guard lock(mu);
@@ -290,7 +258,7 @@ void Server::State::OnAccept(const boost::system::error_code& ec, tcp::socket so
 Result<std::unique_ptr<Server>> Server::Start(asio::io_context& io,
                                               ServerOptions opts,
                                               PublishHandler& handler) {
-  auto endpoint = ParseListen(opts.listen);
+  auto endpoint = ParseListenAddress(opts.listen);
   if (!endpoint.ok())
     return endpoint.error().Context("rtmp");
   auto state = std::make_shared<State>(io, std::move(opts), handler);
