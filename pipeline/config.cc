@@ -112,7 +112,9 @@ bool ValidName(const std::string& s, size_t max_len) {
 }
 
 Status ParseServer(Reader& r, const YAML::Node& node, Config& config) {
-  STRAIT_TRY(r.Map(node, "server", {"rtmp_listen", "http_listen", "data_dir", "io_threads"}));
+  STRAIT_TRY(r.Map(node, "server",
+                   {"rtmp_listen", "http_listen", "srt_listen", "data_dir", "io_threads"}));
+  if (node["srt_listen"]) STRAIT_TRY(r.Address(node["srt_listen"], "server.srt_listen", config.srt_listen));
   if (node["rtmp_listen"]) STRAIT_TRY(r.Address(node["rtmp_listen"], "server.rtmp_listen", config.rtmp_listen));
   if (node["http_listen"]) STRAIT_TRY(r.Address(node["http_listen"], "server.http_listen", config.http_listen));
   if (node["data_dir"]) {
@@ -131,6 +133,46 @@ Status ParseHls(Reader& r, const YAML::Node& node, Config& config) {
   }
   if (node["window"]) STRAIT_TRY(r.Int(node["window"], "hls.window", 3, 100, config.hls.window_segments));
   if (node["write_to_disk"]) STRAIT_TRY(r.Bool(node["write_to_disk"], "hls.write_to_disk", config.hls.write_to_disk));
+  return OkStatus();
+}
+
+// SRT passphrases are 10-79 characters (libsrt's rule); checked here so a bad one fails at start.
+Status CheckPassphrase(Reader& r, const YAML::Node& node, const std::string& what,
+                       const std::string& value) {
+  if (!value.empty() && (value.size() < 10 || value.size() > 79)) {
+    return At(r.source(), node, what + " must be 10-79 characters (SRT's rule)");
+  }
+  return OkStatus();
+}
+
+Status ParseSrt(Reader& r, const YAML::Node& node, Config& config) {
+  STRAIT_TRY(r.Map(node, "srt", {"latency_ms", "passphrase", "pbkeylen", "payload_size",
+                                 "overhead_percent", "connect_timeout_ms"}));
+  SrtConfig& srt = config.srt;
+  if (node["latency_ms"]) STRAIT_TRY(r.Int(node["latency_ms"], "srt.latency_ms", 20, 8000, srt.latency_ms));
+  if (node["passphrase"]) {
+    STRAIT_TRY(r.String(node["passphrase"], "srt.passphrase", srt.passphrase));
+    STRAIT_TRY(CheckPassphrase(r, node["passphrase"], "srt.passphrase", srt.passphrase));
+  }
+  if (node["pbkeylen"]) {
+    STRAIT_TRY(r.Int(node["pbkeylen"], "srt.pbkeylen", 16, 32, srt.pbkeylen));
+    if (srt.pbkeylen != 16 && srt.pbkeylen != 24 && srt.pbkeylen != 32) {
+      return At(r.source(), node["pbkeylen"], "srt.pbkeylen must be 16, 24 or 32");
+    }
+  }
+  if (node["payload_size"]) {
+    STRAIT_TRY(r.Int(node["payload_size"], "srt.payload_size", 188, 1456, srt.payload_size));
+    if (srt.payload_size % 188 != 0) {
+      return At(r.source(), node["payload_size"], "srt.payload_size must be a multiple of 188");
+    }
+  }
+  if (node["overhead_percent"]) {
+    STRAIT_TRY(r.Int(node["overhead_percent"], "srt.overhead_percent", 5, 100, srt.overhead_percent));
+  }
+  if (node["connect_timeout_ms"]) {
+    STRAIT_TRY(r.Int(node["connect_timeout_ms"], "srt.connect_timeout_ms", 500, 60000,
+                     srt.connect_timeout_ms));
+  }
   return OkStatus();
 }
 
@@ -156,12 +198,17 @@ Status ParseStreams(Reader& r, const YAML::Node& node, Config& config) {
   if (!node.IsSequence()) return At(r.source(), node, "streams must be a list");
   std::set<std::string> names, keys;
   for (const auto& item : node) {
-    STRAIT_TRY(r.Map(item, "a stream", {"name", "key"}));
+    STRAIT_TRY(r.Map(item, "a stream", {"name", "key", "passphrase"}));
     StreamConfig stream;
     if (!item["name"]) return At(r.source(), item, "stream is missing 'name'");
     if (!item["key"]) return At(r.source(), item, "stream is missing 'key'");
     STRAIT_TRY(r.String(item["name"], "stream name", stream.name));
     STRAIT_TRY(r.String(item["key"], "stream key", stream.key));
+    if (item["passphrase"]) {
+      STRAIT_TRY(r.String(item["passphrase"], "stream passphrase", stream.passphrase));
+      STRAIT_TRY(CheckPassphrase(r, item["passphrase"], "passphrase of '" + stream.name + "'",
+                                 stream.passphrase));
+    }
     if (!ValidName(stream.name, 64)) {
       return At(r.source(), item["name"],
                 "stream name '" + stream.name + "' must be 1-64 characters of A-Z a-z 0-9 - _ .");
@@ -220,9 +267,10 @@ Result<Config> ParseConfig(const std::string& yaml_text, const std::string& sour
   if (root.IsNull()) return config;  // an empty file: all defaults
   Reader r(source_name);
   try {
-    STRAIT_TRY(r.Map(root, "the top level", {"server", "hls", "log", "streams"}));
+    STRAIT_TRY(r.Map(root, "the top level", {"server", "hls", "srt", "log", "streams"}));
     if (root["server"]) STRAIT_TRY(ParseServer(r, root["server"], config));
     if (root["hls"]) STRAIT_TRY(ParseHls(r, root["hls"], config));
+    if (root["srt"]) STRAIT_TRY(ParseSrt(r, root["srt"], config));
     if (root["log"]) STRAIT_TRY(ParseLog(r, root["log"], config));
     if (root["streams"]) STRAIT_TRY(ParseStreams(r, root["streams"], config));
   } catch (const YAML::Exception& e) {

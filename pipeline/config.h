@@ -16,6 +16,16 @@ namespace strait::pipeline {
 struct StreamConfig {
   std::string name;  // public: appears in playback URLs, logs and metrics
   std::string key;   // secret: used only to publish; never logged
+  std::string passphrase;  // SRT encryption passphrase for this stream; empty = srt.passphrase
+};
+
+struct SrtConfig {
+  int latency_ms = 120;         // receiver latency (SRTO_RCVLATENCY)
+  std::string passphrase;       // server-wide default; empty = no encryption required
+  int pbkeylen = 16;            // 16, 24 or 32 (AES-128/192/256)
+  int payload_size = 1316;      // 7 × 188-byte TS packets
+  int overhead_percent = 25;    // bandwidth overhead for retransmissions
+  int connect_timeout_ms = 3000;
 };
 
 struct HlsConfig {
@@ -32,9 +42,11 @@ struct LogConfig {
 struct Config {
   std::string rtmp_listen = "0.0.0.0:1935";
   std::string http_listen = "0.0.0.0:8080";
+  std::string srt_listen = "0.0.0.0:9000";
   std::string data_dir = "data";
   int io_threads = 0;  // 0: one per core, at least 2
   HlsConfig hls;
+  SrtConfig srt;
   LogConfig log;
   std::vector<StreamConfig> streams;
   // True when no file was given: the app then creates the `demo` stream with a persisted key.

@@ -13,6 +13,8 @@ TEST(ConfigTest, EmptyFileGivesDefaults) {
   ASSERT_TRUE(c.ok()) << c.error().message();
   EXPECT_EQ(c->rtmp_listen, "0.0.0.0:1935");
   EXPECT_EQ(c->http_listen, "0.0.0.0:8080");
+  EXPECT_EQ(c->srt_listen, "0.0.0.0:9000");
+  EXPECT_EQ(c->srt.latency_ms, 120);
   EXPECT_DOUBLE_EQ(c->hls.segment_duration_s, 2.0);
   EXPECT_EQ(c->hls.window_segments, 6);
   EXPECT_TRUE(c->streams.empty());
@@ -25,6 +27,14 @@ server:
   http_listen: "[::1]:8081"
   data_dir: /tmp/x
   io_threads: 3
+  srt_listen: 127.0.0.1:9001
+srt:
+  latency_ms: 400
+  passphrase: server-wide-secret
+  pbkeylen: 32
+  payload_size: 1316
+  overhead_percent: 30
+  connect_timeout_ms: 2000
 hls:
   segment_duration: 4
   window: 5
@@ -37,6 +47,7 @@ streams:
     key: sk_9f2c1e
   - name: shop-2
     key: sk_another
+    passphrase: shop2-own-secret
 )",
                                  "full.yaml");
   ASSERT_TRUE(c.ok()) << c.error().message();
@@ -51,6 +62,13 @@ streams:
   ASSERT_EQ(c->streams.size(), 2u);
   EXPECT_EQ(c->streams[1].name, "shop-2");
   EXPECT_EQ(c->streams[1].key, "sk_another");
+  EXPECT_EQ(c->streams[1].passphrase, "shop2-own-secret");
+  EXPECT_EQ(c->srt_listen, "127.0.0.1:9001");
+  EXPECT_EQ(c->srt.latency_ms, 400);
+  EXPECT_EQ(c->srt.passphrase, "server-wide-secret");
+  EXPECT_EQ(c->srt.pbkeylen, 32);
+  EXPECT_EQ(c->srt.overhead_percent, 30);
+  EXPECT_EQ(c->srt.connect_timeout_ms, 2000);
 }
 
 // Each bad file is rejected with the file name, the line, and a message naming the problem.
@@ -79,6 +97,12 @@ TEST(ConfigTest, RejectsBadInputWithFileLineAndReason) {
       {"hls:\n  write_to_disk: maybe\n", "hls.write_to_disk must be true or false"},
       {"server: [\n", "bad.yaml:2:1:"},
       {"colour: red\n", "unknown key 'colour' in the top level"},
+      {"srt:\n  pbkeylen: 20\n", "srt.pbkeylen must be 16, 24 or 32"},
+      {"srt:\n  payload_size: 1000\n", "srt.payload_size must be a multiple of 188"},
+      {"srt:\n  passphrase: short\n", "srt.passphrase must be 10-79 characters"},
+      {"srt:\n  latency: 100\n", "unknown key 'latency' in srt"},
+      {"streams:\n  - name: a\n    key: sk_aaaaaa\n    passphrase: x\n",
+       "bad.yaml:4:17: passphrase of 'a' must be 10-79 characters"},
   };
   for (const auto& c : cases) {
     Result<Config> r = ParseConfig(c.yaml, "bad.yaml");

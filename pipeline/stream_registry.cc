@@ -127,6 +127,26 @@ StreamRegistry::StreamRegistry(const Config& config, const Clock& clock,
 
 StreamRegistry::~StreamRegistry() = default;
 
+transport::PublishCheck StreamRegistry::Check(const transport::PublishRequest& request) {
+  transport::PublishCheck check;
+  if (!request.app.empty() && request.app != "live") {
+    check.refusal = PublishRefusal::kUnknownKey;
+    check.message = "unknown application '" + request.app + "' (publish to /live)";
+    return check;
+  }
+  auto it = by_key_.find(request.key);
+  if (it == by_key_.end()) {
+    check.refusal = PublishRefusal::kUnknownKey;
+    check.message = "unknown stream key";
+  } else if (it->second->live) {
+    check.refusal = PublishRefusal::kAlreadyLive;
+    check.message = "stream '" + it->second->config.name + "' is already being published";
+  } else {
+    check.passphrase = it->second->config.passphrase;
+  }
+  return check;
+}
+
 PublishDecision StreamRegistry::Publish(const transport::PublishRequest& request) {
   PublishDecision decision;
   auto refuse = [&](PublishRefusal reason, std::string message) {

@@ -46,6 +46,7 @@ class StreamRegistry final : public transport::PublishHandler {
                  std::shared_ptr<spdlog::logger> logger);
   ~StreamRegistry() override;
 
+  transport::PublishCheck Check(const transport::PublishRequest& request) override;
   transport::PublishDecision Publish(const transport::PublishRequest& request) override;
 
   std::vector<StreamView> Streams() const;

@@ -16,7 +16,7 @@ class StreamRegistryTest : public ::testing::Test {
  protected:
   StreamRegistryTest()
       : logger_(std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>())) {
-    config_.streams = {{"shop1", "sk_111111"}, {"shop2", "sk_222222"}};
+    config_.streams = {{"shop1", "sk_111111", ""}, {"shop2", "sk_222222", "shop2-passphrase"}};
     registry_ = std::make_unique<StreamRegistry>(config_, clock_, catalog_, logger_);
   }
   PublishRequest Req(const std::string& key, const std::string& app = "live") {
@@ -61,6 +61,19 @@ TEST_F(StreamRegistryTest, SecondPublisherIsRefusedUntilTheFirstEnds) {
   first.sink->OnEnd(OkStatus());
   EXPECT_EQ(registry_->live_count(), 0u);
   EXPECT_NE(registry_->Publish(Req("sk_111111")).sink, nullptr);
+}
+
+TEST_F(StreamRegistryTest, CheckAnswersWithoutSideEffects) {
+  auto unknown = registry_->Check(Req("sk_nope"));
+  EXPECT_EQ(unknown.refusal, PublishRefusal::kUnknownKey);
+  auto ok = registry_->Check(Req("sk_222222"));
+  EXPECT_EQ(ok.refusal, PublishRefusal::kNone);
+  EXPECT_EQ(ok.passphrase, "shop2-passphrase");
+  EXPECT_EQ(registry_->live_count(), 0u);
+  EXPECT_EQ(registry_->refused(PublishRefusal::kUnknownKey), 0u);  // checks are not refusals
+  auto held = registry_->Publish(Req("sk_222222"));
+  ASSERT_NE(held.sink, nullptr);
+  EXPECT_EQ(registry_->Check(Req("sk_222222")).refusal, PublishRefusal::kAlreadyLive);
 }
 
 TEST_F(StreamRegistryTest, SessionCountsIngestAndMetricsNameNoKeys) {

@@ -53,9 +53,20 @@ struct PublishDecision {
   std::string stream_name;  // the public name of the accepted stream, for logs
 };
 
+// The answer to a cheap pre-check, made before a connection is accepted (SRT decides in its
+// listener callback, before the handshake completes, so a refused caller never gets a socket).
+struct PublishCheck {
+  PublishRefusal refusal = PublishRefusal::kNone;
+  std::string message;     // why it would be refused (no key in it)
+  std::string passphrase;  // the stream's own SRT passphrase; empty = the server-wide one
+};
+
 class PublishHandler {
  public:
   virtual ~PublishHandler() = default;
+  // Would Publish(request) be accepted now? No side effects; thread-safe. A later Publish can
+  // still be refused (another publisher may win the race in between).
+  virtual PublishCheck Check(const PublishRequest& request) { return {}; }
   virtual PublishDecision Publish(const PublishRequest& request) = 0;
 };
 
