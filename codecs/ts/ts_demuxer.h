@@ -1,0 +1,69 @@
+// TsDemuxer: pull-model MPEG-TS demuxing (SRT ingest) over libavformat's `mpegts` demuxer, reading
+// through a custom AVIOContext whose read callback calls the caller's ReadFn (no temp files).
+//
+// Output follows the RTMP ingest's contract (codecs/packet.h): track 0 = the first supported video
+// stream (H.264 / HEVC), track 1 = the first supported audio stream (AAC / MP3 / Opus); other
+// streams are skipped. Timestamps stay in 90 kHz (kMpegTs), unwrapped across the 33-bit wrap, and
+// every packet has a dts and a pts. Video payloads are length-prefixed (4-byte) NAL units with
+// avcC / hvcC extradata built from the in-band parameter sets (Annex B in the TS is converted,
+// AUDs dropped; video before the first complete set of parameter sets is dropped). AAC comes out
+// as raw frames with an AudioSpecificConfig built from the ADTS header.
+//
+// Threads: one thread drives it (Open, then Next until EndOfStream or an error); the ReadFn is
+// called only from inside Open and Next, on that thread, and may block. Owns all FFmpeg objects;
+// the ReadFn is owned by the demuxer and destroyed with it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <variant>
+
+#include "codecs/packet.h"
+#include "codecs/result.h"
+#include "codecs/track.h"
+
+namespace strait::ts {
+
+class TsDemuxer {
+ public:
+  // Fills buf with up to size bytes; returns bytes read (>0), 0 at end of stream, <0 on error
+  // (the demuxer then ends with an error). May block (the SRT thread blocks in srt_recv).
+  using ReadFn = std::function<int(uint8_t* buf, int size)>;
+
+  struct Options {
+    int64_t probe_bytes = 188 * 400;  // small, so that the first packets come out within ~1 s
+    std::chrono::milliseconds analyze_duration{500};
+    size_t max_packet_bytes = 8 << 20;  // larger access units are an error
+    // Open fails when this many bytes go by without a PAT/PMT naming a usable stream.
+    int64_t max_bytes_without_streams = 4 << 20;
+  };
+
+  struct EndOfStream {};
+  using Event = std::variant<TrackInfo, Packet, EndOfStream>;
+
+  // Reads until the program's streams are known. Errors: garbage input, no PAT/PMT within the
+  // bound, only unsupported streams ("unsupported codec X"), ReadFn errors.
+  static Result<std::unique_ptr<TsDemuxer>> Open(ReadFn read, Options options = {});
+  ~TsDemuxer();
+  TsDemuxer(const TsDemuxer&) = delete;
+  TsDemuxer& operator=(const TsDemuxer&) = delete;
+
+  // Next event: a TrackInfo before the first packet of each track (and again when its codec
+  // configuration changes, e.g. a new SPS), then Packets; EndOfStream once at the end of input.
+  // Errors (ReadFn error, oversized packet, unparseable parameter sets) end the stream; calling
+  // Next after EndOfStream or an error returns the same outcome again.
+  Result<Event> Next();
+
+  // Bytes the ReadFn has delivered so far.
+  uint64_t bytes_read() const;
+
+ private:
+  struct Impl;
+  explicit TsDemuxer(std::unique_ptr<Impl> impl);
+
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace strait::ts
