@@ -1,0 +1,82 @@
+// Server: strait's SRT ingest listener (libsrt 1.5, live mode). A thread of its own waits on the
+// listener with SRT epoll and accepts callers; each accepted publisher gets a Connection (its own
+// reader thread demuxing MPEG-TS into the MediaSink the PublishHandler returned).
+//
+// Callers are vetted in libsrt's listen callback, before the handshake completes, so a refused
+// caller never gets a socket and sees a standard SRT reject code (reject.h): the streamid is
+// parsed (streamid.h), caller limits are enforced (total and per source IP), and
+// PublishHandler::Check decides; a stream's own passphrase (PublishCheck::passphrase) is set on
+// the new socket there, so libsrt itself refuses a caller with the wrong one. After the accept,
+// PublishHandler::Publish must still agree (it can lose a race), else the socket is closed.
+//
+// Threads: the listen callback runs on libsrt's receive thread, the accept loop on the server's
+// thread, each publisher on its own thread; PublishHandler::Check and Publish may therefore be
+// called concurrently. Start, port, Stop, connection_count and Stats may be called from any
+// thread.
+// Lifetime: the PublishHandler must outlive the Server. Stop() (also run by the destructor) closes
+// the listener and every connection and joins all threads before returning; each open publish
+// gets exactly one MediaSink::OnEnd (an error: "server stopping") before Stop returns.
+// Every closed or refused connection logs one line saying why. Stream keys are never logged.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "codecs/result.h"
+#include "transport/ingest.h"
+#include "transport/srt/connection.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace strait::transport::srt {
+
+struct ServerOptions {
+  std::string listen = "0.0.0.0:9000";  // "host:port", "[v6]:port"; port 0 = ephemeral
+  int latency_ms = 120;                 // SRTO_LATENCY (receiver latency, TSBPD)
+  std::string passphrase;               // server-wide; empty = unencrypted unless per stream
+  int pbkeylen = 16;                    // 16, 24 or 32 (AES-128/192/256)
+  int payload_size = 1316;              // SRTO_PAYLOADSIZE: 7 TS packets
+  int overhead_percent = 25;            // SRTO_OHEADBW: bandwidth for retransmissions
+  std::chrono::milliseconds connect_timeout{3000};  // SRTO_CONNTIMEO
+  std::chrono::milliseconds idle_timeout{10000};    // nothing received for this long: close
+  size_t max_callers = 256;                         // publishing connections in all
+  size_t max_callers_per_ip = 16;                   // from one source address
+  size_t max_streamid = 512;                        // longer streamids are refused (1400)
+  std::shared_ptr<spdlog::logger> logger;           // null: spdlog's default logger
+};
+
+class Server {
+ public:
+  // Binds and listens, and starts the accept thread. Errors: bad listen address or options,
+  // bind/listen failure.
+  static Result<std::unique_ptr<Server>> Start(ServerOptions opts, PublishHandler& handler);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  uint16_t port() const { return port_; }
+  // Closes the listener and all connections and joins every thread (see above). Idempotent.
+  void Stop();
+  // Publishing connections now open.
+  size_t connection_count() const;
+
+  using ConnStats = srt::ConnStats;
+  // One entry per publishing connection (libsrt's srt_bstats); no keys.
+  std::vector<ConnStats> Stats() const;
+
+  struct State;  // defined in server.cc
+
+ private:
+  Server(std::unique_ptr<State> state, uint16_t port);
+
+  std::unique_ptr<State> state_;
+  uint16_t port_ = 0;
+};
+
+}  // namespace strait::transport::srt

@@ -1,0 +1,156 @@
+// The SRT server against libsrt callers that misbehave or are refused: reject codes, per-stream
+// passphrases, limits, idle callers, garbage instead of MPEG-TS.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "transport/srt/reject.h"
+#include "transport/srt/server.h"
+#include "transport/srt/server_test_support.h"
+#include "transport/srt/ts_ingest.h"
+
+namespace strait::transport::srt::testing {
+namespace {
+
+TEST_F(SrtServerFixture, RefusedCallersGetRejectCodesAndNoSink) {
+  StartServer();
+  struct Case {
+    const char* streamid;
+    int code;
+  } cases[] = {
+      {"#!::r=live/WRONG,m=publish", kRejectForbidden},
+      {"publish:live/NOPE", kRejectForbidden},
+      {"#!::m=publish", kRejectNotFound},
+      {"", kRejectNotFound},
+      {"live/K%ZZ", kRejectBadRequest},
+      {"live/bad key!", kRejectBadRequest},
+      {"#!::r=live/KEY,m=bidirectional", kRejectBadMode},
+      {"#!::r=live/KEY,m=request", kRejectUnimplemented},
+      {"read:live/KEY", kRejectUnimplemented},
+  };
+  for (const auto& c : cases) {
+    Caller caller;
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_EQ(caller.Connect(server_->port(), c.streamid), c.code) << c.streamid;
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 2s) << c.streamid;
+  }
+  EXPECT_EQ(handler_.record_count(), 0u);
+  EXPECT_EQ(server_->connection_count(), 0u);
+}
+
+TEST_F(SrtServerFixture, StreamIdLongerThanTheLimitIsBadRequest) {
+  ServerOptions opts;
+  opts.max_streamid = 16;
+  StartServer(opts);
+  Caller caller;
+  EXPECT_EQ(caller.Connect(server_->port(), "live/KEY" + std::string(20, 'x')), kRejectBadRequest);
+}
+
+TEST_F(SrtServerFixture, PerStreamPassphrase) {
+  StartServer();
+  {
+    Caller wrong;
+    EXPECT_EQ(wrong.Connect(server_->port(), "live/SECRETKEY", "wrong-passphrase"),
+              SRT_REJ_BADSECRET);
+    Caller none;
+    EXPECT_NE(none.Connect(server_->port(), "live/SECRETKEY"), 0);
+  }
+  EXPECT_EQ(handler_.record_count(), 0u);
+  Caller right;
+  EXPECT_EQ(right.Connect(server_->port(), "live/SECRETKEY", FakeHandler::kStreamPassphrase), 0);
+  EXPECT_TRUE(handler_.WaitRecord(0, 2s));
+}
+
+TEST_F(SrtServerFixture, ServerWidePassphrase) {
+  ServerOptions opts;
+  opts.passphrase = "server-wide-pass";
+  StartServer(opts);
+  Caller wrong;
+  EXPECT_EQ(wrong.Connect(server_->port(), "KEY", "not-the-pass"), SRT_REJ_BADSECRET);
+  Caller right;
+  EXPECT_EQ(right.Connect(server_->port(), "KEY", "server-wide-pass"), 0);
+  EXPECT_TRUE(handler_.WaitRecord(0, 2s));
+}
+
+TEST_F(SrtServerFixture, CallersPerIpLimit) {
+  ServerOptions opts;
+  opts.max_callers_per_ip = 1;
+  StartServer(opts);
+  Caller first;
+  ASSERT_EQ(first.Connect(server_->port(), "KEY"), 0);
+  ASSERT_TRUE(handler_.WaitRecord(0, 2s));
+  Caller second;
+  EXPECT_EQ(second.Connect(server_->port(), "KEY2"), kRejectOverload);
+  EXPECT_EQ(server_->connection_count(), 1u);
+}
+
+TEST_F(SrtServerFixture, IdleCallerIsClosedAfterTheIdleTimeout) {
+  ServerOptions opts;
+  opts.idle_timeout = 400ms;
+  StartServer(opts);
+  Caller idle;
+  ASSERT_EQ(idle.Connect(server_->port(), "KEY"), 0);
+  auto r = handler_.WaitRecord(0, 2s);
+  ASSERT_TRUE(r);
+  ASSERT_TRUE(r->WaitEnd(3s));
+  std::lock_guard lock(r->mu);
+  EXPECT_EQ(r->ends, 1);
+  ASSERT_FALSE(r->end.ok());
+  EXPECT_NE(r->end.error().message().find("idle timeout"), std::string::npos)
+      << r->end.error().message();
+}
+
+TEST_F(SrtServerFixture, GarbageClosesOnlyItsOwnConnection) {
+  if (!TsDemuxerAvailable())
+    GTEST_SKIP() << "codecs/ts/ts_demuxer.h not committed yet";
+  StartServer();
+  Caller garbage;
+  ASSERT_EQ(garbage.Connect(server_->port(), "live/KEY2"), 0);
+  auto bad = handler_.WaitRecord(0, 2s);
+  ASSERT_TRUE(bad);
+  const std::string cmd =
+      "timeout 15 ffmpeg -nostdin -v error -re -f lavfi -i "
+      "testsrc2=size=320x240:rate=30 -t 3 -c:v libx264 -preset ultrafast "
+      "-f mpegts 'srt://127.0.0.1:" +
+      std::to_string(server_->port()) + "?streamid=live/KEY3'";
+  std::thread good([&] { EXPECT_EQ(std::system(cmd.c_str()), 0); });
+  std::vector<uint8_t> junk(1316);
+  for (int i = 0; i < 200 && !bad->WaitEnd(10ms); ++i) {
+    for (size_t j = 0; j < junk.size(); ++j)
+      junk[j] = static_cast<uint8_t>(i * 31 + j * 7);
+    garbage.Send(junk);
+  }
+  ASSERT_TRUE(bad->WaitEnd(2s));
+  {
+    std::lock_guard lock(bad->mu);
+    EXPECT_FALSE(bad->end.ok());
+    EXPECT_EQ(bad->video, 0);
+  }
+  good.join();
+  auto ok = handler_.WaitRecord(1, 1s);
+  ASSERT_TRUE(ok);
+  ASSERT_TRUE(ok->WaitEnd(5s));
+  std::lock_guard lock(ok->mu);
+  EXPECT_TRUE(ok->end.ok()) << ok->end.error().message();
+  EXPECT_GE(ok->video, 80);
+}
+
+TEST_F(SrtServerFixture, StopClosesConnectedCallers) {
+  StartServer();
+  Caller a, b;
+  ASSERT_EQ(a.Connect(server_->port(), "KEY"), 0);
+  ASSERT_EQ(b.Connect(server_->port(), "KEY2"), 0);
+  auto ra = handler_.WaitRecord(0, 2s);
+  auto rb = handler_.WaitRecord(1, 2s);
+  ASSERT_TRUE(ra && rb);
+  server_->Stop();
+  server_->Stop();  // idempotent
+  for (auto& r : {ra, rb}) {
+    std::lock_guard lock(r->mu);
+    EXPECT_EQ(r->ends, 1);
+    EXPECT_FALSE(r->end.ok());
+  }
+}
+
+}  // namespace
+}  // namespace strait::transport::srt::testing
