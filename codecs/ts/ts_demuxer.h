@@ -26,19 +26,22 @@
 
 namespace strait::ts {
 
+// Outside the class so that `Options options = {}` works as a default argument (GCC).
+struct TsDemuxerOptions {
+  int64_t probe_bytes = 188 * 400;  // small, so that the first packets come out within ~1 s
+  std::chrono::milliseconds analyze_duration{500};
+  size_t max_packet_bytes = 8 << 20;  // larger access units are an error
+  // Open / Next fail once this many bytes went by without a PMT naming a usable stream.
+  int64_t max_bytes_without_streams = 4 << 20;
+};
+
 class TsDemuxer {
  public:
   // Fills buf with up to size bytes; returns bytes read (>0), 0 at end of stream, <0 on error
   // (the demuxer then ends with an error). May block (the SRT thread blocks in srt_recv).
   using ReadFn = std::function<int(uint8_t* buf, int size)>;
 
-  struct Options {
-    int64_t probe_bytes = 188 * 400;  // small, so that the first packets come out within ~1 s
-    std::chrono::milliseconds analyze_duration{500};
-    size_t max_packet_bytes = 8 << 20;  // larger access units are an error
-    // Open fails when this many bytes go by without a PAT/PMT naming a usable stream.
-    int64_t max_bytes_without_streams = 4 << 20;
-  };
+  using Options = TsDemuxerOptions;
 
   struct EndOfStream {};
   using Event = std::variant<TrackInfo, Packet, EndOfStream>;
