@@ -255,6 +255,52 @@ TEST_F(TsDemuxerTest, H264Opus) {
   ExpectRemuxDecodes(d, "opus_remux.ts", 90);
 }
 
+TEST_F(TsDemuxerTest, FirstPacketsComeOutEarly) {
+  // Live ingest: the first packets must not wait for libavformat's probing of seconds of input.
+  const auto ts = MakeTs("early.ts", "-c:v libx264 -g 30 -c:a aac");
+  auto demuxer = TsDemuxer::Open(ChunkedReader(ts));
+  ASSERT_TRUE(demuxer.ok()) << demuxer.error().message();
+  uint64_t at_first_video = 0;
+  for (int i = 0; i < 1000 && !at_first_video; ++i) {
+    auto event = (*demuxer)->Next();
+    ASSERT_TRUE(event.ok()) << event.error().message();
+    if (auto* p = std::get_if<Packet>(&*event); p && p->kind() == MediaKind::kVideo)
+      at_first_video = (*demuxer)->bytes_read();
+  }
+  EXPECT_GT(at_first_video, 0u);
+  EXPECT_LT(at_first_video, uint64_t{188 * 400 + 64 * 1024}) << ts.size();
+}
+
+TEST_F(TsDemuxerTest, TimestampWrapAndRestartStayMonotonic) {
+  // 33-bit wrap 1.5 s in, then the encoder restarts with a new size (timestamps jump back, a new
+  // SPS): one timeline, strictly increasing dts, a second video TrackInfo with the new size.
+  auto ts = MakeTs("wrap.ts", "-c:v libx264 -g 30 -c:a aac -output_ts_offset 95442.3");
+  const auto second = MakeTs("small.ts", "-c:v libx264 -g 30 -c:a aac -s 320x240");
+  ts.insert(ts.end(), second.begin(), second.end());
+  const Demuxed d = DemuxAll(ChunkedReader(ts));
+  ASSERT_TRUE(d.ended) << d.error;
+  int keyframes = 0;
+  EXPECT_EQ(CheckPackets(d, &keyframes), 180);
+  std::vector<int> widths;
+  for (const TrackInfo& t : d.infos) {
+    if (t.id == 0)
+      widths.push_back(t.width);
+  }
+  EXPECT_EQ(widths, (std::vector<int>{640, 320}));
+  // Crossing 2^33 kept going up by the frame interval instead of falling back to ~0.
+  int64_t max_step = 0;
+  int64_t last = kNoTimestamp;
+  for (const Packet& p : d.packets) {
+    if (p.track_id() != 0)
+      continue;
+    if (last != kNoTimestamp)
+      max_step = std::max(max_step, p.dts() - last);
+    last = p.dts();
+  }
+  EXPECT_LE(max_step, 3000 * 4);
+  EXPECT_GT(d.packets.back().dts(), int64_t{1} << 33);
+}
+
 TEST_F(TsDemuxerTest, GarbageIsAnError) {
   std::vector<uint8_t> garbage(300000);
   std::mt19937 rng(7);
