@@ -7,7 +7,6 @@
 #include "transport/srt/reject.h"
 #include "transport/srt/server.h"
 #include "transport/srt/server_test_support.h"
-#include "transport/srt/ts_ingest.h"
 
 namespace strait::transport::srt::testing {
 namespace {
@@ -101,8 +100,6 @@ TEST_F(SrtServerFixture, IdleCallerIsClosedAfterTheIdleTimeout) {
 }
 
 TEST_F(SrtServerFixture, GarbageClosesOnlyItsOwnConnection) {
-  if (!TsDemuxerAvailable())
-    GTEST_SKIP() << "codecs/ts/ts_demuxer.h not committed yet";
   StartServer();
   Caller garbage;
   ASSERT_EQ(garbage.Connect(server_->port(), "live/KEY2"), 0);

@@ -8,7 +8,6 @@
 #include <thread>
 
 #include "transport/srt/server_test_support.h"
-#include "transport/srt/ts_ingest.h"
 
 namespace strait::transport::srt::testing {
 namespace {
@@ -25,8 +24,6 @@ void ExpectFullPush(const std::shared_ptr<Record>& r) {
   EXPECT_EQ(r->ends, 1);
   EXPECT_TRUE(r->end.ok()) << r->end.error().message();
   EXPECT_GT(r->bytes, 100000u);
-  if (!TsDemuxerAvailable())
-    return;  // transitional: codecs/ts/ts_demuxer.h not committed yet
   bool h264 = false, aac = false;
   for (const auto& t : r->tracks) {
     h264 |= t.codec == CodecId::kH264;
@@ -88,13 +85,11 @@ TEST_F(SrtServerFixture, GStreamerSrtSinkPublishes) {
   ASSERT_TRUE(r->WaitEnd(5s));
   std::lock_guard lock(r->mu);
   EXPECT_TRUE(r->end.ok()) << r->end.error().message();
-  if (TsDemuxerAvailable()) {
-    // Only AAC is asserted: over srtsink the H.264 parameter sets (sent once, in the first
-    // buffer) never reach the wire (a file written by srt-live-transmit from the same pipeline
-    // shows "non-existing PPS" in ffprobe too), so the demuxer rightly drops that video.
-    EXPECT_GT(r->audio, 100);
-    EXPECT_TRUE(r->HasCodecLocked(CodecId::kAac));
-  }
+  // Only AAC is asserted: over srtsink the H.264 parameter sets (sent once, in the first
+  // buffer) never reach the wire (a file written by srt-live-transmit from the same pipeline
+  // shows "non-existing PPS" in ffprobe too), so the demuxer rightly drops that video.
+  EXPECT_GT(r->audio, 100);
+  EXPECT_TRUE(r->HasCodecLocked(CodecId::kAac));
 }
 
 TEST_F(SrtServerFixture, StatsWhilePublishingAndStopEndsTheSink) {

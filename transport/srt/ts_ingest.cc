@@ -3,20 +3,9 @@
 #include <type_traits>
 #include <variant>
 
-// TODO(srt): drop the fallback once codecs/ts/ts_demuxer.{h,cc} (another engineer's work in
-// progress) are both committed and build; it keeps transport/ building and linking until then.
-#if __has_include("codecs/ts/ts_demuxer.h") && __has_include("codecs/ts/ts_demuxer.cc")
 #include "codecs/ts/ts_demuxer.h"
-#define STRAIT_HAVE_TS_DEMUXER 1
-#endif
 
 namespace strait::transport::srt {
-
-#ifdef STRAIT_HAVE_TS_DEMUXER
-
-bool TsDemuxerAvailable() {
-  return true;
-}
 
 Status PumpTs(const ReadFn& read, MediaSink& sink) {
   auto demuxer = ts::TsDemuxer::Open(read, ts::TsDemuxer::Options());
@@ -43,25 +32,5 @@ Status PumpTs(const ReadFn& read, MediaSink& sink) {
       return OkStatus();
   }
 }
-
-#else
-
-bool TsDemuxerAvailable() {
-  return false;
-}
-
-// Without a demuxer the connection is still served (timeouts, limits, Stop) but yields no media.
-Status PumpTs(const ReadFn& read, MediaSink& sink) {
-  uint8_t buf[1316];
-  while (true) {
-    const int n = read(buf, sizeof(buf));
-    if (n == 0)
-      return OkStatus();
-    if (n < 0)
-      return Error("read failed");
-  }
-}
-
-#endif
 
 }  // namespace strait::transport::srt

@@ -18,7 +18,4 @@ using ReadFn = std::function<int(uint8_t* buf, int size)>;
 // OK when `read` reported a clean end, else the first error (from `read` or the demuxer).
 Status PumpTs(const ReadFn& read, MediaSink& sink);
 
-// False while codecs/ts/ts_demuxer.{h,cc} are not in the tree yet (PumpTs then only drains `read`).
-bool TsDemuxerAvailable();
-
 }  // namespace strait::transport::srt
