@@ -52,6 +52,16 @@ INSTANTIATE_TEST_SUITE_P(Dialects,
                          SrtServerPushTest,
                          ::testing::Values("#!::r=live/KEY,m=publish", "publish:KEY", "KEY"));
 
+TEST_F(SrtServerFixture, FfmpegWithAWrongKeyFailsPromptly) {
+  StartServer();
+  const std::string cmd =
+      std::string(kFfmpegTs) + " '" + Url("#!::r=live/WRONG,m=publish") + "' 2>/dev/null";
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_NE(std::system(cmd.c_str()), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2500ms);
+  EXPECT_EQ(handler_.record_count(), 0u);
+}
+
 TEST_F(SrtServerFixture, SrtLiveTransmitPublishes) {
   if (!HaveTool("srt-live-transmit -version"))
     GTEST_SKIP() << "srt-live-transmit not installed";
