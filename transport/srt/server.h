@@ -11,7 +11,8 @@
 //
 // Threads: the listen callback runs on libsrt's receive thread, the accept loop on the server's
 // thread, each publisher on its own thread; PublishHandler::Check and Publish may therefore be
-// called concurrently. Start, port, Stop, connection_count and Stats may be called from any
+// called concurrently. Check runs on the thread that also moves every packet of every connection
+// on this port, so it must be quick and never block. Start, port, Stop, connection_count and Stats may be called from any
 // thread.
 // Lifetime: the PublishHandler must outlive the Server. Stop() (also run by the destructor) closes
 // the listener and every connection and joins all threads before returning; each open publish
