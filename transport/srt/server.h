@@ -13,11 +13,13 @@
 // thread, each publisher on its own thread; PublishHandler::Check and Publish may therefore be
 // called concurrently. Check runs on the thread that also moves every packet of every connection
 // on this port, so it must be quick and never block. Start, port, Stop, connection_count and Stats
-// may be called from any thread. Lifetime: the PublishHandler must outlive the Server. Stop() (also
-// run by the destructor) closes the listener and every connection and joins all threads before
-// returning; each open publish gets exactly one MediaSink::OnEnd (an error: "server stopping")
-// before Stop returns. Every closed or refused connection logs one line saying why. Stream keys are
-// never logged.
+// may be called from any thread.
+//
+// Lifetime: the PublishHandler must outlive the Server. Stop() (also run by the destructor) closes
+// the listener and every connection and joins all threads before returning; each open publish
+// gets exactly one MediaSink::OnEnd (an error: "server stopping") before Stop returns.
+//
+// Every closed or refused connection logs one line saying why. Stream keys are never logged.
 #pragma once
 
 #include <chrono>
