@@ -35,7 +35,8 @@ struct TsDemuxer::Impl {
   StreamMapper streams;
   std::deque<Event> pending;
   uint64_t bytes_read = 0;
-  std::optional<Error> read_error;  // set by the read callback; ends the stream
+  AVFormatContext* context = nullptr;  // `format` once opened; also during avformat_open_input
+  std::optional<Error> read_error;     // set by the read callback; ends the stream
   std::optional<Error> final_error;
 
   static int Read(void* opaque, uint8_t* buf, int size) {
@@ -45,14 +46,15 @@ struct TsDemuxer::Impl {
     // Bound the input read while no usable stream is known: garbage and TS without PAT/PMT
     // must end with an error, not an endless read.
     if (!self->streams.any_usable() &&
-        static_cast<int64_t>(self->bytes_read) >= self->options.max_bytes_without_streams) {
+        static_cast<int64_t>(self->bytes_read) >= self->options.max_bytes_without_streams &&
+        !StreamMapper::HasSupportedStream(self->context)) {
       self->read_error = Error("no usable MPEG-TS program in the first " +
                                std::to_string(self->bytes_read) + " bytes");
       return AVERROR(EIO);
     }
     const int n = self->read(buf, size);
     if (n < 0) {
-      self->read_error = Error("read failed");
+      self->read_error = Error("read failed (" + std::to_string(n) + ")");
       return AVERROR(EIO);
     }
     if (n == 0)
@@ -79,6 +81,7 @@ Status TsDemuxer::Impl::OpenInput() {
   if (!raw)
     return Error("out of memory");
   raw->pb = io.get();
+  context = raw;
   raw->flags |= AVFMT_FLAG_CUSTOM_IO;
   AVDictionary* dict = nullptr;
   av_dict_set_int(&dict, "probesize", std::max<int64_t>(options.probe_bytes, 188 * 8), 0);
@@ -87,6 +90,7 @@ Status TsDemuxer::Impl::OpenInput() {
   // avformat_open_input frees `raw` on failure and leaves unused options in `dict`.
   const int ret = avformat_open_input(&raw, nullptr, av_find_input_format("mpegts"), &dict);
   std::unique_ptr<AVDictionary, DictDeleter> unused(dict);
+  context = raw;  // null after a failure
   if (ret < 0)
     return read_error ? *read_error : ffmpeg::AvError(ret, "open");
   format.reset(raw);

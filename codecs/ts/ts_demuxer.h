@@ -6,8 +6,13 @@
 // streams are skipped. Timestamps stay in 90 kHz (kMpegTs), unwrapped across the 33-bit wrap, and
 // every packet has a dts and a pts. Video payloads are length-prefixed (4-byte) NAL units with
 // avcC / hvcC extradata built from the in-band parameter sets (Annex B in the TS is converted,
-// AUDs dropped; video before the first complete set of parameter sets is dropped). AAC comes out
-// as raw frames with an AudioSpecificConfig built from the ADTS header.
+// AUDs, filler and the parameter sets themselves dropped from the payload; video before the first
+// complete set of parameter sets is dropped). Keyframe = IDR (H.264) / IRAP (HEVC). AAC comes out
+// as raw frames (one per packet) with an AudioSpecificConfig built from the ADTS header; Opus with
+// the OpusHead libavformat builds from the PMT descriptor; MP3 as is. Audio frames a PES carries
+// without their own timestamp are timed by sample count; dts is strictly increasing per track.
+// AAC LATM, MPEG-2 video, AC-3, data streams etc. are skipped, and an error only when nothing
+// usable is left ("unsupported codec aac_latm").
 //
 // Threads: one thread drives it (Open, then Next until EndOfStream or an error); the ReadFn is
 // called only from inside Open and Next, on that thread, and may block. Owns all FFmpeg objects;
@@ -28,7 +33,10 @@ namespace strait::ts {
 
 // Outside the class so that `Options options = {}` works as a default argument (GCC).
 struct TsDemuxerOptions {
-  int64_t probe_bytes = 188 * 400;  // small, so that the first packets come out within ~1 s
+  // libavformat's probesize: Open reads at most this much (less once the PMT is parsed); small, so
+  // that the first packets come out within ~1 s. avformat_find_stream_info is never called
+  // (everything it would find is read in-band), so analyze_duration only bounds header parsing.
+  int64_t probe_bytes = 188 * 400;
   std::chrono::milliseconds analyze_duration{500};
   size_t max_packet_bytes = 8 << 20;  // larger access units are an error
   // Open / Next fail once this many bytes went by without a PMT naming a usable stream.
@@ -46,8 +54,9 @@ class TsDemuxer {
   struct EndOfStream {};
   using Event = std::variant<TrackInfo, Packet, EndOfStream>;
 
-  // Reads until the program's streams are known. Errors: garbage input, no PAT/PMT within the
-  // bound, only unsupported streams ("unsupported codec X"), ReadFn errors.
+  // Reads the start of the stream (up to probe_bytes, stopping at the PMT). Errors: ReadFn errors,
+  // a PMT with only unsupported streams ("unsupported codec X"). Garbage or a missing PAT/PMT
+  // surfaces from Next once max_bytes_without_streams went by (or the input ended).
   static Result<std::unique_ptr<TsDemuxer>> Open(ReadFn read, Options options = {});
   ~TsDemuxer();
   TsDemuxer(const TsDemuxer&) = delete;

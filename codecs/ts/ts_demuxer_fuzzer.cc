@@ -11,6 +11,10 @@
 #include "codecs/ts/annexb.h"
 #include "codecs/ts/ts_demuxer.h"
 
+extern "C" {
+#include <libavutil/log.h>
+}
+
 namespace {
 
 void FuzzAnnexB(std::span<const uint8_t> in) {
@@ -35,6 +39,8 @@ void FuzzAnnexB(std::span<const uint8_t> in) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > 16384)
     return 0;
+  static const bool quiet = (av_log_set_level(AV_LOG_QUIET), true);  // this process only
+  (void)quiet;
   FuzzAnnexB({data, size});
   size_t pos = 0, calls = 0;
   auto read = [&](uint8_t* buf, int want) -> int {

@@ -101,6 +101,14 @@ std::pair<int64_t, int64_t> Timeline::Map(int64_t pts, int64_t dts, int64_t trac
   return {std::max(out_pts, out_dts), out_dts};
 }
 
+bool StreamMapper::HasSupportedStream(const AVFormatContext* format) {
+  for (unsigned i = 0; format && i < format->nb_streams; ++i) {
+    if (SupportedCodec(format->streams[i]->codecpar->codec_id))
+      return true;
+  }
+  return false;
+}
+
 Status StreamMapper::Update(AVFormatContext* format) {
   if (classified_.size() < format->nb_streams)
     classified_.resize(format->nb_streams, false);

@@ -47,6 +47,9 @@ class StreamMapper {
   // tracks; discards the others. An error when every stream is known and none is supported.
   Status Update(AVFormatContext* format);
   bool any_usable() const { return video_.stream >= 0 || audio_.stream >= 0; }
+  // Whether libavformat knows a stream Update would take (it may have parsed a PMT that Update
+  // has not seen yet). Read-only; safe from inside libavformat's read callback.
+  static bool HasSupportedStream(const AVFormatContext* format);
 
   // Appends the events for one packet. Packets of other streams are ignored.
   Status Process(const AVStream& stream, const AVPacket& pkt, std::vector<DemuxEvent>& out);

@@ -255,6 +255,20 @@ TEST_F(TsDemuxerTest, H264Opus) {
   ExpectRemuxDecodes(d, "opus_remux.ts", 90);
 }
 
+TEST_F(TsDemuxerTest, H264Mp3) {
+  const auto ts = MakeTs("mp3.ts", "-c:v libx264 -g 30 -c:a libmp3lame -ar 48000");
+  const Demuxed d = DemuxAll(ChunkedReader(ts));
+  ASSERT_TRUE(d.ended) << d.error;
+  const TrackInfo* audio = Find(d, 1);
+  ASSERT_TRUE(audio);
+  EXPECT_EQ(audio->codec, CodecId::kMp3);
+  EXPECT_EQ(audio->sample_rate, 48000);
+  EXPECT_EQ(audio->channels, 1);
+  int keyframes = 0;
+  EXPECT_EQ(CheckPackets(d, &keyframes), 90);
+  ExpectRemuxDecodes(d, "mp3_remux.ts", 90);
+}
+
 TEST_F(TsDemuxerTest, FirstPacketsComeOutEarly) {
   // Live ingest: the first packets must not wait for libavformat's probing of seconds of input.
   const auto ts = MakeTs("early.ts", "-c:v libx264 -g 30 -c:a aac");
