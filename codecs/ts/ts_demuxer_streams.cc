@@ -37,6 +37,7 @@ struct MpegAudioHeader {
   int sample_rate = 0;
   int channels = 0;
   int samples = 0;  // per frame
+  int layer = 0;    // 1, 2 or 3
 };
 
 // MPEG audio frame header (ISO 11172-3 2.4.1.3, 13818-3); false if `d` does not start with one.
@@ -51,6 +52,7 @@ bool ParseMpegAudioHeader(std::span<const uint8_t> d, MpegAudioHeader* h) {
   static constexpr int kRates[3] = {44100, 48000, 32000};
   h->sample_rate = kRates[index] >> (version == 3 ? 0 : version == 2 ? 1 : 2);
   h->channels = (d[3] >> 6) == 3 ? 1 : 2;
+  h->layer = 4 - layer;
   h->samples = layer == 3 ? 384 : (layer == 1 && version != 3) ? 576 : 1152;
   return true;
 }
@@ -185,8 +187,7 @@ Status StreamMapper::Process(const AVStream& stream,
       ProcessAac(*t, data, out);
       return OkStatus();
     default:
-      ProcessOther(*t, stream, data, out);
-      return OkStatus();
+      return ProcessOther(*t, stream, data, out);
   }
 }
 
@@ -301,13 +302,21 @@ void StreamMapper::ProcessAac(Track& t,
   }
 }
 
-void StreamMapper::ProcessOther(Track& t,
-                                const AVStream& st,
-                                std::span<const uint8_t> data,
-                                std::vector<DemuxEvent>& out) {
+Status StreamMapper::ProcessOther(Track& t,
+                                  const AVStream& st,
+                                  std::span<const uint8_t> data,
+                                  std::vector<DemuxEvent>& out) {
   const bool opus = t.info.codec == CodecId::kOpus;
   MpegAudioHeader mp3;
   const bool mp3_ok = !opus && ParseMpegAudioHeader(data, &mp3);
+  if (!t.announced && mp3_ok && mp3.layer != 3) {
+    // libavformat labels every MPEG audio stream type MP3; strait carries only layer III.
+    audio_ = Track();
+    first_unsupported_ = "mp" + std::to_string(mp3.layer);
+    if (!any_usable())
+      return Error("unsupported codec " + first_unsupported_);
+    return OkStatus();
+  }
   if (!t.announced) {
     const AVCodecParameters& par = *st.codecpar;
     t.info.extradata.assign(par.extradata, par.extradata + std::max(par.extradata_size, 0));
@@ -327,6 +336,7 @@ void StreamMapper::ProcessOther(Track& t,
   const int64_t ts = NextAudioTs(t, samples);
   out.emplace_back(Packet(t.info.id, t.info.kind, t.info.codec,
                           std::vector<uint8_t>(data.begin(), data.end()), ts, ts, kMpegTs, true));
+  return OkStatus();
 }
 
 }  // namespace strait::ts

@@ -77,10 +77,10 @@ class StreamMapper {
                            std::vector<Nal> pps,
                            std::vector<DemuxEvent>& out);
   void ProcessAac(Track& t, std::span<const uint8_t> data, std::vector<DemuxEvent>& out);
-  void ProcessOther(Track& t,
-                    const AVStream& st,
-                    std::span<const uint8_t> data,
-                    std::vector<DemuxEvent>& out);
+  Status ProcessOther(Track& t,
+                      const AVStream& st,
+                      std::span<const uint8_t> data,
+                      std::vector<DemuxEvent>& out);
   // Audio: the anchor (last packet timestamp) plus the samples since, as 90 kHz ticks.
   int64_t NextAudioTs(Track& t, int samples);
   void Announce(Track& t, std::vector<DemuxEvent>& out);

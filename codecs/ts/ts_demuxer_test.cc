@@ -403,6 +403,13 @@ TEST_F(TsDemuxerTest, UnsupportedOnlyIsAnError) {
   EXPECT_EQ(Find(m, 0)->codec, CodecId::kH264);
   int keyframes = 0;
   EXPECT_EQ(CheckPackets(m, &keyframes), 90);
+  // MPEG-1 layer II: libavformat calls it MP3; strait does not carry it.
+  const auto mp2 = MakeTs("mp2.ts", "-vn -c:a mp2");
+  EXPECT_NE(DemuxAll(ChunkedReader(mp2)).error.find("unsupported codec mp2"), std::string::npos);
+  const Demuxed v = DemuxAll(ChunkedReader(MakeTs("h264mp2.ts", "-c:v libx264 -c:a mp2")));
+  ASSERT_TRUE(v.ended) << v.error;
+  EXPECT_EQ(v.infos.size(), 1u);
+  EXPECT_FALSE(Find(v, 1));
 }
 
 }  // namespace
