@@ -1,16 +1,16 @@
 #include "pipeline/app.h"
 
-#include <boost/asio/io_context.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/asio/io_context.hpp>
 
-#include <csignal>
-#include <cstdio>
-#include <mutex>
-#include <thread>
 #include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <csignal>
+#include <cstdio>
+#include <mutex>
+#include <thread>
 
 #include "pipeline/metrics.h"
 #include "pipeline/stream_registry.h"
@@ -18,6 +18,7 @@
 #include "transport/hls/http_handler.h"
 #include "transport/http/server.h"
 #include "transport/rtmp/server.h"
+#include "transport/srt/server.h"
 
 namespace strait::pipeline {
 namespace {
@@ -28,11 +29,13 @@ namespace http = transport::http;
 transport::hls::RenditionOptions HlsOptions(const Config& config, const Clock& clock) {
   transport::hls::RenditionOptions o;
   o.window_segments = static_cast<size_t>(config.hls.window_segments);
-  if (config.hls.write_to_disk) o.data_dir = config.data_dir;
+  if (config.hls.write_to_disk)
+    o.data_dir = config.data_dir;
   // Never reuse a segment URI across restarts (CDNs cache segments as immutable).
   o.first_sequence = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(
-          clock.WallNow().time_since_epoch()).count() / 100);
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock.WallNow().time_since_epoch())
+          .count() /
+      100);
   return o;
 }
 
@@ -51,29 +54,55 @@ class AppImpl final : public App {
     rtmp.listen = config_.rtmp_listen;
     rtmp.logger = logger_;
     auto rtmp_server = transport::rtmp::Server::Start(io_, rtmp, registry_);
-    if (!rtmp_server.ok()) return rtmp_server.error().Context("rtmp listen " + config_.rtmp_listen);
+    if (!rtmp_server.ok())
+      return rtmp_server.error().Context("rtmp listen " + config_.rtmp_listen);
     rtmp_ = std::move(rtmp_server.value());
+
+    transport::srt::ServerOptions srt;
+    srt.listen = config_.srt_listen;
+    srt.latency_ms = config_.srt.latency_ms;
+    srt.passphrase = config_.srt.passphrase;
+    srt.pbkeylen = config_.srt.pbkeylen;
+    srt.payload_size = config_.srt.payload_size;
+    srt.overhead_percent = config_.srt.overhead_percent;
+    srt.connect_timeout = std::chrono::milliseconds(config_.srt.connect_timeout_ms);
+    srt.logger = logger_;
+    auto srt_server = transport::srt::Server::Start(srt, registry_);
+    if (!srt_server.ok())
+      return srt_server.error().Context("srt listen " + config_.srt_listen);
+    srt_ = std::move(srt_server.value());
 
     http::ServerOptions web;
     web.listen = config_.http_listen;
     web.logger = logger_;
     auto http_server = http::Server::Start(io_, web, MakeHandler());
-    if (!http_server.ok()) return http_server.error().Context("http listen " + config_.http_listen);
+    if (!http_server.ok())
+      return http_server.error().Context("http listen " + config_.http_listen);
     http_ = std::move(http_server.value());
 
     int threads = config_.io_threads;
-    if (threads <= 0) threads = std::max(2u, std::thread::hardware_concurrency());
-    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { io_.run(); });
+    if (threads <= 0)
+      threads = std::max(2u, std::thread::hardware_concurrency());
+    for (int i = 0; i < threads; ++i)
+      threads_.emplace_back([this] { io_.run(); });
     logger_->info("{} io threads, {} configured stream(s)", threads, config_.streams.size());
     return OkStatus();
   }
 
   uint16_t rtmp_port() const override { return rtmp_->port(); }
   uint16_t http_port() const override { return http_->port(); }
+  uint16_t srt_port() const override { return srt_->port(); }
 
   std::string MetricsText() const override {
     ServerView server;
     server.rtmp_connections = rtmp_ ? rtmp_->connection_count() : 0;
+    if (srt_) {
+      for (const auto& c : srt_->Stats()) {
+        server.srt.push_back({c.stream_name, c.rtt_ms, c.recv_rate_mbps, c.packets_received,
+                              c.packets_lost, c.packets_retransmitted, c.packets_dropped,
+                              c.recv_buffer_ms});
+      }
+    }
     server.refused_unknown_key = registry_.refused(transport::PublishRefusal::kUnknownKey);
     server.refused_already_live = registry_.refused(transport::PublishRefusal::kAlreadyLive);
     if (http_) {
@@ -87,12 +116,19 @@ class AppImpl final : public App {
 
   void Stop() override {
     std::lock_guard lock(stop_mu_);
-    if (stopped_) return;
+    if (stopped_)
+      return;
     stopped_ = true;
-    if (rtmp_) rtmp_->Stop();  // ends live publishes: sinks flush their last segment
-    if (http_) http_->Stop();
+    // Ingest first: live publishes end, and their sinks flush the last segment.
+    if (rtmp_)
+      rtmp_->Stop();
+    if (srt_)
+      srt_->Stop();
+    if (http_)
+      http_->Stop();
     io_.stop();
-    for (auto& t : threads_) t.join();
+    for (auto& t : threads_)
+      t.join();
     threads_.clear();
     logger_->info("stopped");
   }
@@ -121,6 +157,7 @@ class AppImpl final : public App {
   StreamRegistry registry_;
   asio::io_context io_;
   std::unique_ptr<transport::rtmp::Server> rtmp_;
+  std::unique_ptr<transport::srt::Server> srt_;
   std::unique_ptr<http::Server> http_;
   std::vector<std::thread> threads_;
 
@@ -132,12 +169,15 @@ class AppImpl final : public App {
 // non-loopback IPv4 address (what a streamer on the LAN would type), else 127.0.0.1.
 std::string PrintableHost(const std::string& listen) {
   std::string host = listen.substr(0, listen.rfind(':'));
-  if (host != "0.0.0.0" && host != "[::]" && !host.empty()) return host;
+  if (host != "0.0.0.0" && host != "[::]" && !host.empty())
+    return host;
   std::string found = "127.0.0.1";
   ifaddrs* addrs = nullptr;
-  if (::getifaddrs(&addrs) != 0) return found;
+  if (::getifaddrs(&addrs) != 0)
+    return found;
   for (ifaddrs* a = addrs; a; a = a->ifa_next) {
-    if (!a->ifa_addr || a->ifa_addr->sa_family != AF_INET || (a->ifa_flags & IFF_LOOPBACK)) continue;
+    if (!a->ifa_addr || a->ifa_addr->sa_family != AF_INET || (a->ifa_flags & IFF_LOOPBACK))
+      continue;
     char buf[INET_ADDRSTRLEN] = {};
     const auto* in = reinterpret_cast<const sockaddr_in*>(a->ifa_addr);
     if (::inet_ntop(AF_INET, &in->sin_addr, buf, sizeof(buf))) {
@@ -160,6 +200,10 @@ void PrintBanner(const Config& config, const App& app) {
       std::printf("    Server      rtmp://%s:%u/live\n", rtmp_host.c_str(), app.rtmp_port());
       std::printf("    Stream Key  %s   (kept in %s/demo.key)\n", s.key.c_str(),
                   config.data_dir.c_str());
+      // OBS hands SRT URLs to FFmpeg, whose `latency` is in microseconds.
+      std::printf("  or over SRT (OBS Server, Stream Key empty):\n");
+      std::printf("    srt://%s:%u?streamid=publish:%s&latency=%d\n", rtmp_host.c_str(),
+                  app.srt_port(), s.key.c_str(), config.srt.latency_ms * 1000);
     }
     std::printf("  Playback      http://%s:%u/live/%s/master.m3u8\n", http_host.c_str(),
                 app.http_port(), s.name.c_str());
@@ -167,6 +211,8 @@ void PrintBanner(const Config& config, const App& app) {
   if (!config.builtin_default) {
     std::printf("  Publish to    rtmp://%s:%u/live with each stream's key\n", rtmp_host.c_str(),
                 app.rtmp_port());
+    std::printf("           or   srt://%s:%u?streamid=publish:KEY\n", rtmp_host.c_str(),
+                app.srt_port());
   }
   std::printf("  Metrics       http://%s:%u/metrics\n", http_host.c_str(), app.http_port());
   std::fflush(stdout);
@@ -174,10 +220,12 @@ void PrintBanner(const Config& config, const App& app) {
 
 }  // namespace
 
-Result<std::unique_ptr<App>> App::Start(Config config, std::shared_ptr<spdlog::logger> logger,
+Result<std::unique_ptr<App>> App::Start(Config config,
+                                        std::shared_ptr<spdlog::logger> logger,
                                         const Clock& clock) {
   auto app = std::make_unique<AppImpl>(std::move(config), std::move(logger), clock);
-  if (Status s = app->Start(); !s) return s.error();
+  if (Status s = app->Start(); !s)
+    return s.error();
   return std::unique_ptr<App>(std::move(app));
 }
 

@@ -1,8 +1,9 @@
-// App: the running server. Owns the IO threads, the RTMP and HTTP servers, the stream registry and
-// the HLS catalog, and wires them: RTMP publish → StreamRegistry (key check) → per-stream HLS
-// packager → segment store → HTTP origin.
+// App: the running server. Owns the IO threads, the RTMP, SRT and HTTP servers, the stream registry
+// and the HLS catalog, and wires them: RTMP or SRT publish → StreamRegistry (key check) →
+// per-stream HLS packager → segment store → HTTP origin.
 //
-// Threads: Start() spawns `io_threads` threads that run one io_context shared by both servers.
+// Threads: Start() spawns `io_threads` threads that run one io_context shared by the RTMP and HTTP
+// servers; the SRT server runs its own threads (libsrt has its own sockets and epoll).
 // Stop() (idempotent, any thread but an IO thread) closes listeners and connections, ends live
 // publishes, joins the threads. Destruction stops.
 #pragma once
@@ -23,12 +24,14 @@ namespace strait::pipeline {
 
 class App {
  public:
-  static Result<std::unique_ptr<App>> Start(Config config, std::shared_ptr<spdlog::logger> logger,
+  static Result<std::unique_ptr<App>> Start(Config config,
+                                            std::shared_ptr<spdlog::logger> logger,
                                             const Clock& clock);
   virtual ~App() = default;
 
   virtual uint16_t rtmp_port() const = 0;
   virtual uint16_t http_port() const = 0;
+  virtual uint16_t srt_port() const = 0;
   // Prometheus text exposition of every metric (also served at /metrics).
   virtual std::string MetricsText() const = 0;
   virtual void Stop() = 0;

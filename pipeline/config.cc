@@ -2,13 +2,13 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <sys/stat.h>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <set>
 #include <sstream>
-#include <sys/stat.h>
 
 namespace strait::pipeline {
 namespace {
@@ -18,7 +18,8 @@ Error At(const std::string& source, const YAML::Node& node, const std::string& m
   const YAML::Mark mark = node.Mark();
   std::ostringstream out;
   out << source;
-  if (mark.line >= 0) out << ":" << mark.line + 1 << ":" << mark.column + 1;
+  if (mark.line >= 0)
+    out << ":" << mark.line + 1 << ":" << mark.column + 1;
   out << ": " << message;
   return Error(out.str());
 }
@@ -28,21 +29,27 @@ class Reader {
   explicit Reader(std::string source) : source_(std::move(source)) {}
 
   // Checks that `node` is a map whose keys are all in `allowed`.
-  Status Map(const YAML::Node& node, const std::string& what, const std::set<std::string>& allowed) {
-    if (!node.IsMap()) return At(source_, node, what + " must be a mapping");
+  Status Map(const YAML::Node& node,
+             const std::string& what,
+             const std::set<std::string>& allowed) {
+    if (!node.IsMap())
+      return At(source_, node, what + " must be a mapping");
     for (const auto& kv : node) {
       const std::string key = kv.first.Scalar();
       if (!allowed.count(key)) {
         std::string list;
-        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-        return At(source_, kv.first, "unknown key '" + key + "' in " + what + " (expected one of: " + list + ")");
+        for (const auto& a : allowed)
+          list += (list.empty() ? "" : ", ") + a;
+        return At(source_, kv.first,
+                  "unknown key '" + key + "' in " + what + " (expected one of: " + list + ")");
       }
     }
     return OkStatus();
   }
 
   Status String(const YAML::Node& node, const std::string& what, std::string& out) {
-    if (!node.IsScalar()) return At(source_, node, what + " must be a string");
+    if (!node.IsScalar())
+      return At(source_, node, what + " must be a string");
     out = node.Scalar();
     return OkStatus();
   }
@@ -62,14 +69,18 @@ class Reader {
       return At(source_, node, what + " must be an integer");
     }
     if (value < lo || value > hi) {
-      return At(source_, node, what + " must be between " + std::to_string(lo) + " and " +
-                                   std::to_string(hi) + ", got " + std::to_string(value));
+      return At(source_, node,
+                what + " must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
+                    ", got " + std::to_string(value));
     }
     out = value;
     return OkStatus();
   }
 
-  Status Double(const YAML::Node& node, const std::string& what, double lo, double hi,
+  Status Double(const YAML::Node& node,
+                const std::string& what,
+                double lo,
+                double hi,
                 double& out) {
     double value = 0;
     if (!node.IsScalar() || !YAML::convert<double>::decode(node, value) || !std::isfinite(value)) {
@@ -85,8 +96,10 @@ class Reader {
   }
 
   Status Address(const YAML::Node& node, const std::string& what, std::string& out) {
-    if (auto s = String(node, what, out); !s) return s;
-    if (auto s = ValidateListenAddress(out); !s) return At(source_, node, what + ": " + s.error().message());
+    if (auto s = String(node, what, out); !s)
+      return s;
+    if (auto s = ValidateListenAddress(out); !s)
+      return At(source_, node, what + ": " + s.error().message());
     return OkStatus();
   }
 
@@ -96,17 +109,20 @@ class Reader {
   std::string source_;
 };
 
-#define STRAIT_TRY(expr)      \
-  do {                        \
-    if (auto _s = (expr); !_s) return _s.error(); \
+#define STRAIT_TRY(expr)       \
+  do {                         \
+    if (auto _s = (expr); !_s) \
+      return _s.error();       \
   } while (0)
 
 bool ValidName(const std::string& s, size_t max_len) {
-  if (s.empty() || s.size() > max_len) return false;
+  if (s.empty() || s.size() > max_len)
+    return false;
   for (char c : s) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                     c == '-' || c == '_' || c == '.';
-    if (!ok) return false;
+    if (!ok)
+      return false;
   }
   return s != "." && s != "..";
 }
@@ -114,14 +130,19 @@ bool ValidName(const std::string& s, size_t max_len) {
 Status ParseServer(Reader& r, const YAML::Node& node, Config& config) {
   STRAIT_TRY(r.Map(node, "server",
                    {"rtmp_listen", "http_listen", "srt_listen", "data_dir", "io_threads"}));
-  if (node["srt_listen"]) STRAIT_TRY(r.Address(node["srt_listen"], "server.srt_listen", config.srt_listen));
-  if (node["rtmp_listen"]) STRAIT_TRY(r.Address(node["rtmp_listen"], "server.rtmp_listen", config.rtmp_listen));
-  if (node["http_listen"]) STRAIT_TRY(r.Address(node["http_listen"], "server.http_listen", config.http_listen));
+  if (node["srt_listen"])
+    STRAIT_TRY(r.Address(node["srt_listen"], "server.srt_listen", config.srt_listen));
+  if (node["rtmp_listen"])
+    STRAIT_TRY(r.Address(node["rtmp_listen"], "server.rtmp_listen", config.rtmp_listen));
+  if (node["http_listen"])
+    STRAIT_TRY(r.Address(node["http_listen"], "server.http_listen", config.http_listen));
   if (node["data_dir"]) {
     STRAIT_TRY(r.String(node["data_dir"], "server.data_dir", config.data_dir));
-    if (config.data_dir.empty()) return At(r.source(), node["data_dir"], "server.data_dir must not be empty");
+    if (config.data_dir.empty())
+      return At(r.source(), node["data_dir"], "server.data_dir must not be empty");
   }
-  if (node["io_threads"]) STRAIT_TRY(r.Int(node["io_threads"], "server.io_threads", 0, 64, config.io_threads));
+  if (node["io_threads"])
+    STRAIT_TRY(r.Int(node["io_threads"], "server.io_threads", 0, 64, config.io_threads));
   return OkStatus();
 }
 
@@ -131,13 +152,17 @@ Status ParseHls(Reader& r, const YAML::Node& node, Config& config) {
     STRAIT_TRY(r.Double(node["segment_duration"], "hls.segment_duration", 0.5, 30.0,
                         config.hls.segment_duration_s));
   }
-  if (node["window"]) STRAIT_TRY(r.Int(node["window"], "hls.window", 3, 100, config.hls.window_segments));
-  if (node["write_to_disk"]) STRAIT_TRY(r.Bool(node["write_to_disk"], "hls.write_to_disk", config.hls.write_to_disk));
+  if (node["window"])
+    STRAIT_TRY(r.Int(node["window"], "hls.window", 3, 100, config.hls.window_segments));
+  if (node["write_to_disk"])
+    STRAIT_TRY(r.Bool(node["write_to_disk"], "hls.write_to_disk", config.hls.write_to_disk));
   return OkStatus();
 }
 
 // SRT passphrases are 10-79 characters (libsrt's rule); checked here so a bad one fails at start.
-Status CheckPassphrase(Reader& r, const YAML::Node& node, const std::string& what,
+Status CheckPassphrase(Reader& r,
+                       const YAML::Node& node,
+                       const std::string& what,
                        const std::string& value) {
   if (!value.empty() && (value.size() < 10 || value.size() > 79)) {
     return At(r.source(), node, what + " must be 10-79 characters (SRT's rule)");
@@ -146,10 +171,12 @@ Status CheckPassphrase(Reader& r, const YAML::Node& node, const std::string& wha
 }
 
 Status ParseSrt(Reader& r, const YAML::Node& node, Config& config) {
-  STRAIT_TRY(r.Map(node, "srt", {"latency_ms", "passphrase", "pbkeylen", "payload_size",
-                                 "overhead_percent", "connect_timeout_ms"}));
+  STRAIT_TRY(r.Map(node, "srt",
+                   {"latency_ms", "passphrase", "pbkeylen", "payload_size", "overhead_percent",
+                    "connect_timeout_ms"}));
   SrtConfig& srt = config.srt;
-  if (node["latency_ms"]) STRAIT_TRY(r.Int(node["latency_ms"], "srt.latency_ms", 20, 8000, srt.latency_ms));
+  if (node["latency_ms"])
+    STRAIT_TRY(r.Int(node["latency_ms"], "srt.latency_ms", 20, 8000, srt.latency_ms));
   if (node["passphrase"]) {
     STRAIT_TRY(r.String(node["passphrase"], "srt.passphrase", srt.passphrase));
     STRAIT_TRY(CheckPassphrase(r, node["passphrase"], "srt.passphrase", srt.passphrase));
@@ -167,7 +194,8 @@ Status ParseSrt(Reader& r, const YAML::Node& node, Config& config) {
     }
   }
   if (node["overhead_percent"]) {
-    STRAIT_TRY(r.Int(node["overhead_percent"], "srt.overhead_percent", 5, 100, srt.overhead_percent));
+    STRAIT_TRY(
+        r.Int(node["overhead_percent"], "srt.overhead_percent", 5, 100, srt.overhead_percent));
   }
   if (node["connect_timeout_ms"]) {
     STRAIT_TRY(r.Int(node["connect_timeout_ms"], "srt.connect_timeout_ms", 500, 60000,
@@ -182,7 +210,8 @@ Status ParseLog(Reader& r, const YAML::Node& node, Config& config) {
     STRAIT_TRY(r.String(node["level"], "log.level", config.log.level));
     static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error"};
     if (!kLevels.count(config.log.level)) {
-      return At(r.source(), node["level"], "log.level must be one of trace, debug, info, warn, error");
+      return At(r.source(), node["level"],
+                "log.level must be one of trace, debug, info, warn, error");
     }
   }
   if (node["format"]) {
@@ -195,13 +224,16 @@ Status ParseLog(Reader& r, const YAML::Node& node, Config& config) {
 }
 
 Status ParseStreams(Reader& r, const YAML::Node& node, Config& config) {
-  if (!node.IsSequence()) return At(r.source(), node, "streams must be a list");
+  if (!node.IsSequence())
+    return At(r.source(), node, "streams must be a list");
   std::set<std::string> names, keys;
   for (const auto& item : node) {
     STRAIT_TRY(r.Map(item, "a stream", {"name", "key", "passphrase"}));
     StreamConfig stream;
-    if (!item["name"]) return At(r.source(), item, "stream is missing 'name'");
-    if (!item["key"]) return At(r.source(), item, "stream is missing 'key'");
+    if (!item["name"])
+      return At(r.source(), item, "stream is missing 'name'");
+    if (!item["key"])
+      return At(r.source(), item, "stream is missing 'key'");
     STRAIT_TRY(r.String(item["name"], "stream name", stream.name));
     STRAIT_TRY(r.String(item["key"], "stream key", stream.key));
     if (item["passphrase"]) {
@@ -214,17 +246,21 @@ Status ParseStreams(Reader& r, const YAML::Node& node, Config& config) {
                 "stream name '" + stream.name + "' must be 1-64 characters of A-Z a-z 0-9 - _ .");
     }
     if (!ValidName(stream.key, 128) || stream.key.size() < 6) {
-      return At(r.source(), item["key"],
-                "stream key of '" + stream.name + "' must be 6-128 characters of A-Z a-z 0-9 - _ .");
+      return At(
+          r.source(), item["key"],
+          "stream key of '" + stream.name + "' must be 6-128 characters of A-Z a-z 0-9 - _ .");
     }
     if (stream.key == stream.name) {
-      return At(r.source(), item["key"], "stream key of '" + stream.name + "' must differ from its name (the name is public)");
+      return At(
+          r.source(), item["key"],
+          "stream key of '" + stream.name + "' must differ from its name (the name is public)");
     }
     if (!names.insert(stream.name).second) {
       return At(r.source(), item["name"], "duplicate stream name '" + stream.name + "'");
     }
     if (!keys.insert(stream.key).second) {
-      return At(r.source(), item["key"], "stream '" + stream.name + "' reuses another stream's key");
+      return At(r.source(), item["key"],
+                "stream '" + stream.name + "' reuses another stream's key");
     }
     config.streams.push_back(std::move(stream));
   }
@@ -245,10 +281,11 @@ Status ValidateListenAddress(const std::string& address) {
   std::string host = address.substr(0, colon);
   const std::string port = address.substr(colon + 1);
   if (host.front() == '[') {
-    if (host.back() != ']' || host.size() < 3) return Error("'" + address + "': bad IPv6 host");
+    if (host.back() != ']' || host.size() < 3)
+      return Error("'" + address + "': bad IPv6 host");
   }
-  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoi(port) > 65535) {
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535) {
     return Error("'" + address + "': port must be 0-65535");
   }
   return OkStatus();
@@ -264,15 +301,21 @@ Result<Config> ParseConfig(const std::string& yaml_text, const std::string& sour
     return Error(out.str());
   }
   Config config = DefaultConfig();
-  if (root.IsNull()) return config;  // an empty file: all defaults
+  if (root.IsNull())
+    return config;  // an empty file: all defaults
   Reader r(source_name);
   try {
     STRAIT_TRY(r.Map(root, "the top level", {"server", "hls", "srt", "log", "streams"}));
-    if (root["server"]) STRAIT_TRY(ParseServer(r, root["server"], config));
-    if (root["hls"]) STRAIT_TRY(ParseHls(r, root["hls"], config));
-    if (root["srt"]) STRAIT_TRY(ParseSrt(r, root["srt"], config));
-    if (root["log"]) STRAIT_TRY(ParseLog(r, root["log"], config));
-    if (root["streams"]) STRAIT_TRY(ParseStreams(r, root["streams"], config));
+    if (root["server"])
+      STRAIT_TRY(ParseServer(r, root["server"], config));
+    if (root["hls"])
+      STRAIT_TRY(ParseHls(r, root["hls"], config));
+    if (root["srt"])
+      STRAIT_TRY(ParseSrt(r, root["srt"], config));
+    if (root["log"])
+      STRAIT_TRY(ParseLog(r, root["log"], config));
+    if (root["streams"])
+      STRAIT_TRY(ParseStreams(r, root["streams"], config));
   } catch (const YAML::Exception& e) {
     return Error(source_name + ": " + e.what());
   }
@@ -281,7 +324,8 @@ Result<Config> ParseConfig(const std::string& yaml_text, const std::string& sour
 
 Result<Config> LoadConfigFile(const std::string& path) {
   std::ifstream in(path);
-  if (!in) return Error(path + ": cannot open config file");
+  if (!in)
+    return Error(path + ": cannot open config file");
   std::stringstream text;
   text << in.rdbuf();
   return ParseConfig(text.str(), path);
@@ -291,7 +335,8 @@ Status EnsureDemoStream(Config& config) {
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::create_directories(config.data_dir, ec);
-  if (ec) return Error("data dir " + config.data_dir + ": " + ec.message());
+  if (ec)
+    return Error("data dir " + config.data_dir + ": " + ec.message());
   const fs::path key_path = fs::path(config.data_dir) / "demo.key";
   std::string key;
   if (std::ifstream in(key_path); in) {
@@ -301,16 +346,19 @@ Status EnsureDemoStream(Config& config) {
     std::random_device rd;
     static const char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
     key = "sk_";
-    for (int i = 0; i < 20; ++i) key += kAlphabet[rd() % (sizeof(kAlphabet) - 1)];
+    for (int i = 0; i < 20; ++i)
+      key += kAlphabet[rd() % (sizeof(kAlphabet) - 1)];
     const fs::path tmp = key_path.string() + ".tmp";
     {
       std::ofstream out(tmp, std::ios::trunc);
       out << key << "\n";
-      if (!out) return Error("cannot write " + tmp.string());
+      if (!out)
+        return Error("cannot write " + tmp.string());
     }
     ::chmod(tmp.c_str(), 0600);
     fs::rename(tmp, key_path, ec);
-    if (ec) return Error("cannot write " + key_path.string() + ": " + ec.message());
+    if (ec)
+      return Error("cannot write " + key_path.string() + ": " + ec.message());
   }
   config.streams.push_back({"demo", key});
   config.builtin_default = true;

@@ -14,17 +14,17 @@
 namespace strait::pipeline {
 
 struct StreamConfig {
-  std::string name;  // public: appears in playback URLs, logs and metrics
-  std::string key;   // secret: used only to publish; never logged
+  std::string name;        // public: appears in playback URLs, logs and metrics
+  std::string key;         // secret: used only to publish; never logged
   std::string passphrase;  // SRT encryption passphrase for this stream; empty = srt.passphrase
 };
 
 struct SrtConfig {
-  int latency_ms = 120;         // receiver latency (SRTO_RCVLATENCY)
-  std::string passphrase;       // server-wide default; empty = no encryption required
-  int pbkeylen = 16;            // 16, 24 or 32 (AES-128/192/256)
-  int payload_size = 1316;      // 7 × 188-byte TS packets
-  int overhead_percent = 25;    // bandwidth overhead for retransmissions
+  int latency_ms = 120;       // receiver latency (SRTO_RCVLATENCY)
+  std::string passphrase;     // server-wide default; empty = no encryption required
+  int pbkeylen = 16;          // 16, 24 or 32 (AES-128/192/256)
+  int payload_size = 1316;    // 7 × 188-byte TS packets
+  int overhead_percent = 25;  // bandwidth overhead for retransmissions
   int connect_timeout_ms = 3000;
 };
 

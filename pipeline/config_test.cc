@@ -108,7 +108,8 @@ TEST(ConfigTest, RejectsBadInputWithFileLineAndReason) {
     Result<Config> r = ParseConfig(c.yaml, "bad.yaml");
     ASSERT_FALSE(r.ok()) << c.yaml;
     EXPECT_NE(r.error().message().find(c.expect), std::string::npos)
-        << "yaml:\n" << c.yaml << "\nerror: " << r.error().message();
+        << "yaml:\n"
+        << c.yaml << "\nerror: " << r.error().message();
   }
 }
 
@@ -119,7 +120,8 @@ TEST(ConfigTest, ExampleConfigInRepoIsValid) {
 }
 
 TEST(ConfigTest, DemoKeyIsGeneratedOnceAndKept) {
-  const auto dir = std::filesystem::temp_directory_path() / ("strait-cfg-" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("strait-cfg-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   Config a = DefaultConfig();
   a.data_dir = dir.string();
@@ -132,9 +134,9 @@ TEST(ConfigTest, DemoKeyIsGeneratedOnceAndKept) {
   b.data_dir = dir.string();
   ASSERT_TRUE(EnsureDemoStream(b).ok());
   EXPECT_EQ(a.streams[0].key, b.streams[0].key);
-  EXPECT_EQ(std::filesystem::status(dir / "demo.key").permissions() &
-                std::filesystem::perms::others_read,
-            std::filesystem::perms::none);
+  EXPECT_EQ(
+      std::filesystem::status(dir / "demo.key").permissions() & std::filesystem::perms::others_read,
+      std::filesystem::perms::none);
   std::filesystem::remove_all(dir);
 }
 

@@ -10,7 +10,8 @@ namespace {
 // %* : the message, escaped as a JSON string body.
 class JsonMessageFlag final : public spdlog::custom_flag_formatter {
  public:
-  void format(const spdlog::details::log_msg& msg, const std::tm&,
+  void format(const spdlog::details::log_msg& msg,
+              const std::tm&,
               spdlog::memory_buf_t& dest) override {
     const std::string escaped =
         JsonEscape(std::string_view(msg.payload.data(), msg.payload.size()));
@@ -28,11 +29,21 @@ std::string JsonEscape(std::string_view text) {
   out.reserve(text.size() + 8);
   for (unsigned char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -49,7 +60,8 @@ std::string JsonEscape(std::string_view text) {
 Result<std::shared_ptr<spdlog::logger>> MakeLogger(const std::string& format,
                                                    const std::string& level) {
   const spdlog::level::level_enum lvl = spdlog::level::from_str(level);
-  if (lvl == spdlog::level::off && level != "off") return Error("unknown log level '" + level + "'");
+  if (lvl == spdlog::level::off && level != "off")
+    return Error("unknown log level '" + level + "'");
   auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
   auto logger = std::make_shared<spdlog::logger>("strait", sink);
   if (format == "json") {

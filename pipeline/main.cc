@@ -1,5 +1,6 @@
 // strait: the command-line entry point.
-//   strait serve [--config F] [--rtmp-listen A] [--http-listen A] [--data-dir D] [--log-format F]
+//   strait serve [--config F] [--rtmp-listen A] [--srt-listen A] [--http-listen A] [--data-dir D]
+//                [--log-format F] [--log-level L]
 //   strait check-config F
 // Parses flags and config, then hands over to App. Exceptions stop here.
 #include <CLI/CLI.hpp>
@@ -19,6 +20,7 @@ struct ServeFlags {
   std::string config_path;
   std::string rtmp_listen;
   std::string http_listen;
+  std::string srt_listen;
   std::string data_dir;
   std::string log_format;
   std::string log_level;
@@ -30,25 +32,35 @@ int CheckConfig(const std::string& path) {
     std::fprintf(stderr, "strait: %s\n", config.error().message().c_str());
     return 1;
   }
-  std::printf("%s: OK (%zu stream%s; rtmp %s, http %s)\n", path.c_str(), config->streams.size(),
-              config->streams.size() == 1 ? "" : "s", config->rtmp_listen.c_str(),
-              config->http_listen.c_str());
+  std::printf("%s: OK (%zu stream%s; rtmp %s, srt %s, http %s)\n", path.c_str(),
+              config->streams.size(), config->streams.size() == 1 ? "" : "s",
+              config->rtmp_listen.c_str(), config->srt_listen.c_str(), config->http_listen.c_str());
   return 0;
 }
 
 strait::Status ApplyFlags(const ServeFlags& flags, Config& config) {
   using strait::pipeline::ValidateListenAddress;
   if (!flags.rtmp_listen.empty()) {
-    if (auto s = ValidateListenAddress(flags.rtmp_listen); !s) return s.error().Context("--rtmp-listen");
+    if (auto s = ValidateListenAddress(flags.rtmp_listen); !s)
+      return s.error().Context("--rtmp-listen");
     config.rtmp_listen = flags.rtmp_listen;
   }
   if (!flags.http_listen.empty()) {
-    if (auto s = ValidateListenAddress(flags.http_listen); !s) return s.error().Context("--http-listen");
+    if (auto s = ValidateListenAddress(flags.http_listen); !s)
+      return s.error().Context("--http-listen");
     config.http_listen = flags.http_listen;
   }
-  if (!flags.data_dir.empty()) config.data_dir = flags.data_dir;
-  if (!flags.log_format.empty()) config.log.format = flags.log_format;
-  if (!flags.log_level.empty()) config.log.level = flags.log_level;
+  if (!flags.srt_listen.empty()) {
+    if (auto s = ValidateListenAddress(flags.srt_listen); !s)
+      return s.error().Context("--srt-listen");
+    config.srt_listen = flags.srt_listen;
+  }
+  if (!flags.data_dir.empty())
+    config.data_dir = flags.data_dir;
+  if (!flags.log_format.empty())
+    config.log.format = flags.log_format;
+  if (!flags.log_level.empty())
+    config.log.level = flags.log_level;
   return strait::OkStatus();
 }
 
@@ -89,8 +101,11 @@ int main(int argc, char** argv) {
   ServeFlags flags;
   CLI::App* serve = app.add_subcommand("serve", "Run the server");
   serve->add_option("--config", flags.config_path, "YAML config file (default: built-in)");
-  serve->add_option("--rtmp-listen", flags.rtmp_listen, "RTMP listen address (default 0.0.0.0:1935)");
-  serve->add_option("--http-listen", flags.http_listen, "HTTP listen address (default 0.0.0.0:8080)");
+  serve->add_option("--rtmp-listen", flags.rtmp_listen,
+                    "RTMP listen address (default 0.0.0.0:1935)");
+  serve->add_option("--srt-listen", flags.srt_listen, "SRT listen address (default 0.0.0.0:9000)");
+  serve->add_option("--http-listen", flags.http_listen,
+                    "HTTP listen address (default 0.0.0.0:8080)");
   serve->add_option("--data-dir", flags.data_dir, "Data directory (default ./data)");
   serve->add_option("--log-format", flags.log_format, "Log format: text or json")
       ->check(CLI::IsMember({"text", "json"}));
@@ -106,6 +121,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
-  if (*check) return CheckConfig(check_path);
+  if (*check)
+    return CheckConfig(check_path);
   return Serve(flags);
 }

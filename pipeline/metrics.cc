@@ -13,7 +13,8 @@ class Writer {
   template <typename T>
   void Sample(const char* name, const std::string& labels, T value) {
     out_ << name;
-    if (!labels.empty()) out_ << "{" << labels << "}";
+    if (!labels.empty())
+      out_ << "{" << labels << "}";
     out_ << " " << value << "\n";
   }
   std::string str() const { return out_.str(); }
@@ -26,7 +27,8 @@ class Writer {
 std::string Label(const char* key, const std::string& value) {
   std::string v;
   for (char c : value) {
-    if (c == '\\' || c == '"') v += '\\';
+    if (c == '\\' || c == '"')
+      v += '\\';
     if (c == '\n') {
       v += "\\n";
       continue;
@@ -36,11 +38,41 @@ std::string Label(const char* key, const std::string& value) {
   return std::string(key) + "=\"" + v + "\"";
 }
 
-template <typename Fn>
-void PerStream(Writer& w, const std::vector<StreamView>& streams, const char* name,
-               const char* type, const char* help, Fn value) {
+const std::string& StreamOf(const StreamView& s) {
+  return s.name;
+}
+const std::string& StreamOf(const SrtLinkView& l) {
+  return l.stream;
+}
+
+// One metric family with a sample per row, labelled by the row's public stream name.
+template <typename Row, typename Fn>
+void PerStream(Writer& w,
+               const std::vector<Row>& rows,
+               const char* name,
+               const char* type,
+               const char* help,
+               Fn value) {
   w.Family(name, type, help);
-  for (const StreamView& s : streams) w.Sample(name, Label("stream", s.name), value(s));
+  for (const Row& r : rows)
+    w.Sample(name, Label("stream", StreamOf(r)), value(r));
+}
+
+void SrtFamilies(Writer& w, const std::vector<SrtLinkView>& links) {
+  PerStream(w, links, "strait_srt_rtt_ms", "gauge", "SRT round-trip time",
+            [](auto& l) { return l.rtt_ms; });
+  PerStream(w, links, "strait_srt_receive_rate_mbps", "gauge", "SRT receive rate",
+            [](auto& l) { return l.recv_rate_mbps; });
+  PerStream(w, links, "strait_srt_packets_received_total", "counter", "SRT packets received",
+            [](auto& l) { return l.packets_received; });
+  PerStream(w, links, "strait_srt_packets_lost_total", "counter", "SRT packets detected lost",
+            [](auto& l) { return l.packets_lost; });
+  PerStream(w, links, "strait_srt_packets_retransmitted_total", "counter",
+            "SRT retransmitted packets received", [](auto& l) { return l.packets_retransmitted; });
+  PerStream(w, links, "strait_srt_packets_dropped_total", "counter",
+            "SRT packets dropped too late to play", [](auto& l) { return l.packets_dropped; });
+  PerStream(w, links, "strait_srt_receive_buffer_ms", "gauge", "SRT receive buffer span",
+            [](auto& l) { return l.recv_buffer_ms; });
 }
 
 }  // namespace
@@ -76,6 +108,7 @@ std::string RenderMetrics(const std::vector<StreamView>& streams, const ServerVi
            server.refused_already_live);
   w.Family("strait_rtmp_connections", "gauge", "Open RTMP connections");
   w.Sample("strait_rtmp_connections", "", server.rtmp_connections);
+  SrtFamilies(w, server.srt);
   w.Family("strait_http_requests_total", "counter", "HTTP responses by status code");
   for (const auto& [code, count] : server.http_requests_by_status) {
     w.Sample("strait_http_requests_total", Label("code", std::to_string(code)), count);

@@ -11,6 +11,18 @@
 
 namespace strait::pipeline {
 
+// One SRT publisher's link statistics (srt_bstats), labelled by public stream name.
+struct SrtLinkView {
+  std::string stream;
+  double rtt_ms = 0;
+  double recv_rate_mbps = 0;
+  int64_t packets_received = 0;
+  int64_t packets_lost = 0;
+  int64_t packets_retransmitted = 0;
+  int64_t packets_dropped = 0;
+  int recv_buffer_ms = 0;
+};
+
 struct ServerView {
   uint64_t rtmp_connections = 0;     // open now
   uint64_t refused_unknown_key = 0;  // publishes refused
@@ -18,6 +30,7 @@ struct ServerView {
   std::map<int, uint64_t> http_requests_by_status;  // status code → count
   uint64_t http_connections = 0;                    // open now
   uint64_t http_bytes_sent = 0;
+  std::vector<SrtLinkView> srt;  // live SRT publishers
 };
 
 std::string RenderMetrics(const std::vector<StreamView>& streams, const ServerView& server);

@@ -27,8 +27,10 @@ using transport::PublishRefusal;
 // One publish of one stream: MediaSink → HLS packager, with ingest counters.
 class PublishSession final : public transport::MediaSink {
  public:
-  PublishSession(std::shared_ptr<StreamRegistry::Entry> entry, const Clock& clock,
-                 transport::hls::PackagerOptions options, std::shared_ptr<spdlog::logger> logger,
+  PublishSession(std::shared_ptr<StreamRegistry::Entry> entry,
+                 const Clock& clock,
+                 transport::hls::PackagerOptions options,
+                 std::shared_ptr<spdlog::logger> logger,
                  std::string peer)
       : entry_(std::move(entry)),
         clock_(clock),
@@ -38,7 +40,8 @@ class PublishSession final : public transport::MediaSink {
         window_start_(clock.Now()) {}
 
   ~PublishSession() override {
-    if (!ended_) OnEnd(Error("session destroyed without end"));
+    if (!ended_)
+      OnEnd(Error("session destroyed without end"));
   }
 
   void OnTrack(const TrackInfo& track) override {
@@ -79,7 +82,8 @@ class PublishSession final : public transport::MediaSink {
   }
 
   void OnEnd(const Status& why) override {
-    if (ended_) return;
+    if (ended_)
+      return;
     ended_ = true;
     if (Status s = packager_.Finish(); !s) {
       logger_->warn("stream {}: final segment: {}", entry_->config.name, s.error().message());
@@ -111,7 +115,8 @@ size_t RefusalIndex(PublishRefusal r) {
 
 }  // namespace
 
-StreamRegistry::StreamRegistry(const Config& config, const Clock& clock,
+StreamRegistry::StreamRegistry(const Config& config,
+                               const Clock& clock,
                                transport::hls::Catalog& catalog,
                                std::shared_ptr<spdlog::logger> logger)
     : clock_(clock), hls_(config.hls), logger_(std::move(logger)) {
@@ -129,13 +134,11 @@ StreamRegistry::~StreamRegistry() = default;
 
 transport::PublishCheck StreamRegistry::Check(const transport::PublishRequest& request) {
   transport::PublishCheck check;
+  auto it = by_key_.find(request.key);
   if (!request.app.empty() && request.app != "live") {
     check.refusal = PublishRefusal::kUnknownKey;
     check.message = "unknown application '" + request.app + "' (publish to /live)";
-    return check;
-  }
-  auto it = by_key_.find(request.key);
-  if (it == by_key_.end()) {
+  } else if (it == by_key_.end()) {
     check.refusal = PublishRefusal::kUnknownKey;
     check.message = "unknown stream key";
   } else if (it->second->live) {
@@ -144,6 +147,9 @@ transport::PublishCheck StreamRegistry::Check(const transport::PublishRequest& r
   } else {
     check.passphrase = it->second->config.passphrase;
   }
+  // A refused check is final for the caller (SRT rejects it before the handshake completes).
+  if (check.refusal != PublishRefusal::kNone)
+    refused_[RefusalIndex(check.refusal)]++;
   return check;
 }
 
@@ -162,7 +168,8 @@ PublishDecision StreamRegistry::Publish(const transport::PublishRequest& request
                   "unknown application '" + request.app + "' (publish to /live)");
   }
   auto it = by_key_.find(request.key);
-  if (it == by_key_.end()) return refuse(PublishRefusal::kUnknownKey, "unknown stream key");
+  if (it == by_key_.end())
+    return refuse(PublishRefusal::kUnknownKey, "unknown stream key");
   const std::shared_ptr<Entry>& entry = it->second;
   if (entry->live.exchange(true)) {
     return refuse(PublishRefusal::kAlreadyLive,
@@ -172,8 +179,7 @@ PublishDecision StreamRegistry::Publish(const transport::PublishRequest& request
   transport::hls::PackagerOptions options;
   options.target_duration_s = hls_.segment_duration_s;
   decision.stream_name = entry->config.name;
-  decision.sink =
-      std::make_unique<PublishSession>(entry, clock_, options, logger_, request.peer);
+  decision.sink = std::make_unique<PublishSession>(entry, clock_, options, logger_, request.peer);
   logger_->info("{}: stream {} published from {}", request.protocol, entry->config.name,
                 request.peer);
   return decision;
@@ -203,7 +209,8 @@ uint64_t StreamRegistry::refused(PublishRefusal reason) const {
 
 size_t StreamRegistry::live_count() const {
   size_t n = 0;
-  for (const auto& e : entries_) n += e->live ? 1 : 0;
+  for (const auto& e : entries_)
+    n += e->live ? 1 : 0;
   return n;
 }
 

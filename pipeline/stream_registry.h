@@ -42,7 +42,9 @@ struct StreamView {
 
 class StreamRegistry final : public transport::PublishHandler {
  public:
-  StreamRegistry(const Config& config, const Clock& clock, transport::hls::Catalog& catalog,
+  StreamRegistry(const Config& config,
+                 const Clock& clock,
+                 transport::hls::Catalog& catalog,
                  std::shared_ptr<spdlog::logger> logger);
   ~StreamRegistry() override;
 

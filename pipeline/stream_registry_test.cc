@@ -15,7 +15,8 @@ using transport::PublishRequest;
 class StreamRegistryTest : public ::testing::Test {
  protected:
   StreamRegistryTest()
-      : logger_(std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>())) {
+      : logger_(std::make_shared<spdlog::logger>("t",
+                                                 std::make_shared<spdlog::sinks::null_sink_mt>())) {
     config_.streams = {{"shop1", "sk_111111", ""}, {"shop2", "sk_222222", "shop2-passphrase"}};
     registry_ = std::make_unique<StreamRegistry>(config_, clock_, catalog_, logger_);
   }
@@ -54,7 +55,8 @@ TEST_F(StreamRegistryTest, SecondPublisherIsRefusedUntilTheFirstEnds) {
   auto second = registry_->Publish(Req("sk_111111"));
   EXPECT_EQ(second.sink, nullptr);
   EXPECT_EQ(second.refusal, PublishRefusal::kAlreadyLive);
-  EXPECT_EQ(second.message.find("sk_111111"), std::string::npos) << "key leaked: " << second.message;
+  EXPECT_EQ(second.message.find("sk_111111"), std::string::npos)
+      << "key leaked: " << second.message;
   // Another stream is unaffected.
   EXPECT_NE(registry_->Publish(Req("sk_222222")).sink, nullptr);
   EXPECT_EQ(registry_->live_count(), 1u);  // the shop2 sink above was destroyed → ended
@@ -63,14 +65,14 @@ TEST_F(StreamRegistryTest, SecondPublisherIsRefusedUntilTheFirstEnds) {
   EXPECT_NE(registry_->Publish(Req("sk_111111")).sink, nullptr);
 }
 
-TEST_F(StreamRegistryTest, CheckAnswersWithoutSideEffects) {
+TEST_F(StreamRegistryTest, CheckDecidesWithoutTakingTheStream) {
   auto unknown = registry_->Check(Req("sk_nope"));
   EXPECT_EQ(unknown.refusal, PublishRefusal::kUnknownKey);
   auto ok = registry_->Check(Req("sk_222222"));
   EXPECT_EQ(ok.refusal, PublishRefusal::kNone);
   EXPECT_EQ(ok.passphrase, "shop2-passphrase");
   EXPECT_EQ(registry_->live_count(), 0u);
-  EXPECT_EQ(registry_->refused(PublishRefusal::kUnknownKey), 0u);  // checks are not refusals
+  EXPECT_EQ(registry_->refused(PublishRefusal::kUnknownKey), 1u);  // a refused check is final
   auto held = registry_->Publish(Req("sk_222222"));
   ASSERT_NE(held.sink, nullptr);
   EXPECT_EQ(registry_->Check(Req("sk_222222")).refusal, PublishRefusal::kAlreadyLive);

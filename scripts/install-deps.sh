@@ -9,7 +9,8 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   # media libraries (FFmpeg 5.1 libav*, x264, opus, SRT 1.5)
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
-  libx264-dev libopus-dev libsrt-openssl-dev
+  libx264-dev libopus-dev
+  libsrt-gnutls-dev  # the libsrt flavour Debian's FFmpeg links (one libsrt per process)
   # C++ libraries
   libboost1.81-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
   libcurl4-openssl-dev libssl-dev

@@ -23,7 +23,8 @@ std::string Binary() {
 }
 
 TEST(CliTest, CheckConfigAcceptsTheExampleAndRejectsBadFilesWithLine) {
-  auto good = RunCommand(Binary() + " check-config " + std::string(STRAIT_SOURCE_DIR) + "/configs/strait.yaml");
+  auto good = RunCommand(Binary() + " check-config " + std::string(STRAIT_SOURCE_DIR) +
+                         "/configs/strait.yaml");
   EXPECT_EQ(good.exit_code, 0) << good.output;
   EXPECT_NE(good.output.find("OK"), std::string::npos) << good.output;
 
@@ -48,7 +49,8 @@ TEST(CliTest, ServeOnDefaultsPrintsObsSettingsAndStopsOnSigterm) {
   const auto deadline = std::chrono::steady_clock::now() + 20s;
   while (std::chrono::steady_clock::now() < deadline) {
     log = server.Log();
-    if (log.find("Metrics") != std::string::npos) break;
+    if (log.find("Metrics") != std::string::npos)
+      break;
     std::this_thread::sleep_for(100ms);
   }
   ASSERT_TRUE(std::regex_search(log, m, std::regex(R"(Server +rtmp://127\.0\.0\.1:(\d+)/live)")))

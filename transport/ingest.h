@@ -64,8 +64,9 @@ struct PublishCheck {
 class PublishHandler {
  public:
   virtual ~PublishHandler() = default;
-  // Would Publish(request) be accepted now? No side effects; thread-safe. A later Publish can
-  // still be refused (another publisher may win the race in between).
+  // Would Publish(request) be accepted now? Takes nothing (a refusal is counted: the caller is
+  // then rejected); thread-safe and quick. A later Publish can still be refused (another
+  // publisher may win the race in between).
   virtual PublishCheck Check(const PublishRequest& request) { return {}; }
   virtual PublishDecision Publish(const PublishRequest& request) = 0;
 };

@@ -26,7 +26,8 @@ BackgroundProcess::BackgroundProcess(const std::string& command, const std::stri
       ::dup2(fd, 1);
       ::dup2(fd, 2);
     }
-    if (devnull >= 0) ::dup2(devnull, 0);
+    if (devnull >= 0)
+      ::dup2(devnull, 0);
     ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
@@ -47,15 +48,18 @@ int BackgroundProcess::Wait(std::chrono::milliseconds timeout) {
       exited_ = true;
       break;
     }
-    if (std::chrono::steady_clock::now() > deadline) return -1;
+    if (std::chrono::steady_clock::now() > deadline)
+      return -1;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  if (WIFEXITED(status_)) return WEXITSTATUS(status_);
+  if (WIFEXITED(status_))
+    return WEXITSTATUS(status_);
   return 128 + WTERMSIG(status_);
 }
 
 void BackgroundProcess::Signal(int sig) {
-  if (pid_ > 0 && !exited_) ::kill(-pid_, sig);
+  if (pid_ > 0 && !exited_)
+    ::kill(-pid_, sig);
 }
 
 bool BackgroundProcess::running() {
@@ -71,7 +75,8 @@ CommandResult RunCommand(const std::string& command, std::chrono::milliseconds t
   BackgroundProcess p(command, dir.File("out.log"));
   CommandResult result;
   result.exit_code = p.Wait(timeout);
-  if (result.exit_code == -1) p.Signal(SIGKILL);
+  if (result.exit_code == -1)
+    p.Signal(SIGKILL);
   result.output = p.Log();
   return result;
 }
@@ -89,8 +94,10 @@ std::string HttpResult::Header(const std::string& name) const {
   for (const std::string& line : Lines(headers)) {
     if (lower(line).rfind(want, 0) == 0) {
       std::string v = line.substr(want.size());
-      while (!v.empty() && (v.front() == ' ')) v.erase(v.begin());
-      while (!v.empty() && (v.back() == '\r' || v.back() == ' ')) v.pop_back();
+      while (!v.empty() && (v.front() == ' '))
+        v.erase(v.begin());
+      while (!v.empty() && (v.back() == '\r' || v.back() == ' '))
+        v.pop_back();
       return v;
     }
   }
@@ -100,8 +107,8 @@ std::string HttpResult::Header(const std::string& name) const {
 HttpResult HttpFetch(const std::string& url, const std::string& method) {
   TempDir dir;
   const std::string method_flag = method == "HEAD" ? "-I" : "-X " + method;
-  CommandResult r = RunCommand("curl -s -g --max-time 20 " + method_flag + " -D " + dir.File("h") + " -o " +
-                        dir.File("b") + " -w '%{http_code}' '" + url + "'");
+  CommandResult r = RunCommand("curl -s -g --max-time 20 " + method_flag + " -D " + dir.File("h") +
+                               " -o " + dir.File("b") + " -w '%{http_code}' '" + url + "'");
   HttpResult out;
   out.status = std::atoi(r.output.c_str());
   out.headers = ReadFile(dir.File("h"));
@@ -116,7 +123,8 @@ TempDir::TempDir() {
 
 TempDir::~TempDir() {
   std::error_code ec;
-  if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  if (!path_.empty())
+    std::filesystem::remove_all(path_, ec);
 }
 
 std::string ReadFile(const std::string& path) {
@@ -130,7 +138,8 @@ std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> lines;
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty() && line.back() == '\r')
+      line.pop_back();
     lines.push_back(line);
   }
   return lines;

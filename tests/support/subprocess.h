@@ -2,9 +2,9 @@
 // Not for production code. Each call blocks the calling test thread only.
 #pragma once
 
+#include <sys/types.h>
 #include <chrono>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 namespace strait::test {
@@ -16,7 +16,7 @@ struct CommandResult {
 
 // Runs `/bin/sh -c command`, capturing output; kills it after `timeout`.
 CommandResult RunCommand(const std::string& command,
-                  std::chrono::milliseconds timeout = std::chrono::seconds(60));
+                         std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
 // True if `tool` is on PATH.
 bool HaveTool(const std::string& tool);

@@ -1,0 +1,87 @@
+// End to end over SRT: ffmpeg and srt-live-transmit push MPEG-TS into an in-process strait with
+// every streamid dialect; the HLS output is fetched with curl and checked with ffprobe exactly as
+// for RTMP. Refusals (wrong key, wrong passphrase) must reach the caller promptly and publish
+// nothing.
+#include <gtest/gtest.h>
+
+#include "tests/support/live_fixture.h"
+
+namespace strait {
+namespace {
+
+using namespace std::chrono_literals;
+using test::BackgroundProcess;
+using test::HttpFetch;
+using test::kKey;
+using test::kOtherKey;
+using test::kShop2Passphrase;
+using test::RunCommand;
+
+class SrtToHlsTest : public test::LiveServerTest {
+ protected:
+  // ffmpeg 5.1 passes the streamid raw (no URL-encoding); single quotes keep '#' from sh.
+  std::string PushCommand(const std::string& streamid, const std::string& extra = "") {
+    return "ffmpeg -v error -re -i " + Clip() + " -c copy -f mpegts '" + SrtUrl(streamid, extra) +
+           "'";
+  }
+};
+
+TEST_F(SrtToHlsTest, AccessControlStreamIdPlaysBackOverHls) {
+  const std::string streamid = std::string("#!::r=live/") + kKey + ",m=publish";
+  auto push = RunCommand(PushCommand(streamid), 60s);
+  ASSERT_EQ(push.exit_code, 0) << push.output;
+  CheckPlayback("shop1", 8.0);
+  const std::string metrics = HttpFetch(HttpUrl("/metrics")).body;
+  EXPECT_NE(metrics.find("strait_stream_publishes_total{stream=\"shop1\"} 1"), std::string::npos);
+  EXPECT_EQ(metrics.find(kKey), std::string::npos) << "the key leaked into /metrics";
+}
+
+TEST_F(SrtToHlsTest, MediaMtxStyleStreamIdThroughSrtLiveTransmit) {
+  if (!test::HaveTool("srt-live-transmit"))
+    GTEST_SKIP() << "srt-live-transmit not installed";
+  // srt-live-transmit keeps its connection open at the end of stdin; its exit timer (-t:11, counted
+  // from start) closes it once ffmpeg is done, so its exit status says nothing: the output is the
+  // check.
+  RunCommand("ffmpeg -v error -re -i " + Clip() +
+                 " -c copy -f mpegts - | "
+                 "srt-live-transmit -q -a:no -t:11 -chunk:1316 file://con '" +
+                 SrtUrl(std::string("publish:live/") + kKey) + "'",
+             60s);
+  CheckPlayback("shop1", 8.0);
+}
+
+TEST_F(SrtToHlsTest, PerStreamPassphraseAndBareKey) {
+  // shop2 requires its own passphrase: without it the caller is refused and nothing appears.
+  auto refused = RunCommand(PushCommand(kOtherKey), 20s);
+  EXPECT_NE(refused.exit_code, 0) << refused.output;
+  EXPECT_EQ(HttpFetch(HttpUrl("/live/shop2/master.m3u8")).status, 404);
+  auto wrong = RunCommand(PushCommand(kOtherKey, "&passphrase=not-the-passphrase"), 20s);
+  EXPECT_NE(wrong.exit_code, 0) << wrong.output;
+  EXPECT_EQ(HttpFetch(HttpUrl("/live/shop2/master.m3u8")).status, 404);
+  auto push =
+      RunCommand(PushCommand(kOtherKey, std::string("&passphrase=") + kShop2Passphrase), 60s);
+  ASSERT_EQ(push.exit_code, 0) << push.output;
+  CheckPlayback("shop2", 8.0);
+}
+
+TEST_F(SrtToHlsTest, WrongKeyIsRefusedAtOnceAndRtmpPublisherBlocksSrt) {
+  const auto start = std::chrono::steady_clock::now();
+  auto refused = RunCommand(PushCommand("#!::r=live/sk_not_a_key,m=publish"), 20s);
+  EXPECT_NE(refused.exit_code, 0) << refused.output;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s) << "refusal should be prompt";
+  EXPECT_EQ(HttpFetch(HttpUrl("/live/shop1/master.m3u8")).status, 404);
+  EXPECT_NE(app_->MetricsText().find("strait_publish_refused_total{reason=\"unknown_key\"} 1"),
+            std::string::npos);
+
+  // One key, either transport: while RTMP publishes shop1, an SRT publisher of it is refused.
+  BackgroundProcess rtmp("ffmpeg -v error -re -i " + Clip() + " -c copy -f flv " + RtmpUrl(kKey),
+                         dir_.File("rtmp.log"));
+  ASSERT_EQ(WaitFor("/live/shop1/master.m3u8", "#EXT-X-STREAM-INF", 15s).status, 200);
+  auto second = RunCommand(PushCommand(kKey), 20s);
+  EXPECT_NE(second.exit_code, 0) << second.output;
+  EXPECT_EQ(rtmp.Wait(30s), 0) << rtmp.Log();
+  CheckPlayback("shop1", 8.0);
+}
+
+}  // namespace
+}  // namespace strait
