@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/live_fixture.h"
+#include "tests/support/lossy_udp_relay.h"
 
 namespace strait {
 namespace {
@@ -81,6 +82,24 @@ TEST_F(SrtToHlsTest, WrongKeyIsRefusedAtOnceAndRtmpPublisherBlocksSrt) {
   EXPECT_NE(second.exit_code, 0) << second.output;
   EXPECT_EQ(rtmp.Wait(30s), 0) << rtmp.Log();
   CheckPlayback("shop1", 8.0);
+}
+
+// A lossy long-haul link (5% loss each way, 20 ms each way): SRT retransmits within its latency
+// (set to 4x the 40 ms RTT, rounded up) and the HLS output decodes without errors.
+TEST_F(SrtToHlsTest, LossyLinkStillDecodesCleanly) {
+  test::LossyUdpRelay relay(app_->srt_port(), 0.05, 20ms);
+  const std::string url = "srt://127.0.0.1:" + std::to_string(relay.port()) +
+                          "?latency=200000&streamid=#!::r=live/" + kKey + ",m=publish";
+  auto push =
+      RunCommand("ffmpeg -v error -re -i " + Clip() + " -c copy -f mpegts '" + url + "'", 60s);
+  ASSERT_EQ(push.exit_code, 0) << push.output;
+  EXPECT_GT(relay.dropped(), 20u) << "the relay should have dropped packets";
+  CheckPlayback("shop1", 8.0);
+  auto decode = RunCommand("ffmpeg -v error -i " + dir_.File("all.ts") + " -f null -", 60s);
+  EXPECT_EQ(decode.exit_code, 0);
+  EXPECT_EQ(decode.output, "") << "decode errors after a lossy link";
+  const std::string metrics = app_->MetricsText();
+  EXPECT_NE(metrics.find("strait_stream_publishes_total{stream=\"shop1\"} 1"), std::string::npos);
 }
 
 }  // namespace
