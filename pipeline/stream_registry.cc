@@ -159,9 +159,7 @@ PublishDecision StreamRegistry::Publish(const transport::PublishRequest& request
     refused_[RefusalIndex(reason)]++;
     decision.refusal = reason;
     decision.message = std::move(message);
-    logger_->warn("{}: publish from {} refused: {}", request.protocol, request.peer,
-                  decision.message);
-    return std::move(decision);
+    return std::move(decision);  // the ingest server logs the refusal with its connection
   };
   if (!request.app.empty() && request.app != "live") {
     return refuse(PublishRefusal::kUnknownKey,
@@ -180,8 +178,6 @@ PublishDecision StreamRegistry::Publish(const transport::PublishRequest& request
   options.target_duration_s = hls_.segment_duration_s;
   decision.stream_name = entry->config.name;
   decision.sink = std::make_unique<PublishSession>(entry, clock_, options, logger_, request.peer);
-  logger_->info("{}: stream {} published from {}", request.protocol, entry->config.name,
-                request.peer);
   return decision;
 }
 
