@@ -6,7 +6,7 @@ build=${1:-build}
 out="$build/bench/results"
 mkdir -p "$out"
 found=0
-for bin in "$build"/bench/*_bench; do
+for bin in "$build"/*_bench; do
   [ -x "$bin" ] || continue
   found=1
   name=$(basename "$bin")
@@ -14,5 +14,5 @@ for bin in "$build"/bench/*_bench; do
   "$bin" --benchmark_out="$out/$name.json" --benchmark_out_format=json \
          --benchmark_min_time="${BENCH_MIN_TIME:-0.2}"
 done
-[ "$found" = 1 ] || { echo "no benchmarks built in $build/bench" >&2; exit 1; }
+[ "$found" = 1 ] || { echo "no benchmarks built in $build" >&2; exit 1; }
 echo "results: $out/*.json"
