@@ -1,5 +1,7 @@
 #include "transport/srt/streamid.h"
 
+#include "transport/http/path.h"
+
 #include <optional>
 #include <string>
 #include <utility>
@@ -20,16 +22,6 @@ struct Failure {
 template <typename T>
 using Step = std::variant<T, Failure>;
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 bool IsControl(unsigned char c) {
   return c < 0x20 || c == 0x7f;
 }
@@ -43,8 +35,8 @@ Step<std::string> DecodeOnce(std::string_view in) {
       out += in[i];
       continue;
     }
-    const int hi = i + 2 < in.size() ? HexValue(in[i + 1]) : -1;
-    const int lo = hi >= 0 ? HexValue(in[i + 2]) : -1;
+    const int hi = i + 2 < in.size() ? http::HexDigitValue(in[i + 1]) : -1;
+    const int lo = hi >= 0 ? http::HexDigitValue(in[i + 2]) : -1;
     if (lo < 0)
       return Failure{StreamIdProblem::kMalformed, "bad percent escape"};
     out += static_cast<char>(hi * 16 + lo);
