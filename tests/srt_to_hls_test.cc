@@ -51,6 +51,27 @@ TEST_F(SrtToHlsTest, MediaMtxStyleStreamIdThroughSrtLiveTransmit) {
   CheckPlayback("shop1", 8.0);
 }
 
+TEST_F(SrtToHlsTest, GStreamerSrtSinkPlaysBackOverHls) {
+  if (!test::HaveTool("gst-launch-1.0"))
+    GTEST_SKIP() << "gst-launch-1.0 not installed";
+  // alignment=7: one 1316-byte buffer per SRT packet (srtsink loses data otherwise).
+  auto push =
+      RunCommand("gst-launch-1.0 -q -e filesrc location=" + Clip() +
+                     " ! flvdemux name=d d.video ! queue ! h264parse config-interval=-1 ! "
+                     "mpegtsmux name=m alignment=7 ! srtsink uri='" +
+                     SrtUrl(std::string("live/") + kKey) + "' d.audio ! queue ! aacparse ! m.",
+                 60s);
+  ASSERT_EQ(push.exit_code, 0) << push.output;
+  CheckPlayback("shop1", 8.0);
+}
+
+// The URL the README and the start-up banner give OBS (latency in microseconds).
+TEST_F(SrtToHlsTest, DocumentedObsUrlPublishes) {
+  auto push = RunCommand(PushCommand(std::string("publish:") + kKey, "&latency=120000"), 60s);
+  ASSERT_EQ(push.exit_code, 0) << push.output;
+  CheckPlayback("shop1", 8.0);
+}
+
 TEST_F(SrtToHlsTest, PerStreamPassphraseAndBareKey) {
   // shop2 requires its own passphrase: without it the caller is refused and nothing appears.
   auto refused = RunCommand(PushCommand(kOtherKey), 20s);
