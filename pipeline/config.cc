@@ -228,7 +228,7 @@ Status ParseStreams(Reader& r, const YAML::Node& node, Config& config) {
     return At(r.source(), node, "streams must be a list");
   std::set<std::string> names, keys;
   for (const auto& item : node) {
-    STRAIT_TRY(r.Map(item, "a stream", {"name", "key", "passphrase"}));
+    STRAIT_TRY(r.Map(item, "a stream", {"name", "key", "passphrase", "read_key"}));
     StreamConfig stream;
     if (!item["name"])
       return At(r.source(), item, "stream is missing 'name'");
@@ -249,6 +249,15 @@ Status ParseStreams(Reader& r, const YAML::Node& node, Config& config) {
       return At(
           r.source(), item["key"],
           "stream key of '" + stream.name + "' must be 6-128 characters of A-Z a-z 0-9 - _ .");
+    }
+    if (item["read_key"]) {
+      STRAIT_TRY(r.String(item["read_key"], "stream read_key", stream.read_key));
+      if (!ValidName(stream.read_key, 128) || stream.read_key.size() < 6 ||
+          stream.read_key == stream.key) {
+        return At(r.source(), item["read_key"],
+                  "read_key of '" + stream.name +
+                      "' must be 6-128 characters of A-Z a-z 0-9 - _ . and differ from the key");
+      }
     }
     if (stream.key == stream.name) {
       return At(
@@ -360,7 +369,10 @@ Status EnsureDemoStream(Config& config) {
     if (ec)
       return Error("cannot write " + key_path.string() + ": " + ec.message());
   }
-  config.streams.push_back({"demo", key});
+  StreamConfig demo;
+  demo.name = "demo";
+  demo.key = key;
+  config.streams.push_back(std::move(demo));
   config.builtin_default = true;
   return OkStatus();
 }

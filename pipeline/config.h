@@ -17,6 +17,7 @@ struct StreamConfig {
   std::string name;        // public: appears in playback URLs, logs and metrics
   std::string key;         // secret: used only to publish; never logged
   std::string passphrase;  // SRT encryption passphrase for this stream; empty = srt.passphrase
+  std::string read_key;    // secret a SRT reader (m=request) must give; empty = readers need none
 };
 
 struct SrtConfig {

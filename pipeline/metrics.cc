@@ -96,6 +96,11 @@ std::string RenderMetrics(const std::vector<StreamView>& streams, const ServerVi
             "Ingest bitrate over the last second", [](auto& s) { return s.bitrate_bps; });
   PerStream(w, streams, "strait_stream_packet_errors_total", "counter",
             "Packets the packager rejected", [](auto& s) { return s.packet_errors; });
+  PerStream(w, streams, "strait_stream_readers", "gauge", "SRT readers (m=request) now",
+            [](auto& s) { return s.readers; });
+  PerStream(w, streams, "strait_stream_reader_dropped_packets_total", "counter",
+            "Packets dropped (whole GOPs) for readers too slow to keep up",
+            [](auto& s) { return s.reader_dropped_packets; });
   PerStream(w, streams, "strait_hls_segments_total", "counter", "HLS segments produced",
             [](auto& s) { return s.hls.segments_total; });
   PerStream(w, streams, "strait_hls_bytes_held", "gauge", "Segment bytes held in memory",

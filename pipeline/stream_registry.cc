@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "pipeline/fanout.h"
 #include "transport/hls/packager.h"
 
 namespace strait::pipeline {
@@ -10,6 +11,7 @@ struct StreamRegistry::Entry {
   StreamConfig config;
   std::shared_ptr<transport::hls::Stream> hls;
   transport::hls::Rendition* src = nullptr;  // owned by hls
+  std::shared_ptr<Fanout> fanout;            // playback readers of the live publish
   std::atomic<bool> live{false};
   std::atomic<uint64_t> publishes{0};
   std::atomic<uint64_t> bytes{0};
@@ -52,6 +54,7 @@ class PublishSession final : public transport::MediaSink {
       logger_->info("stream {}: audio track {} {} Hz, {} ch", entry_->config.name,
                     CodecName(track.codec), track.sample_rate, track.channels);
     }
+    entry_->fanout->SetTrack(track);
     if (Status s = packager_.AddTrack(track); !s) {
       entry_->packet_errors++;
       logger_->warn("stream {}: track {}: {}", entry_->config.name, track.id, s.error().message());
@@ -60,6 +63,7 @@ class PublishSession final : public transport::MediaSink {
 
   void OnPacket(const Packet& packet) override {
     (packet.kind() == MediaKind::kVideo ? entry_->video_packets : entry_->audio_packets)++;
+    entry_->fanout->Push(packet);
     if (Status s = packager_.Write(packet); !s) {
       // Errors are per packet: count them and log the first few, never stop the stream.
       if (entry_->packet_errors++ < 10) {
@@ -85,6 +89,7 @@ class PublishSession final : public transport::MediaSink {
     if (ended_)
       return;
     ended_ = true;
+    entry_->fanout->End(why);  // before live = false: the next publish's Begin comes after
     if (Status s = packager_.Finish(); !s) {
       logger_->warn("stream {}: final segment: {}", entry_->config.name, s.error().message());
     }
@@ -125,8 +130,12 @@ StreamRegistry::StreamRegistry(const Config& config,
     entry->config = sc;
     entry->hls = catalog.Add(sc.name);
     entry->src = &entry->hls->AddRendition("src");
+    FanoutOptions fanout_options;
+    fanout_options.logger = logger_;
+    entry->fanout = Fanout::Create(sc.name, fanout_options);
     entries_.push_back(entry);
     by_key_[sc.key] = entry;
+    by_name_[sc.name] = entry;
   }
 }
 
@@ -174,10 +183,50 @@ PublishDecision StreamRegistry::Publish(const transport::PublishRequest& request
                   "stream '" + entry->config.name + "' is already being published");
   }
   entry->publishes++;
+  entry->fanout->Begin();
   transport::hls::PackagerOptions options;
   options.target_duration_s = hls_.segment_duration_s;
   decision.stream_name = entry->config.name;
   decision.sink = std::make_unique<PublishSession>(entry, clock_, options, logger_, request.peer);
+  return decision;
+}
+
+transport::PublishCheck StreamRegistry::CheckPlay(const transport::PlayRequest& request) {
+  transport::PublishCheck check;
+  auto it = by_name_.find(request.name);
+  if (!request.app.empty() && request.app != "live") {
+    check.refusal = PublishRefusal::kUnknownKey;
+    check.message = "unknown application '" + request.app + "' (play from /live)";
+  } else if (it == by_name_.end()) {
+    check.refusal = PublishRefusal::kUnknownKey;
+    check.message = "unknown stream '" + request.name + "'";
+  } else if (!it->second->config.read_key.empty() &&
+             request.read_key != it->second->config.read_key) {
+    check.refusal = PublishRefusal::kForbidden;
+    check.message = request.read_key.empty() ? "stream '" + request.name + "' needs its read key"
+                                             : "wrong read key for '" + request.name + "'";
+  } else if (!it->second->live) {
+    check.refusal = PublishRefusal::kUnknownKey;
+    check.message = "stream '" + request.name + "' is not live";
+  } else {
+    check.passphrase = it->second->config.passphrase;
+  }
+  return check;
+}
+
+transport::PlayDecision StreamRegistry::Play(const transport::PlayRequest& request) {
+  transport::PlayDecision decision;
+  const transport::PublishCheck check = CheckPlay(request);
+  if (check.refusal != PublishRefusal::kNone) {
+    decision.refusal = check.refusal;
+    decision.message = check.message;
+    return decision;
+  }
+  const std::shared_ptr<Entry>& entry = by_name_.at(request.name);
+  decision.stream_name = entry->config.name;
+  decision.source = entry->fanout->Subscribe();
+  logger_->info("stream {}: reader {} joined ({})", entry->config.name, request.peer,
+                request.protocol);
   return decision;
 }
 
@@ -193,6 +242,8 @@ std::vector<StreamView> StreamRegistry::Streams() const {
     v.audio_packets = e->audio_packets;
     v.packet_errors = e->packet_errors;
     v.bitrate_bps = e->bitrate_bps;
+    v.readers = e->fanout->reader_count();
+    v.reader_dropped_packets = e->fanout->dropped_packets();
     v.hls = e->src->Stats();
     out.push_back(std::move(v));
   }

@@ -1,6 +1,8 @@
 // StreamRegistry: the configured streams and who is publishing them. It is the PublishHandler the
 // ingest servers ask: a publish with a known key and no live publisher gets a PublishSession (a
-// MediaSink) that feeds the stream's HLS packager; anything else is refused with a reason.
+// MediaSink) that feeds the stream's HLS packager and its Fanout (fanout.h); anything else is
+// refused with a reason. Play() hands a reader of a live stream's Fanout (by public name) to
+// playback servers (SRT m=request).
 //
 // Threads: Publish() and Streams() are safe from any thread (the live flag is an atomic
 // check-and-set, so two publishers racing for one key cannot both win). A PublishSession is
@@ -37,6 +39,8 @@ struct StreamView {
   uint64_t audio_packets = 0;
   uint64_t packet_errors = 0;
   int64_t bitrate_bps = 0;
+  uint64_t readers = 0;                 // SRT readers (m=request) now
+  uint64_t reader_dropped_packets = 0;  // dropped for slow readers, all time
   transport::hls::RenditionStats hls;
 };
 
@@ -50,6 +54,8 @@ class StreamRegistry final : public transport::PublishHandler {
 
   transport::PublishCheck Check(const transport::PublishRequest& request) override;
   transport::PublishDecision Publish(const transport::PublishRequest& request) override;
+  transport::PublishCheck CheckPlay(const transport::PlayRequest& request) override;
+  transport::PlayDecision Play(const transport::PlayRequest& request) override;
 
   std::vector<StreamView> Streams() const;
   uint64_t refused(transport::PublishRefusal reason) const;
@@ -63,7 +69,8 @@ class StreamRegistry final : public transport::PublishHandler {
   std::shared_ptr<spdlog::logger> logger_;
   std::vector<std::shared_ptr<Entry>> entries_;  // config order; immutable after construction
   std::map<std::string, std::shared_ptr<Entry>> by_key_;
-  std::array<std::atomic<uint64_t>, 4> refused_{};
+  std::map<std::string, std::shared_ptr<Entry>> by_name_;
+  std::array<std::atomic<uint64_t>, 5> refused_{};  // by PublishRefusal
 };
 
 }  // namespace strait::pipeline

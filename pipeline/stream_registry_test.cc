@@ -17,7 +17,8 @@ class StreamRegistryTest : public ::testing::Test {
   StreamRegistryTest()
       : logger_(std::make_shared<spdlog::logger>("t",
                                                  std::make_shared<spdlog::sinks::null_sink_mt>())) {
-    config_.streams = {{"shop1", "sk_111111", ""}, {"shop2", "sk_222222", "shop2-passphrase"}};
+    config_.streams = {{"shop1", "sk_111111", "", ""},
+                       {"shop2", "sk_222222", "shop2-passphrase", "rk_222222"}};
     registry_ = std::make_unique<StreamRegistry>(config_, clock_, catalog_, logger_);
   }
   PublishRequest Req(const std::string& key, const std::string& app = "live") {
@@ -91,7 +92,9 @@ TEST_F(StreamRegistryTest, SessionCountsIngestAndMetricsNameNoKeys) {
   EXPECT_EQ(views[0].bytes, 251000u);
   EXPECT_EQ(views[0].audio_packets, 1u);
   EXPECT_EQ(views[0].bitrate_bps, 2008000);
-  const std::string text = RenderMetrics(views, ServerView{.http_requests_by_status = {{200, 5}}});
+  ServerView server;
+  server.http_requests_by_status = {{200, 5}};
+  const std::string text = RenderMetrics(views, server);
   EXPECT_NE(text.find("strait_stream_publishing{stream=\"shop1\"} 1\n"), std::string::npos) << text;
   EXPECT_NE(text.find("strait_stream_publishing{stream=\"shop2\"} 0\n"), std::string::npos);
   EXPECT_NE(text.find("strait_stream_ingest_bytes_total{stream=\"shop1\"} 251000\n"),
@@ -104,6 +107,43 @@ TEST_F(StreamRegistryTest, SessionCountsIngestAndMetricsNameNoKeys) {
   d.sink->OnEnd(Error("connection reset"));
   EXPECT_FALSE(registry_->Streams()[0].live);
   EXPECT_EQ(registry_->Streams()[0].bitrate_bps, 0);
+}
+
+TEST_F(StreamRegistryTest, PlayByPublicNameOnlyWhileLive) {
+  const transport::PlayRequest req{"srt", "live", "shop1", "127.0.0.1:6000", ""};
+  EXPECT_EQ(registry_->CheckPlay(req).refusal, PublishRefusal::kUnknownKey);  // not live
+  EXPECT_EQ(registry_->Play(req).source, nullptr);
+  auto unknown = registry_->Play({"srt", "live", "nope", "127.0.0.1:6000", ""});
+  EXPECT_EQ(unknown.refusal, PublishRefusal::kUnknownKey);
+  // The key is not a name: playing by key is refused.
+  EXPECT_EQ(registry_->CheckPlay({"srt", "live", "sk_111111", "p", ""}).refusal,
+            PublishRefusal::kUnknownKey);
+
+  // shop2 has a read key: without it, or with a wrong one, readers are forbidden (even not live).
+  EXPECT_EQ(registry_->CheckPlay({"srt", "live", "shop2", "p", ""}).refusal,
+            PublishRefusal::kForbidden);
+  EXPECT_EQ(registry_->CheckPlay({"srt", "live", "shop2", "p", "rk_wrong"}).refusal,
+            PublishRefusal::kForbidden);
+  EXPECT_EQ(registry_->CheckPlay({"srt", "live", "shop2", "p", "rk_222222"}).refusal,
+            PublishRefusal::kUnknownKey);  // right key, but not live
+
+  auto d = registry_->Publish(Req("sk_111111"));
+  ASSERT_NE(d.sink, nullptr);
+  TrackInfo video;
+  video.kind = MediaKind::kVideo;
+  video.codec = CodecId::kH264;
+  d.sink->OnTrack(video);
+  EXPECT_EQ(registry_->CheckPlay(req).refusal, PublishRefusal::kNone);
+  auto play = registry_->Play(req);
+  ASSERT_NE(play.source, nullptr);
+  EXPECT_EQ(play.stream_name, "shop1");
+  EXPECT_EQ(play.source->Tracks().size(), 1u);
+  d.sink->OnPacket(Packet(0, MediaKind::kVideo, CodecId::kH264, {1, 2}, 0, 0, kMillis, true));
+  auto p = play.source->Next(std::chrono::milliseconds(0));
+  ASSERT_TRUE(p.ok() && p->has_value());
+  EXPECT_TRUE((*p)->keyframe());
+  d.sink->OnEnd(OkStatus());
+  EXPECT_FALSE(play.source->Next(std::chrono::milliseconds(0)).ok());
 }
 
 }  // namespace

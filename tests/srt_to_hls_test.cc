@@ -4,6 +4,8 @@
 // nothing.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "tests/support/live_fixture.h"
 #include "tests/support/lossy_udp_relay.h"
 
@@ -121,6 +123,66 @@ TEST_F(SrtToHlsTest, LossyLinkStillDecodesCleanly) {
   EXPECT_EQ(decode.output, "") << "decode errors after a lossy link";
   const std::string metrics = app_->MetricsText();
   EXPECT_NE(metrics.find("strait_stream_publishes_total{stream=\"shop1\"} 1"), std::string::npos);
+}
+
+// SRT playback (m=request): while OBS (ffmpeg) publishes over RTMP, two readers at once — ffmpeg
+// with the access-control streamid and srt-live-transmit with MediaMTX's read: form — receive the
+// live stream's MPEG-TS. It starts at a keyframe and decodes without errors. Playing by key, or a
+// stream with a read key without it, is refused.
+TEST_F(SrtToHlsTest, ReadersReceiveDecodableTsWhileItIsLive) {
+  BackgroundProcess rtmp("ffmpeg -v error -re -i " + Clip() + " -c copy -f flv " + RtmpUrl(kKey),
+                         dir_.File("rtmp.log"));
+  ASSERT_EQ(WaitFor("/live/shop1/master.m3u8", "#EXT-X-STREAM-INF", 15s).status, 200);
+  const bool have_slt = RunCommand("command -v srt-live-transmit", 5s).exit_code == 0;
+  std::unique_ptr<BackgroundProcess> slt;
+  if (have_slt) {
+    slt = std::make_unique<BackgroundProcess>("timeout -s INT 4 srt-live-transmit -q '" +
+                                                  SrtUrl("read:live/shop1") + "' file://con > " +
+                                                  dir_.File("slt.ts"),
+                                              dir_.File("slt.log"));
+  }
+  BackgroundProcess read("ffmpeg -v error -i '" + SrtUrl("#!::r=live/shop1,m=request") +
+                             "' -t 4 -c copy -f mpegts " + dir_.File("reader.ts"),
+                         dir_.File("reader.log"));
+  const size_t readers = have_slt ? 2 : 1;
+  const std::string gauge = "strait_stream_readers{stream=\"shop1\"} " + std::to_string(readers);
+  EXPECT_NE(WaitFor("/metrics", gauge, 5s).body.find(gauge), std::string::npos);
+  ASSERT_EQ(read.Wait(30s), 0) << read.Log();
+  std::vector<std::string> outputs = {dir_.File("reader.ts")};
+  if (slt) {
+    slt->Wait(10s);
+    outputs.push_back(dir_.File("slt.ts"));
+  }
+  for (const std::string& ts : outputs) {
+    auto probe = RunCommand(
+        "ffprobe -v error -show_entries stream=codec_name,width,height -of csv=p=0 " + ts, 30s);
+    EXPECT_NE(probe.output.find("h264,1280,720"), std::string::npos) << ts << probe.output;
+    EXPECT_NE(probe.output.find("aac"), std::string::npos) << ts << probe.output;
+    auto frames = RunCommand(
+        "ffprobe -v error -select_streams v -show_entries frame=key_frame "
+        "-of csv=p=0 " +
+            ts,
+        30s);
+    EXPECT_EQ(frames.output.rfind("1", 0), 0u) << ts << ": starts at a keyframe";
+    EXPECT_GT(std::count(frames.output.begin(), frames.output.end(), '\n'), 60) << ts;
+    // The first 3 s: srt-live-transmit is stopped by a signal, maybe in the middle of a frame.
+    auto decode = RunCommand("ffmpeg -v error -t 3 -i " + ts + " -f null -", 30s);
+    EXPECT_EQ(decode.exit_code, 0);
+    EXPECT_EQ(decode.output, "") << ts << ": decode errors";
+  }
+  EXPECT_EQ(rtmp.Wait(30s), 0) << rtmp.Log();
+
+  const auto start = std::chrono::steady_clock::now();
+  auto by_key =
+      RunCommand("ffmpeg -v error -i '" + SrtUrl(std::string("#!::r=live/") + kKey + ",m=request") +
+                     "' -t 1 -f null -",
+                 20s);
+  EXPECT_NE(by_key.exit_code, 0) << "a key is not a stream name";
+  auto locked = RunCommand("ffmpeg -v error -i '" + SrtUrl("#!::r=live/shop2,m=request") +
+                               "&passphrase=" + kShop2Passphrase + "' -t 1 -f null -",
+                           20s);
+  EXPECT_NE(locked.exit_code, 0) << "shop2 has a read key";
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 10s) << "refusals should be prompt";
 }
 
 }  // namespace

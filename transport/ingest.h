@@ -4,13 +4,19 @@
 // handler returns a MediaSink for that one publisher or a refusal. The server then feeds the sink
 // with track configurations and packets, and ends it exactly once with OnEnd.
 //
+// Playback (SRT m=request) goes the other way: the server asks CheckPlay/Play for a stream by its
+// public name and gets a MediaSource, from which one reader thread pulls packets.
+//
 // Threads: PublishHandler::Publish may be called from any server thread concurrently (the
 // handler is thread-safe). A MediaSink is called by one thread at a time, in order, and never
 // after OnEnd returns. The server owns the sink (unique_ptr) and destroys it after OnEnd.
 #pragma once
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "codecs/packet.h"
 #include "codecs/result.h"
@@ -44,12 +50,13 @@ enum class PublishRefusal {
   kUnknownKey,   // RTMP: NetStream.Publish.BadName; SRT: 1403/1404
   kAlreadyLive,  // RTMP: NetStream.Publish.BadName; SRT: 1409
   kInternal,
+  kForbidden,  // playback: a missing or wrong read key; SRT: 1403
 };
 
 struct PublishDecision {
   std::unique_ptr<MediaSink> sink;  // set when accepted
   PublishRefusal refusal = PublishRefusal::kNone;
-  std::string message;  // why it was refused, safe to log and send (no key)
+  std::string message;      // why it was refused, safe to log and send (no key)
   std::string stream_name;  // the public name of the accepted stream, for logs
 };
 
@@ -61,6 +68,33 @@ struct PublishCheck {
   std::string passphrase;  // the stream's own SRT passphrase; empty = the server-wide one
 };
 
+struct PlayRequest {
+  std::string protocol;  // "srt"
+  std::string app;       // "live"; empty where the caller named none
+  std::string name;      // the stream's PUBLIC name (never a key)
+  std::string peer;      // "ip:port" of the client, for logs
+  std::string read_key;  // the credential the reader gave (SRT "s=", MediaMTX PASS); never logged
+};
+
+// One reader's view of a live stream. Next is called by one reader thread; Tracks from that thread
+// too (both are thread-safe against the publisher). Destroying the source unsubscribes it.
+class MediaSource {
+ public:
+  virtual ~MediaSource() = default;
+  // The stream's current tracks (empty until the publisher announced them).
+  virtual std::vector<TrackInfo> Tracks() const = 0;
+  // The next packet; nullopt when `timeout` passed with none; an Error when the stream ended or
+  // this reader was dropped. The first packet of a stream with video is a video keyframe.
+  virtual Result<std::optional<Packet>> Next(std::chrono::milliseconds timeout) = 0;
+};
+
+struct PlayDecision {
+  std::unique_ptr<MediaSource> source;             // set when accepted
+  PublishRefusal refusal = PublishRefusal::kNone;  // kUnknownKey: no such stream or not live
+  std::string message;
+  std::string stream_name;
+};
+
 class PublishHandler {
  public:
   virtual ~PublishHandler() = default;
@@ -69,6 +103,19 @@ class PublishHandler {
   // publisher may win the race in between).
   virtual PublishCheck Check(const PublishRequest& request) { return {}; }
   virtual PublishDecision Publish(const PublishRequest& request) = 0;
+  // Would Play(request) be accepted now? Same rules as Check (thread-safe, quick, no blocking).
+  virtual PublishCheck CheckPlay(const PlayRequest& request) {
+    PublishCheck c;
+    c.refusal = PublishRefusal::kInternal;
+    c.message = "playback not supported";
+    return c;
+  }
+  virtual PlayDecision Play(const PlayRequest& request) {
+    PlayDecision d;
+    d.refusal = PublishRefusal::kInternal;
+    d.message = "playback not supported";
+    return d;
+  }
 };
 
 }  // namespace strait::transport

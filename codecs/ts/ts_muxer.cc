@@ -179,12 +179,13 @@ Status TsMuxer::Write(const Packet& packet) {
   return OkStatus();
 }
 
-std::vector<uint8_t> TsMuxer::TakeBytes() {
+std::vector<uint8_t> TsMuxer::TakeBytes(bool restart_tables) {
   if (!impl_->finished) {
     av_write_frame(impl_->format.get(), nullptr);  // flushes the PES data the muxer holds
     avio_flush(impl_->io.get());
     // One-shot: PAT/PMT go out before the next packet, so the next chunk stands alone.
-    av_opt_set(impl_->format->priv_data, "mpegts_flags", "+resend_headers", 0);
+    if (restart_tables)
+      av_opt_set(impl_->format->priv_data, "mpegts_flags", "+resend_headers", 0);
   }
   std::vector<uint8_t> bytes;
   bytes.swap(impl_->out);

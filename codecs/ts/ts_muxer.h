@@ -34,9 +34,10 @@ class TsMuxer {
   // Muxes one packet; its timestamps are rescaled from packet.timebase() to 90 kHz. Packets of
   // unknown track ids are an error; packets without a dts are an error.
   Status Write(const Packet& packet);
-  // Flushes pending PES data and returns the bytes produced since the last call. The next bytes
-  // begin with PAT/PMT.
-  std::vector<uint8_t> TakeBytes();
+  // Flushes pending PES data and returns the bytes produced since the last call. With
+  // `restart_tables` the next bytes begin with PAT/PMT (a segment cut); without, the stream just
+  // continues (a live TS sent in pieces, where the muxer repeats PAT/PMT on its own).
+  std::vector<uint8_t> TakeBytes(bool restart_tables = true);
   // Writes the trailer; the remaining bytes are then available from TakeBytes(). Idempotent.
   Status Finish();
 

@@ -22,6 +22,7 @@ using namespace std::chrono_literals;
 inline constexpr char kKey[] = "sk_test_4f1d2c";        // stream shop1
 inline constexpr char kOtherKey[] = "sk_other_93ab1e";  // stream shop2 (has an SRT passphrase)
 inline constexpr char kShop2Passphrase[] = "shop2-secret-pass";
+inline constexpr char kShop2ReadKey[] = "rk_shop2_viewer";
 
 class LiveServerTest : public ::testing::Test {
  protected:
@@ -52,7 +53,8 @@ class LiveServerTest : public ::testing::Test {
     config.http_listen = "127.0.0.1:0";
     config.srt_listen = "127.0.0.1:0";
     config.data_dir = dir_.path();
-    config.streams = {{"shop1", kKey, ""}, {"shop2", kOtherKey, kShop2Passphrase}};
+    config.streams = {{"shop1", kKey, "", ""},
+                      {"shop2", kOtherKey, kShop2Passphrase, kShop2ReadKey}};
     auto logger =
         std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
     auto app = pipeline::App::Start(config, logger, clock_);

@@ -24,6 +24,24 @@ int RejectCode(PublishRefusal refusal) {
       return kRejectConflict;
     case PublishRefusal::kInternal:
       return kRejectInternal;
+    case PublishRefusal::kForbidden:
+      return kRejectForbidden;
+  }
+  return kRejectInternal;
+}
+
+int PlayRejectCode(PublishRefusal refusal) {
+  switch (refusal) {
+    case PublishRefusal::kNone:
+      return 0;
+    case PublishRefusal::kUnknownKey:
+      return kRejectNotFound;
+    case PublishRefusal::kAlreadyLive:
+      return kRejectConflict;
+    case PublishRefusal::kInternal:
+      return kRejectInternal;
+    case PublishRefusal::kForbidden:
+      return kRejectForbidden;
   }
   return kRejectInternal;
 }

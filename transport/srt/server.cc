@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "transport/endpoint.h"
+#include "transport/srt/player.h"
 #include "transport/srt/reject.h"
 #include "transport/srt/streamid.h"
 
@@ -80,6 +81,11 @@ struct Server::State {
   void AcceptLoop();
   void Accept();
   void Admit(SRTSOCKET sock, const sockaddr* addr);
+  void AdmitPlayer(SRTSOCKET sock,
+                   const std::string& ip,
+                   const std::string& peer,
+                   const StreamId& id);
+  void Register(uint64_t cid, const std::string& ip);  // needs mu
   void Reap(bool all);
 
   const ServerOptions opts;
@@ -92,6 +98,7 @@ struct Server::State {
 
   mutable std::mutex mu;
   std::map<uint64_t, std::unique_ptr<Connection>> connections;  // guarded by mu
+  std::map<uint64_t, std::unique_ptr<Player>> players;          // guarded by mu
   std::unordered_map<std::string, size_t> per_ip;               // guarded by mu
   std::map<uint64_t, std::string> ip_of;                        // guarded by mu
   uint64_t next_id = 1;                                         // guarded by mu
@@ -111,7 +118,7 @@ int Server::State::OnListen(void* opaque,
 }
 
 bool Server::State::AtLimit(const std::string& ip, std::string* why) const {
-  if (connections.size() >= opts.max_callers) {
+  if (connections.size() + players.size() >= opts.max_callers) {
     *why = "too many callers (limit " + std::to_string(opts.max_callers) + ")";
     return true;
   }
@@ -144,11 +151,13 @@ int Server::State::Vet(SRTSOCKET ns, const sockaddr* peer_addr, const char* stre
                           std::min(opts.max_streamid, kMaxStreamIdBytes));
   if (!id.ok())
     return refuse(RejectCode(problem), id.error().message());
-  if (id->mode == StreamMode::kRequest)
-    return refuse(kRejectUnimplemented, "playback (m=request) is not supported yet");
-  const PublishCheck check = handler.Check({"srt", id->app, id->key, peer});
-  if (check.refusal != PublishRefusal::kNone)
-    return refuse(RejectCode(check.refusal), "app " + id->app + ": " + check.message);
+  const bool play = id->mode == StreamMode::kRequest;
+  const PublishCheck check = play ? handler.CheckPlay({"srt", id->app, id->key, peer, id->session})
+                                  : handler.Check({"srt", id->app, id->key, peer});
+  if (check.refusal != PublishRefusal::kNone) {
+    return refuse(play ? PlayRejectCode(check.refusal) : RejectCode(check.refusal),
+                  (play ? "play, app " : "app ") + id->app + ": " + check.message);
+  }
   if (!check.passphrase.empty() && !SetString(ns, SRTO_PASSPHRASE, check.passphrase))
     return refuse(kRejectInternal, std::string("stream passphrase: ") + srt_getlasterror_str());
   return 0;
@@ -231,6 +240,8 @@ void Server::State::Admit(SRTSOCKET sock, const sockaddr* addr) {
     if (AtLimit(ip, &why))
       return close(why);
   }
+  if (id->mode == StreamMode::kRequest)
+    return AdmitPlayer(sock, ip, peer, *id);
   PublishDecision decision = handler.Publish({"srt", id->app, id->key, peer});
   if (!decision.sink)
     return close("publish refused: " + decision.message);
@@ -246,29 +257,65 @@ void Server::State::Admit(SRTSOCKET sock, const sockaddr* addr) {
   logger->info("srt: {} publishing stream {}", peer, decision.stream_name);
   conn->Start();
   connections.emplace(cid, std::move(conn));
+  Register(cid, ip);
+}
+
+void Server::State::Register(uint64_t cid, const std::string& ip) {
   ++per_ip[ip];
   ip_of.emplace(cid, ip);
+}
+
+// A reader (m=request) passed the listen callback and the handshake: Play decides for real.
+void Server::State::AdmitPlayer(SRTSOCKET sock,
+                                const std::string& ip,
+                                const std::string& peer,
+                                const StreamId& id) {
+  auto close = [&](const std::string& why) {
+    srt_close(sock);
+    logger->info("srt: {} closed: {} (playing stream -)", peer, why);
+  };
+  PlayDecision decision = handler.Play({"srt", id.app, id.key, peer, id.session});
+  if (!decision.source)
+    return close("play refused: " + decision.message);
+  std::lock_guard lock(mu);
+  if (stopped)
+    return close("server stopping");
+  const uint64_t cid = next_id++;
+  Player::Options popts;
+  popts.payload_size = opts.payload_size;
+  popts.logger = logger;
+  auto player = std::make_unique<Player>(sock, peer, decision.stream_name,
+                                         std::move(decision.source), std::move(popts));
+  logger->info("srt: {} playing stream {}", peer, decision.stream_name);
+  player->Start();
+  players.emplace(cid, std::move(player));
+  Register(cid, ip);
 }
 
 // Joins and drops finished connections (all of them when `all`).
 void Server::State::Reap(bool all) {
   std::vector<std::unique_ptr<Connection>> finished;
-  {
-    std::lock_guard lock(mu);
-    for (auto it = connections.begin(); it != connections.end();) {
+  std::vector<std::unique_ptr<Player>> finished_players;
+  std::unique_lock lock(mu);
+  auto sweep = [&](auto& map, auto& out) {
+    for (auto it = map.begin(); it != map.end();) {
       if (!all && !it->second->done()) {
         ++it;
         continue;
       }
-      const std::string& ip = ip_of[it->first];
+      const std::string ip = ip_of[it->first];
       if (--per_ip[ip] == 0)
         per_ip.erase(ip);
       ip_of.erase(it->first);
-      finished.push_back(std::move(it->second));
-      it = connections.erase(it);
+      out.push_back(std::move(it->second));
+      it = map.erase(it);
     }
-  }
+  };
+  sweep(connections, finished);
+  sweep(players, finished_players);
+  lock.unlock();
   finished.clear();  // joins, outside mu
+  finished_players.clear();
 }
 
 Result<std::unique_ptr<Server>> Server::Start(ServerOptions opts, PublishHandler& handler) {
@@ -318,6 +365,8 @@ void Server::Stop() {
     std::lock_guard lock(st.mu);
     for (auto& [id, conn] : st.connections)
       conn->Close("server stopping");
+    for (auto& [id, player] : st.players)
+      player->Close("server stopping");
   }
   st.Reap(true);
 }
@@ -325,6 +374,11 @@ void Server::Stop() {
 size_t Server::connection_count() const {
   std::lock_guard lock(state_->mu);
   return state_->connections.size();
+}
+
+size_t Server::player_count() const {
+  std::lock_guard lock(state_->mu);
+  return state_->players.size();
 }
 
 std::vector<ConnStats> Server::Stats() const {

@@ -1,23 +1,29 @@
-// Server: strait's SRT ingest listener (libsrt 1.5, live mode). A thread of its own waits on the
+// Server: strait's SRT listener (libsrt 1.5, live mode). A thread of its own waits on the
 // listener with SRT epoll and accepts callers; each accepted publisher gets a Connection (its own
-// reader thread demuxing MPEG-TS into the MediaSink the PublishHandler returned).
+// reader thread demuxing MPEG-TS into the MediaSink the PublishHandler returned), each accepted
+// reader (streamid m=request / "read:") a Player (its own thread muxing the MediaSource that
+// PublishHandler::Play returned into MPEG-TS and sending it).
 //
 // Callers are vetted in libsrt's listen callback, before the handshake completes, so a refused
 // caller never gets a socket and sees a standard SRT reject code (reject.h): the streamid is
 // parsed (streamid.h), caller limits are enforced (total and per source IP), and
-// PublishHandler::Check decides; a stream's own passphrase (PublishCheck::passphrase) is set on
+// PublishHandler::Check (CheckPlay for readers; unknown or not-live streams get 1404) decides;
+// a stream's own passphrase (PublishCheck::passphrase) is set on
 // the new socket there, so libsrt itself refuses a caller with the wrong one. After the accept,
-// PublishHandler::Publish must still agree (it can lose a race), else the socket is closed.
+// PublishHandler::Publish (Play) must still agree (it can lose a race), else the socket is closed.
+// Publishers and readers count alike against the caller limits.
 //
 // Threads: the listen callback runs on libsrt's receive thread, the accept loop on the server's
-// thread, each publisher on its own thread; PublishHandler::Check and Publish may therefore be
-// called concurrently. Check runs on the thread that also moves every packet of every connection
-// on this port, so it must be quick and never block. Start, port, Stop, connection_count and Stats
-// may be called from any thread.
+// thread, each publisher and each reader on its own thread; PublishHandler::Check, CheckPlay,
+// Publish and Play may therefore be called concurrently. A reader's thread blocks at most
+// SRTO_SNDTIMEO in a send (a stalled reader is closed), never the publisher. Check runs on the
+// thread that also moves every packet of every connection on this port, so it must be quick and
+// never block. Start, port, Stop, connection_count and Stats may be called from any thread.
 //
 // Lifetime: the PublishHandler must outlive the Server. Stop() (also run by the destructor) closes
-// the listener and every connection and joins all threads before returning; each open publish
-// gets exactly one MediaSink::OnEnd (an error: "server stopping") before Stop returns.
+// the listener and every connection and reader and joins all threads before returning; each open
+// publish gets exactly one MediaSink::OnEnd (an error: "server stopping") before Stop returns, and
+// each reader's MediaSource is destroyed (unsubscribed).
 //
 // Every closed or refused connection logs one line saying why. Stream keys are never logged.
 #pragma once
@@ -48,7 +54,7 @@ struct ServerOptions {
   int overhead_percent = 25;            // SRTO_OHEADBW: bandwidth for retransmissions
   std::chrono::milliseconds connect_timeout{3000};  // SRTO_CONNTIMEO
   std::chrono::milliseconds idle_timeout{10000};    // nothing received for this long: close
-  size_t max_callers = 256;                         // publishing connections in all
+  size_t max_callers = 256;                         // publishers and readers in all
   size_t max_callers_per_ip = 16;                   // from one source address
   size_t max_streamid = 512;                        // longer streamids are refused (1400)
   std::shared_ptr<spdlog::logger> logger;           // null: spdlog's default logger
@@ -68,6 +74,8 @@ class Server {
   void Stop();
   // Publishing connections now open.
   size_t connection_count() const;
+  // Readers (m=request) now open.
+  size_t player_count() const;
 
   using ConnStats = srt::ConnStats;
   // One entry per publishing connection (libsrt's srt_bstats); no keys.

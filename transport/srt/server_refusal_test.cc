@@ -24,8 +24,11 @@ TEST_F(SrtServerFixture, RefusedCallersGetRejectCodesAndNoSink) {
       {"live/K%ZZ", kRejectBadRequest},
       {"live/bad key!", kRejectBadRequest},
       {"#!::r=live/KEY,m=bidirectional", kRejectBadMode},
-      {"#!::r=live/KEY,m=request", kRejectUnimplemented},
-      {"read:live/KEY", kRejectUnimplemented},
+      {"#!::r=live/KEY,m=request", kRejectNotFound},  // readers name a live stream, not a key
+      {"read:live/NOPE", kRejectNotFound},
+      {"#!::r=live/LOCKED,m=request", kRejectForbidden},  // no read key
+      {"#!::r=live/LOCKED,m=request,s=rk_wrong", kRejectForbidden},
+      {"read:live/LOCKED:u:rk_wrong", kRejectForbidden},
   };
   for (const auto& c : cases) {
     Caller caller;

@@ -127,5 +127,34 @@ TEST_F(SrtServerFixture, StatsWhilePublishingAndStopEndsTheSink) {
   EXPECT_EQ(server_->connection_count(), 0u);
 }
 
+// A reader (m=request, and MediaMTX's read: with credentials) gets the source muxed into MPEG-TS
+// in whole 188-byte packets, and is closed when the stream ends; the reader slot is freed.
+TEST_F(SrtServerFixture, ReaderReceivesMpegTsUntilTheStreamEnds) {
+  StartServer();
+  for (const char* streamid : {"#!::r=live/LIVE,m=request", "read:live/LOCKED:viewer:rk_secret",
+                               "#!::m=request,s=rk_secret,r=live/LOCKED"}) {
+    Caller reader;
+    ASSERT_EQ(reader.Connect(server_->port(), streamid), 0) << streamid;
+    const std::vector<uint8_t> ts = reader.ReceiveAll(5s);
+    ASSERT_GT(ts.size(), 188u * 10) << streamid;
+    ASSERT_EQ(ts.size() % 188, 0u);
+    size_t pes_starts = 0;
+    for (size_t i = 0; i < ts.size(); i += 188) {
+      ASSERT_EQ(ts[i], 0x47) << "lost sync at " << i;
+      const bool unit_start = ts[i + 1] & 0x40;
+      const size_t payload = (ts[i + 3] & 0x20) ? 5 + ts[i + 4] : 4;
+      if (unit_start && payload + 3 < 188 && ts[i + payload] == 0 && ts[i + payload + 1] == 0 &&
+          ts[i + payload + 2] == 1)
+        ++pes_starts;
+    }
+    EXPECT_GT(pes_starts, 0u);  // the audio frames arrive as PES packets
+    EXPECT_TRUE(reader.Broken()) << "the reader is closed when the stream ends";
+  }
+  for (int i = 0; i < 100 && server_->player_count() > 0; ++i)
+    std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(server_->player_count(), 0u);
+  EXPECT_EQ(handler_.record_count(), 0u);  // readers never publish
+}
+
 }  // namespace
 }  // namespace strait::transport::srt::testing

@@ -71,7 +71,37 @@ class RecordingSink : public MediaSink {
   std::shared_ptr<Record> r_;
 };
 
-// Keys "KEY", "KEY2", "KEY3" (no passphrase) and "SECRETKEY" (its own passphrase).
+// A live AAC-only stream for readers: `count` frames 1024 samples apart (48 kHz), then the end.
+class FakeSource : public MediaSource {
+ public:
+  explicit FakeSource(int count) : count_(count) {}
+  std::vector<TrackInfo> Tracks() const override {
+    TrackInfo t;
+    t.id = 1;
+    t.kind = MediaKind::kAudio;
+    t.codec = CodecId::kAac;
+    t.sample_rate = 48000;
+    t.channels = 2;
+    t.extradata = {0x11, 0x90};  // AudioSpecificConfig: AAC-LC, 48 kHz, stereo
+    return {t};
+  }
+  Result<std::optional<Packet>> Next(std::chrono::milliseconds) override {
+    if (sent_ == count_)
+      return Error("stream ended");
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // a live source paces its frames
+    const int64_t pts = int64_t{sent_++} * 1024;
+    return std::optional<Packet>(Packet(1, MediaKind::kAudio, CodecId::kAac,
+                                        std::vector<uint8_t>(200, 0x21), pts, pts,
+                                        Timebase{1, 48000}, true));
+  }
+
+ private:
+  const int count_;
+  int sent_ = 0;
+};
+
+// Keys "KEY", "KEY2", "KEY3" (no passphrase) and "SECRETKEY" (its own passphrase). Readers: the
+// stream named "LIVE" plays (FakeSource, 100 frames); "LOCKED" needs read key "rk_secret".
 class FakeHandler : public PublishHandler {
  public:
   static constexpr const char* kStreamPassphrase = "stream-pass-123";
@@ -104,6 +134,28 @@ class FakeHandler : public PublishHandler {
     live_[req.key] = true;
     d.sink = std::make_unique<RecordingSink>(r);
     d.stream_name = "name-of-" + req.key.substr(0, 2);
+    return d;
+  }
+  PublishCheck CheckPlay(const PlayRequest& req) override {
+    PublishCheck c;
+    if (req.name == "LOCKED" && req.read_key != "rk_secret") {
+      c.refusal = PublishRefusal::kForbidden;
+      c.message = "needs its read key";
+    } else if (req.name != "LIVE" && req.name != "LOCKED") {
+      c.refusal = PublishRefusal::kUnknownKey;
+      c.message = "no such live stream";
+    }
+    return c;
+  }
+  PlayDecision Play(const PlayRequest& req) override {
+    PlayDecision d;
+    const PublishCheck c = CheckPlay(req);
+    d.refusal = c.refusal;
+    d.message = c.message;
+    if (c.refusal == PublishRefusal::kNone) {
+      d.source = std::make_unique<FakeSource>(100);
+      d.stream_name = req.name;
+    }
     return d;
   }
   std::shared_ptr<Record> WaitRecord(size_t i, std::chrono::milliseconds timeout) {
@@ -163,6 +215,22 @@ class Caller {
   bool Send(const std::vector<uint8_t>& msg) {
     return srt_sendmsg2(sock_, reinterpret_cast<const char*>(msg.data()), (int)msg.size(),
                         nullptr) >= 0;
+  }
+  // Reads messages until the connection breaks or `timeout` passes; returns all bytes read.
+  std::vector<uint8_t> ReceiveAll(std::chrono::milliseconds timeout) {
+    std::vector<uint8_t> out;
+    const int ms = 200;
+    srt_setsockflag(sock_, SRTO_RCVTIMEO, &ms, sizeof(ms));
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    char buf[1500];
+    while (std::chrono::steady_clock::now() < deadline) {
+      const int n = srt_recvmsg(sock_, buf, sizeof(buf));
+      if (n > 0)
+        out.insert(out.end(), buf, buf + n);
+      else if (srt_getlasterror(nullptr) != SRT_EASYNCRCV)
+        break;  // closed by the server
+    }
+    return out;
   }
   // True once the server has closed the connection.
   bool Broken() const {

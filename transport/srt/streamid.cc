@@ -123,6 +123,21 @@ std::optional<Failure> ParseAccessControl(std::string_view body, StreamId* id) {
   return SplitResource(std::move(*resource), id);
 }
 
+// "live/KEY" or "live/KEY:USER:PASS" (MediaMTX credentials): the part after "publish:"/"read:".
+std::optional<Failure> ParseMediaMtx(std::string_view body, StreamId* id) {
+  const size_t colon = body.find(':');
+  if (colon != std::string_view::npos) {
+    const std::string_view creds = body.substr(colon + 1);
+    const size_t sep = creds.find(':');
+    if (sep == std::string_view::npos || creds.find(':', sep + 1) != std::string_view::npos)
+      return Failure{StreamIdProblem::kMalformed, "expected PATH:USER:PASS"};
+    id->user = std::string(creds.substr(0, sep));
+    id->session = std::string(creds.substr(sep + 1));
+    body = body.substr(0, colon);
+  }
+  return SplitResource(std::string(body), id);
+}
+
 Step<StreamId> Parse(std::string_view raw, size_t max_bytes) {
   if (raw.size() > max_bytes)
     return Failure{StreamIdProblem::kMalformed,
@@ -143,10 +158,10 @@ Step<StreamId> Parse(std::string_view raw, size_t max_bytes) {
   if (v.starts_with(kAccessControlPrefix)) {
     failure = ParseAccessControl(v.substr(kAccessControlPrefix.size()), &id);
   } else if (v.starts_with("publish:")) {
-    failure = SplitResource(std::string(v.substr(8)), &id);
+    failure = ParseMediaMtx(v.substr(8), &id);
   } else if (v.starts_with("read:")) {
     id.mode = StreamMode::kRequest;
-    failure = SplitResource(std::string(v.substr(5)), &id);
+    failure = ParseMediaMtx(v.substr(5), &id);
   } else {
     failure = SplitResource(s, &id);
   }

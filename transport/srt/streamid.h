@@ -1,7 +1,8 @@
 // SRT streamid parsing: turns the string a caller sends in its handshake (SRTO_STREAMID) into a
 // mode (publish or play) and a resource ("live/KEY"), accepting the dialects encoders send:
 //   SRT access control  "#!::r=live/KEY,m=publish,u=alice"  (keys r m u s h t; others ignored)
-//   MediaMTX            "publish:live/KEY", "publish:KEY", "read:live/NAME"
+//   MediaMTX            "publish:live/KEY", "publish:KEY", "read:live/NAME",
+//                       "read:live/NAME:USER:PASS" (USER → user, PASS → session)
 //   plain               "live/KEY", "KEY"
 // and each of them URL-encoded ("%23%21%3A%3Ar%3Dlive%2FKEY"), decoded exactly once.
 // Pure functions of their input: any thread, no allocation beyond the result. The input is
@@ -28,7 +29,7 @@ struct StreamId {
   std::string app;       // the part of resource before its last '/': "live"; empty for "KEY"
   std::string key;       // the part after it: the stream key (publish) or stream name (request)
   std::string user;      // access control "u"
-  std::string session;   // access control "s"
+  std::string session;   // access control "s", or MediaMTX's PASS: a reader's read key
   std::string host;      // access control "h"
   std::string type;      // access control "t"; empty or "stream"
 };

@@ -97,7 +97,16 @@ TEST(StreamIdTest, MediaMtx) {
   EXPECT_EQ(id.key, "NAME");
   EXPECT_EQ(ParseFail("publish:"), StreamIdProblem::kNoKey);
   EXPECT_EQ(ParseFail("read:live/"), StreamIdProblem::kNoKey);
-  EXPECT_EQ(ParseFail("publish:live/KEY:user:pass"), StreamIdProblem::kMalformed);
+  // MediaMTX credentials: PATH:USER:PASS.
+  id = ParseOk("read:live/NAME:viewer:rk_123");
+  EXPECT_EQ(id.mode, StreamMode::kRequest);
+  EXPECT_EQ(id.key, "NAME");
+  EXPECT_EQ(id.user, "viewer");
+  EXPECT_EQ(id.session, "rk_123");
+  EXPECT_EQ(ParseFail("read:live/NAME:onlyuser"), StreamIdProblem::kMalformed);
+  EXPECT_EQ(ParseFail("read:live/NAME:a:b:c"), StreamIdProblem::kMalformed);
+  EXPECT_EQ(ParseFail("publish:live/KEY user:pass"), StreamIdProblem::kMalformed);
+  EXPECT_EQ(ParseFail("publish:live/K!:user:pass"), StreamIdProblem::kMalformed);
 }
 
 TEST(StreamIdTest, Plain) {
