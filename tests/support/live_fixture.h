@@ -45,6 +45,8 @@ class LiveServerTest : public ::testing::Test {
                          120s);
     ASSERT_EQ(r.exit_code, 0) << r.output;
   }
+  // A derived fixture may change the config before the server starts.
+  virtual void Configure(pipeline::Config& config) {}
   static std::string Clip() { return std::string(STRAIT_FIXTURE_DIR) + "/clip-720p-8s-v1.flv"; }
 
   void SetUp() override {
@@ -55,6 +57,7 @@ class LiveServerTest : public ::testing::Test {
     config.data_dir = dir_.path();
     config.streams = {{"shop1", kKey, "", ""},
                       {"shop2", kOtherKey, kShop2Passphrase, kShop2ReadKey}};
+    Configure(config);
     auto logger =
         std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
     auto app = pipeline::App::Start(config, logger, clock_);
