@@ -1,4 +1,5 @@
 #include "pipeline/app.h"
+#include "pipeline/logging.h"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
@@ -240,26 +241,7 @@ int RunServer(Config config, std::shared_ptr<spdlog::logger> logger) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   // FFmpeg's warnings about bad input go through our logger (one format, one destination).
-  ffmpeg::RouteLogs(
-      [logger](ffmpeg::LogSeverity severity, std::string_view line) {
-        switch (severity) {
-          case ffmpeg::LogSeverity::kError:
-            logger->error("{}", line);
-            break;
-          case ffmpeg::LogSeverity::kWarning:
-            logger->warn("{}", line);
-            break;
-          case ffmpeg::LogSeverity::kInfo:
-            logger->info("{}", line);
-            break;
-          case ffmpeg::LogSeverity::kDebug:
-            logger->debug("{}", line);
-            break;
-        }
-      },
-      // Errors only by default: garbage input makes FFmpeg warn once per probe step.
-      config.log.level == "debug" || config.log.level == "trace" ? ffmpeg::LogSeverity::kWarning
-                                                                 : ffmpeg::LogSeverity::kError);
+  RouteFfmpegLogs(logger, config.log.level);
 
   static const SystemClock clock;
   auto app = App::Start(config, logger, clock);

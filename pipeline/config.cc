@@ -1,5 +1,7 @@
 #include "pipeline/config.h"
 
+#include "pipeline/yaml_reader.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <sys/stat.h>
@@ -13,119 +15,9 @@
 namespace strait::pipeline {
 namespace {
 
-// Error at a node's position: "file:line:col: message".
-Error At(const std::string& source, const YAML::Node& node, const std::string& message) {
-  const YAML::Mark mark = node.Mark();
-  std::ostringstream out;
-  out << source;
-  if (mark.line >= 0)
-    out << ":" << mark.line + 1 << ":" << mark.column + 1;
-  out << ": " << message;
-  return Error(out.str());
-}
-
-class Reader {
- public:
-  explicit Reader(std::string source) : source_(std::move(source)) {}
-
-  // Checks that `node` is a map whose keys are all in `allowed`.
-  Status Map(const YAML::Node& node,
-             const std::string& what,
-             const std::set<std::string>& allowed) {
-    if (!node.IsMap())
-      return At(source_, node, what + " must be a mapping");
-    for (const auto& kv : node) {
-      const std::string key = kv.first.Scalar();
-      if (!allowed.count(key)) {
-        std::string list;
-        for (const auto& a : allowed)
-          list += (list.empty() ? "" : ", ") + a;
-        return At(source_, kv.first,
-                  "unknown key '" + key + "' in " + what + " (expected one of: " + list + ")");
-      }
-    }
-    return OkStatus();
-  }
-
-  Status String(const YAML::Node& node, const std::string& what, std::string& out) {
-    if (!node.IsScalar())
-      return At(source_, node, what + " must be a string");
-    out = node.Scalar();
-    return OkStatus();
-  }
-
-  Status Bool(const YAML::Node& node, const std::string& what, bool& out) {
-    bool value = false;
-    if (!node.IsScalar() || !YAML::convert<bool>::decode(node, value)) {
-      return At(source_, node, what + " must be true or false");
-    }
-    out = value;
-    return OkStatus();
-  }
-
-  Status Int(const YAML::Node& node, const std::string& what, int lo, int hi, int& out) {
-    int value = 0;
-    if (!node.IsScalar() || !YAML::convert<int>::decode(node, value)) {
-      return At(source_, node, what + " must be an integer");
-    }
-    if (value < lo || value > hi) {
-      return At(source_, node,
-                what + " must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
-                    ", got " + std::to_string(value));
-    }
-    out = value;
-    return OkStatus();
-  }
-
-  Status Double(const YAML::Node& node,
-                const std::string& what,
-                double lo,
-                double hi,
-                double& out) {
-    double value = 0;
-    if (!node.IsScalar() || !YAML::convert<double>::decode(node, value) || !std::isfinite(value)) {
-      return At(source_, node, what + " must be a number");
-    }
-    if (value < lo || value > hi) {
-      std::ostringstream msg;
-      msg << what << " must be between " << lo << " and " << hi << ", got " << value;
-      return At(source_, node, msg.str());
-    }
-    out = value;
-    return OkStatus();
-  }
-
-  Status Address(const YAML::Node& node, const std::string& what, std::string& out) {
-    if (auto s = String(node, what, out); !s)
-      return s;
-    if (auto s = ValidateListenAddress(out); !s)
-      return At(source_, node, what + ": " + s.error().message());
-    return OkStatus();
-  }
-
-  const std::string& source() const { return source_; }
-
- private:
-  std::string source_;
-};
-
-#define STRAIT_TRY(expr)       \
-  do {                         \
-    if (auto _s = (expr); !_s) \
-      return _s.error();       \
-  } while (0)
-
-bool ValidName(const std::string& s, size_t max_len) {
-  if (s.empty() || s.size() > max_len)
-    return false;
-  for (char c : s) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '_' || c == '.';
-    if (!ok)
-      return false;
-  }
-  return s != "." && s != "..";
-}
+using yaml::At;
+using yaml::Reader;
+using yaml::ValidName;
 
 Status ParseServer(Reader& r, const YAML::Node& node, Config& config) {
   STRAIT_TRY(r.Map(node, "server",
@@ -228,7 +120,7 @@ Status ParseStreams(Reader& r, const YAML::Node& node, Config& config) {
     return At(r.source(), node, "streams must be a list");
   std::set<std::string> names, keys;
   for (const auto& item : node) {
-    STRAIT_TRY(r.Map(item, "a stream", {"name", "key", "passphrase", "read_key"}));
+    STRAIT_TRY(r.Map(item, "a stream", {"name", "key", "passphrase", "read_key", "ladder"}));
     StreamConfig stream;
     if (!item["name"])
       return At(r.source(), item, "stream is missing 'name'");
@@ -249,6 +141,11 @@ Status ParseStreams(Reader& r, const YAML::Node& node, Config& config) {
       return At(
           r.source(), item["key"],
           "stream key of '" + stream.name + "' must be 6-128 characters of A-Z a-z 0-9 - _ .");
+    }
+    if (item["ladder"]) {
+      STRAIT_TRY(r.String(item["ladder"], "stream ladder", stream.ladder));
+      if (!config.transcode.ladders.count(stream.ladder))
+        return At(r.source(), item["ladder"], "unknown ladder '" + stream.ladder + "'");
     }
     if (item["read_key"]) {
       STRAIT_TRY(r.String(item["read_key"], "stream read_key", stream.read_key));
@@ -314,7 +211,8 @@ Result<Config> ParseConfig(const std::string& yaml_text, const std::string& sour
     return config;  // an empty file: all defaults
   Reader r(source_name);
   try {
-    STRAIT_TRY(r.Map(root, "the top level", {"server", "hls", "srt", "log", "streams"}));
+    STRAIT_TRY(
+        r.Map(root, "the top level", {"server", "hls", "srt", "log", "transcode", "streams"}));
     if (root["server"])
       STRAIT_TRY(ParseServer(r, root["server"], config));
     if (root["hls"])
@@ -323,6 +221,8 @@ Result<Config> ParseConfig(const std::string& yaml_text, const std::string& sour
       STRAIT_TRY(ParseSrt(r, root["srt"], config));
     if (root["log"])
       STRAIT_TRY(ParseLog(r, root["log"], config));
+    if (root["transcode"])  // before streams, which name its ladders
+      STRAIT_TRY(ParseTranscode(r, root["transcode"], config.transcode));
     if (root["streams"])
       STRAIT_TRY(ParseStreams(r, root["streams"], config));
   } catch (const YAML::Exception& e) {

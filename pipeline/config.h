@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "codecs/result.h"
+#include "pipeline/transcode_config.h"
 
 namespace strait::pipeline {
 
@@ -18,6 +19,7 @@ struct StreamConfig {
   std::string key;         // secret: used only to publish; never logged
   std::string passphrase;  // SRT encryption passphrase for this stream; empty = srt.passphrase
   std::string read_key;    // secret a SRT reader (m=request) must give; empty = readers need none
+  std::string ladder;      // a transcode.ladders name; empty = transcode.ladder
 };
 
 struct SrtConfig {
@@ -49,6 +51,7 @@ struct Config {
   HlsConfig hls;
   SrtConfig srt;
   LogConfig log;
+  TranscodeConfig transcode = DefaultTranscodeConfig();
   std::vector<StreamConfig> streams;
   // True when no file was given: the app then creates the `demo` stream with a persisted key.
   bool builtin_default = false;

@@ -1,5 +1,7 @@
 #include "pipeline/logging.h"
 
+#include "codecs/ffmpeg/log.h"
+
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -77,6 +79,28 @@ Result<std::shared_ptr<spdlog::logger>> MakeLogger(const std::string& format,
   logger->set_level(lvl);
   logger->flush_on(spdlog::level::info);
   return logger;
+}
+
+void RouteFfmpegLogs(std::shared_ptr<spdlog::logger> logger, const std::string& level) {
+  ffmpeg::RouteLogs(
+      [logger](ffmpeg::LogSeverity severity, std::string_view line) {
+        switch (severity) {
+          case ffmpeg::LogSeverity::kError:
+            logger->error("{}", line);
+            break;
+          case ffmpeg::LogSeverity::kWarning:
+            logger->warn("{}", line);
+            break;
+          case ffmpeg::LogSeverity::kInfo:
+            logger->info("{}", line);
+            break;
+          case ffmpeg::LogSeverity::kDebug:
+            logger->debug("{}", line);
+            break;
+        }
+      },
+      level == "debug" || level == "trace" ? ffmpeg::LogSeverity::kWarning
+                                           : ffmpeg::LogSeverity::kError);
 }
 
 }  // namespace strait::pipeline

@@ -17,6 +17,11 @@ namespace strait::pipeline {
 Result<std::shared_ptr<spdlog::logger>> MakeLogger(const std::string& format,
                                                    const std::string& level);
 
+// Routes FFmpeg's log lines into `logger` (process-wide; call once at start-up, before any FFmpeg
+// use). Errors only, unless `level` is debug or trace (then warnings too): garbage input makes
+// FFmpeg warn once per probe step.
+void RouteFfmpegLogs(std::shared_ptr<spdlog::logger> logger, const std::string& level);
+
 // Escapes a string for inclusion inside a JSON string literal (exposed for tests).
 std::string JsonEscape(std::string_view text);
 

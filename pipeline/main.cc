@@ -2,6 +2,7 @@
 //   strait serve [--config F] [--rtmp-listen A] [--srt-listen A] [--http-listen A] [--data-dir D]
 //                [--log-format F] [--log-level L]
 //   strait check-config F
+//   strait transcode IN OUTDIR [--config F] [--log-level L]
 // Parses flags and config, then hands over to App. Exceptions stop here.
 #include <CLI/CLI.hpp>
 
@@ -11,6 +12,7 @@
 #include "pipeline/app.h"
 #include "pipeline/config.h"
 #include "pipeline/logging.h"
+#include "pipeline/transcode_file.h"
 
 namespace {
 
@@ -35,6 +37,41 @@ int CheckConfig(const std::string& path) {
   std::printf("%s: OK (%zu stream%s; rtmp %s, srt %s, http %s)\n", path.c_str(),
               config->streams.size(), config->streams.size() == 1 ? "" : "s",
               config->rtmp_listen.c_str(), config->srt_listen.c_str(), config->http_listen.c_str());
+  return 0;
+}
+
+int Transcode(const std::string& input,
+              const std::string& output_dir,
+              const std::string& config_path,
+              const std::string& log_level) {
+  auto config = config_path.empty() ? strait::Result<Config>(strait::pipeline::DefaultConfig())
+                                    : strait::pipeline::LoadConfigFile(config_path);
+  if (!config.ok()) {
+    std::fprintf(stderr, "strait: %s\n", config.error().message().c_str());
+    return 1;
+  }
+  auto logger = strait::pipeline::MakeLogger("text", log_level.empty() ? "warn" : log_level);
+  if (!logger.ok()) {
+    std::fprintf(stderr, "strait: %s\n", logger.error().message().c_str());
+    return 1;
+  }
+  strait::pipeline::RouteFfmpegLogs(*logger, log_level.empty() ? "warn" : log_level);
+  auto summary = strait::pipeline::TranscodeFile(input, output_dir, *config, *logger);
+  if (!summary.ok()) {
+    std::fprintf(stderr, "strait: %s\n", summary.error().message().c_str());
+    return 1;
+  }
+  const double speed =
+      summary->wall_seconds > 0 ? summary->media_seconds / summary->wall_seconds : 0;
+  std::printf("%s: %.2f s of media in %.2f s (%.2fx realtime), %llu frames decoded\n",
+              output_dir.c_str(), summary->media_seconds, summary->wall_seconds, speed,
+              static_cast<unsigned long long>(summary->stats.frames_decoded));
+  for (const auto& [name, rung] : summary->stats.rungs) {
+    std::printf("  %-8s %s: %llu frames encoded, %llu capped, %llu kB\n", name.c_str(),
+                rung.encoder.c_str(), static_cast<unsigned long long>(rung.frames_encoded),
+                static_cast<unsigned long long>(rung.frames_capped),
+                static_cast<unsigned long long>(rung.bytes_out / 1000));
+  }
   return 0;
 }
 
@@ -116,6 +153,15 @@ int main(int argc, char** argv) {
   CLI::App* check = app.add_subcommand("check-config", "Validate a config file and exit");
   check->add_option("file", check_path, "Config file")->required();
 
+  std::string transcode_in, transcode_out, transcode_config, transcode_log_level;
+  CLI::App* transcode =
+      app.add_subcommand("transcode", "Transcode a file into the HLS ladder in OUTDIR and exit");
+  transcode->add_option("input", transcode_in, "Input media file")->required();
+  transcode->add_option("outdir", transcode_out, "Output directory")->required();
+  transcode->add_option("--config", transcode_config, "YAML config (transcode ladder, hls)");
+  transcode->add_option("--log-level", transcode_log_level, "Log level (default warn)")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -123,5 +169,7 @@ int main(int argc, char** argv) {
   }
   if (*check)
     return CheckConfig(check_path);
+  if (*transcode)
+    return Transcode(transcode_in, transcode_out, transcode_config, transcode_log_level);
   return Serve(flags);
 }

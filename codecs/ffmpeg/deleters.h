@@ -8,7 +8,10 @@
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
+#include <libavutil/audio_fifo.h>
 #include <libavutil/frame.h>
+#include <libswresample/swresample.h>
+#include <libswscale/swscale.h>
 }
 
 namespace strait::ffmpeg {
@@ -33,9 +36,20 @@ struct AVFormatInputDeleter {
 // A custom AVIOContext created with avio_alloc_context: frees its buffer and the context.
 struct AVIOContextDeleter {
   void operator()(AVIOContext* io) const {
-    if (io) av_freep(&io->buffer);
+    if (io)
+      av_freep(&io->buffer);
     avio_context_free(&io);
   }
+};
+// swscale / swresample contexts (Scaler, AudioTranscoder) and the AudioTranscoder's sample FIFO.
+struct SwsContextDeleter {
+  void operator()(SwsContext* s) const { sws_freeContext(s); }
+};
+struct SwrContextDeleter {
+  void operator()(SwrContext* s) const { swr_free(&s); }
+};
+struct AVAudioFifoDeleter {
+  void operator()(AVAudioFifo* f) const { av_audio_fifo_free(f); }
 };
 
 using AVPacketPtr = std::unique_ptr<AVPacket, AVPacketDeleter>;
@@ -44,5 +58,8 @@ using AVCodecContextPtr = std::unique_ptr<AVCodecContext, AVCodecContextDeleter>
 using AVFormatOutputPtr = std::unique_ptr<AVFormatContext, AVFormatOutputDeleter>;
 using AVFormatInputPtr = std::unique_ptr<AVFormatContext, AVFormatInputDeleter>;
 using AVIOContextPtr = std::unique_ptr<AVIOContext, AVIOContextDeleter>;
+using SwsContextPtr = std::unique_ptr<SwsContext, SwsContextDeleter>;
+using SwrContextPtr = std::unique_ptr<SwrContext, SwrContextDeleter>;
+using AVAudioFifoPtr = std::unique_ptr<AVAudioFifo, AVAudioFifoDeleter>;
 
 }  // namespace strait::ffmpeg

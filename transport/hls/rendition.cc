@@ -177,7 +177,8 @@ Status Rendition::Publish(const SegmentData* added, uint64_t sequence) {
 }
 
 std::filesystem::path Rendition::Dir() const {
-  return options_.data_dir / "live" / stream_name_ / name_;
+  return options_.flat_dir ? options_.data_dir / name_
+                           : options_.data_dir / "live" / stream_name_ / name_;
 }
 
 Status Rendition::WriteFiles(const SegmentData& segment,

@@ -33,6 +33,9 @@ struct RenditionOptions {
   // When set, segments and playlists are also written (write-then-rename) under
   // {data_dir}/live/{stream}/{rendition}/ and deleted as they leave the store.
   std::filesystem::path data_dir;
+  // Write under {data_dir}/{rendition}/ (and the master at {data_dir}/master.m3u8) instead: one
+  // stream's output in a directory of its own (`strait transcode IN OUTDIR`).
+  bool flat_dir = false;
   // The media sequence number of the first segment. Segment URIs carry it and are cached as
   // immutable, so a server restart must not reuse numbers: the App derives it from the wall clock
   // at start (tenths of a second since the epoch), which outruns any real segment rate.

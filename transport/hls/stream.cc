@@ -88,7 +88,8 @@ void Stream::RenderMaster() {
   }
   if (!defaults_.data_dir.empty()) {
     // Best effort, like the media playlists: memory is the source of truth for HTTP.
-    const std::filesystem::path dir = defaults_.data_dir / "live" / name_;
+    const std::filesystem::path dir =
+        defaults_.flat_dir ? defaults_.data_dir : defaults_.data_dir / "live" / name_;
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (!text) {

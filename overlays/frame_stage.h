@@ -1,0 +1,33 @@
+// FrameStage: the overlay hook of the transcode graph. The pipeline hands every decoded picture
+// of a stream to its stage once, before the ladder's scalers, so whatever the stage draws (the
+// product-card compositor) appears in every rendition. A stage may draw into the frame in place
+// (Frame::MakeWritable first: the decoder may still reference the buffers) or replace it.
+//
+// Threads: Process is called by one thread (the stream's decode thread), in presentation order;
+// `active` may be read from any thread. Owned by the stream's session (shared_ptr), which keeps
+// it alive while the graph runs.
+#pragma once
+
+#include "codecs/frame.h"
+#include "codecs/result.h"
+
+namespace strait::overlays {
+
+class FrameStage {
+ public:
+  virtual ~FrameStage() = default;
+  // Draws onto `frame` (pts in the source track's timebase). An error is logged and counted by
+  // the caller; the frame then goes on as it is.
+  virtual Status Process(Frame& frame) = 0;
+  // True while the stage draws anything: a passthrough rendition is only allowed while false.
+  virtual bool active() const = 0;
+};
+
+// The stage with nothing to draw (no cards yet): every frame passes untouched.
+class PassThroughStage final : public FrameStage {
+ public:
+  Status Process(Frame&) override { return OkStatus(); }
+  bool active() const override { return false; }
+};
+
+}  // namespace strait::overlays

@@ -1,0 +1,312 @@
+#include "pipeline/rung.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "codecs/ffmpeg/scaler.h"
+#include "codecs/ffmpeg/video_encoder.h"
+#include "transport/hls/packager.h"
+
+namespace strait::pipeline {
+
+namespace {
+
+constexpr size_t kMaxPendingAudio = 256;  // audio waiting for video before it is written anyway
+
+// The encoders to try for `choice`, in order.
+std::vector<std::string> EncoderCandidates(const std::string& choice) {
+  if (choice == "x264")
+    return {"libx264"};
+  return {"h264_nvenc", "libx264"};  // auto, and nvenc with its logged CPU fallback
+}
+
+// NVENC's presets p1 (fastest) .. p7 for the x264 preset names the config uses.
+std::string NvencPreset(const std::string& x264) {
+  if (x264 == "ultrafast" || x264 == "superfast")
+    return "p1";
+  if (x264 == "veryfast")
+    return "p2";
+  if (x264 == "faster")
+    return "p3";
+  if (x264 == "fast")
+    return "p4";
+  if (x264 == "medium")
+    return "p5";
+  return "p6";
+}
+
+// Whether h264_nvenc opens here, probed once per process (no GPU: the probe fails once, quietly
+// after that).
+bool NvencUsable() {
+  static const bool usable = [] {
+    ffmpeg::VideoEncoderOptions probe;
+    probe.codec = "h264_nvenc";
+    probe.width = 256;
+    probe.height = 144;
+    probe.preset = "p1";
+    return ffmpeg::VideoEncoder::Create(probe).ok();
+  }();
+  return usable;
+}
+
+}  // namespace
+
+// Everything the rung's thread owns.
+struct Rung::Worker {
+  std::unique_ptr<ffmpeg::Scaler> scaler;
+  std::unique_ptr<ffmpeg::VideoEncoder> encoder;
+  std::unique_ptr<transport::hls::Packager> packager;
+  std::deque<Packet> pending_audio;
+  bool failed = false;
+  bool have_due = false;
+  int64_t next_due = 0;  // frame-rate cap: the pts the next kept frame should have
+  uint64_t packet_errors = 0;
+};
+
+Rung::Rung(std::string stream_name,
+           RungOptions options,
+           transport::hls::Rendition& out,
+           const Clock& clock,
+           Timebase video_timebase)
+    : stream_name_(std::move(stream_name)),
+      options_(std::move(options)),
+      out_(out),
+      clock_(clock),
+      timebase_(video_timebase),
+      logger_(options_.logger ? options_.logger : spdlog::default_logger()) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+Rung::~Rung() {
+  End();
+  Join();
+}
+
+void Rung::Join() {
+  if (thread_.joinable())
+    thread_.join();
+}
+
+RungStats Rung::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+void Rung::SetAudioTrack(const TrackInfo& track) {
+  Enqueue(track, false);
+}
+
+void Rung::PushAudio(const Packet& packet) {
+  Enqueue(packet, false);
+}
+
+void Rung::End() {
+  {
+    std::lock_guard lock(mu_);
+    if (ended_)
+      return;
+    ended_ = true;
+    queue_.push_back(EndItem{});
+  }
+  cv_.notify_all();
+}
+
+void Rung::Enqueue(Item item, bool is_frame) {
+  {
+    std::lock_guard lock(mu_);
+    if (ended_)
+      return;
+    queue_.push_back(std::move(item));
+    if (is_frame) {
+      ++queued_frames_;
+      stats_.queue_high_water = std::max(stats_.queue_high_water, queued_frames_);
+    }
+  }
+  cv_.notify_all();
+}
+
+void Rung::PushFrame(const Frame& frame, bool force_idr) {
+  std::unique_lock lock(mu_);
+  if (ended_)
+    return;
+  ++stats_.frames_in;
+  if (dropping_ && !force_idr) {
+    ++stats_.frames_dropped;
+    return;
+  }
+  dropping_ = false;
+  if (options_.live && queued_frames_ >= options_.queue_frames) {
+    // Behind realtime: skip to the next segment boundary, so this rung loses a whole GOP-aligned
+    // chunk and its later segments still start where every other rung's do.
+    dropping_ = true;
+    ++stats_.frames_dropped;
+    if (stats_.gops_dropped++ % 32 == 0) {
+      logger_->warn(
+          "stream {}: rung {} behind realtime: dropping to the next keyframe ({} GOPs, "
+          "{} frames dropped so far)",
+          stream_name_, name(), stats_.gops_dropped, stats_.frames_dropped);
+    }
+    return;
+  }
+  cv_.wait(lock, [&] { return queued_frames_ < options_.queue_frames; });  // file mode only
+  queue_.push_back(FrameItem{frame, force_idr});
+  ++queued_frames_;
+  stats_.queue_high_water = std::max(stats_.queue_high_water, queued_frames_);
+  lock.unlock();
+  cv_.notify_all();
+}
+
+void Rung::Run() {
+  Worker w;
+  transport::hls::PackagerOptions popts;
+  popts.target_duration_s = options_.segment_duration_s;
+  popts.expect_audio = options_.expect_audio;
+  w.packager = std::make_unique<transport::hls::Packager>(out_, clock_, popts);
+  const RungPlan& plan = options_.plan;
+
+  auto write = [&](const Packet& p) {
+    if (Status s = w.packager->Write(p); !s.ok() && w.packet_errors++ < 5)
+      logger_->warn("stream {}: rung {}: {}", stream_name_, name(), s.error().message());
+  };
+  auto write_audio_until = [&](std::optional<double> until_s) {
+    while (!w.pending_audio.empty() &&
+           (!until_s || w.pending_audio.front().dts_time().seconds() <= *until_s)) {
+      write(w.pending_audio.front());
+      w.pending_audio.pop_front();
+    }
+  };
+  auto fail = [&](const Error& e) {
+    w.failed = true;
+    logger_->error("stream {}: rung {} stopped: {}", stream_name_, name(), e.message());
+    std::lock_guard lock(mu_);
+    stats_.error = e.message();
+  };
+  auto open = [&](const Frame& first) -> Status {
+    ffmpeg::ScalerOptions so;
+    so.width = plan.width;
+    so.height = plan.height;
+    auto scaler = ffmpeg::Scaler::Create(so);
+    if (!scaler.ok())
+      return scaler.error();
+    w.scaler = std::move(*scaler);
+    ffmpeg::VideoEncoderOptions eo;
+    eo.width = plan.width;
+    eo.height = plan.height;
+    eo.timebase = timebase_;
+    const double cap = plan.config.max_fps;
+    eo.fps = cap > 0 ? std::min(cap, options_.source_fps) : options_.source_fps;
+    eo.bitrate = int64_t{plan.config.bitrate_kbps} * 1000;
+    eo.maxrate =
+        int64_t{plan.config.maxrate_kbps ? plan.config.maxrate_kbps : plan.config.bitrate_kbps} *
+        1000;
+    eo.bufsize =
+        plan.config.bufsize_kbps ? int64_t{plan.config.bufsize_kbps} * 1000 : 2 * eo.maxrate;
+    eo.profile = plan.config.profile;
+    eo.threads = options_.encoder_threads;
+    eo.track_id = 0;
+    std::string errors;
+    for (const std::string& codec : EncoderCandidates(options_.encoder)) {
+      const bool nvenc = codec.find("nvenc") != std::string::npos;
+      if (nvenc && !NvencUsable()) {
+        errors = "h264_nvenc does not open on this machine";
+        continue;
+      }
+      eo.codec = codec;
+      eo.preset = nvenc ? NvencPreset(plan.config.preset) : plan.config.preset;
+      auto enc = ffmpeg::VideoEncoder::Create(eo);
+      if (enc.ok()) {
+        w.encoder = std::move(*enc);
+        if (!errors.empty() && options_.encoder == "nvenc")
+          logger_->warn("stream {}: rung {}: NVENC unavailable ({}), using libx264", stream_name_,
+                        name(), errors);
+        logger_->info("stream {}: rung {} {}x{} {} kb/s with {}", stream_name_, name(), plan.width,
+                      plan.height, plan.config.bitrate_kbps, codec);
+        std::lock_guard lock(mu_);
+        stats_.encoder = codec;
+        break;
+      }
+      errors += (errors.empty() ? "" : "; ") + enc.error().message();
+    }
+    (void)first;
+    if (!w.encoder)
+      return Error("no encoder opened: " + errors);
+    return w.packager->AddTrack(w.encoder->track());
+  };
+  auto on_packet = [&](Packet p) {
+    write_audio_until(p.pts_time().seconds());
+    {
+      std::lock_guard lock(mu_);
+      stats_.bytes_out += p.size();
+    }
+    write(p);
+  };
+  auto encode = [&](const FrameItem& item) {
+    if (w.failed)
+      return;
+    // Frame-rate cap: keep a frame when it is due; a marked frame is always kept.
+    const double cap = plan.config.max_fps;
+    if (cap > 0 && cap < options_.source_fps * 0.99) {
+      const int64_t interval = static_cast<int64_t>(timebase_.den / (timebase_.num * cap));
+      const int64_t pts = item.frame.pts();
+      if (!item.force_idr && w.have_due && pts < w.next_due - interval / 2) {
+        std::lock_guard lock(mu_);
+        ++stats_.frames_capped;
+        return;
+      }
+      w.next_due = (item.force_idr || !w.have_due || w.next_due < pts - interval)
+                       ? pts + interval
+                       : w.next_due + interval;
+      w.have_due = true;
+    }
+    if (!w.encoder) {
+      if (Status s = open(item.frame); !s.ok())
+        return fail(s.error());
+    }
+    if (options_.before_encode)
+      options_.before_encode();
+    auto scaled = w.scaler->Scale(item.frame);
+    if (!scaled.ok())
+      return fail(scaled.error().Context("scale"));
+    if (Status s = w.encoder->Encode(*scaled, item.force_idr, on_packet); !s.ok())
+      return fail(s.error().Context("encode"));
+    std::lock_guard lock(mu_);
+    ++stats_.frames_encoded;
+  };
+
+  for (;;) {
+    Item item;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return !queue_.empty(); });
+      item = std::move(queue_.front());
+      queue_.pop_front();
+      if (std::holds_alternative<FrameItem>(item))
+        --queued_frames_;
+    }
+    cv_.notify_all();  // room for a waiting producer
+    if (auto* f = std::get_if<FrameItem>(&item)) {
+      encode(*f);
+    } else if (auto* p = std::get_if<Packet>(&item)) {
+      w.pending_audio.push_back(std::move(*p));
+      if (w.pending_audio.size() > kMaxPendingAudio)
+        write_audio_until(w.pending_audio.front().dts_time().seconds());
+    } else if (auto* t = std::get_if<TrackInfo>(&item)) {
+      if (Status s = w.packager->AddTrack(*t); !s.ok())
+        logger_->warn("stream {}: rung {}: audio track: {}", stream_name_, name(),
+                      s.error().message());
+    } else {
+      break;  // EndItem
+    }
+  }
+  if (w.encoder && !w.failed) {
+    if (Status s = w.encoder->Flush(on_packet); !s.ok())
+      fail(s.error().Context("flush"));
+  }
+  write_audio_until(std::nullopt);
+  if (Status s = w.packager->Finish(); !s.ok())
+    logger_->warn("stream {}: rung {}: final segment: {}", stream_name_, name(),
+                  s.error().message());
+}
+
+}  // namespace strait::pipeline

@@ -1,0 +1,125 @@
+// Rung: one encoded rendition of a transcode graph, on a thread of its own: frames from the
+// stream's decode thread (shared by reference with the other rungs) → frame-rate cap → scale →
+// encode (x264 or NVENC) → hls::Packager, with the stream's audio packets muxed alongside.
+//
+// Keyframes: the decode thread marks the frames at segment boundaries (`force_idr`) identically for
+// every rung, so segment N of every rung starts at the same source PTS; the frame-rate cap never
+// drops a marked frame. Output timestamps are the source PTS (no drift between rungs).
+//
+// Backpressure (the realtime governor's last resort): the queue holds at most `queue_frames`
+// pictures. Push in live mode never waits: when the queue is full, this rung drops frames until
+// the next marked frame (a whole GOP-aligned chunk, never a lone reference frame) and counts them;
+// in file mode Push waits for room, so nothing is lost and memory stays bounded either way.
+//
+// Threads: Push*, End and stats() from the decode thread (stats() from any thread); everything
+// else on the rung's thread. Owns its scaler, encoder and packager; borrows the Rendition and
+// Clock (which outlive it). The destructor ends and joins the thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <variant>
+
+#include "codecs/clock.h"
+#include "codecs/frame.h"
+#include "codecs/packet.h"
+#include "codecs/track.h"
+#include "pipeline/transcode_config.h"
+
+namespace spdlog {
+class logger;
+}
+namespace strait::transport::hls {
+class Rendition;
+}
+
+namespace strait::pipeline {
+
+struct RungOptions {
+  RungPlan plan;
+  std::string encoder = "auto";  // auto | x264 | nvenc
+  int encoder_threads = 1;
+  double segment_duration_s = 2.0;
+  double source_fps = 30;    // nominal, for rate control when the rung does not cap it
+  bool live = true;          // drop GOPs when behind (live) or wait (file)
+  bool expect_audio = true;  // the stream has audio: the packager waits for its track
+  size_t queue_frames = 8;   // pictures waiting for this rung
+  // Test hook: runs on the rung's thread before each encode (e.g. to slow an encoder down).
+  std::function<void()> before_encode;
+  std::shared_ptr<spdlog::logger> logger;
+};
+
+struct RungStats {
+  uint64_t frames_in = 0;  // offered by the decode thread
+  uint64_t frames_encoded = 0;
+  uint64_t frames_capped = 0;   // dropped by the frame-rate cap
+  uint64_t frames_dropped = 0;  // dropped because the rung fell behind (whole GOPs)
+  uint64_t gops_dropped = 0;
+  uint64_t bytes_out = 0;
+  size_t queue_high_water = 0;
+  std::string encoder;  // the encoder that opened ("libx264", "h264_nvenc")
+  std::string error;    // set when the rung stopped on an error
+};
+
+class Rung {
+ public:
+  Rung(std::string stream_name,
+       RungOptions options,
+       transport::hls::Rendition& out,
+       const Clock& clock,
+       Timebase video_timebase);
+  ~Rung();
+  Rung(const Rung&) = delete;
+  Rung& operator=(const Rung&) = delete;
+
+  const std::string& name() const { return options_.plan.config.name; }
+
+  void SetAudioTrack(const TrackInfo& track);
+  // One decoded (and overlaid) picture; `force_idr` at segment boundaries.
+  void PushFrame(const Frame& frame, bool force_idr);
+  void PushAudio(const Packet& packet);
+  // End of input: the rung drains its queue, flushes the encoder and finishes the playlist.
+  void End();
+  // Waits until the rung has finished after End().
+  void Join();
+
+  RungStats stats() const;
+
+ private:
+  struct FrameItem {
+    Frame frame;
+    bool force_idr = false;
+  };
+  struct EndItem {};
+  using Item = std::variant<FrameItem, Packet, TrackInfo, EndItem>;
+
+  void Enqueue(Item item, bool is_frame);
+  void Run();
+  struct Worker;  // the thread's state (scaler, encoder, packager)
+
+  const std::string stream_name_;
+  const RungOptions options_;
+  transport::hls::Rendition& out_;
+  const Clock& clock_;
+  const Timebase timebase_;
+  std::shared_ptr<spdlog::logger> logger_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Item> queue_;    // guarded by mu_
+  size_t queued_frames_ = 0;  // guarded by mu_
+  bool dropping_ = false;     // guarded by mu_: skipping to the next marked frame
+  bool ended_ = false;        // guarded by mu_: End() called
+  RungStats stats_;           // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace strait::pipeline

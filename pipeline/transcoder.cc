@@ -1,0 +1,388 @@
+#include "pipeline/transcoder.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <variant>
+
+#include "codecs/ffmpeg/audio_transcoder.h"
+#include "codecs/ffmpeg/video_decoder.h"
+#include "transport/hls/packager.h"
+#include "transport/hls/stream.h"
+
+namespace strait::pipeline {
+
+namespace {
+
+constexpr size_t kMaxEarlyAudio = 512;    // audio packets held until the first picture
+constexpr double kAudioOnlyAfterS = 2.0;  // audio without any video track: publish audio-only
+
+struct EndInput {};
+using Input = std::variant<TrackInfo, Packet, EndInput>;
+
+}  // namespace
+
+struct Transcoder::Graph {
+  const std::string name;
+  transport::hls::Stream& out;
+  const Clock& clock;
+  const TranscoderOptions opts;
+  std::shared_ptr<spdlog::logger> logger;
+
+  // Producer → decode thread.
+  mutable std::mutex mu;
+  std::condition_variable cv;
+  std::deque<Input> input;   // guarded by mu
+  bool dropping = false;     // guarded by mu: live overflow, skipping to the next keyframe
+  bool ended = false;        // guarded by mu
+  TranscoderStats counters;  // guarded by mu (rungs filled in by Stats())
+  std::vector<std::shared_ptr<Rung>> rungs;  // guarded by mu (the vector); created by the thread
+
+  // Decode-thread state.
+  std::unique_ptr<ffmpeg::VideoDecoder> decoder;
+  std::optional<TrackInfo> video_track;
+  std::optional<TrackInfo> audio_out;  // the AAC track every rung muxes
+  std::unique_ptr<ffmpeg::AudioTranscoder> audio_transcoder;
+  std::unique_ptr<transport::hls::Packager> passthrough;
+  std::unique_ptr<transport::hls::Packager> audio_only;
+  std::deque<Packet> early_audio;  // before the rungs exist
+  bool have_boundary = false;
+  int64_t next_boundary = 0;
+  int64_t segment_ticks = 0;
+
+  std::thread thread;
+
+  Graph(std::string n, transport::hls::Stream& o, const Clock& c, TranscoderOptions options)
+      : name(std::move(n)),
+        out(o),
+        clock(c),
+        opts(std::move(options)),
+        logger(opts.logger ? opts.logger : spdlog::default_logger()) {
+    thread = std::thread([this] { Run(); });
+  }
+
+  void Push(Input item, bool is_video, bool keyframe) {
+    std::unique_lock lock(mu);
+    if (ended)
+      return;
+    ++counters.packets_in;
+    if (opts.live) {
+      if (dropping && !(is_video && keyframe)) {
+        ++counters.input_dropped;
+        return;
+      }
+      if (input.size() >= opts.input_queue_packets) {
+        if (!dropping)
+          logger->warn("stream {}: transcoder input behind realtime, dropping to the next keyframe",
+                       name);
+        dropping = true;
+        ++counters.input_dropped;
+        return;
+      }
+      dropping = false;
+    } else {
+      cv.wait(lock, [&] { return input.size() < opts.input_queue_packets; });
+    }
+    input.push_back(std::move(item));
+    lock.unlock();
+    cv.notify_all();
+  }
+
+  void End() {
+    {
+      std::lock_guard lock(mu);
+      if (ended)
+        return;
+      ended = true;
+      input.push_back(EndInput{});
+    }
+    cv.notify_all();
+    if (thread.joinable())
+      thread.join();
+  }
+
+  transport::hls::PackagerOptions PackagerOpts(bool expect_video, bool expect_audio) const {
+    transport::hls::PackagerOptions p;
+    p.target_duration_s = opts.segment_duration_s;
+    p.expect_video = expect_video;
+    p.expect_audio = expect_audio;
+    return p;
+  }
+
+  bool OverlayActive() const { return opts.overlay && opts.overlay->active(); }
+
+  void OnTrack(const TrackInfo& t) {
+    const bool has_pass = std::any_of(opts.ladder.begin(), opts.ladder.end(),
+                                      [](const RungConfig& r) { return r.passthrough; });
+    if (has_pass && !passthrough && !OverlayActive()) {
+      auto it = std::find_if(opts.ladder.begin(), opts.ladder.end(),
+                             [](const RungConfig& r) { return r.passthrough; });
+      passthrough = std::make_unique<transport::hls::Packager>(out.AddRendition(it->name), clock,
+                                                               PackagerOpts(true, true));
+    }
+    if (passthrough)
+      (void)passthrough->AddTrack(t);
+    if (t.kind == MediaKind::kVideo) {
+      if (decoder && decoder->track().codec == t.codec) {
+        (void)decoder->UpdateTrack(t);
+      } else {
+        if (decoder)
+          (void)decoder->Flush([this](Frame f) { OnFrame(std::move(f)); });
+        ffmpeg::VideoDecoderOptions d;
+        d.threads = opts.decoder_threads;
+        auto dec = ffmpeg::VideoDecoder::Create(t, d);
+        if (!dec.ok()) {
+          logger->error("stream {}: video decoder: {}", name, dec.error().message());
+          return;
+        }
+        decoder = std::move(*dec);
+      }
+      video_track = t;
+      return;
+    }
+    if (t.kind != MediaKind::kAudio)
+      return;
+    if (t.codec == CodecId::kAac) {
+      audio_transcoder.reset();
+      audio_out = t;
+    } else {
+      ffmpeg::AudioTranscoderOptions a;
+      a.codec = CodecId::kAac;
+      a.track_id = t.id;
+      auto tr = ffmpeg::AudioTranscoder::Create(t, a);
+      if (!tr.ok()) {
+        logger->error("stream {}: audio: {}", name, tr.error().message());
+        return;
+      }
+      audio_transcoder = std::move(*tr);
+      audio_out = audio_transcoder->track();
+      logger->info("stream {}: audio {} → AAC-LC, encoded once for every rendition", name,
+                   CodecName(t.codec));
+    }
+    for (auto& r : RungsSnapshot())
+      r->SetAudioTrack(*audio_out);
+    if (audio_only)
+      (void)audio_only->AddTrack(*audio_out);
+  }
+
+  std::vector<std::shared_ptr<Rung>> RungsSnapshot() const {
+    std::lock_guard lock(mu);
+    return rungs;
+  }
+
+  void CreateRungs(const Frame& first) {
+    const std::vector<RungPlan> plans = ResolveLadder(opts.ladder, first.width(), first.height());
+    size_t encoded = std::count_if(plans.begin(), plans.end(),
+                                   [](const RungPlan& p) { return !p.config.passthrough; });
+    int threads = opts.encoder_threads;
+    if (threads <= 0) {
+      const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+      threads = std::max(1, cores / static_cast<int>(std::max<size_t>(1, encoded)));
+    }
+    const Timebase tb = video_track->timebase;
+    std::vector<std::shared_ptr<Rung>> created;
+    for (const RungPlan& plan : plans) {
+      if (plan.config.passthrough)
+        continue;
+      RungOptions ro;
+      ro.plan = plan;
+      ro.encoder = opts.encoder;
+      ro.encoder_threads = threads;
+      ro.segment_duration_s = opts.segment_duration_s;
+      ro.source_fps = video_track->frame_rate > 0 ? video_track->frame_rate : 30;
+      ro.live = opts.live;
+      ro.expect_audio = audio_out.has_value();
+      ro.queue_frames = opts.rung_queue_frames;
+      ro.logger = logger;
+      if (opts.before_encode) {
+        const std::string rung_name = plan.config.name;
+        ro.before_encode = [hook = opts.before_encode, rung_name] { hook(rung_name); };
+      }
+      auto rung = std::make_shared<Rung>(name, std::move(ro), out.AddRendition(plan.config.name),
+                                         clock, tb);
+      if (audio_out)
+        rung->SetAudioTrack(*audio_out);
+      created.push_back(std::move(rung));
+    }
+    logger->info("stream {}: source {}x{}: {} encoded renditions", name, first.width(),
+                 first.height(), created.size());
+    {
+      std::lock_guard lock(mu);
+      rungs = created;
+    }
+    for (const Packet& p : early_audio)
+      for (auto& r : created)
+        r->PushAudio(p);
+    early_audio.clear();
+  }
+
+  void OnFrame(Frame frame) {
+    {
+      std::lock_guard lock(mu);
+      ++counters.frames_decoded;
+    }
+    if (opts.overlay) {
+      if (Status s = opts.overlay->Process(frame); !s.ok())
+        logger->warn("stream {}: overlay: {}", name, s.error().message());
+    }
+    if (!video_track)
+      return;
+    if (RungsSnapshot().empty())
+      CreateRungs(frame);
+    const Timebase tb = video_track->timebase;
+    if (segment_ticks == 0) {
+      segment_ticks = std::max<int64_t>(
+          1, std::llround(opts.segment_duration_s * tb.den / static_cast<double>(tb.num)));
+    }
+    const int64_t pts = frame.pts();
+    bool idr = false;
+    if (!have_boundary) {
+      have_boundary = true;
+      next_boundary = pts;
+    }
+    if (pts >= next_boundary) {
+      idr = true;
+      while (next_boundary <= pts)
+        next_boundary += segment_ticks;
+    }
+    for (auto& r : RungsSnapshot())
+      r->PushFrame(frame, idr);
+  }
+
+  void OnAudio(const Packet& p) {
+    auto route = [this](const Packet& a) {
+      auto rs = RungsSnapshot();
+      if (audio_only) {
+        (void)audio_only->Write(a);
+      } else if (rs.empty()) {
+        early_audio.push_back(a);
+        if (early_audio.size() > kMaxEarlyAudio)
+          early_audio.pop_front();
+        const bool long_without_video =
+            !video_track &&
+            early_audio.back().dts_time().seconds() - early_audio.front().dts_time().seconds() >
+                kAudioOnlyAfterS;
+        if (long_without_video && audio_out)
+          StartAudioOnly();
+      } else {
+        for (auto& r : rs)
+          r->PushAudio(a);
+      }
+    };
+    if (!audio_out)
+      return;
+    if (audio_transcoder) {
+      if (Status s = audio_transcoder->Transcode(p, route); !s.ok())
+        logger->warn("stream {}: audio: {}", name, s.error().message());
+    } else {
+      route(p);
+    }
+  }
+
+  void StartAudioOnly() {
+    logger->info("stream {}: no video: publishing audio only", name);
+    audio_only = std::make_unique<transport::hls::Packager>(out.AddRendition("audio"), clock,
+                                                            PackagerOpts(false, true));
+    (void)audio_only->AddTrack(*audio_out);
+    for (const Packet& a : early_audio)
+      (void)audio_only->Write(a);
+    early_audio.clear();
+  }
+
+  void Run() {
+    for (;;) {
+      Input item;
+      {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return !input.empty(); });
+        item = std::move(input.front());
+        input.pop_front();
+      }
+      cv.notify_all();
+      if (auto* t = std::get_if<TrackInfo>(&item)) {
+        OnTrack(*t);
+      } else if (auto* p = std::get_if<Packet>(&item)) {
+        if (passthrough)
+          (void)passthrough->Write(*p);
+        if (p->kind() == MediaKind::kVideo) {
+          if (!decoder)
+            continue;
+          if (Status s = decoder->Decode(*p, [this](Frame f) { OnFrame(std::move(f)); }); !s.ok()) {
+            std::lock_guard lock(mu);
+            if (counters.decode_errors++ < 5)
+              logger->warn("stream {}: decode: {}", name, s.error().message());
+          }
+        } else if (p->kind() == MediaKind::kAudio) {
+          OnAudio(*p);
+        }
+      } else {
+        break;
+      }
+    }
+    Drain();
+  }
+
+  void Drain() {
+    if (decoder)
+      (void)decoder->Flush([this](Frame f) { OnFrame(std::move(f)); });
+    if (audio_transcoder)
+      (void)audio_transcoder->Flush([this](Packet a) {
+        for (auto& r : RungsSnapshot())
+          r->PushAudio(a);
+        if (audio_only)
+          (void)audio_only->Write(a);
+      });
+    if (!video_track && !audio_only && audio_out && !early_audio.empty())
+      StartAudioOnly();
+    for (auto& r : RungsSnapshot())
+      r->End();
+    for (auto& r : RungsSnapshot())
+      r->Join();
+    if (passthrough)
+      (void)passthrough->Finish();
+    if (audio_only)
+      (void)audio_only->Finish();
+  }
+};
+
+Transcoder::Transcoder(std::string stream_name,
+                       transport::hls::Stream& out,
+                       const Clock& clock,
+                       TranscoderOptions options)
+    : graph_(std::make_unique<Graph>(std::move(stream_name), out, clock, std::move(options))) {}
+
+Transcoder::~Transcoder() {
+  graph_->End();
+}
+
+void Transcoder::OnTrack(const TrackInfo& track) {
+  graph_->Push(track, false, false);
+}
+
+void Transcoder::OnPacket(const Packet& packet) {
+  graph_->Push(packet, packet.kind() == MediaKind::kVideo, packet.keyframe());
+}
+
+void Transcoder::OnEnd(const Status&) {
+  graph_->End();
+}
+
+TranscoderStats Transcoder::Stats() const {
+  TranscoderStats s;
+  std::vector<std::shared_ptr<Rung>> rungs;
+  {
+    std::lock_guard lock(graph_->mu);
+    s = graph_->counters;
+    rungs = graph_->rungs;
+  }
+  for (const auto& r : rungs)
+    s.rungs.emplace_back(r->name(), r->stats());
+  return s;
+}
+
+}  // namespace strait::pipeline

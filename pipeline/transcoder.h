@@ -1,0 +1,86 @@
+// Transcoder: the transcode graph of one stream, fed like any MediaSink (a live publish, or a file
+// in `strait transcode`):
+//
+//   packets ─> [input queue] ─> decode thread: VideoDecoder (once) → FrameStage (overlays)
+//                                 → segment-boundary marks → Rung × N (own threads: cap fps,
+//                                 scale, encode, package; frames shared by reference)
+//                               audio: AAC passes through, anything else → AudioTranscoder (once)
+//                                 → the same packets muxed by every rung
+//                               passthrough rung: the source packets → its own Packager
+//
+// The ladder is resolved (rungs taller than the source skipped) when the first picture is
+// decoded, and each rung gets a Rendition of the hls::Stream. Segment boundaries are every
+// `segment_duration_s` of source PTS from the first picture, identical on every rung.
+//
+// Live mode never blocks the caller: the input queue is bounded (packets beyond it are dropped up
+// to the next video keyframe, counted) and slow rungs drop GOP-aligned chunks (rung.h). File mode
+// (live = false) applies backpressure instead and loses nothing.
+//
+// Threads: OnTrack/OnPacket/OnEnd from one producer thread at a time (MediaSink contract); the
+// decode thread and one thread per rung are owned here. Stats() from any thread. OnEnd drains the
+// graph and flushes every encoder before it returns; the destructor does the same if needed.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "codecs/clock.h"
+#include "overlays/frame_stage.h"
+#include "pipeline/rung.h"
+#include "pipeline/transcode_config.h"
+#include "transport/ingest.h"
+
+namespace spdlog {
+class logger;
+}
+namespace strait::transport::hls {
+class Stream;
+}
+
+namespace strait::pipeline {
+
+struct TranscoderOptions {
+  std::vector<RungConfig> ladder = DefaultLadder();
+  std::string encoder = "auto";
+  double segment_duration_s = 2.0;
+  bool live = true;
+  size_t input_queue_packets = 600;  // about 10 s of 30 fps video + audio
+  size_t rung_queue_frames = 8;
+  int decoder_threads = 0;                        // 0 = one per core
+  int encoder_threads = 0;                        // per rung; 0 = cores / rungs (at least 1)
+  std::shared_ptr<overlays::FrameStage> overlay;  // null = pass-through
+  std::function<void(const std::string& rung)> before_encode;  // test hook
+  std::shared_ptr<spdlog::logger> logger;
+};
+
+struct TranscoderStats {
+  uint64_t packets_in = 0;
+  uint64_t input_dropped = 0;  // live: input queue overflow (to the next keyframe)
+  uint64_t frames_decoded = 0;
+  uint64_t decode_errors = 0;
+  std::vector<std::pair<std::string, RungStats>> rungs;
+};
+
+class Transcoder final : public transport::MediaSink {
+ public:
+  Transcoder(std::string stream_name,
+             transport::hls::Stream& out,
+             const Clock& clock,
+             TranscoderOptions options);
+  ~Transcoder() override;
+  Transcoder(const Transcoder&) = delete;
+  Transcoder& operator=(const Transcoder&) = delete;
+
+  void OnTrack(const TrackInfo& track) override;
+  void OnPacket(const Packet& packet) override;
+  void OnEnd(const Status& why) override;
+
+  TranscoderStats Stats() const;
+
+ private:
+  struct Graph;
+  std::unique_ptr<Graph> graph_;
+};
+
+}  // namespace strait::pipeline
