@@ -1,5 +1,6 @@
 #include "pipeline/rung.h"
 
+#include <dlfcn.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -40,6 +41,11 @@ std::string NvencPreset(const std::string& x264) {
 // after that).
 bool NvencUsable() {
   static const bool usable = [] {
+    // No NVIDIA driver: say nothing (FFmpeg would log an error for every probe).
+    void* cuda = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL);
+    if (!cuda)
+      return false;
+    dlclose(cuda);
     ffmpeg::VideoEncoderOptions probe;
     probe.codec = "h264_nvenc";
     probe.width = 256;

@@ -3,14 +3,16 @@
 #include <spdlog/spdlog.h>
 
 #include "pipeline/fanout.h"
+#include "pipeline/transcoder.h"
 #include "transport/hls/packager.h"
+#include "transport/hls/stream.h"
 
 namespace strait::pipeline {
 
 struct StreamRegistry::Entry {
   StreamConfig config;
   std::shared_ptr<transport::hls::Stream> hls;
-  transport::hls::Rendition* src = nullptr;  // owned by hls
+  transport::hls::Rendition* src = nullptr;  // owned by hls; null when the ladder is transcoded
   std::shared_ptr<Fanout> fanout;            // playback readers of the live publish
   std::atomic<bool> live{false};
   std::atomic<uint64_t> publishes{0};
@@ -26,17 +28,22 @@ namespace {
 using transport::PublishDecision;
 using transport::PublishRefusal;
 
-// One publish of one stream: MediaSink → HLS packager, with ingest counters.
+// One publish of one stream: MediaSink → the transcode graph (the ABR ladder) or, with transcoding
+// off, the HLS packager of the "src" rendition; plus SRT readers (Fanout) and ingest counters.
 class PublishSession final : public transport::MediaSink {
  public:
   PublishSession(std::shared_ptr<StreamRegistry::Entry> entry,
                  const Clock& clock,
                  transport::hls::PackagerOptions options,
+                 std::unique_ptr<Transcoder> transcoder,
                  std::shared_ptr<spdlog::logger> logger,
                  std::string peer)
       : entry_(std::move(entry)),
         clock_(clock),
-        packager_(*entry_->src, clock, options),
+        transcoder_(std::move(transcoder)),
+        packager_(transcoder_ ? nullptr
+                              : std::make_unique<transport::hls::Packager>(*entry_->src, clock,
+                                                                           options)),
         logger_(std::move(logger)),
         peer_(std::move(peer)),
         window_start_(clock.Now()) {}
@@ -55,7 +62,11 @@ class PublishSession final : public transport::MediaSink {
                     CodecName(track.codec), track.sample_rate, track.channels);
     }
     entry_->fanout->SetTrack(track);
-    if (Status s = packager_.AddTrack(track); !s) {
+    if (transcoder_) {
+      transcoder_->OnTrack(track);
+      return;
+    }
+    if (Status s = packager_->AddTrack(track); !s) {
       entry_->packet_errors++;
       logger_->warn("stream {}: track {}: {}", entry_->config.name, track.id, s.error().message());
     }
@@ -64,7 +75,11 @@ class PublishSession final : public transport::MediaSink {
   void OnPacket(const Packet& packet) override {
     (packet.kind() == MediaKind::kVideo ? entry_->video_packets : entry_->audio_packets)++;
     entry_->fanout->Push(packet);
-    if (Status s = packager_.Write(packet); !s) {
+    if (transcoder_) {
+      transcoder_->OnPacket(packet);  // never blocks (live mode): queues or drops GOPs
+      return;
+    }
+    if (Status s = packager_->Write(packet); !s) {
       // Errors are per packet: count them and log the first few, never stop the stream.
       if (entry_->packet_errors++ < 10) {
         logger_->warn("stream {}: packet dropped: {}", entry_->config.name, s.error().message());
@@ -90,7 +105,9 @@ class PublishSession final : public transport::MediaSink {
       return;
     ended_ = true;
     entry_->fanout->End(why);  // before live = false: the next publish's Begin comes after
-    if (Status s = packager_.Finish(); !s) {
+    if (transcoder_)
+      transcoder_->OnEnd(why);  // drains the (bounded) queues, flushes every encoder
+    else if (Status s = packager_->Finish(); !s) {
       logger_->warn("stream {}: final segment: {}", entry_->config.name, s.error().message());
     }
     entry_->bitrate_bps = 0;
@@ -106,7 +123,8 @@ class PublishSession final : public transport::MediaSink {
  private:
   std::shared_ptr<StreamRegistry::Entry> entry_;
   const Clock& clock_;
-  transport::hls::Packager packager_;
+  std::unique_ptr<Transcoder> transcoder_;
+  std::unique_ptr<transport::hls::Packager> packager_;  // when not transcoding
   std::shared_ptr<spdlog::logger> logger_;
   const std::string peer_;
   std::chrono::steady_clock::time_point window_start_;
@@ -124,12 +142,13 @@ StreamRegistry::StreamRegistry(const Config& config,
                                const Clock& clock,
                                transport::hls::Catalog& catalog,
                                std::shared_ptr<spdlog::logger> logger)
-    : clock_(clock), hls_(config.hls), logger_(std::move(logger)) {
+    : clock_(clock), hls_(config.hls), transcode_(config.transcode), logger_(std::move(logger)) {
   for (const StreamConfig& sc : config.streams) {
     auto entry = std::make_shared<Entry>();
     entry->config = sc;
     entry->hls = catalog.Add(sc.name);
-    entry->src = &entry->hls->AddRendition("src");
+    if (!transcode_.enabled)
+      entry->src = &entry->hls->AddRendition("src");
     FanoutOptions fanout_options;
     fanout_options.logger = logger_;
     entry->fanout = Fanout::Create(sc.name, fanout_options);
@@ -187,7 +206,20 @@ PublishDecision StreamRegistry::Publish(const transport::PublishRequest& request
   transport::hls::PackagerOptions options;
   options.target_duration_s = hls_.segment_duration_s;
   decision.stream_name = entry->config.name;
-  decision.sink = std::make_unique<PublishSession>(entry, clock_, options, logger_, request.peer);
+  std::unique_ptr<Transcoder> transcoder;
+  if (transcode_.enabled) {
+    TranscoderOptions t;
+    t.ladder = transcode_.ladders.at(entry->config.ladder.empty() ? transcode_.ladder
+                                                                  : entry->config.ladder);
+    t.encoder = transcode_.encoder;
+    t.segment_duration_s = hls_.segment_duration_s;
+    t.live = true;
+    t.input_queue_packets = 180;  // ~2 s of 60 fps video + audio: bounds the drain at the end too
+    t.logger = logger_;
+    transcoder = std::make_unique<Transcoder>(entry->config.name, *entry->hls, clock_, t);
+  }
+  decision.sink = std::make_unique<PublishSession>(entry, clock_, options, std::move(transcoder),
+                                                   logger_, request.peer);
   return decision;
 }
 
@@ -244,7 +276,11 @@ std::vector<StreamView> StreamRegistry::Streams() const {
     v.bitrate_bps = e->bitrate_bps;
     v.readers = e->fanout->reader_count();
     v.reader_dropped_packets = e->fanout->dropped_packets();
-    v.hls = e->src->Stats();
+    if (e->src) {
+      v.hls = e->src->Stats();
+    } else if (auto names = e->hls->RenditionNames(); !names.empty()) {
+      v.hls = e->hls->FindRendition(names.front())->Stats();  // the top rung
+    }
     out.push_back(std::move(v));
   }
   return out;

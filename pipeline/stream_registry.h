@@ -66,6 +66,7 @@ class StreamRegistry final : public transport::PublishHandler {
  private:
   const Clock& clock_;
   const HlsConfig hls_;
+  const TranscodeConfig transcode_;
   std::shared_ptr<spdlog::logger> logger_;
   std::vector<std::shared_ptr<Entry>> entries_;  // config order; immutable after construction
   std::map<std::string, std::shared_ptr<Entry>> by_key_;

@@ -196,7 +196,9 @@ struct Transcoder::Graph {
       ro.segment_duration_s = opts.segment_duration_s;
       ro.source_fps = video_track->frame_rate > 0 ? video_track->frame_rate : 30;
       ro.live = opts.live;
-      ro.expect_audio = audio_out.has_value();
+      // The audio track may be announced after the first picture (MPEG-TS): the packager waits
+      // for it (up to 1 s of media) unless the source said it has none.
+      ro.expect_audio = audio_out.has_value() || !opts.no_audio;
       ro.queue_frames = opts.rung_queue_frames;
       ro.logger = logger;
       if (opts.before_encode) {

@@ -45,6 +45,7 @@ struct TranscoderOptions {
   std::string encoder = "auto";
   double segment_duration_s = 2.0;
   bool live = true;
+  bool no_audio = false;  // the source is known to have no audio (a file without an audio track)
   size_t input_queue_packets = 600;  // about 10 s of 30 fps video + audio
   size_t rung_queue_frames = 8;
   int decoder_threads = 0;                        // 0 = one per core

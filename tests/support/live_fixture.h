@@ -57,6 +57,7 @@ class LiveServerTest : public ::testing::Test {
     config.data_dir = dir_.path();
     config.streams = {{"shop1", kKey, "", "", ""},
                       {"shop2", kOtherKey, kShop2Passphrase, kShop2ReadKey, ""}};
+    config.transcode.enabled = false;  // the source only ("src"); transcode tests turn it on
     Configure(config);
     auto logger =
         std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());

@@ -1,0 +1,235 @@
+// `strait transcode IN OUTDIR` as a user runs it, on real clips made by ffmpeg, and its HLS output
+// checked with ffprobe: the ABR ladder's sizes and bitrates, IDRs at identical PTS on every rung,
+// every segment starting with an IDR, A/V sync, and the awkward inputs real encoders send
+// (resolution change mid-stream, 10-bit, odd sizes, 60 fps, no audio, audio only, MP3 audio).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <regex>
+
+#include "tests/support/hls_probe.h"
+#include "tests/support/subprocess.h"
+
+namespace strait {
+namespace {
+
+using namespace std::chrono_literals;
+using test::ProbeRendition;
+using test::RenditionProbe;
+using test::RunCommand;
+using test::TempDir;
+
+std::string Binary() {
+  const char* b = std::getenv("STRAIT_BINARY");
+  return b ? b : "build/strait";
+}
+
+// A clip made once per build tree (the name is the recipe); rename makes concurrent makes safe.
+std::string Fixture(const std::string& name, const std::string& ffmpeg_args) {
+  const std::string path = std::string(STRAIT_FIXTURE_DIR) + "/" + name;
+  if (RunCommand("test -s " + path).exit_code == 0)
+    return path;
+  const std::string ext = name.substr(name.rfind('.'));
+  const std::string tmp = path + "." + std::to_string(::getpid()) + ext;
+  auto r = RunCommand("mkdir -p " + std::string(STRAIT_FIXTURE_DIR) + " && ffmpeg -v error -y " +
+                          ffmpeg_args + " " + tmp + " && mv " + tmp + " " + path,
+                      180s);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  return path;
+}
+
+// 10 s of 1080p30 with motion and noise (x264 gets real work) + 48 kHz stereo AAC.
+std::string Clip1080p() {
+  return Fixture("clip-1080p-10s-v1.mp4",
+                 "-f lavfi -i testsrc2=size=1920x1080:rate=30,noise=alls=12:allf=t "
+                 "-f lavfi -i sine=frequency=440:sample_rate=48000 -ac 2 -t 10 "
+                 "-c:v libx264 -preset ultrafast -g 30 -pix_fmt yuv420p -b:v 8M "
+                 "-c:a aac -b:a 128k");
+}
+
+struct TranscodeRun {
+  int exit_code = -1;
+  std::string output;
+  std::string dir;
+};
+
+TranscodeRun Transcode(const TempDir& tmp, const std::string& input, const std::string& config_yaml = "") {
+  TranscodeRun run;
+  run.dir = tmp.File("out");
+  std::string cmd = Binary() + " transcode " + input + " " + run.dir;
+  if (!config_yaml.empty()) {
+    std::ofstream(tmp.File("c.yaml")) << config_yaml;
+    cmd += " --config " + tmp.File("c.yaml");
+  }
+  auto r = RunCommand(cmd, 180s);
+  run.exit_code = r.exit_code;
+  run.output = r.output;
+  return run;
+}
+
+TEST(TranscodeTest, LadderFrom1080pHasAlignedIdrsAndTargetBitrates) {
+  TempDir tmp;
+  TranscodeRun run = Transcode(tmp, Clip1080p());
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const std::string master = test::ReadFile(run.dir + "/master.m3u8");
+  struct Rung {
+    const char* name;
+    int width, height, kbps;
+  } rungs[] = {{"720p", 1280, 720, 2500}, {"480p", 854, 480, 1200}, {"360p", 640, 360, 700}};
+  std::vector<double> reference_idrs;
+  for (const Rung& rung : rungs) {
+    SCOPED_TRACE(rung.name);
+    // The master playlist describes the rung from its real output.
+    std::smatch m;
+    const std::regex variant(std::string("#EXT-X-STREAM-INF:BANDWIDTH=(\\d+),AVERAGE-BANDWIDTH=(\\d+),"
+                                         "RESOLUTION=") +
+                             std::to_string(rung.width) + "x" + std::to_string(rung.height) +
+                             ",FRAME-RATE=30.000,CODECS=\"avc1\\.[0-9a-f]{6},mp4a\\.40\\.2\"\n" +
+                             rung.name + "/playlist\\.m3u8");
+    ASSERT_TRUE(std::regex_search(master, m, variant)) << master;
+    EXPECT_GE(std::stoll(m[1]), std::stoll(m[2]));
+
+    const RenditionProbe r = ProbeRendition(run.dir + "/" + rung.name);
+    ASSERT_EQ(r.error, "");
+    EXPECT_EQ(r.width, rung.width);
+    EXPECT_EQ(r.height, rung.height);
+    EXPECT_EQ(r.video.size(), 300u);
+    EXPECT_NEAR(r.VideoKbps(), rung.kbps, rung.kbps * 0.2) << "bitrate within ±20% of target";
+    ASSERT_EQ(r.segments.size(), 5u);
+    for (size_t i = 0; i < r.segments.size(); ++i) {
+      EXPECT_TRUE(r.segment_starts_key[i]) << r.segments[i] << " starts with a non-IDR frame";
+      EXPECT_NEAR(r.segment_durations[i], 2.0, 0.05) << r.segments[i];
+    }
+    // IDRs only at segment boundaries, at the same PTS on every rung.
+    const std::vector<double> idrs = r.KeyframePts();
+    EXPECT_EQ(idrs, r.segment_first_video);
+    if (reference_idrs.empty())
+      reference_idrs = idrs;
+    EXPECT_EQ(idrs, reference_idrs) << "keyframes not aligned with the first rung";
+    // A/V: the first audio and video samples less than a frame apart.
+    ASSERT_FALSE(r.audio_pts.empty());
+    EXPECT_LT(std::abs(r.audio_pts.front() - r.video.front().pts), 1 / 30.0);
+  }
+  EXPECT_NE(run.output.find("realtime"), std::string::npos) << run.output;
+}
+
+// 60 s of MP3 audio (decoded, resampled and encoded to AAC once) with small video: audio and video
+// end where the input's do (no drift), and start together.
+TEST(TranscodeTest, AvSyncHoldsOverAMinuteOfTranscodedAudio) {
+  TempDir tmp;
+  const std::string in =
+      Fixture("clip-180p-60s-mp3-v1.ts",
+              "-f lavfi -i testsrc2=size=320x180:rate=30 -f lavfi -i sine=frequency=300:"
+              "sample_rate=44100 -t 60 -c:v libx264 -preset ultrafast -g 60 -pix_fmt yuv420p "
+              "-c:a libmp3lame -b:a 96k -f mpegts");
+  TranscodeRun run = Transcode(tmp, in,
+                      "transcode:\n  ladder: small\n  ladders:\n    small:\n"
+                      "      - {name: 180p, height: 180, bitrate_kbps: 300, preset: ultrafast}\n");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const RenditionProbe r = ProbeRendition(run.dir + "/180p");
+  ASSERT_EQ(r.error, "");
+  ASSERT_FALSE(r.audio_pts.empty());
+  auto in_audio = RunCommand("ffprobe -v error -select_streams a:0 -show_entries "
+                             "packet=pts_time,duration_time -of csv=p=0 " + in + " | tail -1");
+  auto in_video = RunCommand("ffprobe -v error -select_streams v:0 -show_entries "
+                             "packet=pts_time -of csv=p=0 " + in + " | sort -n | tail -1");
+  const double in_audio_end = std::stod(in_audio.output) +
+                              std::stod(in_audio.output.substr(in_audio.output.find(',') + 1));
+  const double in_video_last = std::stod(in_video.output);
+  double out_video_last = 0;
+  for (const auto& p : r.video)
+    out_video_last = std::max(out_video_last, p.pts);
+  EXPECT_NEAR(out_video_last, in_video_last, 0.001);
+  // AAC frames are 1024 samples (21 ms) and the tail is padded to a whole frame.
+  EXPECT_NEAR(r.audio_last_end, in_audio_end, 0.020 + 1024 / 48000.0);
+  const double drift = (r.audio_last_end - out_video_last) - (in_audio_end - in_video_last);
+  EXPECT_LT(std::abs(drift), 0.020 + 1024 / 48000.0) << "A/V drift after 60 s";
+  EXPECT_LT(std::abs(r.audio_pts.front() - r.video.front().pts), 1 / 30.0 + 1024 / 48000.0);
+}
+
+// OBS changed its output size mid-stream: 640x360, then 960x540 (new SPS in the same TS).
+TEST(TranscodeTest, ResolutionChangeMidStreamKeepsTheRungsGoing) {
+  TempDir tmp;
+  const std::string a = tmp.File("a.ts"), b = tmp.File("b.ts"), in = tmp.File("in.ts");
+  const std::string common =
+      " -c:v libx264 -preset ultrafast -g 30 -pix_fmt yuv420p -c:a aac -f mpegts ";
+  ASSERT_EQ(RunCommand("ffmpeg -v error -f lavfi -i testsrc2=size=640x360:rate=30 -f lavfi -i "
+                       "sine=sample_rate=48000 -t 3" + common + a).exit_code, 0);
+  ASSERT_EQ(RunCommand("ffmpeg -v error -f lavfi -i testsrc2=size=960x540:rate=30 -f lavfi -i "
+                       "sine=sample_rate=48000 -t 3 -output_ts_offset 3" + common + b)
+                .exit_code,
+            0);
+  ASSERT_EQ(RunCommand("cat " + a + " " + b + " > " + in).exit_code, 0);
+  TranscodeRun run = Transcode(tmp, in);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const RenditionProbe r = ProbeRendition(run.dir + "/360p");
+  ASSERT_EQ(r.error, "");
+  EXPECT_EQ(r.width, 640);
+  EXPECT_GE(r.video.size(), 170u) << "frames after the change are encoded too";
+  EXPECT_GT(r.video.back().pts, 5.5);
+  auto decode = RunCommand("cd " + run.dir + "/360p && cat " + [&] {
+    std::string all;
+    for (const auto& s : r.segments)
+      all += s + " ";
+    return all;
+  }() + "| ffprobe -v error -select_streams v -show_entries frame=width -of csv=p=0 - 2>&1 "
+        ">/dev/null");  // decodes every picture; reports only errors
+  EXPECT_EQ(decode.exit_code, 0);
+  EXPECT_EQ(decode.output, "") << "decode errors";
+  auto sizes = RunCommand("ffprobe -v error -select_streams v -show_entries frame=width,height -of "
+                          "csv=p=0 " + run.dir + "/360p/" + r.segments.back() + " | sort -u");
+  EXPECT_EQ(sizes.output, "640,360\n");
+}
+
+// Inputs encoders really send: 10-bit 4:4:4, odd dimensions, 60 fps (capped to 30 per rung), no
+// audio.
+TEST(TranscodeTest, TenBitOddSizedSixtyFpsWithoutAudio) {
+  TempDir tmp;
+  const std::string in = Fixture(
+      "clip-odd-60fps-10bit-v2.mp4",
+      "-f lavfi -i testsrc2=size=641x361:rate=60 -t 4 -c:v libx264 -preset ultrafast -g 60 "
+      "-pix_fmt yuv444p10le");  // 4:2:0 cannot have odd sizes; 4:4:4 can
+  TranscodeRun run = Transcode(tmp, in);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const std::string master = test::ReadFile(run.dir + "/master.m3u8");
+  EXPECT_NE(master.find("RESOLUTION=640x360,FRAME-RATE=30.000,CODECS=\"avc1."), std::string::npos)
+      << master;
+  EXPECT_EQ(master.find("mp4a"), std::string::npos) << "no audio in, none out";
+  const RenditionProbe r = ProbeRendition(run.dir + "/360p");
+  ASSERT_EQ(r.error, "");
+  EXPECT_EQ(r.pix_fmt, "yuv420p");
+  EXPECT_EQ(r.width, 640);
+  EXPECT_NEAR(static_cast<double>(r.video.size()), 120, 2) << "60 fps capped to 30";
+  EXPECT_TRUE(r.audio_pts.empty());
+  for (bool key : r.segment_starts_key)
+    EXPECT_TRUE(key);
+}
+
+TEST(TranscodeTest, AudioOnlyInputGivesAnAudioRendition) {
+  TempDir tmp;
+  const std::string in = tmp.File("a.m4a");
+  ASSERT_EQ(RunCommand("ffmpeg -v error -f lavfi -i sine=sample_rate=48000 -t 5 -c:a aac " + in)
+                .exit_code,
+            0);
+  TranscodeRun run = Transcode(tmp, in);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const RenditionProbe r = ProbeRendition(run.dir + "/audio");
+  ASSERT_EQ(r.error, "");
+  EXPECT_TRUE(r.video.empty());
+  EXPECT_NEAR(r.audio_last_end - r.audio_pts.front(), 5.0, 0.1);
+}
+
+TEST(TranscodeTest, BadInputsFailWithAClearMessage) {
+  TempDir tmp;
+  TranscodeRun missing = Transcode(tmp, tmp.File("nope.mp4"));
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.output.find("nope.mp4"), std::string::npos) << missing.output;
+  std::ofstream(tmp.File("junk.ts")) << std::string(100000, 'x');
+  TranscodeRun junk = Transcode(tmp, tmp.File("junk.ts"));
+  EXPECT_EQ(junk.exit_code, 1) << junk.output;
+  EXPECT_NE(junk.output.find("strait: "), std::string::npos) << junk.output;
+}
+
+}  // namespace
+}  // namespace strait
