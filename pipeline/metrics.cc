@@ -58,6 +58,40 @@ void PerStream(Writer& w,
     w.Sample(name, Label("stream", StreamOf(r)), value(r));
 }
 
+// One family with a sample per (stream, rung) of the live transcode graphs.
+template <typename Fn>
+void PerRung(Writer& w,
+             const std::vector<StreamView>& streams,
+             const char* name,
+             const char* type,
+             const char* help,
+             Fn value) {
+  w.Family(name, type, help);
+  for (const StreamView& s : streams) {
+    for (const auto& [rung, stats] : s.rungs)
+      w.Sample(name, Label("stream", s.name) + "," + Label("rung", rung), value(stats));
+  }
+}
+
+void RungFamilies(Writer& w, const std::vector<StreamView>& streams) {
+  PerRung(w, streams, "strait_rung_frames_encoded_total", "counter", "Pictures encoded per rung",
+          [](const RungStats& r) { return r.frames_encoded; });
+  PerRung(w, streams, "strait_rung_frames_dropped_total", "counter",
+          "Pictures a rung dropped behind realtime (whole GOP-aligned chunks)",
+          [](const RungStats& r) { return r.frames_dropped; });
+  PerRung(w, streams, "strait_rung_gops_dropped_total", "counter",
+          "GOP-aligned chunks a rung dropped behind realtime",
+          [](const RungStats& r) { return r.gops_dropped; });
+  PerRung(w, streams, "strait_rung_frames_capped_total", "counter",
+          "Pictures dropped by the rung's max_fps",
+          [](const RungStats& r) { return r.frames_capped; });
+  PerRung(w, streams, "strait_rung_output_bytes_total", "counter", "Encoded video bytes per rung",
+          [](const RungStats& r) { return r.bytes_out; });
+  PerStream(w, streams, "strait_transcode_input_dropped_total", "counter",
+            "Packets the transcoder dropped (to the next keyframe) when its input queue was full",
+            [](auto& s) { return s.transcode_input_dropped; });
+}
+
 void SrtFamilies(Writer& w, const std::vector<SrtLinkView>& links) {
   PerStream(w, links, "strait_srt_rtt_ms", "gauge", "SRT round-trip time",
             [](auto& l) { return l.rtt_ms; });
@@ -114,6 +148,7 @@ std::string RenderMetrics(const std::vector<StreamView>& streams, const ServerVi
   w.Family("strait_rtmp_connections", "gauge", "Open RTMP connections");
   w.Sample("strait_rtmp_connections", "", server.rtmp_connections);
   SrtFamilies(w, server.srt);
+  RungFamilies(w, streams);
   w.Family("strait_http_requests_total", "counter", "HTTP responses by status code");
   for (const auto& [code, count] : server.http_requests_by_status) {
     w.Sample("strait_http_requests_total", Label("code", std::to_string(code)), count);

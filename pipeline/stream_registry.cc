@@ -21,6 +21,8 @@ struct StreamRegistry::Entry {
   std::atomic<uint64_t> audio_packets{0};
   std::atomic<uint64_t> packet_errors{0};
   std::atomic<int64_t> bitrate_bps{0};
+  std::mutex transcoder_mu;
+  std::shared_ptr<Transcoder> transcoder;  // guarded by transcoder_mu: the live publish's graph
 };
 
 namespace {
@@ -35,15 +37,15 @@ class PublishSession final : public transport::MediaSink {
   PublishSession(std::shared_ptr<StreamRegistry::Entry> entry,
                  const Clock& clock,
                  transport::hls::PackagerOptions options,
-                 std::unique_ptr<Transcoder> transcoder,
+                 std::shared_ptr<Transcoder> transcoder,
                  std::shared_ptr<spdlog::logger> logger,
                  std::string peer)
       : entry_(std::move(entry)),
         clock_(clock),
         transcoder_(std::move(transcoder)),
-        packager_(transcoder_ ? nullptr
-                              : std::make_unique<transport::hls::Packager>(*entry_->src, clock,
-                                                                           options)),
+        packager_(transcoder_
+                      ? nullptr
+                      : std::make_unique<transport::hls::Packager>(*entry_->src, clock, options)),
         logger_(std::move(logger)),
         peer_(std::move(peer)),
         window_start_(clock.Now()) {}
@@ -105,9 +107,11 @@ class PublishSession final : public transport::MediaSink {
       return;
     ended_ = true;
     entry_->fanout->End(why);  // before live = false: the next publish's Begin comes after
-    if (transcoder_)
+    if (transcoder_) {
       transcoder_->OnEnd(why);  // drains the (bounded) queues, flushes every encoder
-    else if (Status s = packager_->Finish(); !s) {
+      std::lock_guard lock(entry_->transcoder_mu);
+      entry_->transcoder.reset();
+    } else if (Status s = packager_->Finish(); !s) {
       logger_->warn("stream {}: final segment: {}", entry_->config.name, s.error().message());
     }
     entry_->bitrate_bps = 0;
@@ -123,7 +127,7 @@ class PublishSession final : public transport::MediaSink {
  private:
   std::shared_ptr<StreamRegistry::Entry> entry_;
   const Clock& clock_;
-  std::unique_ptr<Transcoder> transcoder_;
+  std::shared_ptr<Transcoder> transcoder_;              // shared with the Entry, for metrics
   std::unique_ptr<transport::hls::Packager> packager_;  // when not transcoding
   std::shared_ptr<spdlog::logger> logger_;
   const std::string peer_;
@@ -206,7 +210,7 @@ PublishDecision StreamRegistry::Publish(const transport::PublishRequest& request
   transport::hls::PackagerOptions options;
   options.target_duration_s = hls_.segment_duration_s;
   decision.stream_name = entry->config.name;
-  std::unique_ptr<Transcoder> transcoder;
+  std::shared_ptr<Transcoder> transcoder;
   if (transcode_.enabled) {
     TranscoderOptions t;
     t.ladder = transcode_.ladders.at(entry->config.ladder.empty() ? transcode_.ladder
@@ -216,7 +220,9 @@ PublishDecision StreamRegistry::Publish(const transport::PublishRequest& request
     t.live = true;
     t.input_queue_packets = 180;  // ~2 s of 60 fps video + audio: bounds the drain at the end too
     t.logger = logger_;
-    transcoder = std::make_unique<Transcoder>(entry->config.name, *entry->hls, clock_, t);
+    transcoder = std::make_shared<Transcoder>(entry->config.name, *entry->hls, clock_, t);
+    std::lock_guard lock(entry->transcoder_mu);
+    entry->transcoder = transcoder;
   }
   decision.sink = std::make_unique<PublishSession>(entry, clock_, options, std::move(transcoder),
                                                    logger_, request.peer);
@@ -276,6 +282,16 @@ std::vector<StreamView> StreamRegistry::Streams() const {
     v.bitrate_bps = e->bitrate_bps;
     v.readers = e->fanout->reader_count();
     v.reader_dropped_packets = e->fanout->dropped_packets();
+    std::shared_ptr<Transcoder> transcoder;
+    {
+      std::lock_guard lock(e->transcoder_mu);
+      transcoder = e->transcoder;
+    }
+    if (transcoder) {
+      TranscoderStats ts = transcoder->Stats();
+      v.transcode_input_dropped = ts.input_dropped;
+      v.rungs = std::move(ts.rungs);
+    }
     if (e->src) {
       v.hls = e->src->Stats();
     } else if (auto names = e->hls->RenditionNames(); !names.empty()) {

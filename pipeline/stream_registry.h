@@ -20,6 +20,7 @@
 
 #include "codecs/clock.h"
 #include "pipeline/config.h"
+#include "pipeline/rung.h"
 #include "transport/hls/catalog.h"
 #include "transport/ingest.h"
 
@@ -41,6 +42,9 @@ struct StreamView {
   int64_t bitrate_bps = 0;
   uint64_t readers = 0;                 // SRT readers (m=request) now
   uint64_t reader_dropped_packets = 0;  // dropped for slow readers, all time
+  // The live publish's transcode graph (empty when not transcoding or not live).
+  uint64_t transcode_input_dropped = 0;
+  std::vector<std::pair<std::string, RungStats>> rungs;
   transport::hls::RenditionStats hls;
 };
 

@@ -34,13 +34,14 @@ std::vector<ffmpeg::FileReader::Event> ReadAll(const std::string& path) {
 }
 
 TEST(TranscoderTest, SlowRungDropsWholeGopsAndStaysBounded) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("strait-transcoder-" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("strait-transcoder-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const std::string clip = (dir / "in.mp4").string();
   ASSERT_EQ(std::system(("ffmpeg -v error -y -f lavfi -i testsrc2=size=320x240:rate=30 -f lavfi "
                          "-i sine=sample_rate=48000 -t 10 -c:v libx264 -preset ultrafast -g 30 "
-                         "-pix_fmt yuv420p -c:a aac " + clip)
+                         "-pix_fmt yuv420p -c:a aac " +
+                         clip)
                             .c_str()),
             0);
   const auto events = ReadAll(clip);

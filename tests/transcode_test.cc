@@ -54,7 +54,9 @@ struct TranscodeRun {
   std::string dir;
 };
 
-TranscodeRun Transcode(const TempDir& tmp, const std::string& input, const std::string& config_yaml = "") {
+TranscodeRun Transcode(const TempDir& tmp,
+                       const std::string& input,
+                       const std::string& config_yaml = "") {
   TranscodeRun run;
   run.dir = tmp.File("out");
   std::string cmd = Binary() + " transcode " + input + " " + run.dir;
@@ -82,11 +84,12 @@ TEST(TranscodeTest, LadderFrom1080pHasAlignedIdrsAndTargetBitrates) {
     SCOPED_TRACE(rung.name);
     // The master playlist describes the rung from its real output.
     std::smatch m;
-    const std::regex variant(std::string("#EXT-X-STREAM-INF:BANDWIDTH=(\\d+),AVERAGE-BANDWIDTH=(\\d+),"
-                                         "RESOLUTION=") +
-                             std::to_string(rung.width) + "x" + std::to_string(rung.height) +
-                             ",FRAME-RATE=30.000,CODECS=\"avc1\\.[0-9a-f]{6},mp4a\\.40\\.2\"\n" +
-                             rung.name + "/playlist\\.m3u8");
+    const std::regex variant(
+        std::string("#EXT-X-STREAM-INF:BANDWIDTH=(\\d+),AVERAGE-BANDWIDTH=(\\d+),"
+                    "RESOLUTION=") +
+        std::to_string(rung.width) + "x" + std::to_string(rung.height) +
+        ",FRAME-RATE=30.000,CODECS=\"avc1\\.[0-9a-f]{6},mp4a\\.40\\.2\"\n" + rung.name +
+        "/playlist\\.m3u8");
     ASSERT_TRUE(std::regex_search(master, m, variant)) << master;
     EXPECT_GE(std::stoll(m[1]), std::stoll(m[2]));
 
@@ -123,19 +126,24 @@ TEST(TranscodeTest, AvSyncHoldsOverAMinuteOfTranscodedAudio) {
               "-f lavfi -i testsrc2=size=320x180:rate=30 -f lavfi -i sine=frequency=300:"
               "sample_rate=44100 -t 60 -c:v libx264 -preset ultrafast -g 60 -pix_fmt yuv420p "
               "-c:a libmp3lame -b:a 96k -f mpegts");
-  TranscodeRun run = Transcode(tmp, in,
-                      "transcode:\n  ladder: small\n  ladders:\n    small:\n"
-                      "      - {name: 180p, height: 180, bitrate_kbps: 300, preset: ultrafast}\n");
+  TranscodeRun run =
+      Transcode(tmp, in,
+                "transcode:\n  ladder: small\n  ladders:\n    small:\n"
+                "      - {name: 180p, height: 180, bitrate_kbps: 300, preset: ultrafast}\n");
   ASSERT_EQ(run.exit_code, 0) << run.output;
   const RenditionProbe r = ProbeRendition(run.dir + "/180p");
   ASSERT_EQ(r.error, "");
   ASSERT_FALSE(r.audio_pts.empty());
-  auto in_audio = RunCommand("ffprobe -v error -select_streams a:0 -show_entries "
-                             "packet=pts_time,duration_time -of csv=p=0 " + in + " | tail -1");
-  auto in_video = RunCommand("ffprobe -v error -select_streams v:0 -show_entries "
-                             "packet=pts_time -of csv=p=0 " + in + " | sort -n | tail -1");
-  const double in_audio_end = std::stod(in_audio.output) +
-                              std::stod(in_audio.output.substr(in_audio.output.find(',') + 1));
+  auto in_audio = RunCommand(
+      "ffprobe -v error -select_streams a:0 -show_entries "
+      "packet=pts_time,duration_time -of csv=p=0 " +
+      in + " | tail -1");
+  auto in_video = RunCommand(
+      "ffprobe -v error -select_streams v:0 -show_entries "
+      "packet=pts_time -of csv=p=0 " +
+      in + " | sort -n | tail -1");
+  const double in_audio_end =
+      std::stod(in_audio.output) + std::stod(in_audio.output.substr(in_audio.output.find(',') + 1));
   const double in_video_last = std::stod(in_video.output);
   double out_video_last = 0;
   for (const auto& p : r.video)
@@ -155,9 +163,13 @@ TEST(TranscodeTest, ResolutionChangeMidStreamKeepsTheRungsGoing) {
   const std::string common =
       " -c:v libx264 -preset ultrafast -g 30 -pix_fmt yuv420p -c:a aac -f mpegts ";
   ASSERT_EQ(RunCommand("ffmpeg -v error -f lavfi -i testsrc2=size=640x360:rate=30 -f lavfi -i "
-                       "sine=sample_rate=48000 -t 3" + common + a).exit_code, 0);
+                       "sine=sample_rate=48000 -t 3" +
+                       common + a)
+                .exit_code,
+            0);
   ASSERT_EQ(RunCommand("ffmpeg -v error -f lavfi -i testsrc2=size=960x540:rate=30 -f lavfi -i "
-                       "sine=sample_rate=48000 -t 3 -output_ts_offset 3" + common + b)
+                       "sine=sample_rate=48000 -t 3 -output_ts_offset 3" +
+                       common + b)
                 .exit_code,
             0);
   ASSERT_EQ(RunCommand("cat " + a + " " + b + " > " + in).exit_code, 0);
@@ -168,17 +180,22 @@ TEST(TranscodeTest, ResolutionChangeMidStreamKeepsTheRungsGoing) {
   EXPECT_EQ(r.width, 640);
   EXPECT_GE(r.video.size(), 170u) << "frames after the change are encoded too";
   EXPECT_GT(r.video.back().pts, 5.5);
-  auto decode = RunCommand("cd " + run.dir + "/360p && cat " + [&] {
-    std::string all;
-    for (const auto& s : r.segments)
-      all += s + " ";
-    return all;
-  }() + "| ffprobe -v error -select_streams v -show_entries frame=width -of csv=p=0 - 2>&1 "
-        ">/dev/null");  // decodes every picture; reports only errors
+  auto decode = RunCommand(
+      "cd " + run.dir + "/360p && cat " +
+      [&] {
+        std::string all;
+        for (const auto& s : r.segments)
+          all += s + " ";
+        return all;
+      }() +
+      "| ffprobe -v error -select_streams v -show_entries frame=width -of csv=p=0 - 2>&1 "
+      ">/dev/null");  // decodes every picture; reports only errors
   EXPECT_EQ(decode.exit_code, 0);
   EXPECT_EQ(decode.output, "") << "decode errors";
-  auto sizes = RunCommand("ffprobe -v error -select_streams v -show_entries frame=width,height -of "
-                          "csv=p=0 " + run.dir + "/360p/" + r.segments.back() + " | sort -u");
+  auto sizes = RunCommand(
+      "ffprobe -v error -select_streams v -show_entries frame=width,height -of "
+      "csv=p=0 " +
+      run.dir + "/360p/" + r.segments.back() + " | sort -u");
   EXPECT_EQ(sizes.output, "640,360\n");
 }
 
@@ -186,10 +203,10 @@ TEST(TranscodeTest, ResolutionChangeMidStreamKeepsTheRungsGoing) {
 // audio.
 TEST(TranscodeTest, TenBitOddSizedSixtyFpsWithoutAudio) {
   TempDir tmp;
-  const std::string in = Fixture(
-      "clip-odd-60fps-10bit-v2.mp4",
-      "-f lavfi -i testsrc2=size=641x361:rate=60 -t 4 -c:v libx264 -preset ultrafast -g 60 "
-      "-pix_fmt yuv444p10le");  // 4:2:0 cannot have odd sizes; 4:4:4 can
+  const std::string in =
+      Fixture("clip-odd-60fps-10bit-v2.mp4",
+              "-f lavfi -i testsrc2=size=641x361:rate=60 -t 4 -c:v libx264 -preset ultrafast -g 60 "
+              "-pix_fmt yuv444p10le");  // 4:2:0 cannot have odd sizes; 4:4:4 can
   TranscodeRun run = Transcode(tmp, in);
   ASSERT_EQ(run.exit_code, 0) << run.output;
   const std::string master = test::ReadFile(run.dir + "/master.m3u8");

@@ -53,10 +53,14 @@ RenditionProbe ProbeRendition(const std::string& dir) {
   }
   for (const std::string& seg : r.segments) {
     const std::string path = dir + "/" + seg;
-    auto v = RunCommand("ffprobe -v error -select_streams v:0 -show_entries packet=pts_time,flags,size "
-                        "-of csv=p=0 " + path);
-    auto a = RunCommand("ffprobe -v error -select_streams a:0 -show_entries "
-                        "packet=pts_time,duration_time -of csv=p=0 " + path);
+    auto v = RunCommand(
+        "ffprobe -v error -select_streams v:0 -show_entries packet=pts_time,flags,size "
+        "-of csv=p=0 " +
+        path);
+    auto a = RunCommand(
+        "ffprobe -v error -select_streams a:0 -show_entries "
+        "packet=pts_time,duration_time -of csv=p=0 " +
+        path);
     if (v.exit_code != 0 || a.exit_code != 0) {
       r.error = "ffprobe " + path + ": " + v.output + a.output;
       return r;
@@ -83,9 +87,10 @@ RenditionProbe ProbeRendition(const std::string& dir) {
     }
   }
   if (!r.segments.empty()) {
-    auto s = RunCommand("ffprobe -v error -select_streams v:0 -show_entries "
-                        "stream=width,height,pix_fmt,profile -of default=nw=1 " + dir + "/" +
-                        r.segments.front());
+    auto s = RunCommand(
+        "ffprobe -v error -select_streams v:0 -show_entries "
+        "stream=width,height,pix_fmt,profile -of default=nw=1 " +
+        dir + "/" + r.segments.front());
     for (const std::string& line : Lines(s.output)) {
       if (line.rfind("width=", 0) == 0)
         r.width = std::stoi(line.substr(6));
