@@ -82,6 +82,12 @@ void RungFamilies(Writer& w, const std::vector<StreamView>& streams) {
   PerRung(w, streams, "strait_rung_gops_dropped_total", "counter",
           "GOP-aligned chunks a rung dropped behind realtime",
           [](const RungStats& r) { return r.gops_dropped; });
+  PerRung(w, streams, "strait_rung_frames_governed_total", "counter",
+          "Pictures skipped by the governor's lowered frame rate (a rung behind realtime)",
+          [](const RungStats& r) { return r.frames_governed; });
+  PerRung(w, streams, "strait_rung_governor_level", "gauge",
+          "0 = full frame rate; n = the rung runs at 1/2^n of it to keep up",
+          [](const RungStats& r) { return r.slow_level; });
   PerRung(w, streams, "strait_rung_frames_capped_total", "counter",
           "Pictures dropped by the rung's max_fps",
           [](const RungStats& r) { return r.frames_capped; });

@@ -14,6 +14,9 @@ namespace strait::pipeline {
 namespace {
 
 constexpr size_t kMaxPendingAudio = 256;  // audio waiting for video before it is written anyway
+constexpr int kMaxSlowLevel = 2;          // the governor lowers a rung's fps to 1/2, then 1/4
+constexpr double kMinGovernedFps = 7.5;
+constexpr int kCalmBoundariesToRecover = 3;
 
 // The encoders to try for `choice`, in order.
 std::vector<std::string> EncoderCandidates(const std::string& choice) {
@@ -66,7 +69,10 @@ struct Rung::Worker {
   std::deque<Packet> pending_audio;
   bool failed = false;
   bool have_due = false;
-  int64_t next_due = 0;  // frame-rate cap: the pts the next kept frame should have
+  int slow_level = 0;  // the governor's step: the frame rate is divided by 2^slow_level
+  int calm_boundaries = 0;
+  uint64_t dropped_seen = 0;  // frames_dropped at the last boundary
+  int64_t next_due = 0;       // frame-rate cap: the pts the next kept frame should have
   uint64_t packet_errors = 0;
 };
 
@@ -163,6 +169,38 @@ void Rung::PushFrame(const Frame& frame, bool force_idr) {
   cv_.notify_all();
 }
 
+// The realtime governor's first step, taken only at segment boundaries (so a segment never
+// changes frame rate midway): a rung whose queue is half full, or that had to drop frames since
+// the last boundary, halves its frame rate; one
+// whose queue was empty at several boundaries in a row gets it back. Dropping GOPs (PushFrame) is
+// the last resort when this is not enough.
+void Rung::Govern(Worker& w) {
+  size_t depth;
+  uint64_t dropped;
+  {
+    std::lock_guard lock(mu_);
+    depth = queued_frames_;
+    dropped = stats_.frames_dropped;
+  }
+  const bool lost_frames = dropped > w.dropped_seen;  // GOPs were dropped since the last boundary
+  w.dropped_seen = dropped;
+  const int before = w.slow_level;
+  if ((lost_frames || depth * 2 >= options_.queue_frames) && w.slow_level < kMaxSlowLevel) {
+    ++w.slow_level;
+    w.calm_boundaries = 0;
+  } else if (depth == 0 && w.slow_level > 0 && ++w.calm_boundaries >= kCalmBoundariesToRecover) {
+    --w.slow_level;
+    w.calm_boundaries = 0;
+  }
+  if (w.slow_level != before) {
+    logger_->warn("stream {}: rung {} {} realtime: frame rate now 1/{} of its cap", stream_name_,
+                  name(), w.slow_level > before ? "behind" : "back to", 1 << w.slow_level);
+    std::lock_guard lock(mu_);
+    stats_.slow_level = w.slow_level;
+    stats_.governor_steps++;
+  }
+}
+
 void Rung::Run() {
   Worker w;
   transport::hls::PackagerOptions popts;
@@ -250,14 +288,22 @@ void Rung::Run() {
   auto encode = [&](const FrameItem& item) {
     if (w.failed)
       return;
-    // Frame-rate cap: keep a frame when it is due; a marked frame is always kept.
-    const double cap = plan.config.max_fps;
-    if (cap > 0 && cap < options_.source_fps * 0.99) {
+    if (item.force_idr && options_.live)
+      Govern(w);
+    // Frame-rate cap (the configured one, lowered by the governor): keep a frame when it is due;
+    // a marked frame is always kept.
+    const double configured = plan.config.max_fps > 0
+                                  ? std::min(plan.config.max_fps, options_.source_fps)
+                                  : options_.source_fps;
+    const double cap = std::max(kMinGovernedFps, configured / (1 << w.slow_level));
+    if (cap < options_.source_fps * 0.99) {
       const int64_t interval = static_cast<int64_t>(timebase_.den / (timebase_.num * cap));
       const int64_t pts = item.frame.pts();
       if (!item.force_idr && w.have_due && pts < w.next_due - interval / 2) {
         std::lock_guard lock(mu_);
-        ++stats_.frames_capped;
+        ++(w.slow_level > 0 && configured / (1 << w.slow_level) < configured * 0.99
+               ? stats_.frames_governed
+               : stats_.frames_capped);
         return;
       }
       w.next_due = (item.force_idr || !w.have_due || w.next_due < pts - interval)

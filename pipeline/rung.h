@@ -6,10 +6,12 @@
 // every rung, so segment N of every rung starts at the same source PTS; the frame-rate cap never
 // drops a marked frame. Output timestamps are the source PTS (no drift between rungs).
 //
-// Backpressure (the realtime governor's last resort): the queue holds at most `queue_frames`
-// pictures. Push in live mode never waits: when the queue is full, this rung drops frames until
-// the next marked frame (a whole GOP-aligned chunk, never a lone reference frame) and counts them;
-// in file mode Push waits for room, so nothing is lost and memory stays bounded either way.
+// Realtime governor (live): at each segment boundary a rung whose queue is half full halves its
+// frame rate (down to 1/4), and gets it back after a few calm boundaries. Backpressure, the last
+// resort: the queue holds at most `queue_frames` pictures. Push in live mode never waits: when the
+// queue is full, this rung drops frames until the next marked frame (a whole GOP-aligned chunk,
+// never a lone reference frame) and counts them; in file mode Push waits for room, so nothing is
+// lost and memory stays bounded either way.
 //
 // Threads: Push*, End and stats() from the decode thread (stats() from any thread); everything
 // else on the rung's thread. Owns its scaler, encoder and packager; borrows the Rendition and
@@ -60,13 +62,16 @@ struct RungOptions {
 struct RungStats {
   uint64_t frames_in = 0;  // offered by the decode thread
   uint64_t frames_encoded = 0;
-  uint64_t frames_capped = 0;   // dropped by the frame-rate cap
-  uint64_t frames_dropped = 0;  // dropped because the rung fell behind (whole GOPs)
+  uint64_t frames_capped = 0;    // dropped by the frame-rate cap
+  uint64_t frames_governed = 0;  // dropped by the governor's lowered frame rate
+  uint64_t frames_dropped = 0;   // dropped because the rung fell behind (whole GOPs)
   uint64_t gops_dropped = 0;
   uint64_t bytes_out = 0;
   size_t queue_high_water = 0;
-  std::string encoder;  // the encoder that opened ("libx264", "h264_nvenc")
-  std::string error;    // set when the rung stopped on an error
+  int slow_level = 0;           // the governor's step now: fps divided by 2^slow_level
+  uint64_t governor_steps = 0;  // changes of slow_level
+  std::string encoder;          // the encoder that opened ("libx264", "h264_nvenc")
+  std::string error;            // set when the rung stopped on an error
 };
 
 class Rung {
@@ -102,8 +107,9 @@ class Rung {
   using Item = std::variant<FrameItem, Packet, TrackInfo, EndItem>;
 
   void Enqueue(Item item, bool is_frame);
-  void Run();
   struct Worker;  // the thread's state (scaler, encoder, packager)
+  void Run();
+  void Govern(Worker& w);
 
   const std::string stream_name_;
   const RungOptions options_;

@@ -1,6 +1,7 @@
 // The transcode graph as a live session sees it: packets arrive in real time and one rung's
-// encoder is too slow (a test hook). That rung loses whole GOP-aligned chunks, counted; its queue
-// never grows past its bound; the other rung is untouched.
+// encoder is too slow (a test hook). The governor lowers that rung's frame rate at a segment
+// boundary; before it can, the rung loses whole GOP-aligned chunks, counted; its queue never grows
+// past its bound.
 #include "pipeline/transcoder.h"
 
 #include <gtest/gtest.h>
@@ -91,7 +92,10 @@ TEST(TranscoderTest, SlowRungDropsWholeGopsAndStaysBounded) {
   EXPECT_GT(s.gops_dropped, 0u);
   EXPECT_GT(s.frames_dropped, 30u);
   EXPECT_LE(s.queue_high_water, 6u) << "the slow rung's queue is bounded";
-  EXPECT_EQ(s.frames_in, s.frames_encoded + s.frames_dropped + s.frames_capped);
+  EXPECT_EQ(s.frames_in, s.frames_encoded + s.frames_dropped + s.frames_capped + s.frames_governed);
+  // The governor first lowered the slow rung's frame rate at a segment boundary.
+  EXPECT_GT(s.governor_steps, 0u);
+  EXPECT_GT(s.frames_governed, 0u);
   EXPECT_LT(s.frames_encoded, 300u);
   EXPECT_LE(stats.rungs[0].second.queue_high_water, 6u);
   // The slow rung still publishes, and its playlist is finished.
