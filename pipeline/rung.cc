@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "codecs/cuda/scaler.h"
 #include "codecs/ffmpeg/scaler.h"
 #include "codecs/ffmpeg/video_encoder.h"
 #include "transport/hls/packager.h"
@@ -64,6 +65,7 @@ bool NvencUsable() {
 // Everything the rung's thread owns.
 struct Rung::Worker {
   std::unique_ptr<ffmpeg::Scaler> scaler;
+  std::unique_ptr<cuda::Scaler> gpu_scaler;  // scaler: cuda, while it works
   std::unique_ptr<ffmpeg::VideoEncoder> encoder;
   std::unique_ptr<transport::hls::Packager> packager;
   std::deque<Packet> pending_audio;
@@ -234,6 +236,14 @@ void Rung::Run() {
     if (!scaler.ok())
       return scaler.error();
     w.scaler = std::move(*scaler);
+    if (options_.scaler == "cuda") {
+      auto gpu = cuda::Scaler::Create(plan.width, plan.height);
+      if (gpu.ok())
+        w.gpu_scaler = std::move(*gpu);
+      else
+        logger_->warn("stream {}: rung {}: {}; scaling on the CPU", stream_name_, name(),
+                      gpu.error().message());
+    }
     ffmpeg::VideoEncoderOptions eo;
     eo.width = plan.width;
     eo.height = plan.height;
@@ -317,7 +327,17 @@ void Rung::Run() {
     }
     if (options_.before_encode)
       options_.before_encode();
-    auto scaled = w.scaler->Scale(item.frame);
+    Result<Frame> scaled = Error("no scaler");
+    if (w.gpu_scaler) {
+      scaled = w.gpu_scaler->Scale(item.frame);
+      if (!scaled.ok()) {  // e.g. a 10-bit source: the kernel takes 8-bit yuv420p only
+        logger_->warn("stream {}: rung {}: {}; scaling on the CPU from now on", stream_name_,
+                      name(), scaled.error().message());
+        w.gpu_scaler.reset();
+      }
+    }
+    if (!w.gpu_scaler)
+      scaled = w.scaler->Scale(item.frame);
     if (!scaled.ok())
       return fail(scaled.error().Context("scale"));
     if (Status s = w.encoder->Encode(*scaled, item.force_idr, on_packet); !s.ok())

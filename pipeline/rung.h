@@ -48,6 +48,7 @@ namespace strait::pipeline {
 struct RungOptions {
   RungPlan plan;
   std::string encoder = "auto";  // auto | x264 | nvenc
+  std::string scaler = "cpu";    // cpu | cuda (falls back to cpu, logged)
   int encoder_threads = 1;
   double segment_duration_s = 2.0;
   double source_fps = 30;    // nominal, for rate control when the rung does not cap it

@@ -136,13 +136,18 @@ Status ParseLadders(Reader& r, const YAML::Node& node, TranscodeConfig& out) {
 }  // namespace
 
 Status ParseTranscode(Reader& r, const YAML::Node& node, TranscodeConfig& out) {
-  STRAIT_TRY(r.Map(node, "transcode", {"enabled", "encoder", "ladder", "ladders"}));
+  STRAIT_TRY(r.Map(node, "transcode", {"enabled", "encoder", "scaler", "ladder", "ladders"}));
   if (node["enabled"])
     STRAIT_TRY(r.Bool(node["enabled"], "transcode.enabled", out.enabled));
   if (node["encoder"]) {
     STRAIT_TRY(r.String(node["encoder"], "transcode.encoder", out.encoder));
     if (out.encoder != "auto" && out.encoder != "x264" && out.encoder != "nvenc")
       return At(r.source(), node["encoder"], "transcode.encoder must be auto, x264 or nvenc");
+  }
+  if (node["scaler"]) {
+    STRAIT_TRY(r.String(node["scaler"], "transcode.scaler", out.scaler));
+    if (out.scaler != "cpu" && out.scaler != "cuda")
+      return At(r.source(), node["scaler"], "transcode.scaler must be cpu or cuda");
   }
   if (node["ladders"])
     STRAIT_TRY(ParseLadders(r, node["ladders"], out));

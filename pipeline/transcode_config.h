@@ -4,6 +4,7 @@
 //   transcode:
 //     enabled: true          # live streams get the ladder; false = the source only ("src")
 //     encoder: auto          # auto (NVENC when it opens, else x264) | x264 | nvenc
+//     scaler: cpu            # cpu (swscale) | cuda (GPU resize, CPU fallback logged)
 //     ladder: default        # the ladder streams use unless they name their own
 //     ladders:
 //       default:
@@ -42,6 +43,7 @@ struct RungConfig {
 struct TranscodeConfig {
   bool enabled = true;
   std::string encoder = "auto";  // auto | x264 | nvenc
+  std::string scaler = "cpu";    // cpu (swscale) | cuda (strait's kernel; falls back to cpu)
   std::string ladder = "default";
   std::map<std::string, std::vector<RungConfig>> ladders;  // always has "default"
 };

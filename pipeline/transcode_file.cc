@@ -39,6 +39,7 @@ Result<TranscodeSummary> TranscodeFile(const std::string& input,
   TranscoderOptions opts = std::move(extra);
   opts.ladder = config.transcode.ladders.at(config.transcode.ladder);
   opts.encoder = config.transcode.encoder;
+  opts.scaler = config.transcode.scaler;
   opts.segment_duration_s = config.hls.segment_duration_s;
   opts.live = false;
   opts.logger = logger;

@@ -192,6 +192,7 @@ struct Transcoder::Graph {
       RungOptions ro;
       ro.plan = plan;
       ro.encoder = opts.encoder;
+      ro.scaler = opts.scaler;
       ro.encoder_threads = threads;
       ro.segment_duration_s = opts.segment_duration_s;
       ro.source_fps = video_track->frame_rate > 0 ? video_track->frame_rate : 30;

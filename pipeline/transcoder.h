@@ -43,6 +43,7 @@ namespace strait::pipeline {
 struct TranscoderOptions {
   std::vector<RungConfig> ladder = DefaultLadder();
   std::string encoder = "auto";
+  std::string scaler = "cpu";
   double segment_duration_s = 2.0;
   bool live = true;
   bool no_audio = false;  // the source is known to have no audio (a file without an audio track)

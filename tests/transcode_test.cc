@@ -223,6 +223,26 @@ TEST(TranscodeTest, TenBitOddSizedSixtyFpsWithoutAudio) {
     EXPECT_TRUE(key);
 }
 
+// `scaler: cuda` uses the GPU kernel where a device exists; elsewhere every rung says so and
+// scales on the CPU — the output is the same ladder either way.
+TEST(TranscodeTest, CudaScalerRunsOrFallsBackToTheCpu) {
+  TempDir tmp;
+  const std::string in = tmp.File("in.mp4");
+  ASSERT_EQ(RunCommand("ffmpeg -v error -f lavfi -i testsrc2=size=640x360:rate=30 -t 2 -c:v "
+                       "libx264 -preset ultrafast -pix_fmt yuv420p " +
+                       in)
+                .exit_code,
+            0);
+  TranscodeRun run = Transcode(tmp, in, "transcode:\n  scaler: cuda\n");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const RenditionProbe r = ProbeRendition(run.dir + "/360p");
+  ASSERT_EQ(r.error, "");
+  EXPECT_EQ(r.width, 640);
+  EXPECT_EQ(r.video.size(), 60u);
+  if (run.output.find("scaling on the CPU") != std::string::npos)
+    GTEST_SKIP() << "no CUDA here; the CPU fallback produced the ladder: " << run.output;
+}
+
 TEST(TranscodeTest, AudioOnlyInputGivesAnAudioRendition) {
   TempDir tmp;
   const std::string in = tmp.File("a.m4a");
