@@ -47,5 +47,5 @@ clean:
 fuzz:
 	@command -v clang++ >/dev/null || apt-get install -y --no-install-recommends clang libclang-rt-14-dev
 	CC=clang CXX=clang++ cmake -S . -B build-fuzz $(GENERATOR) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DSTRAIT_BUILD_FUZZERS=ON -DSTRAIT_BUILD_BENCH=OFF
+	  -DSTRAIT_BUILD_FUZZERS=ON -DSTRAIT_BUILD_BENCH=OFF -DSTRAIT_CUDA=OFF
 	cmake --build build-fuzz -j $(JOBS)
