@@ -1,5 +1,7 @@
 #include "codecs/ffmpeg/audio_transcoder.h"
 
+#include "codecs/ffmpeg/codec_ids.h"
+
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -17,16 +19,9 @@ namespace strait::ffmpeg {
 namespace {
 
 const AVCodec* FindAudioDecoder(CodecId codec) {
-  switch (codec) {
-    case CodecId::kAac:
-      return avcodec_find_decoder(AV_CODEC_ID_AAC);
-    case CodecId::kMp3:
-      return avcodec_find_decoder(AV_CODEC_ID_MP3);
-    case CodecId::kOpus:
-      return avcodec_find_decoder(AV_CODEC_ID_OPUS);
-    default:
-      return nullptr;
-  }
+  if (KindOf(codec) != MediaKind::kAudio)
+    return nullptr;
+  return avcodec_find_decoder(ToAvCodecId(codec));
 }
 
 // Planar float where the encoder takes it (aac), else interleaved float (libopus), else its first.

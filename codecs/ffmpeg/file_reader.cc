@@ -4,31 +4,13 @@
 #include <deque>
 #include <optional>
 
+#include "codecs/ffmpeg/codec_ids.h"
 #include "codecs/ffmpeg/deleters.h"
 #include "codecs/ffmpeg/error.h"
 
 namespace strait::ffmpeg {
 
 namespace {
-
-std::optional<CodecId> Supported(AVCodecID id) {
-  switch (id) {
-    case AV_CODEC_ID_H264:
-      return CodecId::kH264;
-    case AV_CODEC_ID_HEVC:
-      return CodecId::kHevc;
-    case AV_CODEC_ID_AV1:
-      return CodecId::kAv1;
-    case AV_CODEC_ID_AAC:
-      return CodecId::kAac;
-    case AV_CODEC_ID_MP3:
-      return CodecId::kMp3;
-    case AV_CODEC_ID_OPUS:
-      return CodecId::kOpus;
-    default:
-      return std::nullopt;
-  }
-}
 
 struct FileCloser {
   void operator()(FILE* f) const {
@@ -91,7 +73,7 @@ Result<std::unique_ptr<FileReader>> FileReader::Open(const std::string& path) {
       continue;
     const AVStream* st = impl->format->streams[index];
     const AVCodecParameters* par = st->codecpar;
-    const std::optional<CodecId> codec = Supported(par->codec_id);
+    const std::optional<CodecId> codec = FromAvCodecId(par->codec_id);
     if (!codec)
       continue;
     TrackInfo t;
@@ -149,7 +131,7 @@ Result<FileReader::Event> FileReader::Next() {
       av_packet_unref(pkt);
       continue;
     }
-    const std::optional<CodecId> codec = Supported(st->codecpar->codec_id);
+    const std::optional<CodecId> codec = FromAvCodecId(st->codecpar->codec_id);
     Packet out(id, id == 0 ? MediaKind::kVideo : MediaKind::kAudio, *codec,
                std::vector<uint8_t>(pkt->data, pkt->data + pkt->size), pts, dts,
                Timebase{st->time_base.num, st->time_base.den},

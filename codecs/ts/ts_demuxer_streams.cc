@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "codecs/aac/audio_specific_config.h"
+#include "codecs/ffmpeg/codec_ids.h"
 
 namespace strait::ts {
 namespace {
@@ -16,21 +17,10 @@ constexpr int64_t kMaxBackward = 5 * 90000;
 constexpr int64_t kMaxForward = 10 * 90000;
 constexpr int64_t kDiscontinuityStep = 3000;  // where the next dts lands after a jump (1/30 s)
 
+// What strait takes from a TS: every codec it knows except AV1 (no TS mapping in FFmpeg 5.1).
 std::optional<CodecId> SupportedCodec(AVCodecID id) {
-  switch (id) {
-    case AV_CODEC_ID_H264:
-      return CodecId::kH264;
-    case AV_CODEC_ID_HEVC:
-      return CodecId::kHevc;
-    case AV_CODEC_ID_AAC:
-      return CodecId::kAac;
-    case AV_CODEC_ID_MP3:
-      return CodecId::kMp3;
-    case AV_CODEC_ID_OPUS:
-      return CodecId::kOpus;
-    default:
-      return std::nullopt;
-  }
+  const std::optional<CodecId> codec = ffmpeg::FromAvCodecId(id);
+  return codec == CodecId::kAv1 ? std::nullopt : codec;
 }
 
 struct MpegAudioHeader {

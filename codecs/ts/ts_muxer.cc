@@ -1,5 +1,7 @@
 #include "codecs/ts/ts_muxer.h"
 
+#include "codecs/ffmpeg/codec_ids.h"
+
 #include <cstring>
 #include <string>
 #include <utility>
@@ -18,21 +20,9 @@ namespace {
 
 constexpr int kIoBufferSize = 64 * 1024;
 
+// The codecs MPEG-TS carries here (not AV1).
 AVCodecID ToAvCodec(CodecId codec) {
-  switch (codec) {
-    case CodecId::kH264:
-      return AV_CODEC_ID_H264;
-    case CodecId::kHevc:
-      return AV_CODEC_ID_HEVC;
-    case CodecId::kAac:
-      return AV_CODEC_ID_AAC;
-    case CodecId::kMp3:
-      return AV_CODEC_ID_MP3;
-    case CodecId::kOpus:
-      return AV_CODEC_ID_OPUS;
-    default:
-      return AV_CODEC_ID_NONE;
-  }
+  return codec == CodecId::kAv1 ? AV_CODEC_ID_NONE : ffmpeg::ToAvCodecId(codec);
 }
 
 // AVBuffer free callback: drops the reference to the strait Packet payload.

@@ -31,19 +31,8 @@ int RejectCode(PublishRefusal refusal) {
 }
 
 int PlayRejectCode(PublishRefusal refusal) {
-  switch (refusal) {
-    case PublishRefusal::kNone:
-      return 0;
-    case PublishRefusal::kUnknownKey:
-      return kRejectNotFound;
-    case PublishRefusal::kAlreadyLive:
-      return kRejectConflict;
-    case PublishRefusal::kInternal:
-      return kRejectInternal;
-    case PublishRefusal::kForbidden:
-      return kRejectForbidden;
-  }
-  return kRejectInternal;
+  // A reader names a public stream, not a secret: "not found" tells it nothing it should not know.
+  return refusal == PublishRefusal::kUnknownKey ? kRejectNotFound : RejectCode(refusal);
 }
 
 int RejectCode(StreamIdProblem problem) {
