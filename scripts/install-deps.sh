@@ -21,6 +21,7 @@ PACKAGES=(
   # independent peers used by interop tests and benchmarks
   ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav srt-tools curl
+  time  # /usr/bin/time: wall, CPU and peak RSS of each contender in bench/ladder_vs_peers
   # browser playback test: hls.js (npm, pinned by tests/browser/package-lock.json) in Chromium
   chromium
 )

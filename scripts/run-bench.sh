@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every Google Benchmark binary built from bench/*_bench.cc and writes one JSON file each to
-# BUILD_DIR/bench/results/. Usage: scripts/run-bench.sh [BUILD_DIR]
+# BUILD_DIR/bench/results/, then bench/ladder_vs_peers (skip it with LADDER_BENCH=0).
+# Usage: scripts/run-bench.sh [BUILD_DIR]
 set -euo pipefail
 build=${1:-build}
 out="$build/bench/results"
@@ -15,4 +16,10 @@ for bin in "$build"/*_bench; do
          --benchmark_min_time="${BENCH_MIN_TIME:-0.2}"
 done
 [ "$found" = 1 ] || { echo "no benchmarks built in $build" >&2; exit 1; }
+# strait vs ffmpeg vs GStreamer on the same ABR-ladder job (bench/README.md). It takes minutes:
+# LADDER_BENCH=0 skips it; DURATION, OVERLAY, REPEAT, CONTENDERS, ... are passed through.
+if [ "${LADDER_BENCH:-1}" != 0 ]; then
+  echo "== ladder_vs_peers (LADDER_BENCH=0 skips it)"
+  "$(dirname "$0")/../bench/ladder_vs_peers" "$build"
+fi
 echo "results: $out/*.json"
