@@ -14,20 +14,22 @@ Frame Frame::Adopt(AVFrame* frame) {
 
 Result<Frame> Frame::AllocateVideo(int width, int height, int av_pixel_format) {
   AVFrame* f = av_frame_alloc();
-  if (!f) return Error("frame: out of memory");
+  if (!f)
+    return Error("frame: out of memory");
   Frame frame(f);
   f->width = width;
   f->height = height;
   f->format = av_pixel_format;
   if (int err = av_frame_get_buffer(f, 0); err < 0) {
-    return ffmpeg::AvError(err, "frame: allocate " + std::to_string(width) + "x" +
-                                    std::to_string(height));
+    return ffmpeg::AvError(
+        err, "frame: allocate " + std::to_string(width) + "x" + std::to_string(height));
   }
   return frame;
 }
 
 Frame::Frame(const Frame& other) {
-  if (other.frame_) frame_ = av_frame_clone(other.frame_);
+  if (other.frame_)
+    frame_ = av_frame_clone(other.frame_);
 }
 
 Frame& Frame::operator=(const Frame& other) {
@@ -65,7 +67,8 @@ int64_t Frame::pts() const {
   return frame_ ? frame_->pts : kNoTimestamp;
 }
 void Frame::set_pts(int64_t pts) {
-  if (frame_) frame_->pts = pts;
+  if (frame_)
+    frame_->pts = pts;
 }
 
 bool Frame::writable() const {
@@ -73,11 +76,43 @@ bool Frame::writable() const {
 }
 
 Status Frame::MakeWritable() {
-  if (!frame_) return Error("frame: empty");
+  if (!frame_)
+    return Error("frame: empty");
   if (int err = av_frame_make_writable(frame_); err < 0) {
     return ffmpeg::AvError(err, "frame: make writable");
   }
   return OkStatus();
+}
+
+Result<Frame> Frame::AllocateVideo(int width, int height, Layout layout) {
+  if (layout == Layout::kOther)
+    return Error("frame: no pixel format");
+  return AllocateVideo(width, height,
+                       layout == Layout::kRgba ? AV_PIX_FMT_RGBA : AV_PIX_FMT_YUV420P);
+}
+
+Frame::Layout Frame::layout() const {
+  if (!frame_)
+    return Layout::kOther;
+  switch (frame_->format) {
+    case AV_PIX_FMT_YUV420P:
+    case AV_PIX_FMT_YUVJ420P:
+      return Layout::kYuv420p;
+    case AV_PIX_FMT_RGBA:
+      return Layout::kRgba;
+    default:
+      return Layout::kOther;
+  }
+}
+
+uint8_t* Frame::data(int plane) {
+  return frame_ && plane >= 0 && plane < AV_NUM_DATA_POINTERS ? frame_->data[plane] : nullptr;
+}
+const uint8_t* Frame::data(int plane) const {
+  return frame_ && plane >= 0 && plane < AV_NUM_DATA_POINTERS ? frame_->data[plane] : nullptr;
+}
+int Frame::linesize(int plane) const {
+  return frame_ && plane >= 0 && plane < AV_NUM_DATA_POINTERS ? frame_->linesize[plane] : 0;
 }
 
 }  // namespace strait

@@ -22,6 +22,9 @@ class Frame {
   static Frame Adopt(AVFrame* frame);
   // An empty video frame with fresh buffers of the given AVPixelFormat.
   static Result<Frame> AllocateVideo(int width, int height, int av_pixel_format);
+  enum class Layout { kOther, kYuv420p, kRgba };  // 8-bit planar 4:2:0 / packed RGBA
+  // The same without FFmpeg's enum (for code outside codecs/); kOther is an error.
+  static Result<Frame> AllocateVideo(int width, int height, Layout layout);
 
   Frame(const Frame& other);
   Frame& operator=(const Frame& other);
@@ -37,6 +40,13 @@ class Frame {
 
   bool writable() const;
   Status MakeWritable();
+
+  // Pixel access for code outside codecs/ (overlays), which sees no FFmpeg headers. A plane's
+  // rows are linesize(plane) bytes apart; write only after MakeWritable().
+  Layout layout() const;
+  uint8_t* data(int plane);
+  const uint8_t* data(int plane) const;
+  int linesize(int plane) const;
 
   AVFrame* av() { return frame_; }
   const AVFrame* av() const { return frame_; }

@@ -2,13 +2,15 @@
 //   strait serve [--config F] [--rtmp-listen A] [--srt-listen A] [--http-listen A] [--data-dir D]
 //                [--log-format F] [--log-level L]
 //   strait check-config F
-//   strait transcode IN OUTDIR [--config F] [--log-level L]
+//   strait transcode IN OUTDIR [--config F] [--overlay IMAGE] [--log-level L]
 // Parses flags and config, then hands over to App. Exceptions stop here.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <iostream>
 
+#include "codecs/ffmpeg/image_reader.h"
+#include "overlays/image_overlay.h"
 #include "pipeline/app.h"
 #include "pipeline/config.h"
 #include "pipeline/logging.h"
@@ -43,7 +45,8 @@ int CheckConfig(const std::string& path) {
 int Transcode(const std::string& input,
               const std::string& output_dir,
               const std::string& config_path,
-              const std::string& log_level) {
+              const std::string& log_level,
+              const std::string& overlay_path) {
   auto config = config_path.empty() ? strait::Result<Config>(strait::pipeline::DefaultConfig())
                                     : strait::pipeline::LoadConfigFile(config_path);
   if (!config.ok()) {
@@ -56,7 +59,20 @@ int Transcode(const std::string& input,
     return 1;
   }
   strait::pipeline::RouteFfmpegLogs(*logger, log_level.empty() ? "warn" : log_level);
-  auto summary = strait::pipeline::TranscodeFile(input, output_dir, *config, *logger);
+  strait::pipeline::TranscoderOptions extra;
+  if (!overlay_path.empty()) {
+    auto image = strait::ffmpeg::ReadImageRgba(overlay_path);
+    auto overlay =
+        image.ok() ? strait::overlays::ImageOverlay::Create(*image, {})
+                   : strait::Result<std::unique_ptr<strait::overlays::ImageOverlay>>(image.error());
+    if (!overlay.ok()) {
+      std::fprintf(stderr, "strait: --overlay: %s\n", overlay.error().message().c_str());
+      return 1;
+    }
+    extra.overlay = std::move(*overlay);
+  }
+  auto summary =
+      strait::pipeline::TranscodeFile(input, output_dir, *config, *logger, std::move(extra));
   if (!summary.ok()) {
     std::fprintf(stderr, "strait: %s\n", summary.error().message().c_str());
     return 1;
@@ -159,6 +175,10 @@ int main(int argc, char** argv) {
   transcode->add_option("input", transcode_in, "Input media file")->required();
   transcode->add_option("outdir", transcode_out, "Output directory")->required();
   transcode->add_option("--config", transcode_config, "YAML config (transcode ladder, hls)");
+  std::string transcode_overlay;
+  transcode->add_option(
+      "--overlay", transcode_overlay,
+      "Image (PNG, JPEG) blended onto every picture, 40 px from the bottom-right");
   transcode->add_option("--log-level", transcode_log_level, "Log level (default warn)")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
 
@@ -170,6 +190,7 @@ int main(int argc, char** argv) {
   if (*check)
     return CheckConfig(check_path);
   if (*transcode)
-    return Transcode(transcode_in, transcode_out, transcode_config, transcode_log_level);
+    return Transcode(transcode_in, transcode_out, transcode_config, transcode_log_level,
+                     transcode_overlay);
   return Serve(flags);
 }

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <fstream>
 #include <regex>
+#include <sstream>
 
 #include "tests/support/hls_probe.h"
 #include "tests/support/subprocess.h"
@@ -241,6 +242,46 @@ TEST(TranscodeTest, CudaScalerRunsOrFallsBackToTheCpu) {
   EXPECT_EQ(r.video.size(), 60u);
   if (run.output.find("scaling on the CPU") != std::string::npos)
     GTEST_SKIP() << "no CUDA here; the CPU fallback produced the ladder: " << run.output;
+}
+
+// The mean luma of a region of the first picture of a segment.
+double MeanLuma(const std::string& ts, const std::string& crop) {
+  auto r = RunCommand("ffmpeg -v error -i " + ts + " -frames:v 1 -vf crop=" + crop +
+                      ",format=gray -f rawvideo - | od -An -tu1 -v");
+  double sum = 0;
+  int n = 0;
+  std::istringstream in(r.output);
+  for (int v; in >> v; ++n)
+    sum += v;
+  return n ? sum / n : -1;
+}
+
+// --overlay: an opaque white card is burned into every rung, 40 px from the bottom-right corner,
+// once per picture before scaling; the rest of the picture is left alone.
+TEST(TranscodeTest, OverlayCardIsBurnedIntoEveryRung) {
+  TempDir tmp;
+  const std::string in = tmp.File("in.mp4"), card = tmp.File("card.png");
+  ASSERT_EQ(RunCommand("ffmpeg -v error -f lavfi -i color=c=black:size=1280x720:rate=30 -t 2 -c:v "
+                       "libx264 -preset ultrafast -pix_fmt yuv420p " +
+                       in)
+                .exit_code,
+            0);
+  ASSERT_EQ(RunCommand("ffmpeg -v error -f lavfi -i color=c=white:size=200x100 -frames:v 1 " + card)
+                .exit_code,
+            0);
+  TempDir out;
+  auto run =
+      RunCommand(Binary() + " transcode " + in + " " + out.path() + " --overlay " + card, 120s);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  // 720p: the card covers x 1040..1239, y 580..679; 360p: half of that.
+  EXPECT_GT(MeanLuma(out.File("720p/seg0.ts"), "180:80:1050:590"), 225);
+  EXPECT_LT(MeanLuma(out.File("720p/seg0.ts"), "200:100:100:100"), 25);
+  EXPECT_GT(MeanLuma(out.File("360p/seg0.ts"), "80:40:525:295"), 225);
+  EXPECT_LT(MeanLuma(out.File("360p/seg0.ts"), "80:40:50:50"), 25);
+  auto bad = RunCommand(Binary() + " transcode " + in + " " + out.File("x") + " --overlay " +
+                        tmp.File("missing.png"));
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.output.find("--overlay"), std::string::npos) << bad.output;
 }
 
 TEST(TranscodeTest, AudioOnlyInputGivesAnAudioRendition) {
