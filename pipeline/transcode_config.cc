@@ -136,7 +136,8 @@ Status ParseLadders(Reader& r, const YAML::Node& node, TranscodeConfig& out) {
 }  // namespace
 
 Status ParseTranscode(Reader& r, const YAML::Node& node, TranscodeConfig& out) {
-  STRAIT_TRY(r.Map(node, "transcode", {"enabled", "encoder", "scaler", "ladder", "ladders"}));
+  STRAIT_TRY(
+      r.Map(node, "transcode", {"enabled", "encoder", "scaler", "decoder", "ladder", "ladders"}));
   if (node["enabled"])
     STRAIT_TRY(r.Bool(node["enabled"], "transcode.enabled", out.enabled));
   if (node["encoder"]) {
@@ -148,6 +149,11 @@ Status ParseTranscode(Reader& r, const YAML::Node& node, TranscodeConfig& out) {
     STRAIT_TRY(r.String(node["scaler"], "transcode.scaler", out.scaler));
     if (out.scaler != "cpu" && out.scaler != "cuda")
       return At(r.source(), node["scaler"], "transcode.scaler must be cpu or cuda");
+  }
+  if (node["decoder"]) {
+    STRAIT_TRY(r.String(node["decoder"], "transcode.decoder", out.decoder));
+    if (out.decoder != "cpu" && out.decoder != "cuda")
+      return At(r.source(), node["decoder"], "transcode.decoder must be cpu or cuda");
   }
   if (node["ladders"])
     STRAIT_TRY(ParseLadders(r, node["ladders"], out));

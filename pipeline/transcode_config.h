@@ -5,6 +5,7 @@
 //     enabled: true          # live streams get the ladder; false = the source only ("src")
 //     encoder: auto          # auto (NVENC when it opens, else x264) | x264 | nvenc
 //     scaler: cpu            # cpu (swscale) | cuda (GPU resize, CPU fallback logged)
+//     decoder: cpu           # cpu | cuda (NVDEC, CPU fallback logged)
 //     ladder: default        # the ladder streams use unless they name their own
 //     ladders:
 //       default:
@@ -44,6 +45,7 @@ struct TranscodeConfig {
   bool enabled = true;
   std::string encoder = "auto";  // auto | x264 | nvenc
   std::string scaler = "cpu";    // cpu (swscale) | cuda (strait's kernel; falls back to cpu)
+  std::string decoder = "cpu";   // cpu | cuda (NVDEC; falls back to cpu)
   std::string ladder = "default";
   std::map<std::string, std::vector<RungConfig>> ladders;  // always has "default"
 };

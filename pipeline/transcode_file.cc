@@ -40,6 +40,7 @@ Result<TranscodeSummary> TranscodeFile(const std::string& input,
   opts.ladder = config.transcode.ladders.at(config.transcode.ladder);
   opts.encoder = config.transcode.encoder;
   opts.scaler = config.transcode.scaler;
+  opts.decoder = config.transcode.decoder;
   opts.segment_duration_s = config.hls.segment_duration_s;
   opts.live = false;
   opts.logger = logger;

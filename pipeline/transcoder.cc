@@ -54,6 +54,7 @@ struct Transcoder::Graph {
   bool have_boundary = false;
   int64_t next_boundary = 0;
   int64_t segment_ticks = 0;
+  uint64_t overlay_errors = 0;
 
   std::thread thread;
 
@@ -135,6 +136,18 @@ struct Transcoder::Graph {
           (void)decoder->Flush([this](Frame f) { OnFrame(std::move(f)); });
         ffmpeg::VideoDecoderOptions d;
         d.threads = opts.decoder_threads;
+        if (opts.decoder == "cuda") {
+          d.hardware = ffmpeg::VideoDecoderOptions::Hardware::kCuda;
+          auto gpu = ffmpeg::VideoDecoder::Create(t, d);
+          if (gpu.ok()) {
+            decoder = std::move(*gpu);
+            video_track = t;
+            logger->info("stream {}: decoding {} with NVDEC", name, CodecName(t.codec));
+            return;
+          }
+          logger->warn("stream {}: {}; decoding on the CPU", name, gpu.error().message());
+          d.hardware = ffmpeg::VideoDecoderOptions::Hardware::kNone;
+        }
         auto dec = ffmpeg::VideoDecoder::Create(t, d);
         if (!dec.ok()) {
           logger->error("stream {}: video decoder: {}", name, dec.error().message());
@@ -230,8 +243,9 @@ struct Transcoder::Graph {
       ++counters.frames_decoded;
     }
     if (opts.overlay) {
-      if (Status s = opts.overlay->Process(frame); !s.ok())
-        logger->warn("stream {}: overlay: {}", name, s.error().message());
+      if (Status s = opts.overlay->Process(frame); !s.ok() && overlay_errors++ % 300 == 0)
+        logger->warn("stream {}: overlay: {} ({} pictures so far)", name, s.error().message(),
+                     overlay_errors);
     }
     if (!video_track)
       return;

@@ -44,6 +44,7 @@ struct TranscoderOptions {
   std::vector<RungConfig> ladder = DefaultLadder();
   std::string encoder = "auto";
   std::string scaler = "cpu";
+  std::string decoder = "cpu";  // cpu | cuda (NVDEC; falls back to the CPU, logged)
   double segment_duration_s = 2.0;
   bool live = true;
   bool no_audio = false;  // the source is known to have no audio (a file without an audio track)

@@ -224,8 +224,8 @@ TEST(TranscodeTest, TenBitOddSizedSixtyFpsWithoutAudio) {
     EXPECT_TRUE(key);
 }
 
-// `scaler: cuda` uses the GPU kernel where a device exists; elsewhere every rung says so and
-// scales on the CPU — the output is the same ladder either way.
+// `scaler: cuda` + `decoder: cuda` use the GPU kernel and NVDEC where a device exists; elsewhere
+// they say so and run on the CPU — the output is the same ladder either way.
 TEST(TranscodeTest, CudaScalerRunsOrFallsBackToTheCpu) {
   TempDir tmp;
   const std::string in = tmp.File("in.mp4");
@@ -234,13 +234,14 @@ TEST(TranscodeTest, CudaScalerRunsOrFallsBackToTheCpu) {
                        in)
                 .exit_code,
             0);
-  TranscodeRun run = Transcode(tmp, in, "transcode:\n  scaler: cuda\n");
+  TranscodeRun run = Transcode(tmp, in, "transcode:\n  scaler: cuda\n  decoder: cuda\n");
   ASSERT_EQ(run.exit_code, 0) << run.output;
   const RenditionProbe r = ProbeRendition(run.dir + "/360p");
   ASSERT_EQ(r.error, "");
   EXPECT_EQ(r.width, 640);
   EXPECT_EQ(r.video.size(), 60u);
-  if (run.output.find("scaling on the CPU") != std::string::npos)
+  if (run.output.find("scaling on the CPU") != std::string::npos ||
+      run.output.find("decoding on the CPU") != std::string::npos)
     GTEST_SKIP() << "no CUDA here; the CPU fallback produced the ladder: " << run.output;
 }
 

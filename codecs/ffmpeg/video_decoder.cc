@@ -1,5 +1,9 @@
 #include "codecs/ffmpeg/video_decoder.h"
 
+extern "C" {
+#include <libavutil/hwcontext.h>
+}
+
 #include <cstring>
 #include <string>
 
@@ -29,9 +33,22 @@ const AVCodec* FindDecoder(CodecId codec) {
 
 }  // namespace
 
+// Picks the CUDA surface format when the decoder offers it (NVDEC), else the first software one.
+AVPixelFormat PreferCuda(AVCodecContext*, const AVPixelFormat* formats) {
+  for (const AVPixelFormat* f = formats; *f != AV_PIX_FMT_NONE; ++f)
+    if (*f == AV_PIX_FMT_CUDA)
+      return *f;
+  return formats[0];
+}
+
+struct AVBufferDeleter {
+  void operator()(AVBufferRef* b) const { av_buffer_unref(&b); }
+};
+
 struct VideoDecoder::Impl {
   TrackInfo track;
-  std::string what;  // error context, "h264 decode"
+  std::unique_ptr<AVBufferRef, AVBufferDeleter> hw_device;  // kCuda
+  std::string what;                                         // error context, "h264 decode"
   AVCodecContextPtr codec;
   AVPacketPtr packet{av_packet_alloc()};
   AVFramePtr frame{av_frame_alloc()};
@@ -46,7 +63,16 @@ struct VideoDecoder::Impl {
           AVFrame* keep = av_frame_alloc();
           if (!keep)
             return Error(what + ": out of memory");
-          av_frame_move_ref(keep, out);
+          if (out->format == AV_PIX_FMT_CUDA) {  // NVDEC: download to system memory (NV12)
+            if (int err = av_hwframe_transfer_data(keep, out, 0); err < 0) {
+              av_frame_free(&keep);
+              return AvError(err, what + ": download from the GPU");
+            }
+            av_frame_copy_props(keep, out);
+            av_frame_unref(out);
+          } else {
+            av_frame_move_ref(keep, out);
+          }
           sink(Frame::Adopt(keep));
           return OkStatus();
         },
@@ -85,6 +111,15 @@ Result<std::unique_ptr<VideoDecoder>> VideoDecoder::Create(const TrackInfo& trac
   }
   if (Status s = SetExtradata(c, track.extradata.data(), track.extradata.size()); !s)
     return s.error().Context(what);
+  if (options.hardware == VideoDecoderOptions::Hardware::kCuda) {
+    AVBufferRef* device = nullptr;
+    if (int err = av_hwdevice_ctx_create(&device, AV_HWDEVICE_TYPE_CUDA, nullptr, nullptr, 0);
+        err < 0)
+      return AvError(err, what + ": no CUDA device for NVDEC");
+    impl->hw_device.reset(device);
+    c->hw_device_ctx = av_buffer_ref(device);
+    c->get_format = PreferCuda;
+  }
   if (int err = avcodec_open2(c, decoder, nullptr); err < 0)
     return AvError(err, what + ": open " + decoder->name);
   return std::unique_ptr<VideoDecoder>(new VideoDecoder(std::move(impl)));

@@ -25,8 +25,10 @@ struct VideoDecoderOptions {
   // libavcodec worker threads, frame and slice threading: 0 = one per core. Frame threading delays
   // output by about one frame per thread; 1 decodes each packet before Decode returns.
   int threads = 0;
-  // Hardware decoding: not yet (kNone only).
-  enum class Hardware { kNone } hardware = Hardware::kNone;
+  // kCuda: NVDEC through FFmpeg's CUDA hwaccel; pictures are downloaded to system memory (NV12)
+  // for the CPU scalers and overlays. Create fails (with the reason) where no CUDA device opens,
+  // and the caller falls back to kNone.
+  enum class Hardware { kNone, kCuda } hardware = Hardware::kNone;
 };
 
 class VideoDecoder {

@@ -89,6 +89,33 @@ TEST_F(VideoDecoderTest, RoundTripKeepsPtsAndPictures) {
   EXPECT_EQ(frames_[0].pts(), 900);
 }
 
+// NVDEC where an NVIDIA GPU exists, checked against the CPU decoder (the reference); elsewhere
+// Create says why and the test skips.
+TEST_F(VideoDecoderTest, NvdecMatchesTheCpuDecoder) {
+  const Encoded e = Encode(320, 240, 10, 0, {0});
+  VideoDecoderOptions gpu_options;
+  gpu_options.hardware = VideoDecoderOptions::Hardware::kCuda;
+  auto gpu = VideoDecoder::Create(e.track, gpu_options);
+  if (!gpu.ok()) {
+    EXPECT_NE(gpu.error().message().find("CUDA"), std::string::npos) << gpu.error().message();
+    GTEST_SKIP() << gpu.error().message();
+  }
+  ASSERT_TRUE(DecodeAll(**gpu, e.packets).ok());
+  ASSERT_TRUE((*gpu)->Flush(sink_).ok());
+  std::vector<Frame> gpu_frames = std::move(frames_);
+  frames_.clear();
+  auto cpu = VideoDecoder::Create(e.track);
+  ASSERT_TRUE(cpu.ok());
+  ASSERT_TRUE(DecodeAll(**cpu, e.packets).ok());
+  ASSERT_TRUE((*cpu)->Flush(sink_).ok());
+  ASSERT_EQ(gpu_frames.size(), frames_.size());
+  for (size_t i = 0; i < frames_.size(); ++i) {
+    EXPECT_EQ(gpu_frames[i].pts(), frames_[i].pts());
+    EXPECT_EQ(gpu_frames[i].av()->format, AV_PIX_FMT_NV12);
+    EXPECT_LT(test_media::LumaDifference(gpu_frames[i], frames_[i]), 1.0);
+  }
+}
+
 TEST_F(VideoDecoderTest, SingleThreadDecodesEachPacketAtOnce) {
   const Encoded e = Encode(160, 120, 5, 0, {0});
   auto dec = VideoDecoder::Create(e.track, {.threads = 1});
