@@ -14,8 +14,7 @@ namespace strait::pipeline {
 
 namespace {
 
-constexpr size_t kMaxPendingAudio = 256;  // audio waiting for video before it is written anyway
-constexpr int kMaxSlowLevel = 2;          // the governor lowers a rung's fps to 1/2, then 1/4
+constexpr int kMaxSlowLevel = 2;  // the governor lowers a rung's fps to 1/2, then 1/4
 constexpr double kMinGovernedFps = 7.5;
 constexpr int kCalmBoundariesToRecover = 3;
 
@@ -68,7 +67,6 @@ struct Rung::Worker {
   std::unique_ptr<cuda::Scaler> gpu_scaler;  // scaler: cuda, while it works
   std::unique_ptr<ffmpeg::VideoEncoder> encoder;
   std::unique_ptr<transport::hls::Packager> packager;
-  std::deque<Packet> pending_audio;
   bool failed = false;
   bool have_due = false;
   int slow_level = 0;  // the governor's step: the frame rate is divided by 2^slow_level
@@ -107,14 +105,6 @@ RungStats Rung::stats() const {
   return stats_;
 }
 
-void Rung::SetAudioTrack(const TrackInfo& track) {
-  Enqueue(track, false);
-}
-
-void Rung::PushAudio(const Packet& packet) {
-  Enqueue(packet, false);
-}
-
 void Rung::End() {
   {
     std::lock_guard lock(mu_);
@@ -122,20 +112,6 @@ void Rung::End() {
       return;
     ended_ = true;
     queue_.push_back(EndItem{});
-  }
-  cv_.notify_all();
-}
-
-void Rung::Enqueue(Item item, bool is_frame) {
-  {
-    std::lock_guard lock(mu_);
-    if (ended_)
-      return;
-    queue_.push_back(std::move(item));
-    if (is_frame) {
-      ++queued_frames_;
-      stats_.queue_high_water = std::max(stats_.queue_high_water, queued_frames_);
-    }
   }
   cv_.notify_all();
 }
@@ -207,20 +183,13 @@ void Rung::Run() {
   Worker w;
   transport::hls::PackagerOptions popts;
   popts.target_duration_s = options_.segment_duration_s;
-  popts.expect_audio = options_.expect_audio;
+  popts.expect_audio = false;  // video only: the audio is a rendition of its own
   w.packager = std::make_unique<transport::hls::Packager>(out_, clock_, popts);
   const RungPlan& plan = options_.plan;
 
   auto write = [&](const Packet& p) {
     if (Status s = w.packager->Write(p); !s.ok() && w.packet_errors++ < 5)
       logger_->warn("stream {}: rung {}: {}", stream_name_, name(), s.error().message());
-  };
-  auto write_audio_until = [&](std::optional<double> until_s) {
-    while (!w.pending_audio.empty() &&
-           (!until_s || w.pending_audio.front().dts_time().seconds() <= *until_s)) {
-      write(w.pending_audio.front());
-      w.pending_audio.pop_front();
-    }
   };
   auto fail = [&](const Error& e) {
     w.failed = true;
@@ -288,7 +257,6 @@ void Rung::Run() {
     return w.packager->AddTrack(w.encoder->track());
   };
   auto on_packet = [&](Packet p) {
-    write_audio_until(p.pts_time().seconds());
     {
       std::lock_guard lock(mu_);
       stats_.bytes_out += p.size();
@@ -359,14 +327,6 @@ void Rung::Run() {
     cv_.notify_all();  // room for a waiting producer
     if (auto* f = std::get_if<FrameItem>(&item)) {
       encode(*f);
-    } else if (auto* p = std::get_if<Packet>(&item)) {
-      w.pending_audio.push_back(std::move(*p));
-      if (w.pending_audio.size() > kMaxPendingAudio)
-        write_audio_until(w.pending_audio.front().dts_time().seconds());
-    } else if (auto* t = std::get_if<TrackInfo>(&item)) {
-      if (Status s = w.packager->AddTrack(*t); !s.ok())
-        logger_->warn("stream {}: rung {}: audio track: {}", stream_name_, name(),
-                      s.error().message());
     } else {
       break;  // EndItem
     }
@@ -375,7 +335,6 @@ void Rung::Run() {
     if (Status s = w.encoder->Flush(on_packet); !s.ok())
       fail(s.error().Context("flush"));
   }
-  write_audio_until(std::nullopt);
   if (Status s = w.packager->Finish(); !s.ok())
     logger_->warn("stream {}: rung {}: final segment: {}", stream_name_, name(),
                   s.error().message());

@@ -1,6 +1,7 @@
 // Rung: one encoded rendition of a transcode graph, on a thread of its own: frames from the
 // stream's decode thread (shared by reference with the other rungs) → frame-rate cap → scale →
-// encode (x264 or NVENC) → hls::Packager, with the stream's audio packets muxed alongside.
+// encode (x264 or NVENC) → hls::Packager of a video-only rendition (the stream's audio is a
+// rendition of its own, shared by every rung as the master playlist's audio group).
 //
 // Keyframes: the decode thread marks the frames at segment boundaries (`force_idr`) identically for
 // every rung, so segment N of every rung starts at the same source PTS; the frame-rate cap never
@@ -51,10 +52,9 @@ struct RungOptions {
   std::string scaler = "cpu";    // cpu | cuda (falls back to cpu, logged)
   int encoder_threads = 1;
   double segment_duration_s = 2.0;
-  double source_fps = 30;    // nominal, for rate control when the rung does not cap it
-  bool live = true;          // drop GOPs when behind (live) or wait (file)
-  bool expect_audio = true;  // the stream has audio: the packager waits for its track
-  size_t queue_frames = 8;   // pictures waiting for this rung
+  double source_fps = 30;   // nominal, for rate control when the rung does not cap it
+  bool live = true;         // drop GOPs when behind (live) or wait (file)
+  size_t queue_frames = 8;  // pictures waiting for this rung
   // Test hook: runs on the rung's thread before each encode (e.g. to slow an encoder down).
   std::function<void()> before_encode;
   std::shared_ptr<spdlog::logger> logger;
@@ -88,10 +88,8 @@ class Rung {
 
   const std::string& name() const { return options_.plan.config.name; }
 
-  void SetAudioTrack(const TrackInfo& track);
   // One decoded (and overlaid) picture; `force_idr` at segment boundaries.
   void PushFrame(const Frame& frame, bool force_idr);
-  void PushAudio(const Packet& packet);
   // End of input: the rung drains its queue, flushes the encoder and finishes the playlist.
   void End();
   // Waits until the rung has finished after End().
@@ -105,9 +103,8 @@ class Rung {
     bool force_idr = false;
   };
   struct EndItem {};
-  using Item = std::variant<FrameItem, Packet, TrackInfo, EndItem>;
+  using Item = std::variant<FrameItem, EndItem>;
 
-  void Enqueue(Item item, bool is_frame);
   struct Worker;  // the thread's state (scaler, encoder, packager)
   void Run();
   void Govern(Worker& w);

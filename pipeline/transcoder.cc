@@ -48,13 +48,13 @@ struct Transcoder::Graph {
   std::optional<TrackInfo> video_track;
   std::optional<TrackInfo> audio_out;  // the AAC track every rung muxes
   std::unique_ptr<ffmpeg::AudioTranscoder> audio_transcoder;
-  std::unique_ptr<transport::hls::Packager> passthrough;
-  std::unique_ptr<transport::hls::Packager> audio_only;
-  std::deque<Packet> early_audio;  // before the rungs exist
+  std::unique_ptr<transport::hls::Packager> passthrough;  // video only
+  std::unique_ptr<transport::hls::Packager> audio;        // the "audio" rendition
   bool have_boundary = false;
   int64_t next_boundary = 0;
   int64_t segment_ticks = 0;
   uint64_t overlay_errors = 0;
+  uint64_t audio_errors = 0;
 
   std::thread thread;
 
@@ -124,9 +124,9 @@ struct Transcoder::Graph {
       auto it = std::find_if(opts.ladder.begin(), opts.ladder.end(),
                              [](const RungConfig& r) { return r.passthrough; });
       passthrough = std::make_unique<transport::hls::Packager>(out.AddRendition(it->name), clock,
-                                                               PackagerOpts(true, true));
+                                                               PackagerOpts(true, false));
     }
-    if (passthrough)
+    if (passthrough && t.kind == MediaKind::kVideo)
       (void)passthrough->AddTrack(t);
     if (t.kind == MediaKind::kVideo) {
       if (decoder && decoder->track().codec == t.codec) {
@@ -177,10 +177,13 @@ struct Transcoder::Graph {
       logger->info("stream {}: audio {} → AAC-LC, encoded once for every rendition", name,
                    CodecName(t.codec));
     }
-    for (auto& r : RungsSnapshot())
-      r->SetAudioTrack(*audio_out);
-    if (audio_only)
-      (void)audio_only->AddTrack(*audio_out);
+    // One audio rendition for every rung (the master playlist's audio group), encoded once.
+    if (!audio) {
+      audio = std::make_unique<transport::hls::Packager>(out.AddRendition("audio"), clock,
+                                                         PackagerOpts(false, true));
+    }
+    if (Status s = audio->AddTrack(*audio_out); !s.ok())
+      logger->warn("stream {}: audio track: {}", name, s.error().message());
   }
 
   std::vector<std::shared_ptr<Rung>> RungsSnapshot() const {
@@ -210,31 +213,19 @@ struct Transcoder::Graph {
       ro.segment_duration_s = opts.segment_duration_s;
       ro.source_fps = video_track->frame_rate > 0 ? video_track->frame_rate : 30;
       ro.live = opts.live;
-      // The audio track may be announced after the first picture (MPEG-TS): the packager waits
-      // for it (up to 1 s of media) unless the source said it has none.
-      ro.expect_audio = audio_out.has_value() || !opts.no_audio;
       ro.queue_frames = opts.rung_queue_frames;
       ro.logger = logger;
       if (opts.before_encode) {
         const std::string rung_name = plan.config.name;
         ro.before_encode = [hook = opts.before_encode, rung_name] { hook(rung_name); };
       }
-      auto rung = std::make_shared<Rung>(name, std::move(ro), out.AddRendition(plan.config.name),
-                                         clock, tb);
-      if (audio_out)
-        rung->SetAudioTrack(*audio_out);
-      created.push_back(std::move(rung));
+      created.push_back(std::make_shared<Rung>(name, std::move(ro),
+                                               out.AddRendition(plan.config.name), clock, tb));
     }
     logger->info("stream {}: source {}x{}: {} encoded renditions", name, first.width(),
                  first.height(), created.size());
-    {
-      std::lock_guard lock(mu);
-      rungs = created;
-    }
-    for (const Packet& p : early_audio)
-      for (auto& r : created)
-        r->PushAudio(p);
-    early_audio.clear();
+    std::lock_guard lock(mu);
+    rungs = created;
   }
 
   void OnFrame(Frame frame) {
@@ -272,43 +263,16 @@ struct Transcoder::Graph {
   }
 
   void OnAudio(const Packet& p) {
-    auto route = [this](const Packet& a) {
-      auto rs = RungsSnapshot();
-      if (audio_only) {
-        (void)audio_only->Write(a);
-      } else if (rs.empty()) {
-        early_audio.push_back(a);
-        if (early_audio.size() > kMaxEarlyAudio)
-          early_audio.pop_front();
-        const bool long_without_video =
-            !video_track &&
-            early_audio.back().dts_time().seconds() - early_audio.front().dts_time().seconds() >
-                kAudioOnlyAfterS;
-        if (long_without_video && audio_out)
-          StartAudioOnly();
-      } else {
-        for (auto& r : rs)
-          r->PushAudio(a);
-      }
-    };
-    if (!audio_out)
+    if (!audio_out || !audio)
       return;
-    if (audio_transcoder) {
-      if (Status s = audio_transcoder->Transcode(p, route); !s.ok())
+    auto write = [this](const Packet& a) {
+      if (Status s = audio->Write(a); !s.ok() && audio_errors++ < 5)
         logger->warn("stream {}: audio: {}", name, s.error().message());
-    } else {
-      route(p);
-    }
-  }
-
-  void StartAudioOnly() {
-    logger->info("stream {}: no video: publishing audio only", name);
-    audio_only = std::make_unique<transport::hls::Packager>(out.AddRendition("audio"), clock,
-                                                            PackagerOpts(false, true));
-    (void)audio_only->AddTrack(*audio_out);
-    for (const Packet& a : early_audio)
-      (void)audio_only->Write(a);
-    early_audio.clear();
+    };
+    if (!audio_transcoder)
+      return write(p);
+    if (Status s = audio_transcoder->Transcode(p, write); !s.ok() && audio_errors++ < 5)
+      logger->warn("stream {}: audio: {}", name, s.error().message());
   }
 
   void Run() {
@@ -324,9 +288,9 @@ struct Transcoder::Graph {
       if (auto* t = std::get_if<TrackInfo>(&item)) {
         OnTrack(*t);
       } else if (auto* p = std::get_if<Packet>(&item)) {
-        if (passthrough)
-          (void)passthrough->Write(*p);
         if (p->kind() == MediaKind::kVideo) {
+          if (passthrough)
+            (void)passthrough->Write(*p);
           if (!decoder)
             continue;
           if (Status s = decoder->Decode(*p, [this](Frame f) { OnFrame(std::move(f)); }); !s.ok()) {
@@ -347,23 +311,16 @@ struct Transcoder::Graph {
   void Drain() {
     if (decoder)
       (void)decoder->Flush([this](Frame f) { OnFrame(std::move(f)); });
-    if (audio_transcoder)
-      (void)audio_transcoder->Flush([this](Packet a) {
-        for (auto& r : RungsSnapshot())
-          r->PushAudio(a);
-        if (audio_only)
-          (void)audio_only->Write(a);
-      });
-    if (!video_track && !audio_only && audio_out && !early_audio.empty())
-      StartAudioOnly();
+    if (audio_transcoder && audio)
+      (void)audio_transcoder->Flush([this](Packet a) { (void)audio->Write(a); });
     for (auto& r : RungsSnapshot())
       r->End();
     for (auto& r : RungsSnapshot())
       r->Join();
     if (passthrough)
       (void)passthrough->Finish();
-    if (audio_only)
-      (void)audio_only->Finish();
+    if (audio)
+      (void)audio->Finish();
   }
 };
 

@@ -3,10 +3,10 @@
 //
 //   packets ─> [input queue] ─> decode thread: VideoDecoder (once) → FrameStage (overlays)
 //                                 → segment-boundary marks → Rung × N (own threads: cap fps,
-//                                 scale, encode, package; frames shared by reference)
+//                                 scale, encode, package video-only; frames shared by reference)
 //                               audio: AAC passes through, anything else → AudioTranscoder (once)
-//                                 → the same packets muxed by every rung
-//                               passthrough rung: the source packets → its own Packager
+//                                 → the "audio" rendition, the audio group of every rung
+//                               passthrough rung: the source video packets → its own Packager
 //
 // The ladder is resolved (rungs taller than the source skipped) when the first picture is
 // decoded, and each rung gets a Rendition of the hls::Stream. Segment boundaries are every
@@ -47,7 +47,6 @@ struct TranscoderOptions {
   std::string decoder = "cpu";  // cpu | cuda (NVDEC; falls back to the CPU, logged)
   double segment_duration_s = 2.0;
   bool live = true;
-  bool no_audio = false;  // the source is known to have no audio (a file without an audio track)
   size_t input_queue_packets = 600;  // about 10 s of 30 fps video + audio
   size_t rung_queue_frames = 8;
   int decoder_threads = 0;                        // 0 = one per core

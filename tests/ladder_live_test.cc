@@ -84,5 +84,27 @@ TEST_F(LadderLiveTest, RtmpPushComesOutAsAnAlignedLadder) {
   EXPECT_EQ(gst.exit_code, 0) << gst.output;
 }
 
+// hls.js in headless Chromium plays the ladder: it sees the three rungs and the audio group, loads
+// audio fragments from the audio rendition and video from a rung, and playback advances.
+TEST_F(LadderLiveTest, HlsJsPlaysTheLadderWithItsAudioGroup) {
+  const std::string browser_dir = std::string(STRAIT_SOURCE_DIR) + "/tests/browser";
+  if (RunCommand("command -v node && test -x /usr/bin/chromium").exit_code != 0)
+    GTEST_SKIP() << "node or chromium missing (scripts/install-deps.sh installs them)";
+  if (RunCommand("test -d " + browser_dir + "/node_modules/hls.js").exit_code != 0)
+    GTEST_SKIP() << "tests/browser/node_modules missing (scripts/install-deps.sh runs npm ci)";
+  test::BackgroundProcess push(
+      "ffmpeg -v error -re -i " + Clip() + " -c copy -f flv " + RtmpUrl(kKey),
+      dir_.File("push.log"));
+  ASSERT_EQ(WaitFor("/live/shop1/master.m3u8", "AUDIO=\"audio\"", 15s).status, 200);
+  auto play = RunCommand(
+      "node " + browser_dir + "/play.mjs " + HttpUrl("/live/shop1/master.m3u8") + " 2", 60s);
+  EXPECT_EQ(play.exit_code, 0) << play.output;
+  EXPECT_NE(play.output.find("\"audioTracks\":1"), std::string::npos) << play.output;
+  EXPECT_EQ(play.output.find("\"audioFragments\":0"), std::string::npos) << play.output;
+  EXPECT_NE(play.output.find("\"height\":360"), std::string::npos) << play.output;  // a level
+  EXPECT_NE(play.output.find("\"height\":720"), std::string::npos) << play.output;  // listed
+  push.Wait(30s);
+}
+
 }  // namespace
 }  // namespace strait

@@ -80,6 +80,16 @@ TEST(TranscodeTest, LadderFrom1080pHasAlignedIdrsAndTargetBitrates) {
     const char* name;
     int width, height, kbps;
   } rungs[] = {{"720p", 1280, 720, 2500}, {"480p", 854, 480, 1200}, {"360p", 640, 360, 700}};
+  // One audio rendition (the AAC passed through once) is every rung's audio group.
+  EXPECT_NE(master.find("#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"audio\",DEFAULT=YES,"
+                        "AUTOSELECT=YES,CHANNELS=\"2\",URI=\"audio/playlist.m3u8\""),
+            std::string::npos)
+      << master;
+  const RenditionProbe audio = ProbeRendition(run.dir + "/audio");
+  ASSERT_EQ(audio.error, "");
+  ASSERT_FALSE(audio.audio_pts.empty());
+  EXPECT_TRUE(audio.video.empty());
+  EXPECT_NEAR(audio.audio_last_end - audio.audio_pts.front(), 10.0, 0.05);
   std::vector<double> reference_idrs;
   for (const Rung& rung : rungs) {
     SCOPED_TRACE(rung.name);
@@ -89,8 +99,8 @@ TEST(TranscodeTest, LadderFrom1080pHasAlignedIdrsAndTargetBitrates) {
         std::string("#EXT-X-STREAM-INF:BANDWIDTH=(\\d+),AVERAGE-BANDWIDTH=(\\d+),"
                     "RESOLUTION=") +
         std::to_string(rung.width) + "x" + std::to_string(rung.height) +
-        ",FRAME-RATE=30.000,CODECS=\"avc1\\.[0-9a-f]{6},mp4a\\.40\\.2\"\n" + rung.name +
-        "/playlist\\.m3u8");
+        ",FRAME-RATE=30.000,CODECS=\"avc1\\.[0-9a-f]{6},mp4a\\.40\\.2\",AUDIO=\"audio\"\n" +
+        rung.name + "/playlist\\.m3u8");
     ASSERT_TRUE(std::regex_search(master, m, variant)) << master;
     EXPECT_GE(std::stoll(m[1]), std::stoll(m[2]));
 
@@ -111,9 +121,9 @@ TEST(TranscodeTest, LadderFrom1080pHasAlignedIdrsAndTargetBitrates) {
     if (reference_idrs.empty())
       reference_idrs = idrs;
     EXPECT_EQ(idrs, reference_idrs) << "keyframes not aligned with the first rung";
-    // A/V: the first audio and video samples less than a frame apart.
-    ASSERT_FALSE(r.audio_pts.empty());
-    EXPECT_LT(std::abs(r.audio_pts.front() - r.video.front().pts), 1 / 30.0);
+    // A/V: the first audio and video samples less than a frame apart; the rung itself is video.
+    EXPECT_TRUE(r.audio_pts.empty());
+    EXPECT_LT(std::abs(audio.audio_pts.front() - r.video.front().pts), 1 / 30.0);
   }
   EXPECT_NE(run.output.find("realtime"), std::string::npos) << run.output;
 }
@@ -134,7 +144,9 @@ TEST(TranscodeTest, AvSyncHoldsOverAMinuteOfTranscodedAudio) {
   ASSERT_EQ(run.exit_code, 0) << run.output;
   const RenditionProbe r = ProbeRendition(run.dir + "/180p");
   ASSERT_EQ(r.error, "");
-  ASSERT_FALSE(r.audio_pts.empty());
+  const RenditionProbe a = ProbeRendition(run.dir + "/audio");
+  ASSERT_EQ(a.error, "");
+  ASSERT_FALSE(a.audio_pts.empty());
   auto in_audio = RunCommand(
       "ffprobe -v error -select_streams a:0 -show_entries "
       "packet=pts_time,duration_time -of csv=p=0 " +
@@ -151,10 +163,10 @@ TEST(TranscodeTest, AvSyncHoldsOverAMinuteOfTranscodedAudio) {
     out_video_last = std::max(out_video_last, p.pts);
   EXPECT_NEAR(out_video_last, in_video_last, 0.001);
   // AAC frames are 1024 samples (21 ms) and the tail is padded to a whole frame.
-  EXPECT_NEAR(r.audio_last_end, in_audio_end, 0.020 + 1024 / 48000.0);
-  const double drift = (r.audio_last_end - out_video_last) - (in_audio_end - in_video_last);
+  EXPECT_NEAR(a.audio_last_end, in_audio_end, 0.020 + 1024 / 48000.0);
+  const double drift = (a.audio_last_end - out_video_last) - (in_audio_end - in_video_last);
   EXPECT_LT(std::abs(drift), 0.020 + 1024 / 48000.0) << "A/V drift after 60 s";
-  EXPECT_LT(std::abs(r.audio_pts.front() - r.video.front().pts), 1 / 30.0 + 1024 / 48000.0);
+  EXPECT_LT(std::abs(a.audio_pts.front() - r.video.front().pts), 1 / 30.0 + 1024 / 48000.0);
 }
 
 // OBS changed its output size mid-stream: 640x360, then 960x540 (new SPS in the same TS).

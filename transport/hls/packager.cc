@@ -107,6 +107,7 @@ VariantInfo Packager::BuildVariant() const {
   for (const TrackInfo& t : tracks_) {
     Result<std::string> codec = CodecString(t);
     if (t.kind == MediaKind::kVideo) {
+      v.has_video = true;
       if (codec.ok())
         codecs_video = *codec;
       v.width = t.width;
@@ -125,8 +126,11 @@ VariantInfo Packager::BuildVariant() const {
           v.height = c->height;
         }
       }
-    } else if (codec.ok()) {
-      codecs_audio = *codec;
+    } else if (t.kind == MediaKind::kAudio) {
+      v.has_audio = true;
+      v.channels = t.channels;
+      if (codec.ok())
+        codecs_audio = *codec;
     }
   }
   v.codecs = codecs_video;
@@ -187,14 +191,28 @@ Status Packager::Mux(const Packet& packet) {
     seen_keyframe_ = true;
   }
   const bool clock_track = is_video || !video_track_;
+  const int64_t target = static_cast<int64_t>(options_.target_duration_s * kTicksPerSecond);
   if (!segment_open_) {
     segment_open_ = true;
     segment_start_ = ts;
     segment_frames_ = 0;
     last_ts_ = ts;
     last_delta_ = 0;
-  } else if (clock_track && (packet.keyframe() || !is_video)) {
-    const int64_t target = static_cast<int64_t>(options_.target_duration_s * kTicksPerSecond);
+    next_cut_ = ts + target;
+  } else if (clock_track && !is_video) {
+    // Audio only: cut at the frame nearest each multiple of the target from the start, so the
+    // boundaries stay on the grid the video renditions of the same stream cut on (no drift from
+    // 1024-sample frames).
+    if (ts + last_delta_ / 2 >= next_cut_) {
+      if (Status s = CloseSegment(ts); !s)
+        return s;
+      segment_open_ = true;
+      segment_start_ = ts;
+      segment_frames_ = 0;
+      while (next_cut_ <= ts + last_delta_ / 2)
+        next_cut_ += target;
+    }
+  } else if (clock_track && packet.keyframe()) {
     if (ts - segment_start_ >= target - 90) {  // 1 ms slack for millisecond timestamps
       if (Status s = CloseSegment(ts); !s)
         return s;

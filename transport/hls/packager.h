@@ -101,6 +101,7 @@ class Packager {
   int64_t segment_start_ = 0;
   int64_t last_ts_ = 0;     // dts of the last packet of the clock track (video, else audio)
   int64_t last_delta_ = 0;  // its frame duration, to end the last segment
+  int64_t next_cut_ = 0;    // audio-only: the next grid point (segment start + k x target)
   int segment_frames_ = 0;
 };
 

@@ -59,26 +59,70 @@ std::string RenderMediaPlaylist(const MediaPlaylist& p) {
   return out;
 }
 
-std::string RenderMasterPlaylist(std::span<const VariantInfo> variants) {
-  std::string out = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-INDEPENDENT-SEGMENTS\n";
-  for (const VariantInfo& v : variants) {
-    AppendF(out, "#EXT-X-STREAM-INF:BANDWIDTH=%lld", static_cast<long long>(v.bandwidth));
-    if (v.average_bandwidth > 0) {
-      AppendF(out, ",AVERAGE-BANDWIDTH=%lld", static_cast<long long>(v.average_bandwidth));
-    }
-    if (v.width > 0 && v.height > 0)
-      AppendF(out, ",RESOLUTION=%dx%d", v.width, v.height);
-    if (v.frame_rate > 0)
-      AppendF(out, ",FRAME-RATE=%.3f", v.frame_rate);
-    if (!v.codecs.empty()) {
-      out += ",CODECS=\"";
-      out += v.codecs;
-      out += '"';
-    }
-    out += '\n';
-    out += v.uri;
-    out += '\n';
+namespace {
+
+void AppendVariant(std::string& out,
+                   const VariantInfo& v,
+                   int64_t extra_bandwidth,
+                   int64_t extra_average,
+                   const std::string& extra_codecs,
+                   const char* audio_group) {
+  AppendF(out, "#EXT-X-STREAM-INF:BANDWIDTH=%lld",
+          static_cast<long long>(v.bandwidth + extra_bandwidth));
+  if (v.average_bandwidth > 0) {
+    AppendF(out, ",AVERAGE-BANDWIDTH=%lld",
+            static_cast<long long>(v.average_bandwidth + extra_average));
   }
+  if (v.width > 0 && v.height > 0)
+    AppendF(out, ",RESOLUTION=%dx%d", v.width, v.height);
+  if (v.frame_rate > 0)
+    AppendF(out, ",FRAME-RATE=%.3f", v.frame_rate);
+  std::string codecs = v.codecs;
+  if (!extra_codecs.empty() && codecs.find(extra_codecs) == std::string::npos)
+    codecs += (codecs.empty() ? "" : ",") + extra_codecs;
+  if (!codecs.empty())
+    out += ",CODECS=\"" + codecs + "\"";
+  if (audio_group)
+    out += std::string(",AUDIO=\"") + audio_group + "\"";
+  out += '\n';
+  out += v.uri;
+  out += '\n';
+}
+
+constexpr const char* kHeader = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-INDEPENDENT-SEGMENTS\n";
+
+}  // namespace
+
+std::string RenderMasterPlaylist(std::span<const VariantInfo> variants) {
+  std::string out = kHeader;
+  for (const VariantInfo& v : variants)
+    AppendVariant(out, v, 0, 0, "", nullptr);
+  return out;
+}
+
+std::string RenderMasterPlaylist(std::span<const VariantInfo> video,
+                                 std::span<const VariantInfo> audio) {
+  if (audio.empty())
+    return RenderMasterPlaylist(video);
+  std::string out = kHeader;
+  int64_t audio_peak = 0, audio_average = 0;
+  std::string audio_codecs;
+  for (size_t i = 0; i < audio.size(); ++i) {
+    const VariantInfo& a = audio[i];
+    const std::string name = a.uri.substr(0, a.uri.find('/'));
+    out += "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"" + name +
+           "\",DEFAULT=" + (i == 0 ? "YES" : "NO") + ",AUTOSELECT=YES";
+    if (a.channels > 0)
+      AppendF(out, ",CHANNELS=\"%d\"", a.channels);
+    out += ",URI=\"" + a.uri + "\"\n";
+    if (a.bandwidth > audio_peak) {
+      audio_peak = a.bandwidth;
+      audio_average = a.average_bandwidth;
+      audio_codecs = a.codecs;
+    }
+  }
+  for (const VariantInfo& v : video)
+    AppendVariant(out, v, audio_peak, audio_average, audio_codecs, "audio");
   return out;
 }
 

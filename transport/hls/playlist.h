@@ -33,12 +33,21 @@ struct VariantInfo {
   int64_t average_bandwidth = 0;  // 0 = omit
   int width = 0;                  // 0 = omit RESOLUTION
   int height = 0;
-  double frame_rate = 0;  // 0 = omit FRAME-RATE
-  std::string codecs;     // RFC 6381, e.g. "avc1.64001f,mp4a.40.2"; empty = omit
+  double frame_rate = 0;   // 0 = omit FRAME-RATE
+  std::string codecs;      // RFC 6381, e.g. "avc1.64001f,mp4a.40.2"; empty = omit
+  bool has_video = false;  // false: an audio-only rendition
+  bool has_audio = false;  // the rendition's own segments carry audio
+  int channels = 0;        // of its audio, 0 = unknown
 };
 
 std::string RenderMediaPlaylist(const MediaPlaylist& playlist);
+// Every rendition a variant of its own (STREAM-INF).
 std::string RenderMasterPlaylist(std::span<const VariantInfo> variants);
+// Video-only variants sharing the audio-only renditions `audio` as one audio group "audio"
+// (EXT-X-MEDIA, the first is DEFAULT): each variant's BANDWIDTH / AVERAGE-BANDWIDTH add the
+// largest audio rendition's, and its CODECS list the audio codec too (RFC 8216bis 4.4.6.2).
+std::string RenderMasterPlaylist(std::span<const VariantInfo> video,
+                                 std::span<const VariantInfo> audio);
 
 // "2025-11-28T00:00:00.000Z"
 std::string FormatIso8601Millis(std::chrono::system_clock::time_point t);

@@ -67,6 +67,20 @@ TEST(Playlist, MasterGolden) {
   ExpectGolden("master_audio_only.m3u8", RenderMasterPlaylist(audio_only));
 }
 
+// An ABR ladder: video-only rungs sharing one audio rendition as the group "audio"; each variant's
+// bandwidth includes the audio's, its CODECS the audio codec.
+TEST(Playlist, MasterWithAudioGroupGolden) {
+  std::vector<VariantInfo> video(2), audio(1);
+  video[0] = {"720p/playlist.m3u8", 2800000, 2600000, 1280, 720, 30, "avc1.64001f"};
+  video[1] = {"360p/playlist.m3u8", 800000, 750000, 640, 360, 30, "avc1.64001e"};
+  audio[0] = {"audio/playlist.m3u8", 140000, 130000, 0, 0, 0, "mp4a.40.2"};
+  audio[0].channels = 2;
+  const std::string text = RenderMasterPlaylist(video, audio);
+  ExpectGolden("master_audio_group.m3u8", text);
+  EXPECT_NE(text.find("BANDWIDTH=2940000,AVERAGE-BANDWIDTH=2730000,"), std::string::npos) << text;
+  EXPECT_EQ(RenderMasterPlaylist(video, {}), RenderMasterPlaylist(video));
+}
+
 // The whole path: packager -> rendition -> rendered media playlist, with a FakeClock, a restart
 // (discontinuity) and a finish (ENDLIST). Byte sizes do not appear in media playlists, so this is
 // stable across FFmpeg versions.

@@ -68,15 +68,25 @@ void Stream::RenderMaster() {
     for (const auto& r : renditions_)
       all.push_back(r.get());
   }
-  std::vector<VariantInfo> variants;
+  // Audio-only renditions beside video-only ones form an audio group; anything else is listed
+  // as variants of their own.
+  std::vector<VariantInfo> variants, video_only, audio_only;
   for (Rendition* r : all) {
-    if (std::optional<VariantInfo> v = r->Variant())
+    if (std::optional<VariantInfo> v = r->Variant()) {
+      if (v->has_video && !v->has_audio)
+        video_only.push_back(*v);
+      else if (!v->has_video && v->has_audio)
+        audio_only.push_back(*v);
       variants.push_back(std::move(*v));
+    }
   }
+  const bool grouped = !audio_only.empty() && !video_only.empty() &&
+                       video_only.size() + audio_only.size() == variants.size();
   std::shared_ptr<const std::string> text;
   std::shared_ptr<const std::vector<uint8_t>> body;
   if (!variants.empty()) {
-    text = std::make_shared<const std::string>(RenderMasterPlaylist(variants));
+    text = std::make_shared<const std::string>(
+        grouped ? RenderMasterPlaylist(video_only, audio_only) : RenderMasterPlaylist(variants));
     body = std::make_shared<const std::vector<uint8_t>>(text->begin(), text->end());
   }
   {
