@@ -149,9 +149,8 @@ void Rung::PushFrame(const Frame& frame, bool force_idr) {
 
 // The realtime governor's first step, taken only at segment boundaries (so a segment never
 // changes frame rate midway): a rung whose queue is half full, or that had to drop frames since
-// the last boundary, halves its frame rate; one
-// whose queue was empty at several boundaries in a row gets it back. Dropping GOPs (PushFrame) is
-// the last resort when this is not enough.
+// the last boundary, halves its frame rate; one whose queue was empty at several boundaries in a
+// row gets it back. Dropping GOPs (PushFrame) is the last resort when this is not enough.
 void Rung::Govern(Worker& w) {
   size_t depth;
   uint64_t dropped;

@@ -69,6 +69,8 @@ Status ParseRung(Reader& r, const YAML::Node& node, const std::string& ladder, R
   STRAIT_TRY(r.String(node["name"], "rung name", rung.name));
   if (!yaml::ValidName(rung.name, 32))
     return At(r.source(), node["name"], "rung name must be 1-32 of A-Z a-z 0-9 - _ .");
+  if (rung.name == "audio")
+    return At(r.source(), node["name"], "rung name 'audio' is taken by the audio rendition");
   const std::string what = "rung '" + rung.name + "'";
   if (node["passthrough"])
     STRAIT_TRY(r.Bool(node["passthrough"], what + " passthrough", rung.passthrough));

@@ -86,6 +86,8 @@ TEST(TranscodeConfigTest, BadLaddersNameTheSpot) {
        "      - {name: a, height: 360, bitrate_kbps: 400}\n",
        "duplicate rung name 'a'"},
       {"transcode:\n  ladders:\n    x: []\n", "must be a non-empty list"},
+      {"transcode:\n  ladders:\n    x:\n      - {name: audio, passthrough: true}\n",
+       "'audio' is taken"},
       {"streams:\n  - {name: a, key: sk_aaaaaa, ladder: gone}\n", "t.yaml:2:39: unknown ladder"},
   };
   for (const Case& c : cases) {

@@ -19,9 +19,6 @@ namespace strait::pipeline {
 
 namespace {
 
-constexpr size_t kMaxEarlyAudio = 512;    // audio packets held until the first picture
-constexpr double kAudioOnlyAfterS = 2.0;  // audio without any video track: publish audio-only
-
 struct EndInput {};
 using Input = std::variant<TrackInfo, Packet, EndInput>;
 
@@ -46,7 +43,7 @@ struct Transcoder::Graph {
   // Decode-thread state.
   std::unique_ptr<ffmpeg::VideoDecoder> decoder;
   std::optional<TrackInfo> video_track;
-  std::optional<TrackInfo> audio_out;  // the AAC track every rung muxes
+  std::optional<TrackInfo> audio_out;  // the AAC track of the "audio" rendition
   std::unique_ptr<ffmpeg::AudioTranscoder> audio_transcoder;
   std::unique_ptr<transport::hls::Packager> passthrough;  // video only
   std::unique_ptr<transport::hls::Packager> audio;        // the "audio" rendition

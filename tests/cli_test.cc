@@ -17,13 +17,8 @@ using test::BackgroundProcess;
 using test::RunCommand;
 using test::TempDir;
 
-std::string Binary() {
-  const char* b = std::getenv("STRAIT_BINARY");
-  return b ? b : "build/strait";
-}
-
 TEST(CliTest, CheckConfigAcceptsTheExampleAndRejectsBadFilesWithLine) {
-  auto good = RunCommand(Binary() + " check-config " + std::string(STRAIT_SOURCE_DIR) +
+  auto good = RunCommand(test::StraitBinary() + " check-config " + std::string(STRAIT_SOURCE_DIR) +
                          "/configs/strait.yaml");
   EXPECT_EQ(good.exit_code, 0) << good.output;
   EXPECT_NE(good.output.find("OK"), std::string::npos) << good.output;
@@ -33,7 +28,7 @@ TEST(CliTest, CheckConfigAcceptsTheExampleAndRejectsBadFilesWithLine) {
     std::ofstream out(dir.File("bad.yaml"));
     out << "server:\n  http_listen: 0.0.0.0:8080\nstreams:\n  - name: shop1\n    kee: x\n";
   }
-  auto bad = RunCommand(Binary() + " check-config " + dir.File("bad.yaml"));
+  auto bad = RunCommand(test::StraitBinary() + " check-config " + dir.File("bad.yaml"));
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.output.find("bad.yaml:5:5: unknown key 'kee' in a stream"), std::string::npos)
       << bad.output;
@@ -42,7 +37,7 @@ TEST(CliTest, CheckConfigAcceptsTheExampleAndRejectsBadFilesWithLine) {
 TEST(CliTest, ServeOnDefaultsPrintsObsSettingsAndStopsOnSigterm) {
   TempDir dir;
   BackgroundProcess server(
-      "exec " + Binary() + " serve --data-dir " + dir.path() +
+      "exec " + test::StraitBinary() + " serve --data-dir " + dir.path() +
           " --rtmp-listen 127.0.0.1:0 --srt-listen 127.0.0.1:0 --http-listen 127.0.0.1:0",
       dir.File("serve.log"));
   std::smatch m;

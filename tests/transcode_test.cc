@@ -21,11 +21,6 @@ using test::RenditionProbe;
 using test::RunCommand;
 using test::TempDir;
 
-std::string Binary() {
-  const char* b = std::getenv("STRAIT_BINARY");
-  return b ? b : "build/strait";
-}
-
 // A clip made once per build tree (the name is the recipe); rename makes concurrent makes safe.
 std::string Fixture(const std::string& name, const std::string& ffmpeg_args) {
   const std::string path = std::string(STRAIT_FIXTURE_DIR) + "/" + name;
@@ -60,7 +55,7 @@ TranscodeRun Transcode(const TempDir& tmp,
                        const std::string& config_yaml = "") {
   TranscodeRun run;
   run.dir = tmp.File("out");
-  std::string cmd = Binary() + " transcode " + input + " " + run.dir;
+  std::string cmd = test::StraitBinary() + " transcode " + input + " " + run.dir;
   if (!config_yaml.empty()) {
     std::ofstream(tmp.File("c.yaml")) << config_yaml;
     cmd += " --config " + tmp.File("c.yaml");
@@ -283,16 +278,16 @@ TEST(TranscodeTest, OverlayCardIsBurnedIntoEveryRung) {
                 .exit_code,
             0);
   TempDir out;
-  auto run =
-      RunCommand(Binary() + " transcode " + in + " " + out.path() + " --overlay " + card, 120s);
+  auto run = RunCommand(
+      test::StraitBinary() + " transcode " + in + " " + out.path() + " --overlay " + card, 120s);
   ASSERT_EQ(run.exit_code, 0) << run.output;
   // 720p: the card covers x 1040..1239, y 580..679; 360p: half of that.
   EXPECT_GT(MeanLuma(out.File("720p/seg0.ts"), "180:80:1050:590"), 225);
   EXPECT_LT(MeanLuma(out.File("720p/seg0.ts"), "200:100:100:100"), 25);
   EXPECT_GT(MeanLuma(out.File("360p/seg0.ts"), "80:40:525:295"), 225);
   EXPECT_LT(MeanLuma(out.File("360p/seg0.ts"), "80:40:50:50"), 25);
-  auto bad = RunCommand(Binary() + " transcode " + in + " " + out.File("x") + " --overlay " +
-                        tmp.File("missing.png"));
+  auto bad = RunCommand(test::StraitBinary() + " transcode " + in + " " + out.File("x") +
+                        " --overlay " + tmp.File("missing.png"));
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.output.find("--overlay"), std::string::npos) << bad.output;
 }

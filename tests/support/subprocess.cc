@@ -145,4 +145,9 @@ std::vector<std::string> Lines(const std::string& text) {
   return lines;
 }
 
+std::string StraitBinary() {
+  const char* b = std::getenv("STRAIT_BINARY");
+  return b ? b : "build/strait";
+}
+
 }  // namespace strait::test

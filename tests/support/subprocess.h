@@ -21,6 +21,9 @@ CommandResult RunCommand(const std::string& command,
 // True if `tool` is on PATH.
 bool HaveTool(const std::string& tool);
 
+// The strait binary under test: $STRAIT_BINARY (ctest sets it), else build/strait.
+std::string StraitBinary();
+
 // A process started in the background (its own process group), output to a log file.
 class BackgroundProcess {
  public:
