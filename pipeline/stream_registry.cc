@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "pipeline/fanout.h"
 #include "pipeline/transcoder.h"
 #include "transport/hls/packager.h"
@@ -296,8 +298,12 @@ std::vector<StreamView> StreamRegistry::Streams() const {
     }
     if (e->src) {
       v.hls = e->src->Stats();
-    } else if (auto names = e->hls->RenditionNames(); !names.empty()) {
-      v.hls = e->hls->FindRendition(names.front())->Stats();  // the top rung
+    } else {
+      // The first video rendition (the top rung), else the audio one (an audio-only stream).
+      const std::vector<std::string> names = e->hls->RenditionNames();
+      auto it = std::find_if(names.begin(), names.end(), [](auto& n) { return n != "audio"; });
+      if (it != names.end() || !names.empty())
+        v.hls = e->hls->FindRendition(it != names.end() ? *it : names.front())->Stats();
     }
     out.push_back(std::move(v));
   }

@@ -292,6 +292,48 @@ TEST(TranscodeTest, OverlayCardIsBurnedIntoEveryRung) {
   EXPECT_NE(bad.output.find("--overlay"), std::string::npos) << bad.output;
 }
 
+// Variable frame rate (a phone app dropping frames unevenly): output PTS are the source's, and the
+// segments still cut every 2 s of source time with an IDR, on every rung alike.
+TEST(TranscodeTest, VariableFrameRateKeepsSourceTimestampsAndTheSegmentGrid) {
+  TempDir tmp;
+  const std::string in = tmp.File("vfr.mp4");
+  ASSERT_EQ(RunCommand("ffmpeg -v error -f lavfi -i testsrc2=size=854x480:rate=30 -t 6 -vf "
+                       "\"select='not(mod(n\\,3))+not(mod(n\\,7))'\" -fps_mode vfr -c:v libx264 "
+                       "-preset ultrafast -pix_fmt yuv420p " +
+                       in)
+                .exit_code,
+            0);
+  auto in_pts = RunCommand(
+      "ffprobe -v error -select_streams v -show_entries packet=pts_time -of "
+      "csv=p=0 " +
+      in + " | sort -n");
+  std::vector<double> source;
+  std::istringstream lines(in_pts.output);
+  for (double t; lines >> t;)
+    source.push_back(t);
+  ASSERT_GT(source.size(), 60u);
+  ASSERT_LT(source.size(), 120u) << "the input should have dropped frames";
+  TranscodeRun run = Transcode(tmp, in);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  std::vector<double> reference;
+  for (const char* rung : {"480p", "360p"}) {
+    SCOPED_TRACE(rung);
+    const RenditionProbe r = ProbeRendition(run.dir + "/" + rung);
+    ASSERT_EQ(r.error, "");
+    ASSERT_EQ(r.video.size(), source.size()) << "one output frame per source frame";
+    // The output keeps the source's spacing (the muxer's constant offset aside).
+    const double offset = r.video.front().pts - source.front();
+    for (size_t i = 0; i < source.size(); ++i)
+      ASSERT_NEAR(r.video[i].pts - offset, source[i], 0.0015) << "frame " << i;
+    for (bool key : r.segment_starts_key)
+      EXPECT_TRUE(key);
+    EXPECT_EQ(r.segments.size(), 3u);
+    if (reference.empty())
+      reference = r.KeyframePts();
+    EXPECT_EQ(r.KeyframePts(), reference);
+  }
+}
+
 TEST(TranscodeTest, AudioOnlyInputGivesAnAudioRendition) {
   TempDir tmp;
   const std::string in = tmp.File("a.m4a");
