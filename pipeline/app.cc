@@ -18,6 +18,7 @@
 #include "pipeline/stream_registry.h"
 #include "transport/hls/catalog.h"
 #include "transport/hls/http_handler.h"
+#include "transport/hls/push_publisher.h"
 #include "transport/http/server.h"
 #include "transport/rtmp/server.h"
 #include "transport/srt/server.h"
@@ -28,8 +29,38 @@ namespace {
 namespace asio = boost::asio;
 namespace http = transport::http;
 
-transport::hls::RenditionOptions HlsOptions(const Config& config, const Clock& clock) {
+// One PushPublisher per `publish` target (a target that fails to start is logged and skipped).
+std::vector<std::shared_ptr<transport::hls::PushPublisher>> StartPublishers(
+    const Config& config,
+    const std::shared_ptr<spdlog::logger>& logger) {
+  std::vector<std::shared_ptr<transport::hls::PushPublisher>> out;
+  for (const PublishTarget& t : config.publish) {
+    transport::hls::PushOptions o;
+    o.url = t.url;
+    o.timeout = std::chrono::milliseconds(t.timeout_ms);
+    o.retries = t.retries;
+    o.logger = logger;
+    auto p = transport::hls::PushPublisher::Start(o);
+    if (!p.ok()) {
+      logger->error("{}", p.error().message());
+      continue;
+    }
+    logger->info("publish: every HLS object also goes to {} (HTTP PUT)", (*p)->url());
+    out.push_back(std::move(*p));
+  }
+  return out;
+}
+
+transport::hls::RenditionOptions HlsOptions(
+    const Config& config,
+    const Clock& clock,
+    const std::vector<std::shared_ptr<transport::hls::PushPublisher>>& publishers) {
   transport::hls::RenditionOptions o;
+  if (!publishers.empty()) {
+    o.observer = std::make_shared<transport::hls::ObserverList>(
+        std::vector<std::shared_ptr<transport::hls::OutputObserver>>(publishers.begin(),
+                                                                     publishers.end()));
+  }
   o.window_segments = static_cast<size_t>(config.hls.window_segments);
   if (config.hls.write_to_disk)
     o.data_dir = config.data_dir;
@@ -46,7 +77,8 @@ class AppImpl final : public App {
   AppImpl(Config config, std::shared_ptr<spdlog::logger> logger, const Clock& clock)
       : config_(std::move(config)),
         logger_(std::move(logger)),
-        catalog_(HlsOptions(config_, clock)),
+        publishers_(StartPublishers(config_, logger_)),
+        catalog_(HlsOptions(config_, clock, publishers_)),
         registry_(config_, clock, catalog_, logger_) {}
 
   ~AppImpl() override { Stop(); }
@@ -105,6 +137,11 @@ class AppImpl final : public App {
                               c.recv_buffer_ms});
       }
     }
+    for (const auto& p : publishers_) {
+      const transport::hls::PushStats ps = p->Stats();
+      server.publish.push_back({p->url(), ps.uploaded, ps.deleted, ps.failed, ps.dropped, ps.bytes,
+                                ps.queued, ps.lag_s});
+    }
     server.refused_unknown_key = registry_.refused(transport::PublishRefusal::kUnknownKey);
     server.refused_already_live = registry_.refused(transport::PublishRefusal::kAlreadyLive);
     if (http_) {
@@ -155,6 +192,8 @@ class AppImpl final : public App {
 
   const Config config_;
   std::shared_ptr<spdlog::logger> logger_;
+  // Before the catalog: its streams hold them as observers.
+  std::vector<std::shared_ptr<transport::hls::PushPublisher>> publishers_;
   transport::hls::Catalog catalog_;
   StreamRegistry registry_;
   asio::io_context io_;

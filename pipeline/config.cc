@@ -96,6 +96,26 @@ Status ParseSrt(Reader& r, const YAML::Node& node, Config& config) {
   return OkStatus();
 }
 
+Status ParsePublish(Reader& r, const YAML::Node& node, Config& config) {
+  if (!node.IsSequence())
+    return At(r.source(), node, "publish must be a list of targets");
+  for (const auto& item : node) {
+    STRAIT_TRY(r.Map(item, "a publish target", {"url", "timeout_ms", "retries"}));
+    PublishTarget t;
+    if (!item["url"])
+      return At(r.source(), item, "publish target is missing 'url'");
+    STRAIT_TRY(r.String(item["url"], "publish url", t.url));
+    if (!t.url.starts_with("http://") && !t.url.starts_with("https://"))
+      return At(r.source(), item["url"], "publish url must start with http:// or https://");
+    if (item["timeout_ms"])
+      STRAIT_TRY(r.Int(item["timeout_ms"], "publish timeout_ms", 100, 60000, t.timeout_ms));
+    if (item["retries"])
+      STRAIT_TRY(r.Int(item["retries"], "publish retries", 0, 20, t.retries));
+    config.publish.push_back(std::move(t));
+  }
+  return OkStatus();
+}
+
 Status ParseLog(Reader& r, const YAML::Node& node, Config& config) {
   STRAIT_TRY(r.Map(node, "log", {"level", "format"}));
   if (node["level"]) {
@@ -211,8 +231,8 @@ Result<Config> ParseConfig(const std::string& yaml_text, const std::string& sour
     return config;  // an empty file: all defaults
   Reader r(source_name);
   try {
-    STRAIT_TRY(
-        r.Map(root, "the top level", {"server", "hls", "srt", "log", "transcode", "streams"}));
+    STRAIT_TRY(r.Map(root, "the top level",
+                     {"server", "hls", "srt", "log", "transcode", "publish", "streams"}));
     if (root["server"])
       STRAIT_TRY(ParseServer(r, root["server"], config));
     if (root["hls"])
@@ -223,6 +243,8 @@ Result<Config> ParseConfig(const std::string& yaml_text, const std::string& sour
       STRAIT_TRY(ParseLog(r, root["log"], config));
     if (root["transcode"])  // before streams, which name its ladders
       STRAIT_TRY(ParseTranscode(r, root["transcode"], config.transcode));
+    if (root["publish"])
+      STRAIT_TRY(ParsePublish(r, root["publish"], config));
     if (root["streams"])
       STRAIT_TRY(ParseStreams(r, root["streams"], config));
   } catch (const YAML::Exception& e) {

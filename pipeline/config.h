@@ -37,6 +37,13 @@ struct HlsConfig {
   bool write_to_disk = false;       // also write segments and playlists under data_dir/live/
 };
 
+// An external origin / CDN ingest that gets every HLS object by HTTP PUT (and DELETE).
+struct PublishTarget {
+  std::string url;  // http:// or https:// base; objects go to url + "{stream}/..."
+  int timeout_ms = 5000;
+  int retries = 4;
+};
+
 struct LogConfig {
   std::string level = "info";   // trace, debug, info, warn, error
   std::string format = "text";  // text or json
@@ -52,6 +59,7 @@ struct Config {
   SrtConfig srt;
   LogConfig log;
   TranscodeConfig transcode = DefaultTranscodeConfig();
+  std::vector<PublishTarget> publish;
   std::vector<StreamConfig> streams;
   // True when no file was given: the app then creates the `demo` stream with a persisted key.
   bool builtin_default = false;

@@ -98,6 +98,28 @@ void RungFamilies(Writer& w, const std::vector<StreamView>& streams) {
             [](auto& s) { return s.transcode_input_dropped; });
 }
 
+void PublishFamilies(Writer& w, const std::vector<PublishTargetView>& targets) {
+  auto family = [&](const char* name, const char* type, const char* help, auto value) {
+    w.Family(name, type, help);
+    for (const PublishTargetView& t : targets)
+      w.Sample(name, Label("target", t.url), value(t));
+  };
+  family("strait_publish_uploaded_total", "counter", "HLS objects PUT to the target",
+         [](auto& t) { return t.uploaded; });
+  family("strait_publish_deleted_total", "counter", "Expired segments DELETEd on the target",
+         [](auto& t) { return t.deleted; });
+  family("strait_publish_failed_total", "counter", "Objects given up after every retry",
+         [](auto& t) { return t.failed; });
+  family("strait_publish_dropped_total", "counter", "Objects dropped from a full upload queue",
+         [](auto& t) { return t.dropped; });
+  family("strait_publish_bytes_total", "counter", "Bytes uploaded",
+         [](auto& t) { return t.bytes; });
+  family("strait_publish_queued", "gauge", "Objects waiting to be uploaded",
+         [](auto& t) { return t.queued; });
+  family("strait_publish_lag_seconds", "gauge", "Age of the oldest object not yet uploaded",
+         [](auto& t) { return t.lag_s; });
+}
+
 void SrtFamilies(Writer& w, const std::vector<SrtLinkView>& links) {
   PerStream(w, links, "strait_srt_rtt_ms", "gauge", "SRT round-trip time",
             [](auto& l) { return l.rtt_ms; });
@@ -154,6 +176,7 @@ std::string RenderMetrics(const std::vector<StreamView>& streams, const ServerVi
   w.Family("strait_rtmp_connections", "gauge", "Open RTMP connections");
   w.Sample("strait_rtmp_connections", "", server.rtmp_connections);
   SrtFamilies(w, server.srt);
+  PublishFamilies(w, server.publish);
   RungFamilies(w, streams);
   w.Family("strait_http_requests_total", "counter", "HTTP responses by status code");
   for (const auto& [code, count] : server.http_requests_by_status) {

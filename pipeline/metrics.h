@@ -23,6 +23,13 @@ struct SrtLinkView {
   int recv_buffer_ms = 0;
 };
 
+struct PublishTargetView {
+  std::string url;
+  uint64_t uploaded = 0, deleted = 0, failed = 0, dropped = 0, bytes = 0;
+  size_t queued = 0;
+  double lag_s = 0;
+};
+
 struct ServerView {
   uint64_t rtmp_connections = 0;     // open now
   uint64_t refused_unknown_key = 0;  // publishes refused
@@ -30,7 +37,8 @@ struct ServerView {
   std::map<int, uint64_t> http_requests_by_status;  // status code → count
   uint64_t http_connections = 0;                    // open now
   uint64_t http_bytes_sent = 0;
-  std::vector<SrtLinkView> srt;  // live SRT publishers
+  std::vector<SrtLinkView> srt;            // live SRT publishers
+  std::vector<PublishTargetView> publish;  // push publishing targets
 };
 
 std::string RenderMetrics(const std::vector<StreamView>& streams, const ServerView& server);

@@ -22,6 +22,7 @@ PACKAGES=(
   ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav srt-tools curl
   time  # /usr/bin/time: wall, CPU and peak RSS of each contender in bench/ladder_vs_peers
+  nginx-light  # the external HTTP origin push publishing PUTs to (dav module), in tests
   # browser playback test: hls.js (npm, pinned by tests/browser/package-lock.json) in Chromium
   chromium
 )

@@ -171,6 +171,14 @@ Status Rendition::Publish(const SegmentData* added, uint64_t sequence) {
     const std::string playlist = playlist_ ? *Playlist() : std::string();
     status = WriteFiles(added ? *added : kNone, added ? sequence : 0, dropped, playlist);
   }
+  if (options_.observer) {
+    const std::string dir = stream_name_ + "/" + name_ + "/";
+    if (added)
+      options_.observer->OnObject(dir + SegmentName(sequence), added->bytes);
+    options_.observer->OnObject(dir + "playlist.m3u8", PlaylistBody());
+    for (uint64_t seq : dropped)
+      options_.observer->OnObject(dir + SegmentName(seq), nullptr);
+  }
   if (on_change_)
     on_change_();
   return status;

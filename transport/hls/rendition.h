@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "codecs/result.h"
+#include "transport/hls/output_observer.h"
 #include "transport/hls/playlist.h"
 
 namespace strait::transport::hls {
@@ -36,6 +37,8 @@ struct RenditionOptions {
   // Write under {data_dir}/{rendition}/ (and the master at {data_dir}/master.m3u8) instead: one
   // stream's output in a directory of its own (`strait transcode IN OUTDIR`).
   bool flat_dir = false;
+  // Told about every segment and playlist written or removed (push publishing); null = none.
+  std::shared_ptr<OutputObserver> observer;
   // The media sequence number of the first segment. Segment URIs carry it and are cached as
   // immutable, so a server restart must not reuse numbers: the App derives it from the wall clock
   // at start (tenths of a second since the epoch), which outruns any real segment rate.

@@ -94,8 +94,10 @@ void Stream::RenderMaster() {
     if ((master_ == nullptr) == (text == nullptr) && (!text || *master_ == *text))
       return;
     master_ = text;
-    master_body_ = std::move(body);
+    master_body_ = body;
   }
+  if (defaults_.observer)
+    defaults_.observer->OnObject(name_ + "/master.m3u8", body);
   if (!defaults_.data_dir.empty()) {
     // Best effort, like the media playlists: memory is the source of truth for HTTP.
     const std::filesystem::path dir =
