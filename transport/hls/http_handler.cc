@@ -1,6 +1,7 @@
 #include "transport/hls/http_handler.h"
 
 #include <charconv>
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,7 +15,127 @@ constexpr std::string_view kSegmentType = "video/mp2t";
 constexpr std::string_view kLivePrefix = "/live/";
 
 http::Response NotFound(std::string_view what) {
-  return http::Response::Text(404, std::string(what) + "\n");
+  http::Response r = http::Response::Text(404, std::string(what) + "\n");
+  r.cache_control = "max-age=1";  // a CDN retries soon: the stream or segment may appear
+  return r;
+}
+
+// A strong validator for a playlist: FNV-1a 64 of its bytes.
+std::string ETagOf(const std::vector<uint8_t>& bytes) {
+  uint64_t h = 1469598103934665603ull;
+  for (uint8_t b : bytes) {
+    h ^= b;
+    h *= 1099511628211ull;
+  }
+  char out[24];
+  std::snprintf(out, sizeof(out), "\"%016llx\"", static_cast<unsigned long long>(h));
+  return out;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
+  return s;
+}
+
+// If-None-Match: "*" or a list of (possibly weak) tags; weak comparison (RFC 9110 13.1.2).
+bool NoneMatchHits(std::string_view header, std::string_view etag) {
+  while (!header.empty()) {
+    const size_t comma = header.find(',');
+    std::string_view tag = Trim(header.substr(0, comma));
+    if (tag.starts_with("W/"))
+      tag.remove_prefix(2);
+    if (tag == "*" || tag == etag)
+      return true;
+    if (comma == std::string_view::npos)
+      break;
+    header.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+std::optional<uint64_t> Number(std::string_view s) {
+  uint64_t n = 0;
+  if (s.empty() || s.size() > 19)
+    return std::nullopt;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (ec != std::errc() || end != s.data() + s.size())
+    return std::nullopt;
+  return n;
+}
+
+// One byte range "bytes=A-B", "bytes=A-" or "bytes=-N" (RFC 9110 14.1.2). Anything else (several
+// ranges, other units, bad syntax) is ignored: the whole object is sent.
+void ApplyRange(std::string_view header, http::Response& r) {
+  const uint64_t size = r.body->size();
+  header = Trim(header);
+  if (!header.starts_with("bytes=") || header.find(',') != std::string_view::npos)
+    return;
+  header.remove_prefix(6);
+  const size_t dash = header.find('-');
+  if (dash == std::string_view::npos)
+    return;
+  const std::string_view a = Trim(header.substr(0, dash)), b = Trim(header.substr(dash + 1));
+  uint64_t first = 0, last = size ? size - 1 : 0;
+  if (a.empty()) {  // the last N bytes
+    const std::optional<uint64_t> n = Number(b);
+    if (!n)
+      return;
+    if (*n == 0)
+      first = size;  // unsatisfiable
+    else
+      first = size > *n ? size - *n : 0;
+  } else {
+    const std::optional<uint64_t> x = Number(a);
+    const std::optional<uint64_t> y = b.empty() ? std::optional<uint64_t>(last) : Number(b);
+    if (!x || !y || (*y < *x && *x < size))
+      return;
+    first = *x;
+    last = std::min(*y, last);
+  }
+  if (first >= size) {
+    r.status = 416;
+    r.headers.emplace_back("Content-Range", "bytes */" + std::to_string(size));
+    r.body = nullptr;
+    return;
+  }
+  r.status = 206;
+  r.headers.emplace_back("Content-Range", "bytes " + std::to_string(first) + "-" +
+                                              std::to_string(last) + "/" + std::to_string(size));
+  r.body = std::make_shared<const std::vector<uint8_t>>(r.body->begin() + first,
+                                                        r.body->begin() + last + 1);
+}
+
+// Validators and ranges on a 200: ETag, 304 for a matching If-None-Match, 206/416 for a Range
+// (segments only: playlists are small and change). A segment's URI never names other bytes (media
+// sequence numbers are not reused), so its name and size make its tag without hashing it.
+http::Response Conditional(const http::Request& request,
+                           http::Response r,
+                           std::string_view segment_name) {
+  if (r.status != 200 || !r.body)
+    return r;
+  const bool ranges = !segment_name.empty();
+  std::string etag;
+  if (ranges) {
+    etag.append("\"").append(segment_name).append("-");
+    etag.append(std::to_string(r.body->size())).append("\"");
+  } else {
+    etag = ETagOf(*r.body);
+  }
+  r.headers.emplace_back("ETag", etag);
+  if (ranges)
+    r.headers.emplace_back("Accept-Ranges", "bytes");
+  if (const std::string_view inm = request.Header("If-None-Match");
+      !inm.empty() && NoneMatchHits(inm, etag)) {
+    r.status = 304;
+    r.body = nullptr;
+    return r;
+  }
+  if (const std::string_view range = request.Header("Range"); ranges && !range.empty())
+    ApplyRange(range, r);
+  return r;
 }
 
 std::vector<std::string_view> SplitPath(std::string_view rest) {
@@ -103,7 +224,8 @@ http::Response HandleHlsRequest(const Catalog& catalog, const http::Request& req
   const std::shared_ptr<Stream> stream = catalog.Find(parts[0]);
   if (!stream)
     return NotFound("unknown stream");
-  return Serve(*stream, parts);
+  const bool segment = parts.size() == 3 && parts[2] != "playlist.m3u8";
+  return Conditional(request, Serve(*stream, parts), segment ? parts[2] : std::string_view());
 }
 
 http::Handler MakeHlsHandler(const Catalog& catalog) {

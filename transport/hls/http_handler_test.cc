@@ -134,5 +134,54 @@ TEST_F(HlsHandlerTest, ClearedStreamIsNotLive) {
   EXPECT_EQ(Get("/live/shop1/src/seg0.ts").status, 404);
 }
 
+// What a CDN relies on: validators (ETag → 304), byte ranges on segments, short-lived 404s.
+TEST_F(HlsHandlerTest, EtagsRangesAndShortLived404s) {
+  auto get = [&](const std::string& path, std::vector<std::pair<std::string, std::string>> h) {
+    http::Request r;
+    r.method = "GET";
+    r.path = r.target = path;
+    r.headers = std::move(h);
+    return HandleHlsRequest(catalog_, r);
+  };
+  const std::string seg = "/live/shop1/src/seg0.ts";
+  const http::Response full = Get(seg);
+  ASSERT_EQ(full.status, 200);
+  const std::string etag = HeaderOf(full, "ETag");
+  EXPECT_EQ(etag, "\"seg0.ts-" + std::to_string(full.body->size()) + "\"");
+  EXPECT_EQ(HeaderOf(full, "Accept-Ranges"), "bytes");
+  EXPECT_EQ(get(seg, {{"If-None-Match", "\"other\", W/" + etag}}).status, 304);
+  EXPECT_EQ(get(seg, {{"If-None-Match", "\"other\""}}).status, 200);
+
+  const std::string bytes = Body(full);
+  http::Response part = get(seg, {{"Range", "bytes=188-375"}});
+  EXPECT_EQ(part.status, 206);
+  EXPECT_EQ(HeaderOf(part, "Content-Range"), "bytes 188-375/" + std::to_string(bytes.size()));
+  EXPECT_EQ(Body(part), bytes.substr(188, 188));
+  part = get(seg, {{"Range", "bytes=-188"}});
+  EXPECT_EQ(part.status, 206);
+  EXPECT_EQ(Body(part), bytes.substr(bytes.size() - 188));
+  part = get(seg, {{"Range", "bytes=376-"}});
+  EXPECT_EQ(Body(part), bytes.substr(376));
+  part = get(seg, {{"Range", "bytes=" + std::to_string(bytes.size()) + "-"}});
+  EXPECT_EQ(part.status, 416);
+  EXPECT_EQ(HeaderOf(part, "Content-Range"), "bytes */" + std::to_string(bytes.size()));
+  EXPECT_EQ(get(seg, {{"Range", "bytes=0-1,5-9"}}).status, 200);  // several ranges: all of it
+  EXPECT_EQ(get(seg, {{"Range", "bytes=9-5"}}).status, 200);      // malformed: ignored
+
+  // Playlists: a hash of their bytes, changing with them; no ranges.
+  const http::Response pl = Get("/live/shop1/src/playlist.m3u8");
+  const std::string pl_tag = HeaderOf(pl, "ETag");
+  EXPECT_EQ(pl_tag.size(), 18u) << pl_tag;
+  EXPECT_EQ(get("/live/shop1/src/playlist.m3u8", {{"If-None-Match", pl_tag}}).status, 304);
+  EXPECT_EQ(get("/live/shop1/src/playlist.m3u8", {{"Range", "bytes=0-3"}}).status, 200);
+  for (const Packet& p : testing::MakeLive(4100, 8200))
+    ASSERT_TRUE(packager_->Write(p).ok());
+  EXPECT_NE(HeaderOf(Get("/live/shop1/src/playlist.m3u8"), "ETag"), pl_tag);
+
+  const http::Response missing = Get("/live/shop1/src/seg999.ts");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.cache_control, "max-age=1");
+}
+
 }  // namespace
 }  // namespace strait::transport::hls
