@@ -1,5 +1,7 @@
 #include "transport/hls/http_handler.h"
 
+#include <zlib.h>
+
 #include <charconv>
 #include <cstdio>
 #include <optional>
@@ -108,33 +110,85 @@ void ApplyRange(std::string_view header, http::Response& r) {
                                                         r.body->begin() + last + 1);
 }
 
-// Validators and ranges on a 200: ETag, 304 for a matching If-None-Match, 206/416 for a Range
-// (segments only: playlists are small and change). A segment's URI never names other bytes (media
-// sequence numbers are not reused), so its name and size make its tag without hashing it.
+// True when the Accept-Encoding header accepts gzip (q=0 refuses it).
+bool AcceptsGzip(std::string_view header) {
+  while (!header.empty()) {
+    const size_t comma = header.find(',');
+    std::string_view item = Trim(header.substr(0, comma));
+    const size_t semi = item.find(';');
+    const std::string_view coding = Trim(item.substr(0, semi));
+    if (coding == "gzip" || coding == "x-gzip" || coding == "*") {
+      const std::string_view params = semi == std::string_view::npos ? "" : item.substr(semi + 1);
+      const size_t q = params.find("q=");
+      return q == std::string_view::npos ||
+             Trim(params.substr(q + 2)).find_first_not_of("0.") != std::string_view::npos;
+    }
+    if (comma == std::string_view::npos)
+      break;
+    header.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+// gzip (RFC 1952) of a playlist; null if zlib fails.
+std::shared_ptr<const std::vector<uint8_t>> Gzip(const std::vector<uint8_t>& in) {
+  z_stream z{};
+  if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    return nullptr;
+  std::vector<uint8_t> out(deflateBound(&z, static_cast<uLong>(in.size())) + 32);
+  z.next_in = const_cast<Bytef*>(in.data());
+  z.avail_in = static_cast<uInt>(in.size());
+  z.next_out = out.data();
+  z.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&z, Z_FINISH);
+  const size_t n = z.total_out;
+  deflateEnd(&z);
+  if (rc != Z_STREAM_END)
+    return nullptr;
+  out.resize(n);
+  return std::make_shared<const std::vector<uint8_t>>(std::move(out));
+}
+
+// Validators, ranges and compression on a 200: ETag, 304 for a matching If-None-Match, 206/416
+// for a Range (segments only: playlists are small and change), gzip for playlists when accepted
+// (its own ETag: another representation). A segment's URI never names other bytes (media sequence
+// numbers are not reused), so its name and size make its tag without hashing it.
 http::Response Conditional(const http::Request& request,
                            http::Response r,
                            std::string_view segment_name) {
   if (r.status != 200 || !r.body)
     return r;
-  const bool ranges = !segment_name.empty();
+  const bool segment = !segment_name.empty();
+  const bool gzip =
+      !segment && r.body->size() > 200 && AcceptsGzip(request.Header("Accept-Encoding"));
   std::string etag;
-  if (ranges) {
+  if (segment) {
     etag.append("\"").append(segment_name).append("-");
     etag.append(std::to_string(r.body->size())).append("\"");
+    r.headers.emplace_back("Accept-Ranges", "bytes");
   } else {
     etag = ETagOf(*r.body);
+    if (gzip)
+      etag.insert(etag.size() - 1, "-gz");
+    r.headers.emplace_back("Vary", "Accept-Encoding");
   }
   r.headers.emplace_back("ETag", etag);
-  if (ranges)
-    r.headers.emplace_back("Accept-Ranges", "bytes");
   if (const std::string_view inm = request.Header("If-None-Match");
       !inm.empty() && NoneMatchHits(inm, etag)) {
     r.status = 304;
     r.body = nullptr;
     return r;
   }
-  if (const std::string_view range = request.Header("Range"); ranges && !range.empty())
+  if (const std::string_view range = request.Header("Range"); segment && !range.empty())
     ApplyRange(range, r);
+  if (gzip) {
+    if (auto gz = Gzip(*r.body)) {
+      r.body = std::move(gz);
+      r.headers.emplace_back("Content-Encoding", "gzip");
+    } else {
+      r.headers.back().second = ETagOf(*r.body);  // sent as is after all
+    }
+  }
   return r;
 }
 

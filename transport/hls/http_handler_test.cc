@@ -178,6 +178,24 @@ TEST_F(HlsHandlerTest, EtagsRangesAndShortLived404s) {
     ASSERT_TRUE(packager_->Write(p).ok());
   EXPECT_NE(HeaderOf(Get("/live/shop1/src/playlist.m3u8"), "ETag"), pl_tag);
 
+  // gzip for clients that take it, with its own tag; not for segments.
+  const http::Response gz = get("/live/shop1/src/playlist.m3u8", {{"Accept-Encoding", "br, gzip"}});
+  ASSERT_EQ(gz.status, 200);
+  EXPECT_EQ(HeaderOf(gz, "Content-Encoding"), "gzip");
+  EXPECT_EQ(HeaderOf(gz, "Vary"), "Accept-Encoding");
+  const std::string gz_tag = HeaderOf(gz, "ETag");
+  EXPECT_NE(gz_tag, HeaderOf(Get("/live/shop1/src/playlist.m3u8"), "ETag"));
+  EXPECT_EQ(Body(gz).substr(0, 2), "\x1f\x8b");
+  EXPECT_LT(gz.body->size(), Get("/live/shop1/src/playlist.m3u8").body->size());
+  EXPECT_EQ(
+      get("/live/shop1/src/playlist.m3u8", {{"Accept-Encoding", "gzip"}, {"If-None-Match", gz_tag}})
+          .status,
+      304);
+  EXPECT_EQ(HeaderOf(get("/live/shop1/src/playlist.m3u8", {{"Accept-Encoding", "gzip;q=0"}}),
+                     "Content-Encoding"),
+            "");
+  EXPECT_EQ(HeaderOf(get(seg, {{"Accept-Encoding", "gzip"}}), "Content-Encoding"), "");
+
   const http::Response missing = Get("/live/shop1/src/seg999.ts");
   EXPECT_EQ(missing.status, 404);
   EXPECT_EQ(missing.cache_control, "max-age=1");
