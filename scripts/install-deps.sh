@@ -13,7 +13,7 @@ PACKAGES=(
   libsrt-gnutls-dev  # the libsrt flavour Debian's FFmpeg links (one libsrt per process)
   # C++ libraries
   libboost1.81-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
-  libcurl4-openssl-dev libssl-dev
+  libcurl4-openssl-dev libssl-dev zlib1g-dev
   # rendering (product cards)
   libpango1.0-dev libcairo2-dev libharfbuzz-dev fonts-noto-core
   # tests and benchmarks
