@@ -1,9 +1,9 @@
 #include "pipeline/transcode_config.h"
 
 #include <algorithm>
-#include <cmath>
 #include <set>
 
+#include "codecs/ffmpeg/scaler.h"
 #include "pipeline/yaml_reader.h"
 
 namespace strait::pipeline {
@@ -40,9 +40,7 @@ std::vector<RungPlan> ResolveLadder(const std::vector<RungConfig>& ladder, int w
       smallest = &rung;
     if (rung.height > height)
       continue;
-    RungPlan plan{rung, 0, rung.height};
-    const double exact = static_cast<double>(width) * rung.height / std::max(1, height);
-    plan.width = std::max(2, static_cast<int>(std::lround(exact / 2)) * 2);
+    RungPlan plan{rung, ffmpeg::EvenWidthFor(width, height, rung.height), rung.height};
     out.push_back(plan);
   }
   const bool any_encoded =

@@ -60,7 +60,7 @@ bool NoneMatchHits(std::string_view header, std::string_view etag) {
 
 std::optional<uint64_t> Number(std::string_view s) {
   uint64_t n = 0;
-  if (s.empty() || s.size() > 19)
+  if (s.empty() || s.size() > 20)  // from_chars rejects what overflows uint64
     return std::nullopt;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
   if (ec != std::errc() || end != s.data() + s.size())
@@ -209,14 +209,9 @@ std::optional<uint64_t> ParseSegmentName(std::string_view file) {
   if (file.size() < 7 || !file.starts_with("seg") || !file.ends_with(".ts"))
     return std::nullopt;
   const std::string_view digits = file.substr(3, file.size() - 6);
-  if (digits.empty() || digits.size() > 20 || (digits.size() > 1 && digits[0] == '0')) {
+  if (digits.size() > 1 && digits[0] == '0')
     return std::nullopt;
-  }
-  uint64_t n = 0;
-  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
-  if (ec != std::errc() || end != digits.data() + digits.size())
-    return std::nullopt;
-  return n;
+  return Number(digits);
 }
 
 bool IsHlsFile(std::string_view file) {
