@@ -62,6 +62,8 @@ transport::hls::RenditionOptions HlsOptions(
                                                                      publishers.end()));
   }
   o.window_segments = static_cast<size_t>(config.hls.window_segments);
+  o.segment_target_s = config.hls.segment_duration_s;
+  o.part_target_s = config.hls.part_target_s;
   if (config.hls.write_to_disk)
     o.data_dir = config.data_dir;
   // Never reuse a segment URI across restarts (CDNs cache segments as immutable).

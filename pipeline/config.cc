@@ -38,8 +38,16 @@ Status ParseServer(Reader& r, const YAML::Node& node, Config& config) {
   return OkStatus();
 }
 
+Status HlsVariants(Reader& r, const YAML::Node& node, const std::string& what, std::string& out) {
+  STRAIT_TRY(r.String(node, what, out));
+  if (out != "ll-cmaf" && out != "ts" && out != "both")
+    return At(r.source(), node, what + " must be ll-cmaf, ts or both, got '" + out + "'");
+  return OkStatus();
+}
+
 Status ParseHls(Reader& r, const YAML::Node& node, Config& config) {
-  STRAIT_TRY(r.Map(node, "hls", {"segment_duration", "window", "write_to_disk"}));
+  STRAIT_TRY(r.Map(node, "hls",
+                   {"segment_duration", "window", "write_to_disk", "variants", "part_target"}));
   if (node["segment_duration"]) {
     STRAIT_TRY(r.Double(node["segment_duration"], "hls.segment_duration", 0.5, 30.0,
                         config.hls.segment_duration_s));
@@ -48,6 +56,15 @@ Status ParseHls(Reader& r, const YAML::Node& node, Config& config) {
     STRAIT_TRY(r.Int(node["window"], "hls.window", 3, 100, config.hls.window_segments));
   if (node["write_to_disk"])
     STRAIT_TRY(r.Bool(node["write_to_disk"], "hls.write_to_disk", config.hls.write_to_disk));
+  if (node["variants"])
+    STRAIT_TRY(HlsVariants(r, node["variants"], "hls.variants", config.hls.variants));
+  if (node["part_target"]) {
+    STRAIT_TRY(
+        r.Double(node["part_target"], "hls.part_target", 0.1, 1.0, config.hls.part_target_s));
+  }
+  if (config.hls.part_target_s * 2 > config.hls.segment_duration_s) {
+    return At(r.source(), node, "hls.part_target must be at most half of hls.segment_duration");
+  }
   return OkStatus();
 }
 
@@ -140,7 +157,7 @@ Status ParseStreams(Reader& r, const YAML::Node& node, Config& config) {
     return At(r.source(), node, "streams must be a list");
   std::set<std::string> names, keys;
   for (const auto& item : node) {
-    STRAIT_TRY(r.Map(item, "a stream", {"name", "key", "passphrase", "read_key", "ladder"}));
+    STRAIT_TRY(r.Map(item, "a stream", {"name", "key", "passphrase", "read_key", "ladder", "hls"}));
     StreamConfig stream;
     if (!item["name"])
       return At(r.source(), item, "stream is missing 'name'");
@@ -162,6 +179,8 @@ Status ParseStreams(Reader& r, const YAML::Node& node, Config& config) {
           r.source(), item["key"],
           "stream key of '" + stream.name + "' must be 6-128 characters of A-Z a-z 0-9 - _ .");
     }
+    if (item["hls"])
+      STRAIT_TRY(HlsVariants(r, item["hls"], "stream hls", stream.hls));
     if (item["ladder"]) {
       STRAIT_TRY(r.String(item["ladder"], "stream ladder", stream.ladder));
       if (!config.transcode.ladders.count(stream.ladder))

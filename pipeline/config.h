@@ -20,6 +20,7 @@ struct StreamConfig {
   std::string passphrase;  // SRT encryption passphrase for this stream; empty = srt.passphrase
   std::string read_key;    // secret a SRT reader (m=request) must give; empty = readers need none
   std::string ladder;      // a transcode.ladders name; empty = transcode.ladder
+  std::string hls;         // "ll-cmaf", "ts" or "both"; empty = hls.variants
 };
 
 struct SrtConfig {
@@ -33,8 +34,14 @@ struct SrtConfig {
 
 struct HlsConfig {
   double segment_duration_s = 2.0;  // target; segments are cut at the next keyframe after it
-  int window_segments = 6;          // sliding window of the media playlist
-  bool write_to_disk = false;       // also write segments and playlists under data_dir/live/
+  // Sliding window of the media playlist: 20 s, so that LL-HLS delta updates (CAN-SKIP-UNTIL =
+  // 6 target durations) skip something.
+  int window_segments = 10;
+  // "ll-cmaf" (Low-Latency HLS: CMAF parts, blocking reload), "ts" (MPEG-TS segments) or "both"
+  // (CMAF at master.m3u8, TS at master-ts.m3u8 with renditions "{name}-ts").
+  std::string variants = "ll-cmaf";
+  double part_target_s = 0.334;  // LL-HLS part target (EXT-X-PART-INF)
+  bool write_to_disk = false;    // also write segments and playlists under data_dir/live/
 };
 
 // An external origin / CDN ingest that gets every HLS object by HTTP PUT (and DELETE).

@@ -16,7 +16,8 @@ TEST(ConfigTest, EmptyFileGivesDefaults) {
   EXPECT_EQ(c->srt_listen, "0.0.0.0:9000");
   EXPECT_EQ(c->srt.latency_ms, 120);
   EXPECT_DOUBLE_EQ(c->hls.segment_duration_s, 2.0);
-  EXPECT_EQ(c->hls.window_segments, 6);
+  EXPECT_EQ(c->hls.window_segments, 10);
+  EXPECT_EQ(c->hls.variants, "ll-cmaf");
   EXPECT_TRUE(c->streams.empty());
 }
 

@@ -78,12 +78,12 @@ struct Rung::Worker {
 
 Rung::Rung(std::string stream_name,
            RungOptions options,
-           transport::hls::Rendition& out,
+           std::vector<transport::hls::Rendition*> outs,
            const Clock& clock,
            Timebase video_timebase)
     : stream_name_(std::move(stream_name)),
       options_(std::move(options)),
-      out_(out),
+      outs_(std::move(outs)),
       clock_(clock),
       timebase_(video_timebase),
       logger_(options_.logger ? options_.logger : spdlog::default_logger()) {
@@ -183,7 +183,7 @@ void Rung::Run() {
   transport::hls::PackagerOptions popts;
   popts.target_duration_s = options_.segment_duration_s;
   popts.expect_audio = false;  // video only: the audio is a rendition of its own
-  w.packager = std::make_unique<transport::hls::Packager>(out_, clock_, popts);
+  w.packager = std::make_unique<transport::hls::Packager>(outs_, clock_, popts);
   const RungPlan& plan = options_.plan;
 
   auto write = [&](const Packet& p) {

@@ -79,7 +79,7 @@ class Rung {
  public:
   Rung(std::string stream_name,
        RungOptions options,
-       transport::hls::Rendition& out,
+       std::vector<transport::hls::Rendition*> outs,
        const Clock& clock,
        Timebase video_timebase);
   ~Rung();
@@ -111,7 +111,7 @@ class Rung {
 
   const std::string stream_name_;
   const RungOptions options_;
-  transport::hls::Rendition& out_;
+  const std::vector<transport::hls::Rendition*> outs_;  // CMAF and/or TS, owned by the stream
   const Clock& clock_;
   const Timebase timebase_;
   std::shared_ptr<spdlog::logger> logger_;

@@ -15,7 +15,8 @@ struct StreamRegistry::Entry {
   StreamConfig config;
   std::shared_ptr<transport::hls::Stream> hls;
   transport::hls::Rendition* src = nullptr;  // owned by hls; null when the ladder is transcoded
-  std::shared_ptr<Fanout> fanout;            // playback readers of the live publish
+  std::vector<transport::hls::Rendition*> src_outputs;  // "src" in each HLS variant (src first)
+  std::shared_ptr<Fanout> fanout;                       // playback readers of the live publish
   std::atomic<bool> live{false};
   std::atomic<uint64_t> publishes{0};
   std::atomic<uint64_t> bytes{0};
@@ -45,9 +46,10 @@ class PublishSession final : public transport::MediaSink {
       : entry_(std::move(entry)),
         clock_(clock),
         transcoder_(std::move(transcoder)),
-        packager_(transcoder_
-                      ? nullptr
-                      : std::make_unique<transport::hls::Packager>(*entry_->src, clock, options)),
+        packager_(
+            transcoder_
+                ? nullptr
+                : std::make_unique<transport::hls::Packager>(entry_->src_outputs, clock, options)),
         logger_(std::move(logger)),
         peer_(std::move(peer)),
         window_start_(clock.Now()) {}
@@ -138,6 +140,14 @@ class PublishSession final : public transport::MediaSink {
   bool ended_ = false;
 };
 
+transport::hls::HlsVariants HlsVariantsFor(const std::string& name) {
+  if (name == "ts")
+    return transport::hls::HlsVariants::kTs;
+  if (name == "both")
+    return transport::hls::HlsVariants::kBoth;
+  return transport::hls::HlsVariants::kLowLatencyCmaf;  // "ll-cmaf", validated by the config
+}
+
 size_t RefusalIndex(PublishRefusal r) {
   return static_cast<size_t>(r);
 }
@@ -152,9 +162,12 @@ StreamRegistry::StreamRegistry(const Config& config,
   for (const StreamConfig& sc : config.streams) {
     auto entry = std::make_shared<Entry>();
     entry->config = sc;
-    entry->hls = catalog.Add(sc.name);
-    if (!transcode_.enabled)
-      entry->src = &entry->hls->AddRendition("src");
+    entry->hls =
+        catalog.Add(sc.name, HlsVariantsFor(sc.hls.empty() ? config.hls.variants : sc.hls));
+    if (!transcode_.enabled) {
+      entry->src_outputs = entry->hls->AddOutputs("src");
+      entry->src = entry->src_outputs.front();
+    }
     FanoutOptions fanout_options;
     fanout_options.logger = logger_;
     entry->fanout = Fanout::Create(sc.name, fanout_options);

@@ -17,8 +17,8 @@ class StreamRegistryTest : public ::testing::Test {
   StreamRegistryTest()
       : logger_(std::make_shared<spdlog::logger>("t",
                                                  std::make_shared<spdlog::sinks::null_sink_mt>())) {
-    config_.streams = {{"shop1", "sk_111111", "", "", ""},
-                       {"shop2", "sk_222222", "shop2-passphrase", "rk_222222", ""}};
+    config_.streams = {{"shop1", "sk_111111", "", "", "", ""},
+                       {"shop2", "sk_222222", "shop2-passphrase", "rk_222222", "", ""}};
     config_.transcode.enabled = false;
     registry_ = std::make_unique<StreamRegistry>(config_, clock_, catalog_, logger_);
   }

@@ -120,7 +120,7 @@ struct Transcoder::Graph {
     if (has_pass && !passthrough && !OverlayActive()) {
       auto it = std::find_if(opts.ladder.begin(), opts.ladder.end(),
                              [](const RungConfig& r) { return r.passthrough; });
-      passthrough = std::make_unique<transport::hls::Packager>(out.AddRendition(it->name), clock,
+      passthrough = std::make_unique<transport::hls::Packager>(out.AddOutputs(it->name), clock,
                                                                PackagerOpts(true, false));
     }
     if (passthrough && t.kind == MediaKind::kVideo)
@@ -176,7 +176,7 @@ struct Transcoder::Graph {
     }
     // One audio rendition for every rung (the master playlist's audio group), encoded once.
     if (!audio) {
-      audio = std::make_unique<transport::hls::Packager>(out.AddRendition("audio"), clock,
+      audio = std::make_unique<transport::hls::Packager>(out.AddOutputs("audio"), clock,
                                                          PackagerOpts(false, true));
     }
     if (Status s = audio->AddTrack(*audio_out); !s.ok())
@@ -216,8 +216,8 @@ struct Transcoder::Graph {
         const std::string rung_name = plan.config.name;
         ro.before_encode = [hook = opts.before_encode, rung_name] { hook(rung_name); };
       }
-      created.push_back(std::make_shared<Rung>(name, std::move(ro),
-                                               out.AddRendition(plan.config.name), clock, tb));
+      created.push_back(
+          std::make_shared<Rung>(name, std::move(ro), out.AddOutputs(plan.config.name), clock, tb));
     }
     logger->info("stream {}: source {}x{}: {} encoded renditions", name, first.width(),
                  first.height(), created.size());

@@ -1,5 +1,5 @@
 // Plays an HLS URL with hls.js in headless Chromium and reports whether playback advanced.
-// Usage: node play.mjs URL [SECONDS_TO_PLAY=2] [SCREENSHOT.png]
+// Usage: [LL=1] node play.mjs URL [SECONDS_TO_PLAY=2] [SCREENSHOT.png]   (LL=1: lowLatencyMode)
 // Prints one JSON line; exit 0 when video.currentTime advanced past SECONDS_TO_PLAY with no fatal
 // hls.js error within 45 s, 1 otherwise, 2 when Chromium cannot start.
 import { chromium } from 'playwright-core';
@@ -9,7 +9,8 @@ import path from 'node:path';
 const [url, secondsArg, screenshot] = process.argv.slice(2);
 const want = Number(secondsArg || 2);
 const here = path.dirname(fileURLToPath(import.meta.url));
-const page_url = 'file://' + path.join(here, 'player.html') + '?src=' + encodeURIComponent(url);
+const page_url = 'file://' + path.join(here, 'player.html') + '?src=' + encodeURIComponent(url) +
+                 (process.env.LL === '1' ? '&ll=1' : '');
 
 let browser;
 try {
@@ -25,7 +26,7 @@ try {
 }
 const page = await browser.newPage();
 await page.goto(page_url);
-const deadline = Date.now() + 45000;
+const deadline = Date.now() + Math.max(45000, want * 1000 + 20000);
 let result = { ok: false };
 while (Date.now() < deadline) {
   const s = await page.evaluate(() => ({

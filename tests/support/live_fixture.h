@@ -55,9 +55,10 @@ class LiveServerTest : public ::testing::Test {
     config.http_listen = "127.0.0.1:0";
     config.srt_listen = "127.0.0.1:0";
     config.data_dir = dir_.path();
-    config.streams = {{"shop1", kKey, "", "", ""},
-                      {"shop2", kOtherKey, kShop2Passphrase, kShop2ReadKey, ""}};
+    config.streams = {{"shop1", kKey, "", "", "", ""},
+                      {"shop2", kOtherKey, kShop2Passphrase, kShop2ReadKey, "", ""}};
     config.transcode.enabled = false;  // the source only ("src"); transcode tests turn it on
+    config.hls.variants = "ts";        // MPEG-TS, read by ffprobe/GStreamer; LL tests turn CMAF on
     Configure(config);
     auto logger =
         std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());

@@ -2,12 +2,12 @@
 
 namespace strait::transport::hls {
 
-std::shared_ptr<Stream> Catalog::Add(const std::string& name) {
+std::shared_ptr<Stream> Catalog::Add(const std::string& name, std::optional<HlsVariants> variants) {
   std::lock_guard lock(mu_);
   auto it = streams_.find(name);
   if (it != streams_.end())
     return it->second;
-  auto stream = std::make_shared<Stream>(name, defaults_);
+  auto stream = std::make_shared<Stream>(name, defaults_, variants.value_or(variants_));
   streams_.emplace(name, stream);
   return stream;
 }

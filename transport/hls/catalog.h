@@ -1,6 +1,7 @@
 // Catalog: thread-safe map from public stream name to its HLS Stream, so the HTTP handler can
 // resolve /live/{name}/... The pipeline registers every configured stream at start (they exist,
-// and answer 404, even when not live) and may add or remove dynamic ones later.
+// and answer 404, even when not live) and may add or remove dynamic ones later. It also owns the
+// timer that answers held (blocking) requests that time out.
 //
 // Threads: every method is safe from any thread. Streams are shared_ptr-held so that an HTTP
 // request that found a stream keeps it alive while the pipeline removes it.
@@ -9,28 +10,36 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "transport/hls/deadlines.h"
 #include "transport/hls/stream.h"
 
 namespace strait::transport::hls {
 
 class Catalog {
  public:
-  explicit Catalog(RenditionOptions defaults = {}) : defaults_(std::move(defaults)) {}
+  explicit Catalog(RenditionOptions defaults = {}, HlsVariants variants = HlsVariants::kTs)
+      : defaults_(std::move(defaults)), variants_(variants) {}
 
-  // Returns the stream `name`, creating it if needed (with the catalog's default options).
-  std::shared_ptr<Stream> Add(const std::string& name);
+  // Returns the stream `name`, creating it if needed (with the catalog's default options; its
+  // own variants when given).
+  std::shared_ptr<Stream> Add(const std::string& name,
+                              std::optional<HlsVariants> variants = std::nullopt);
   std::shared_ptr<Stream> Find(std::string_view name) const;  // null if unknown
   bool Remove(std::string_view name);
   std::vector<std::string> Names() const;
+  Deadlines& deadlines() const { return deadlines_; }
 
  private:
   const RenditionOptions defaults_;
+  const HlsVariants variants_;
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<Stream>, std::less<>> streams_;
+  mutable Deadlines deadlines_;  // last: its thread stops before the streams go
 };
 
 }  // namespace strait::transport::hls

@@ -1,9 +1,9 @@
 #include "transport/hls/http_handler.h"
 
-#include <zlib.h>
-
+#include <atomic>
 #include <charconv>
 #include <cstdio>
+#include <future>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,24 +14,14 @@ namespace {
 
 constexpr std::string_view kPlaylistType = "application/vnd.apple.mpegurl";
 constexpr std::string_view kSegmentType = "video/mp2t";
+constexpr std::string_view kMp4Type = "video/mp4";
+constexpr const char* kImmutable = "public, max-age=31536000, immutable";
 constexpr std::string_view kLivePrefix = "/live/";
 
 http::Response NotFound(std::string_view what) {
   http::Response r = http::Response::Text(404, std::string(what) + "\n");
   r.cache_control = "max-age=1";  // a CDN retries soon: the stream or segment may appear
   return r;
-}
-
-// A strong validator for a playlist: FNV-1a 64 of its bytes.
-std::string ETagOf(const std::vector<uint8_t>& bytes) {
-  uint64_t h = 1469598103934665603ull;
-  for (uint8_t b : bytes) {
-    h ^= b;
-    h *= 1099511628211ull;
-  }
-  char out[24];
-  std::snprintf(out, sizeof(out), "\"%016llx\"", static_cast<unsigned long long>(h));
-  return out;
 }
 
 std::string_view Trim(std::string_view s) {
@@ -130,48 +120,18 @@ bool AcceptsGzip(std::string_view header) {
   return false;
 }
 
-// gzip (RFC 1952) of a playlist; null if zlib fails.
-std::shared_ptr<const std::vector<uint8_t>> Gzip(const std::vector<uint8_t>& in) {
-  z_stream z{};
-  if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-    return nullptr;
-  std::vector<uint8_t> out(deflateBound(&z, static_cast<uLong>(in.size())) + 32);
-  z.next_in = const_cast<Bytef*>(in.data());
-  z.avail_in = static_cast<uInt>(in.size());
-  z.next_out = out.data();
-  z.avail_out = static_cast<uInt>(out.size());
-  const int rc = deflate(&z, Z_FINISH);
-  const size_t n = z.total_out;
-  deflateEnd(&z);
-  if (rc != Z_STREAM_END)
-    return nullptr;
-  out.resize(n);
-  return std::make_shared<const std::vector<uint8_t>>(std::move(out));
-}
-
 // Validators, ranges and compression on a 200: ETag, 304 for a matching If-None-Match, 206/416
-// for a Range (segments only: playlists are small and change), gzip for playlists when accepted
-// (its own ETag: another representation). A segment's URI never names other bytes (media sequence
-// numbers are not reused), so its name and size make its tag without hashing it.
-http::Response Conditional(const http::Request& request,
-                           http::Response r,
-                           std::string_view segment_name) {
+// for a Range (media only: playlists are small and change), gzip for playlists when accepted
+// (its own ETag: another representation). A media URI never names other bytes (sequence numbers
+// are not reused), so its name and size make its tag without hashing it.
+http::Response ConditionalMedia(const http::Request& request,
+                                http::Response r,
+                                std::string_view name) {
   if (r.status != 200 || !r.body)
     return r;
-  const bool segment = !segment_name.empty();
-  const bool gzip =
-      !segment && r.body->size() > 200 && AcceptsGzip(request.Header("Accept-Encoding"));
   std::string etag;
-  if (segment) {
-    etag.append("\"").append(segment_name).append("-");
-    etag.append(std::to_string(r.body->size())).append("\"");
-    r.headers.emplace_back("Accept-Ranges", "bytes");
-  } else {
-    etag = ETagOf(*r.body);
-    if (gzip)
-      etag.insert(etag.size() - 1, "-gz");
-    r.headers.emplace_back("Vary", "Accept-Encoding");
-  }
+  etag.append("\"").append(name).append("-").append(std::to_string(r.body->size())).append("\"");
+  r.headers.emplace_back("Accept-Ranges", "bytes");
   r.headers.emplace_back("ETag", etag);
   if (const std::string_view inm = request.Header("If-None-Match");
       !inm.empty() && NoneMatchHits(inm, etag)) {
@@ -179,16 +139,34 @@ http::Response Conditional(const http::Request& request,
     r.body = nullptr;
     return r;
   }
-  if (const std::string_view range = request.Header("Range"); segment && !range.empty())
+  if (const std::string_view range = request.Header("Range"); !range.empty())
     ApplyRange(range, r);
-  if (gzip) {
-    if (auto gz = Gzip(*r.body)) {
-      r.body = std::move(gz);
-      r.headers.emplace_back("Content-Encoding", "gzip");
-    } else {
-      r.headers.back().second = ETagOf(*r.body);  // sent as is after all
-    }
+  return r;
+}
+
+http::Response PlaylistResponse(const http::Request& request,
+                                const PlaylistDoc& doc,
+                                std::string cache_control) {
+  const bool gzip = doc.gzip && AcceptsGzip(request.Header("Accept-Encoding"));
+  http::Response r =
+      http::Response::Bytes(200, gzip ? doc.gzip : doc.body, std::string(kPlaylistType));
+  r.cache_control = std::move(cache_control);
+  const std::string& etag = gzip ? doc.gzip_etag : doc.etag;
+  r.headers.emplace_back("Vary", "Accept-Encoding");
+  r.headers.emplace_back("ETag", etag);
+  if (gzip)
+    r.headers.emplace_back("Content-Encoding", "gzip");
+  if (const std::string_view inm = request.Header("If-None-Match");
+      !inm.empty() && NoneMatchHits(inm, etag)) {
+    r.status = 304;
+    r.body = nullptr;
   }
+  return r;
+}
+
+http::Response BadRequest(std::string_view what) {
+  http::Response r = http::Response::Text(400, std::string(what) + "\n");
+  r.cache_control = "no-store";
   return r;
 }
 
@@ -204,82 +182,232 @@ std::vector<std::string_view> SplitPath(std::string_view rest) {
   return parts;
 }
 
-// "seg{N}.ts" with N canonical decimal (no sign, no leading zeros, fits in uint64).
-std::optional<uint64_t> ParseSegmentName(std::string_view file) {
-  if (file.size() < 7 || !file.starts_with("seg") || !file.ends_with(".ts"))
-    return std::nullopt;
-  const std::string_view digits = file.substr(3, file.size() - 6);
+// Canonical decimal: no sign, no leading zeros, fits in uint64.
+std::optional<uint64_t> Canonical(std::string_view digits) {
   if (digits.size() > 1 && digits[0] == '0')
     return std::nullopt;
   return Number(digits);
 }
 
-bool IsHlsFile(std::string_view file) {
-  return file == "master.m3u8" || file == "playlist.m3u8" ||
-         (file.starts_with("seg") && file.ends_with(".ts"));
+// "{prefix}{N}{suffix}" with N canonical.
+std::optional<uint64_t> NumberedName(std::string_view file,
+                                     std::string_view prefix,
+                                     std::string_view suffix) {
+  if (file.size() <= prefix.size() + suffix.size() || !file.starts_with(prefix) ||
+      !file.ends_with(suffix))
+    return std::nullopt;
+  return Canonical(file.substr(prefix.size(), file.size() - prefix.size() - suffix.size()));
 }
 
-http::Response Serve(const Stream& stream, const std::vector<std::string_view>& parts) {
-  if (parts.size() == 2) {
-    if (parts[1] != "master.m3u8")
+// "part{N}.{i}.m4s"
+std::optional<std::pair<uint64_t, uint64_t>> ParsePartName(std::string_view file) {
+  if (!file.starts_with("part") || !file.ends_with(".m4s"))
+    return std::nullopt;
+  const std::string_view mid = file.substr(4, file.size() - 8);
+  const size_t dot = mid.find('.');
+  if (dot == std::string_view::npos)
+    return std::nullopt;
+  const auto n = Canonical(mid.substr(0, dot)), i = Canonical(mid.substr(dot + 1));
+  if (!n || !i)
+    return std::nullopt;
+  return std::make_pair(*n, *i);
+}
+
+bool IsHlsFile(std::string_view file) {
+  return file == "playlist.m3u8" || (file.starts_with("seg") && file.ends_with(".ts")) ||
+         ((file.starts_with("seg") || file.starts_with("part")) && file.ends_with(".m4s")) ||
+         (file.starts_with("init") && file.ends_with(".mp4"));
+}
+
+// A request that may wait for the packager (blocking playlist reload, preload-hint part). Either
+// the rendition's writer wakes it or the catalog's timer times it out; whichever comes first
+// answers (`done`), the other does nothing.
+struct Hold {
+  http::Request request;
+  http::Reply reply;
+  std::shared_ptr<Stream> stream;  // keeps the rendition alive
+  Rendition* rendition = nullptr;
+  const Catalog* catalog = nullptr;
+  std::function<http::Response()> answer;  // built when woken
+  std::atomic<bool> done{false};
+  std::atomic<uint64_t> timer{0};
+};
+
+void AnswerHeld(const std::shared_ptr<Hold>& hold) {
+  if (hold->done.exchange(true))
+    return;
+  if (const uint64_t t = hold->timer.load())
+    hold->catalog->deadlines().Cancel(t);
+  hold->reply(hold->answer());
+}
+
+// Answers now, or holds the request until (msn, part) exists or the hold times out (503).
+void AwaitThen(const Catalog& catalog,
+               std::shared_ptr<Stream> stream,
+               Rendition& rendition,
+               const http::Request& request,
+               http::Reply reply,
+               uint64_t msn,
+               std::optional<uint64_t> part,
+               std::function<http::Response()> answer) {
+  // Everything the wake needs is set before the waiter is registered: the writer may wake it
+  // before Await returns.
+  auto hold = std::make_shared<Hold>();
+  hold->request = request;
+  hold->reply = std::move(reply);
+  hold->stream = std::move(stream);
+  hold->rendition = &rendition;
+  hold->catalog = &catalog;
+  hold->answer = std::move(answer);
+  uint64_t id = 0;
+  switch (rendition.Await(
+      msn, part, [hold] { AnswerHeld(hold); }, &id)) {
+    case AwaitResult::kReady:
+      hold->reply(hold->answer());
+      return;
+    case AwaitResult::kNotLive:
+      hold->reply(NotFound("stream not live"));
+      return;
+    case AwaitResult::kTooFar:
+      hold->reply(BadRequest("_HLS_msn/_HLS_part too far ahead of the live edge"));
+      return;
+    case AwaitResult::kWaiting:
+      break;
+  }
+  // If the writer woke it meanwhile, the timer is cancelled here (AnswerHeld saw no timer yet).
+  const uint64_t t =
+      catalog.deadlines().Schedule(Deadlines::Clock::now() + rendition.HoldTimeout(), [hold, id] {
+        if (hold->done.exchange(true))
+          return;
+        hold->rendition->CancelWait(id);
+        http::Response r = http::Response::Text(503, "not available in time\n");
+        r.cache_control = "no-store";
+        hold->reply(std::move(r));
+      });
+  hold->timer.store(t);
+  if (hold->done.load())
+    catalog.deadlines().Cancel(t);
+}
+
+std::optional<uint64_t> QueryNumber(const http::Request& request, std::string_view name) {
+  return Number(request.QueryParam(name));
+}
+
+void ServeMediaPlaylist(const Catalog& catalog,
+                        std::shared_ptr<Stream> stream,
+                        Rendition& rendition,
+                        const http::Request& request,
+                        http::Reply reply) {
+  const bool has_msn = request.HasQueryParam("_HLS_msn");
+  const bool has_part = request.HasQueryParam("_HLS_part");
+  const std::string skip = request.QueryParam("_HLS_skip");
+  const bool ll = rendition.format() == SegmentFormat::kCmaf;
+  if (ll && !skip.empty() && skip != "YES" && skip != "v2")
+    return reply(BadRequest("_HLS_skip must be YES or v2"));
+  const bool delta = ll && !skip.empty();
+  auto answer = [&rendition, request, delta, blocking = has_msn && ll] {
+    const std::shared_ptr<const PlaylistDoc> doc = rendition.Document(delta);
+    if (!doc)
+      return NotFound("stream not live");
+    // Blocking responses name one moment of the playlist (their URL carries the position): a CDN
+    // may keep them a few seconds. Plain reloads must stay fresh.
+    std::string cc = rendition.ended() ? "max-age=10"
+                     : blocking        ? "public, max-age=6"
+                                       : "max-age=1";
+    return PlaylistResponse(request, *doc, std::move(cc));
+  };
+  if (!ll || (!has_msn && !has_part))
+    return reply(answer());
+  const std::optional<uint64_t> msn = QueryNumber(request, "_HLS_msn");
+  const std::optional<uint64_t> part = has_part ? QueryNumber(request, "_HLS_part") : std::nullopt;
+  if (!has_msn || !msn || (has_part && !part))
+    return reply(BadRequest("bad _HLS_msn/_HLS_part (RFC 8216bis 6.2.5.2)"));
+  AwaitThen(catalog, std::move(stream), rendition, request, std::move(reply), *msn, part,
+            std::move(answer));
+}
+
+void ServeRendition(const Catalog& catalog,
+                    std::shared_ptr<Stream> stream,
+                    Rendition& rendition,
+                    std::string_view file,
+                    const http::Request& request,
+                    http::Reply reply) {
+  if (file == "playlist.m3u8")
+    return ServeMediaPlaylist(catalog, std::move(stream), rendition, request, std::move(reply));
+  const bool cmaf = rendition.format() == SegmentFormat::kCmaf;
+  auto media = [request, name = std::string(file)](
+                   std::shared_ptr<const std::vector<uint8_t>> bytes, std::string_view type) {
+    if (!bytes)
       return NotFound("not found");
-    auto body = stream.MasterPlaylistBody();
-    if (!body)
-      return NotFound("stream not live");
-    http::Response r = http::Response::Bytes(200, std::move(body), std::string(kPlaylistType));
-    r.cache_control = "max-age=2";
-    return r;
+    http::Response r = http::Response::Bytes(200, std::move(bytes), std::string(type));
+    r.cache_control = kImmutable;
+    return ConditionalMedia(request, std::move(r), name);
+  };
+  if (!cmaf) {
+    const std::optional<uint64_t> n = NumberedName(file, "seg", ".ts");
+    return reply(n ? media(rendition.Segment(*n), kSegmentType) : NotFound("not found"));
   }
-  const Rendition* rendition = stream.FindRendition(parts[1]);
-  if (!rendition)
-    return NotFound("unknown rendition");
-  if (parts[2] == "playlist.m3u8") {
-    auto body = rendition->PlaylistBody();
-    if (!body)
-      return NotFound("stream not live");
-    const bool ended = rendition->ended();
-    http::Response r = http::Response::Bytes(200, std::move(body), std::string(kPlaylistType));
-    r.cache_control = ended ? "max-age=10" : "max-age=1";
-    return r;
-  }
-  const std::optional<uint64_t> sequence = ParseSegmentName(parts[2]);
-  if (!sequence)
-    return NotFound("not found");
-  auto bytes = rendition->Segment(*sequence);
-  if (!bytes)
-    return NotFound("segment not found");
-  http::Response r = http::Response::Bytes(200, std::move(bytes), std::string(kSegmentType));
-  r.cache_control = "public, max-age=31536000, immutable";
-  return r;
+  if (const auto n = NumberedName(file, "seg", ".m4s"))
+    return reply(media(rendition.Segment(*n), kMp4Type));
+  if (const auto n = NumberedName(file, "init", ".mp4"))
+    return reply(media(rendition.Init(*n), kMp4Type));
+  const auto part = ParsePartName(file);
+  if (!part)
+    return reply(NotFound("not found"));
+  if (auto bytes = rendition.Part(part->first, part->second))
+    return reply(media(std::move(bytes), kMp4Type));
+  // Not there (yet): a part the playlist's preload hint names is held until it is complete.
+  AwaitThen(catalog, std::move(stream), rendition, request, std::move(reply), part->first,
+            part->second, [media, &rendition, part = *part] {
+              return media(rendition.Part(part.first, part.second), kMp4Type);
+            });
 }
 
 }  // namespace
 
-http::Response HandleHlsRequest(const Catalog& catalog, const http::Request& request) {
+void ServeHls(const Catalog& catalog, const http::Request& request, http::Reply reply) {
   std::string_view path = request.path;
   if (!path.starts_with(kLivePrefix))
-    return NotFound("not found");
+    return reply(NotFound("not found"));
   path.remove_prefix(kLivePrefix.size());
   const std::vector<std::string_view> parts = SplitPath(path);
-  const bool shape_ok = (parts.size() == 2 && parts[1] == "master.m3u8") ||
-                        (parts.size() == 3 && !parts[1].empty() && IsHlsFile(parts[2]));
+  const bool master =
+      parts.size() == 2 && (parts[1] == "master.m3u8" || parts[1] == "master-ts.m3u8");
+  const bool shape_ok = master || (parts.size() == 3 && !parts[1].empty() && IsHlsFile(parts[2]));
   if (!shape_ok || parts[0].empty())
-    return NotFound("not found");
+    return reply(NotFound("not found"));
   if (request.method != "GET" && request.method != "HEAD") {
     http::Response r = http::Response::Text(405, "method not allowed\n");
     r.headers.emplace_back("Allow", "GET, HEAD");
-    return r;
+    return reply(std::move(r));
   }
-  const std::shared_ptr<Stream> stream = catalog.Find(parts[0]);
+  std::shared_ptr<Stream> stream = catalog.Find(parts[0]);
   if (!stream)
-    return NotFound("unknown stream");
-  const bool segment = parts.size() == 3 && parts[2] != "playlist.m3u8";
-  return Conditional(request, Serve(*stream, parts), segment ? parts[2] : std::string_view());
+    return reply(NotFound("unknown stream"));
+  if (master) {
+    const std::shared_ptr<const PlaylistDoc> doc = parts[1] == "master.m3u8"
+                                                       ? stream->MasterDocument()
+                                                       : stream->MasterDocument(SegmentFormat::kTs);
+    if (!doc)
+      return reply(NotFound("stream not live"));
+    return reply(PlaylistResponse(request, *doc, "max-age=1"));
+  }
+  Rendition* rendition = stream->FindRendition(parts[1]);
+  if (!rendition)
+    return reply(NotFound("unknown rendition"));
+  ServeRendition(catalog, std::move(stream), *rendition, parts[2], request, std::move(reply));
+}
+
+http::Response HandleHlsRequest(const Catalog& catalog, const http::Request& request) {
+  auto promise = std::make_shared<std::promise<http::Response>>();
+  std::future<http::Response> answer = promise->get_future();
+  ServeHls(catalog, request, [promise](http::Response r) { promise->set_value(std::move(r)); });
+  return answer.get();
 }
 
 http::Handler MakeHlsHandler(const Catalog& catalog) {
   return [&catalog](const http::Request& request, http::Reply reply) {
-    reply(HandleHlsRequest(catalog, request));
+    ServeHls(catalog, request, std::move(reply));
   };
 }
 

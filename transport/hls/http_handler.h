@@ -1,15 +1,23 @@
-// The HLS delivery handler: serves GET/HEAD for
-//   /live/{name}/master.m3u8
-//   /live/{name}/{rendition}/playlist.m3u8
-//   /live/{name}/{rendition}/seg{N}.ts
-// from the Catalog, answering synchronously on the calling server thread. Bodies are the shared,
-// immutable playlist strings and segment buffers (never copied for segments). Unknown or not-live
-// streams, unknown renditions/segments and malformed names get 404 (cached 1 s); other methods
-// 405. Every 200 carries a strong ETag (a hash of the bytes) and answers If-None-Match with 304;
-// segments also take a single-range Range (206, or 416 when unsatisfiable).
-// CORS headers are added by the HTTP server, not here.
+// The HLS delivery handler: serves GET/HEAD under /live/{name}/ from the Catalog:
+//   master.m3u8                      the stream's primary master (CMAF when it has any, else TS)
+//   master-ts.m3u8                   the MPEG-TS master
+//   {rendition}/playlist.m3u8        media playlist; on CMAF renditions Low-Latency HLS delivery
+//                                    directives: _HLS_msn=N[&_HLS_part=M] blocks until that
+//                                    segment/part exists (400 when too far ahead, 503 after 3
+//                                    target durations), _HLS_skip=YES|v2 answers the delta update
+//   {rendition}/seg{N}.ts            MPEG-TS segment
+//   {rendition}/init{K}.mp4, seg{N}.m4s, part{N}.{i}.m4s   CMAF init, segment, part; a part that
+//                                    does not exist yet (the preload hint) is held like a reload
+// Bodies are the shared, immutable buffers (never copied). Cache-Control per object: media
+// "immutable" for a year; plain playlists 1 s; blocking responses 6 s (their URL names the
+// position); 404 1 s; 400/503 no-store. Every 200 carries a strong ETag and answers
+// If-None-Match with 304; media take a single Range (206/416); playlists are gzipped when
+// accepted. No cookies, no per-viewer URLs: the _HLS_* query parameters are the only cache-key
+// additions a CDN needs. CORS headers are added by the HTTP server, not here.
 //
-// The returned Handler borrows the Catalog, which must outlive it. Thread-safe.
+// Threads: called on a server strand; held requests are answered from the rendition writer's
+// thread or the catalog's timer thread (Reply is thread-safe). Borrows the Catalog, which must
+// outlive the handler and every held request.
 #pragma once
 
 #include "transport/hls/catalog.h"
@@ -19,8 +27,9 @@ namespace strait::transport::hls {
 
 // Handles paths under "/live/"; anything else gets 404.
 http::Handler MakeHlsHandler(const Catalog& catalog);
+void ServeHls(const Catalog& catalog, const http::Request& request, http::Reply reply);
 
-// The same as a plain function (for tests and for servers that route themselves).
+// The same, waiting for the answer (blocks the caller while a request is held): for tests.
 http::Response HandleHlsRequest(const Catalog& catalog, const http::Request& request);
 
 }  // namespace strait::transport::hls

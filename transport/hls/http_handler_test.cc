@@ -50,7 +50,7 @@ TEST_F(HlsHandlerTest, ServesMasterPlaylist) {
   const http::Response r = Get("/live/shop1/master.m3u8");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.content_type, "application/vnd.apple.mpegurl");
-  EXPECT_EQ(r.cache_control, "max-age=2");
+  EXPECT_EQ(r.cache_control, "max-age=1");
   EXPECT_NE(Body(r).find("\nsrc/playlist.m3u8\n"), std::string::npos) << Body(r);
   EXPECT_EQ(r.body, live_->MasterPlaylistBody());  // shared, not copied
 }

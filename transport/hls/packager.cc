@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "codecs/codec_string.h"
+#include "codecs/mp4/cmaf_writer.h"
 #include "codecs/ts/ts_muxer.h"
 
 namespace strait::transport::hls {
@@ -22,10 +23,16 @@ bool SameConfig(const TrackInfo& a, const TrackInfo& b) {
 }  // namespace
 
 Packager::Packager(Rendition& out, const Clock& clock, PackagerOptions options)
-    : out_(out), clock_(clock), options_(options) {}
+    : out_(out), clock_(clock), options_(options), cmaf_(out.format() == SegmentFormat::kCmaf) {}
+
+Packager::Packager(const std::vector<Rendition*>& outs, const Clock& clock, PackagerOptions options)
+    : Packager(*outs.front(), clock, options) {
+  for (size_t i = 1; i < outs.size(); ++i)
+    mirrors_.push_back(std::make_unique<Packager>(*outs[i], clock, options));
+}
 
 Packager::~Packager() {
-  if (!finished_ && muxer_)
+  if (!finished_ && muxing_)
     (void)Finish();
 }
 
@@ -38,6 +45,8 @@ const TrackInfo* Packager::FindTrack(uint32_t id) const {
 }
 
 Status Packager::AddTrack(const TrackInfo& track) {
+  for (auto& m : mirrors_)
+    (void)m->AddTrack(track);  // its errors repeat this one's
   if (finished_)
     return Error("hls: AddTrack after Finish (call Restart)");
   if (track.kind != MediaKind::kVideo && track.kind != MediaKind::kAudio) {
@@ -59,13 +68,13 @@ Status Packager::AddTrack(const TrackInfo& track) {
   tracks_.push_back(track);
   if (track.kind == MediaKind::kVideo && !video_track_)
     video_track_ = track.id;
-  if (muxer_) {
+  if (muxing_) {
     // A track that appears after muxing began (audio later than `audio_wait`): restart the muxer
     // so that the PMT lists it.
     if (Status s = StopMuxer(); !s)
       return s;
   }
-  return !muxer_ && ReadyToStart() ? Start() : OkStatus();
+  return !muxing_ && ReadyToStart() ? Start() : OkStatus();
 }
 
 int64_t Packager::PendingSpanMs(MediaKind kind) const {
@@ -141,12 +150,23 @@ VariantInfo Packager::BuildVariant() const {
 }
 
 Status Packager::Start() {
-  Result<std::unique_ptr<ts::TsMuxer>> muxer = ts::TsMuxer::Create(tracks_);
-  if (!muxer) {
-    pending_.clear();
-    return muxer.error().Context("hls " + out_.stream_name() + "/" + out_.name());
+  if (cmaf_) {
+    Result<std::unique_ptr<mp4::CmafWriter>> writer = mp4::CmafWriter::Create(tracks_);
+    if (!writer) {
+      pending_.clear();
+      return writer.error().Context("hls " + out_.stream_name() + "/" + out_.name());
+    }
+    cmaf_writer_ = std::move(*writer);
+    out_.SetInit(cmaf_writer_->InitSegment());
+  } else {
+    Result<std::unique_ptr<ts::TsMuxer>> muxer = ts::TsMuxer::Create(tracks_);
+    if (!muxer) {
+      pending_.clear();
+      return muxer.error().Context("hls " + out_.stream_name() + "/" + out_.name());
+    }
+    muxer_ = std::move(*muxer);
   }
-  muxer_ = std::move(*muxer);
+  muxing_ = true;
   stats_.started = true;
   seen_keyframe_ = false;
   segment_open_ = false;
@@ -162,6 +182,8 @@ Status Packager::Start() {
 }
 
 Status Packager::Write(const Packet& packet) {
+  for (auto& m : mirrors_)
+    (void)m->Write(packet);
   ++stats_.packets_in;
   if (finished_ || !FindTrack(packet.track_id()) || packet.dts() == kNoTimestamp) {
     ++stats_.packets_dropped;
@@ -172,7 +194,7 @@ Status Packager::Write(const Packet& packet) {
     wall_origin_ = clock_.WallNow();
     media_origin_ = To90k(packet.dts(), packet.timebase());
   }
-  if (muxer_)
+  if (muxing_)
     return Mux(packet);
   pending_.push_back(packet);
   if (ReadyToStart())
@@ -192,6 +214,7 @@ Status Packager::Mux(const Packet& packet) {
   }
   const bool clock_track = is_video || !video_track_;
   const int64_t target = static_cast<int64_t>(options_.target_duration_s * kTicksPerSecond);
+  bool new_segment = !segment_open_;
   if (!segment_open_) {
     segment_open_ = true;
     segment_start_ = ts;
@@ -209,6 +232,7 @@ Status Packager::Mux(const Packet& packet) {
       segment_open_ = true;
       segment_start_ = ts;
       segment_frames_ = 0;
+      new_segment = true;
       while (next_cut_ <= ts + last_delta_ / 2)
         next_cut_ += target;
     }
@@ -219,6 +243,23 @@ Status Packager::Mux(const Packet& packet) {
       segment_open_ = true;
       segment_start_ = ts;
       segment_frames_ = 0;
+      new_segment = true;
+    }
+  }
+  if (cmaf_ && clock_track) {
+    // A part closes before the next sample would take it past the part target (the next frame
+    // duration estimated as the longer of the last two, which covers millisecond jitter), so no
+    // part is longer than PART-TARGET.
+    const int64_t part_target = std::llround(out_.part_target_s() * kTicksPerSecond);
+    if (new_segment) {
+      part_start_ = ts;
+      part_frames_ = 0;
+    } else if (ts - part_start_ + std::max<int64_t>(ts - last_ts_, last_delta_) > part_target &&
+               ts > part_start_) {
+      if (Status s = ClosePart(ts); !s)
+        return s;
+      part_start_ = ts;
+      part_frames_ = 0;
     }
   }
   if (clock_track) {
@@ -226,48 +267,83 @@ Status Packager::Mux(const Packet& packet) {
       last_delta_ = ts - last_ts_;
     last_ts_ = std::max(last_ts_, ts);
   }
-  if (is_video)
+  if (is_video) {
     ++segment_frames_;
-  if (Status s = muxer_->Write(packet); !s) {
+    ++part_frames_;
+  }
+  if (Status s = cmaf_ ? cmaf_writer_->Add(packet) : muxer_->Write(packet); !s) {
     ++stats_.packets_dropped;
     return s.error().Context("hls " + out_.stream_name() + "/" + out_.name());
   }
   return OkStatus();
 }
 
+std::chrono::system_clock::time_point Packager::WallTime(int64_t ts) const {
+  return wall_origin_ + std::chrono::microseconds((ts - media_origin_) * 1000 / 90);
+}
+
+std::optional<PartData> Packager::TakePart(int64_t end_ts) {
+  if (cmaf_writer_->empty())
+    return std::nullopt;
+  mp4::Chunk chunk = cmaf_writer_->Flush(MediaTime{end_ts, kMpegTs}, WallTime(part_start_));
+  PartData part;
+  part.duration_s =
+      static_cast<double>(std::max<int64_t>(end_ts - part_start_, 0)) / kTicksPerSecond;
+  part.independent = chunk.independent;
+  part.program_date_time = WallTime(part_start_);
+  part.video_frames = part_frames_;
+  part.bytes = std::make_shared<const std::vector<uint8_t>>(std::move(chunk.bytes));
+  return part;
+}
+
+Status Packager::ClosePart(int64_t end_ts) {
+  std::optional<PartData> part = TakePart(end_ts);
+  return part ? out_.AddPart(std::move(*part)) : OkStatus();
+}
+
 Status Packager::CloseSegment(int64_t end_ts) {
   segment_open_ = false;
-  std::vector<uint8_t> bytes = muxer_->TakeBytes();
-  if (bytes.empty())
-    return OkStatus();
   SegmentData segment;
   segment.duration_s =
       static_cast<double>(std::max<int64_t>(end_ts - segment_start_, 0)) / kTicksPerSecond;
-  segment.program_date_time =
-      wall_origin_ + std::chrono::microseconds((segment_start_ - media_origin_) * 1000 / 90);
+  segment.program_date_time = WallTime(segment_start_);
   segment.video_frames = segment_frames_;
-  segment.bytes = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
+  std::optional<PartData> last_part;
+  if (cmaf_) {
+    last_part = TakePart(end_ts);
+    if (!last_part && !out_.has_open_parts())
+      return OkStatus();
+  } else {
+    std::vector<uint8_t> bytes = muxer_->TakeBytes();
+    if (bytes.empty())
+      return OkStatus();
+    segment.bytes = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
+  }
   ++stats_.segments;
-  return out_.AddSegment(std::move(segment));
+  return out_.AddSegment(std::move(segment), std::move(last_part));
 }
 
 Status Packager::StopMuxer() {
-  if (!muxer_)
+  if (!muxing_)
     return OkStatus();
-  Status status = muxer_->Finish();
+  Status status = muxer_ ? muxer_->Finish() : OkStatus();
   if (segment_open_) {
     if (Status s = CloseSegment(last_ts_ + last_delta_); !s && status)
       status = s;
   }
   muxer_.reset();
+  cmaf_writer_.reset();
+  muxing_ = false;
   return status;
 }
 
 Status Packager::Finish() {
+  for (auto& m : mirrors_)
+    (void)m->Finish();
   if (finished_)
     return OkStatus();
   Status status;
-  if (!muxer_ && !pending_.empty() && !tracks_.empty())
+  if (!muxing_ && !pending_.empty() && !tracks_.empty())
     status = Start();  // flush what we have
   if (Status s = StopMuxer(); !s && status)
     status = s;
@@ -287,6 +363,8 @@ void Packager::Restart() {
   have_origin_ = false;
   segment_open_ = false;
   stats_ = PackagerStats{};
+  for (auto& m : mirrors_)
+    m->Restart();  // after Finish() above ended them too
 }
 
 }  // namespace strait::transport::hls

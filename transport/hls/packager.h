@@ -1,8 +1,11 @@
-// Packager: turns one publish's tracks and packets into MPEG-TS segments for one Rendition.
+// Packager: turns one publish's tracks and packets into segments for one Rendition: MPEG-TS
+// segments (codecs/ts), or for a CMAF rendition an init segment plus fMP4 segments cut into
+// Low-Latency parts (codecs/mp4) — a part closes before the next sample would take it past the
+// part target; a part that starts with a keyframe is independent.
 //
 // Sans-IO and single-threaded: the pipeline calls it from the publisher's MediaSink thread; it
-// muxes with codecs/ts and hands completed segments to the Rendition (which publishes them to HTTP
-// readers). It owns its muxer; it borrows the Rendition and Clock, which must outlive it.
+// hands completed segments and parts to the Rendition (which publishes them to HTTP readers). It
+// owns its muxer; it borrows the Rendition and Clock, which must outlive it.
 //
 // Start: it buffers packets (bounded) until it knows the tracks: video config seen AND (audio
 // config seen OR expect_audio == false OR `audio_wait` of video passed without audio config).
@@ -28,6 +31,9 @@
 namespace strait::ts {
 class TsMuxer;
 }
+namespace strait::mp4 {
+class CmafWriter;
+}
 
 namespace strait::transport::hls {
 
@@ -49,6 +55,10 @@ struct PackagerStats {
 class Packager {
  public:
   Packager(Rendition& out, const Clock& clock, PackagerOptions options = {});
+  // The same packets into several renditions (Stream::AddOutputs: CMAF and TS): the first is
+  // packaged by this object, each other one by a mirror Packager fed the same calls. Stats and
+  // rendition() are the first one's. `outs` must not be empty.
+  Packager(const std::vector<Rendition*>& outs, const Clock& clock, PackagerOptions options = {});
   ~Packager();
   Packager(const Packager&) = delete;
   Packager& operator=(const Packager&) = delete;
@@ -74,18 +84,25 @@ class Packager {
   Status Start();
   Status Mux(const Packet& packet);
   Status CloseSegment(int64_t end_ts);  // end_ts: 90 kHz, the first sample of the next segment
-  Status StopMuxer();                   // closes the open segment and the muxer
+  Status ClosePart(int64_t end_ts);     // CMAF: flushes the buffered samples as one part
+  std::optional<PartData> TakePart(int64_t end_ts);  // ... and returns it, unpublished
+  std::chrono::system_clock::time_point WallTime(int64_t ts) const;
+  Status StopMuxer();  // closes the open segment and the muxer
   VariantInfo BuildVariant() const;
   const TrackInfo* FindTrack(uint32_t id) const;
   int64_t PendingSpanMs(MediaKind kind) const;
 
   Rendition& out_;
+  std::vector<std::unique_ptr<Packager>> mirrors_;
   const Clock& clock_;
   const PackagerOptions options_;
 
   std::vector<TrackInfo> tracks_;
   std::deque<Packet> pending_;  // before start
-  std::unique_ptr<ts::TsMuxer> muxer_;
+  const bool cmaf_;
+  std::unique_ptr<ts::TsMuxer> muxer_;            // TS
+  std::unique_ptr<mp4::CmafWriter> cmaf_writer_;  // CMAF
+  bool muxing_ = false;                           // one of them is open
   PackagerStats stats_;
   bool finished_ = false;
   bool seen_keyframe_ = false;
@@ -103,6 +120,9 @@ class Packager {
   int64_t last_delta_ = 0;  // its frame duration, to end the last segment
   int64_t next_cut_ = 0;    // audio-only: the next grid point (segment start + k x target)
   int segment_frames_ = 0;
+  // CMAF: the part in progress.
+  int64_t part_start_ = 0;
+  int part_frames_ = 0;
 };
 
 }  // namespace strait::transport::hls

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <optional>
 
 namespace strait::transport::hls {
 namespace {
@@ -34,25 +35,131 @@ std::string FormatIso8601Millis(std::chrono::system_clock::time_point t) {
   return buf;
 }
 
+std::string SegmentUri(SegmentFormat format, uint64_t sequence) {
+  return "seg" + std::to_string(sequence) + (format == SegmentFormat::kTs ? ".ts" : ".m4s");
+}
+
+std::string PartUri(uint64_t sequence, size_t index) {
+  return "part" + std::to_string(sequence) + "." + std::to_string(index) + ".m4s";
+}
+
+std::string InitUri(uint64_t init_id) {
+  return "init" + std::to_string(init_id) + ".mp4";
+}
+
+size_t SkippableSegments(const MediaPlaylist& p) {
+  if (!p.low_latency || p.low_latency->can_skip_until_s <= 0)
+    return 0;
+  double from_end = 0;  // playlist duration after segment i
+  for (const PartEntry& part : p.low_latency->open_parts)
+    from_end += part.duration_s;
+  size_t skippable = 0;
+  for (size_t i = p.segments.size(); i-- > 0;) {
+    from_end += p.segments[i].duration_s;
+    if (from_end > p.low_latency->can_skip_until_s) {
+      skippable = i + 1;
+      break;
+    }
+  }
+  return skippable;
+}
+
+namespace {
+
+void AppendParts(std::string& out, uint64_t sequence, const std::vector<PartEntry>& parts) {
+  for (size_t i = 0; i < parts.size(); ++i) {
+    AppendF(out, "#EXT-X-PART:DURATION=%.5f,URI=\"", parts[i].duration_s);
+    out += PartUri(sequence, i);
+    out += parts[i].independent ? "\",INDEPENDENT=YES\n" : "\"\n";
+  }
+}
+
+void AppendMap(std::string& out, uint64_t init_id, std::optional<uint64_t>& current) {
+  if (current == init_id)
+    return;
+  current = init_id;
+  out += "#EXT-X-MAP:URI=\"" + InitUri(init_id) + "\"\n";
+}
+
+}  // namespace
+
 std::string RenderMediaPlaylist(const MediaPlaylist& p) {
+  const LowLatency* ll = p.low_latency ? &*p.low_latency : nullptr;
+  const bool cmaf = p.format == SegmentFormat::kCmaf;
   std::string out;
-  out.reserve(128 + p.segments.size() * 96);
-  out += "#EXTM3U\n#EXT-X-VERSION:3\n";
+  out.reserve(256 + p.segments.size() * 96 + (ll ? 1024 : 0));
+  out += cmaf ? "#EXTM3U\n#EXT-X-VERSION:9\n" : "#EXTM3U\n#EXT-X-VERSION:3\n";
   AppendF(out, "#EXT-X-TARGETDURATION:%d\n", p.target_duration_s);
-  const uint64_t first = p.segments.empty() ? 0 : p.segments.front().sequence;
+  if (ll) {
+    out += "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES";
+    if (ll->can_skip_until_s > 0)
+      AppendF(out, ",CAN-SKIP-UNTIL=%.3f", ll->can_skip_until_s);
+    AppendF(out, ",PART-HOLD-BACK=%.3f\n", ll->part_hold_back_s);
+    AppendF(out, "#EXT-X-PART-INF:PART-TARGET=%.3f\n", ll->part_target_s);
+  }
+  const uint64_t first = !p.segments.empty() ? p.segments.front().sequence
+                         : ll                ? ll->open_sequence
+                                             : 0;
   AppendF(out, "#EXT-X-MEDIA-SEQUENCE:%llu\n", static_cast<unsigned long long>(first));
   if (p.discontinuity_sequence > 0) {
     AppendF(out, "#EXT-X-DISCONTINUITY-SEQUENCE:%llu\n",
             static_cast<unsigned long long>(p.discontinuity_sequence));
   }
   out += "#EXT-X-INDEPENDENT-SEGMENTS\n";
-  for (const SegmentEntry& s : p.segments) {
+  const size_t skip = std::min(p.skip_segments, p.segments.size());
+  if (skip > 0)
+    AppendF(out, "#EXT-X-SKIP:SKIPPED-SEGMENTS=%zu\n", skip);
+  // Parts are listed for the segments that end within parts_window_s of the live edge.
+  double tail_s = 0;
+  if (ll) {
+    for (const PartEntry& part : ll->open_parts)
+      tail_s += part.duration_s;
+  }
+  std::vector<bool> with_parts(p.segments.size(), false);
+  for (size_t i = p.segments.size(); ll && i-- > 0;) {
+    if (tail_s > ll->parts_window_s)
+      break;
+    with_parts[i] = true;
+    tail_s += p.segments[i].duration_s;
+  }
+  std::optional<uint64_t> map;
+  for (size_t i = skip; i < p.segments.size(); ++i) {
+    const SegmentEntry& s = p.segments[i];
     if (s.discontinuity)
       out += "#EXT-X-DISCONTINUITY\n";
+    if (cmaf)
+      AppendMap(out, s.init_id, map);
     out += "#EXT-X-PROGRAM-DATE-TIME:";
     out += FormatIso8601Millis(s.program_date_time);
-    AppendF(out, "\n#EXTINF:%.3f,\nseg%llu.ts\n", s.duration_s,
-            static_cast<unsigned long long>(s.sequence));
+    out += '\n';
+    if (with_parts[i])
+      AppendParts(out, s.sequence, s.parts);
+    AppendF(out, "#EXTINF:%.3f,\n", s.duration_s);
+    out += SegmentUri(p.format, s.sequence);
+    out += '\n';
+  }
+  if (ll && !p.ended) {
+    if (!ll->open_parts.empty()) {
+      if (ll->open_discontinuity)
+        out += "#EXT-X-DISCONTINUITY\n";
+      AppendMap(out, ll->open_init_id, map);
+      if (p.segments.empty() || ll->open_discontinuity) {
+        out += "#EXT-X-PROGRAM-DATE-TIME:";
+        out += FormatIso8601Millis(ll->open_program_date_time);
+        out += '\n';
+      }
+      AppendParts(out, ll->open_sequence, ll->open_parts);
+    }
+    out += "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"";
+    out += PartUri(ll->open_sequence, ll->open_parts.size());
+    out += "\"\n";
+  }
+  if (ll) {
+    for (const RenditionReport& r : ll->reports) {
+      out += "#EXT-X-RENDITION-REPORT:URI=\"../" + r.name + "/playlist.m3u8\"";
+      AppendF(out, ",LAST-MSN=%llu,LAST-PART=%llu\n", static_cast<unsigned long long>(r.last_msn),
+              static_cast<unsigned long long>(r.last_part));
+    }
   }
   if (p.ended)
     out += "#EXT-X-ENDLIST\n";

@@ -26,58 +26,123 @@ Status WriteFileAtomically(const std::filesystem::path& path, const void* data, 
   return OkStatus();
 }
 
-std::string SegmentName(uint64_t sequence) {
-  return "seg" + std::to_string(sequence) + ".ts";
-}
+// Parts are listed for the segments ending within this much of the live edge (the spec: at
+// least the last 3 target durations' worth), and kept a little longer for late readers.
+constexpr double kPartsWindowTargets = 3.0;
+constexpr uint64_t kPartSegmentsKeptBeyond = 2;
 
 }  // namespace
 
 Rendition::Rendition(std::string stream_name,
                      std::string name,
                      RenditionOptions options,
-                     std::function<void()> on_change)
+                     std::function<void()> on_change,
+                     std::function<std::vector<RenditionReport>()> reports)
     : stream_name_(std::move(stream_name)),
       name_(std::move(name)),
       options_(std::move(options)),
       on_change_(std::move(on_change)),
+      reports_(std::move(reports)),
       next_sequence_(options_.first_sequence) {}
 
 void Rendition::BeginPublish(VariantInfo variant) {
   variant.uri = name_ + "/playlist.m3u8";
   base_variant_ = std::move(variant);
-  if (segments_total_ > 0)
+  if (segments_total_ > 0 || !open_parts_.empty())
     pending_discontinuity_ = true;
   writer_ended_ = false;
   if (!window_.empty())
-    (void)Publish(nullptr, 0);
+    (void)Publish({});
 }
 
 void Rendition::EndPublish() {
   writer_ended_ = true;
-  if (!window_.empty())
-    (void)Publish(nullptr, 0);
+  if (!window_.empty() || !open_parts_.empty())
+    (void)Publish({});
 }
 
 void Rendition::Clear() {
   window_.clear();
+  open_parts_.clear();
+  open_bytes_.clear();
   writer_ended_ = false;
   pending_discontinuity_ = segments_total_ > 0;
-  (void)Publish(nullptr, 0);
+  (void)Publish({});
 }
 
-Status Rendition::AddSegment(SegmentData segment) {
+void Rendition::SetInit(std::shared_ptr<const std::vector<uint8_t>> init) {
+  init_id_ = next_sequence_;
+  init_ = std::move(init);
+  init_announced_ = false;
+  std::lock_guard lock(mu_);
+  held_inits_.emplace_back(init_id_, init_);
+}
+
+Status Rendition::OpenPart(const PartData& part) {
+  if (!part.bytes)
+    return Error("hls: part without bytes");
+  if (options_.format != SegmentFormat::kCmaf)
+    return Error("hls: parts need a CMAF rendition");
+  if (open_parts_.empty()) {
+    open_pdt_ = part.program_date_time;
+    open_frames_ = 0;
+    open_discontinuity_ = pending_discontinuity_;
+  }
+  open_parts_.push_back({part.duration_s, part.independent, part.bytes->size()});
+  open_bytes_.push_back(part.bytes);
+  open_frames_ += part.video_frames;
+  return OkStatus();
+}
+
+Status Rendition::AddPart(PartData part) {
+  if (Status s = OpenPart(part); !s)
+    return s;
+  Added added;
+  added.part = &part;
+  added.sequence = next_sequence_;
+  added.part_index = open_parts_.size() - 1;
+  return Publish(added);
+}
+
+Status Rendition::AddSegment(SegmentData segment, std::optional<PartData> last_part) {
+  const bool cmaf = options_.format == SegmentFormat::kCmaf;
+  if (last_part) {
+    if (Status s = OpenPart(*last_part); !s)
+      return s;
+  }
+  const uint64_t last_part_index = open_parts_.empty() ? 0 : open_parts_.size() - 1;
+  if (cmaf && !segment.bytes) {
+    if (open_parts_.empty())
+      return Error("hls: CMAF segment without parts");
+    size_t size = 0;
+    for (const auto& b : open_bytes_)
+      size += b->size();
+    std::vector<uint8_t> bytes;
+    bytes.reserve(size);
+    for (const auto& b : open_bytes_)
+      bytes.insert(bytes.end(), b->begin(), b->end());
+    segment.bytes = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
+    segment.program_date_time = open_pdt_;
+    if (segment.video_frames == 0)
+      segment.video_frames = open_frames_;
+  }
   if (!segment.bytes)
     return Error("hls: segment without bytes");
   const uint64_t sequence = next_sequence_++;
   WindowEntry w;
   w.entry.sequence = sequence;
   w.entry.duration_s = segment.duration_s;
-  w.entry.discontinuity = pending_discontinuity_;
+  w.entry.discontinuity =
+      cmaf && !open_parts_.empty() ? open_discontinuity_ : pending_discontinuity_;
   w.entry.program_date_time = segment.program_date_time;
   w.entry.bytes = segment.bytes->size();
+  w.entry.init_id = init_id_;
+  w.entry.parts = std::move(open_parts_);
   w.video_frames = segment.video_frames;
+  open_parts_.clear();
+  open_bytes_.clear();
   pending_discontinuity_ = false;
-  window_.push_back(w);
+  window_.push_back(std::move(w));
   while (window_.size() > std::max<size_t>(options_.window_segments, 1)) {
     if (window_.front().entry.discontinuity)
       ++discontinuity_sequence_;
@@ -88,7 +153,14 @@ Status Rendition::AddSegment(SegmentData segment) {
   target_duration_s_ = std::max<int>(target_duration_s_, static_cast<int>((ms + 999) / 1000));
   ++segments_total_;
   bytes_total_ += segment.bytes->size();
-  if (Status s = Publish(&segment, sequence); !s) {
+  Added added;
+  added.segment = &segment;
+  added.sequence = sequence;
+  if (last_part) {
+    added.part = &*last_part;
+    added.part_index = last_part_index;
+  }
+  if (Status s = Publish(added); !s) {
     return s.error().Context("hls " + stream_name_ + "/" + name_ + ": data dir");
   }
   return OkStatus();
@@ -96,7 +168,7 @@ Status Rendition::AddSegment(SegmentData segment) {
 
 RenditionStats Rendition::ComputeStats() const {
   RenditionStats s;
-  s.live = !window_.empty();
+  s.live = !window_.empty() || !open_parts_.empty();
   s.ended = writer_ended_ && s.live;
   s.media_sequence = window_.empty() ? next_sequence_ : window_.front().entry.sequence;
   s.next_sequence = next_sequence_;
@@ -104,14 +176,24 @@ RenditionStats Rendition::ComputeStats() const {
   s.bytes_total = bytes_total_;
   s.target_duration_s = target_duration_s_;
   double total_s = 0, total_bits = 0, frames = 0;
-  for (const WindowEntry& w : window_) {
-    const double bits = static_cast<double>(w.entry.bytes) * 8.0;
-    if (w.entry.duration_s > 0) {
-      s.peak_bps = std::max<int64_t>(s.peak_bps, std::llround(bits / w.entry.duration_s));
-    }
-    total_s += w.entry.duration_s;
+  auto account = [&](double duration_s, uint64_t bytes, int video_frames) {
+    const double bits = static_cast<double>(bytes) * 8.0;
+    if (duration_s > 0)
+      s.peak_bps = std::max<int64_t>(s.peak_bps, std::llround(bits / duration_s));
+    total_s += duration_s;
     total_bits += bits;
-    frames += w.video_frames;
+    frames += video_frames;
+  };
+  for (const WindowEntry& w : window_)
+    account(w.entry.duration_s, w.entry.bytes, w.video_frames);
+  if (window_.empty() && !open_parts_.empty()) {  // before the first segment: its parts so far
+    double d = 0;
+    uint64_t bytes = 0;
+    for (const PartEntry& p : open_parts_) {
+      d += p.duration_s;
+      bytes += p.bytes;
+    }
+    account(d, bytes, open_frames_);
   }
   if (total_s > 0) {
     s.average_bps = std::llround(total_bits / total_s);
@@ -120,68 +202,214 @@ RenditionStats Rendition::ComputeStats() const {
   return s;
 }
 
-Status Rendition::Publish(const SegmentData* added, uint64_t sequence) {
+std::chrono::milliseconds Rendition::HoldTimeout() const {
+  const double target = std::max<double>(target_duration_s_, options_.segment_target_s);
+  return std::chrono::milliseconds(std::llround(3000.0 * target));
+}
+
+MediaPlaylist Rendition::BuildPlaylist() const {
+  MediaPlaylist p;
+  p.format = options_.format;
+  p.target_duration_s = std::max(
+      {target_duration_s_, static_cast<int>(std::ceil(options_.segment_target_s - 1e-3)), 1});
+  p.discontinuity_sequence = discontinuity_sequence_;
+  p.ended = writer_ended_;
+  for (const WindowEntry& w : window_)
+    p.segments.push_back(w.entry);
+  if (options_.format == SegmentFormat::kCmaf) {
+    LowLatency ll;
+    ll.part_target_s = options_.part_target_s;
+    ll.part_hold_back_s = 3.0 * options_.part_target_s;
+    ll.can_skip_until_s = 6.0 * p.target_duration_s;
+    ll.parts_window_s = kPartsWindowTargets * p.target_duration_s;
+    ll.open_sequence = next_sequence_;
+    ll.open_init_id = init_id_;
+    ll.open_discontinuity = open_discontinuity_ && !open_parts_.empty();
+    ll.open_program_date_time = open_pdt_;
+    ll.open_parts = open_parts_;
+    if (reports_)
+      ll.reports = reports_();
+    p.low_latency = std::move(ll);
+  }
+  return p;
+}
+
+Status Rendition::Publish(const Added& added) {
   std::shared_ptr<const std::string> text;
-  std::shared_ptr<const std::vector<uint8_t>> body;
-  std::optional<VariantInfo> variant;
-  if (!window_.empty()) {
-    MediaPlaylist p;
-    p.target_duration_s = std::max(target_duration_s_, 1);
-    p.discontinuity_sequence = discontinuity_sequence_;
-    p.ended = writer_ended_;
-    for (const WindowEntry& w : window_)
-      p.segments.push_back(w.entry);
-    auto rendered = std::make_shared<const std::string>(RenderMediaPlaylist(p));
-    body = std::make_shared<const std::vector<uint8_t>>(rendered->begin(), rendered->end());
-    text = std::move(rendered);
+  std::shared_ptr<const PlaylistDoc> full, delta;
+  const bool live = !window_.empty() || !open_parts_.empty();
+  std::optional<RenditionReport> report;
+  if (live) {
+    MediaPlaylist p = BuildPlaylist();
+    text = std::make_shared<const std::string>(RenderMediaPlaylist(p));
+    full = MakePlaylistDoc(*text);
+    if (const size_t skip = SkippableSegments(p); skip > 0) {
+      p.skip_segments = skip;
+      delta = MakePlaylistDoc(RenderMediaPlaylist(p));
+    }
+    if (options_.format == SegmentFormat::kCmaf) {
+      if (!open_parts_.empty())
+        report = RenditionReport{name_, next_sequence_, open_parts_.size() - 1};
+      else if (!window_.empty() && !window_.back().entry.parts.empty())
+        report = RenditionReport{name_, window_.back().entry.sequence,
+                                 window_.back().entry.parts.size() - 1};
+    }
   }
   RenditionStats stats = ComputeStats();
-  if (stats.live && base_variant_) {
+  std::optional<VariantInfo> variant;
+  // Listed in the master once a whole segment exists (players reject a playlist of parts only;
+  // the bandwidth is measured over whole segments).
+  if (stats.live && base_variant_ && !window_.empty()) {
     variant = base_variant_;
     variant->bandwidth = stats.peak_bps;
     variant->average_bandwidth = stats.average_bps;
     if (variant->frame_rate <= 0 && variant->width > 0)
       variant->frame_rate = stats.frame_rate;
   }
-  std::vector<uint64_t> dropped;
-  Status status;
+  std::vector<std::string> dropped;  // file names
   {
     std::lock_guard lock(mu_);
-    if (added) {
-      held_.push_back({sequence, added->bytes});
-      bytes_held_ += added->bytes->size();
+    if (added.segment) {
+      held_.push_back({added.sequence, added.segment->bytes});
+      bytes_held_ += added.segment->bytes->size();
     }
+    if (added.part)
+      held_parts_.push_back({added.sequence, added.part_index, added.part->bytes});
     const size_t max_held = std::max<size_t>(options_.window_segments, 1) + options_.extra_segments;
-    while (!held_.empty() &&
-           (held_.size() > max_held || (bytes_held_ > options_.max_bytes && held_.size() > 1) ||
-            window_.empty())) {
+    while (!held_.empty() && (held_.size() > max_held ||
+                              (bytes_held_ > options_.max_bytes && held_.size() > 1) || !live)) {
       bytes_held_ -= held_.front().bytes->size();
-      dropped.push_back(held_.front().sequence);
+      dropped.push_back(SegmentUri(options_.format, held_.front().sequence));
       held_.pop_front();
+    }
+    // Parts of the last few segments only: players fetch whole segments further back.
+    const uint64_t parts_segments =
+        static_cast<uint64_t>(std::ceil(kPartsWindowTargets)) + kPartSegmentsKeptBeyond;
+    while (!held_parts_.empty() &&
+           (!live || held_parts_.front().sequence + parts_segments < next_sequence_)) {
+      dropped.push_back(PartUri(held_parts_.front().sequence, held_parts_.front().index));
+      held_parts_.pop_front();
+    }
+    // Init segments no longer referenced by a held segment (nor the current one) go too.
+    const uint64_t oldest = held_.empty() ? next_sequence_ : held_.front().sequence;
+    while (held_inits_.size() > 1 && held_inits_[1].first <= oldest) {
+      dropped.push_back(InitUri(held_inits_.front().first));
+      held_inits_.pop_front();
     }
     stats.segments_held = held_.size();
     stats.bytes_held = bytes_held_;
-    playlist_ = std::move(text);
-    playlist_body_ = std::move(body);
+    playlist_ = text;
+    playlist_body_ = full ? full->body : nullptr;
+    full_doc_ = std::move(full);
+    delta_doc_ = std::move(delta);
+    report_ = report;
     variant_ = std::move(variant);
     stats_ = stats;
   }
-  if (!options_.data_dir.empty()) {
-    static const SegmentData kNone;
-    const std::string playlist = playlist_ ? *Playlist() : std::string();
-    status = WriteFiles(added ? *added : kNone, added ? sequence : 0, dropped, playlist);
-  }
-  if (options_.observer) {
-    const std::string dir = stream_name_ + "/" + name_ + "/";
-    if (added)
-      options_.observer->OnObject(dir + SegmentName(sequence), added->bytes);
-    options_.observer->OnObject(dir + "playlist.m3u8", PlaylistBody());
-    for (uint64_t seq : dropped)
-      options_.observer->OnObject(dir + SegmentName(seq), nullptr);
+  Status status;
+  if (!options_.data_dir.empty())
+    status = WriteFiles(added, dropped, text ? *text : std::string());
+  Notify(added, dropped);
+  {
+    Position at;
+    at.live = live;
+    at.ended = writer_ended_;
+    at.open = next_sequence_;
+    at.open_parts = open_parts_.size();
+    for (const WindowEntry& w : window_)
+      at.part_counts.emplace_back(w.entry.sequence, w.entry.parts.size());
+    WakeWaiters(std::move(at));
   }
   if (on_change_)
     on_change_();
   return status;
+}
+
+void Rendition::Notify(const Added& added, const std::vector<std::string>& dropped) {
+  if (!options_.observer)
+    return;
+  const std::string dir = stream_name_ + "/" + name_ + "/";
+  if (!init_announced_ && init_ && (added.part || added.segment)) {
+    options_.observer->OnObject(dir + InitUri(init_id_), init_);
+    init_announced_ = true;
+  }
+  if (added.part) {
+    options_.observer->OnObject(dir + PartUri(added.sequence, added.part_index), added.part->bytes);
+  }
+  if (added.segment)
+    options_.observer->OnObject(dir + SegmentUri(options_.format, added.sequence),
+                                added.segment->bytes);
+  options_.observer->OnObject(dir + "playlist.m3u8", PlaylistBody());
+  for (const std::string& name : dropped)
+    options_.observer->OnObject(dir + name, nullptr);
+}
+
+bool Rendition::Reached(const Position& at, uint64_t msn, std::optional<uint64_t> part) {
+  if (at.ended || !at.live)
+    return true;  // nothing more will come: answer with what there is
+  if (!part)
+    return msn < at.open;
+  if (msn == at.open)
+    return *part < at.open_parts;
+  if (msn > at.open)
+    return false;
+  uint64_t count = UINT64_MAX;  // segments that left the window: complete
+  for (const auto& [seq, n] : at.part_counts) {
+    if (seq == msn)
+      count = n;
+  }
+  if (*part < count)
+    return true;
+  // Past its last part: the request is for part 0 of the next segment.
+  return msn + 1 < at.open || (msn + 1 == at.open && at.open_parts > 0);
+}
+
+AwaitResult Rendition::Await(uint64_t msn,
+                             std::optional<uint64_t> part,
+                             std::function<void()> wake,
+                             uint64_t* id) {
+  std::lock_guard lock(wait_mu_);
+  if (!position_.live)
+    return AwaitResult::kNotLive;
+  if (Reached(position_, msn, part))
+    return AwaitResult::kReady;
+  // RFC 8216bis 6.2.5.2: more than two segments, or three parts, beyond the last in the playlist.
+  if (msn > position_.open + 2 ||
+      (part && msn == position_.open && *part >= position_.open_parts + 3))
+    return AwaitResult::kTooFar;
+  const uint64_t n = next_wait_id_++;
+  waiters_.emplace(n, Waiter{msn, part, std::move(wake)});
+  if (id)
+    *id = n;
+  return AwaitResult::kWaiting;
+}
+
+void Rendition::CancelWait(uint64_t id) {
+  std::lock_guard lock(wait_mu_);
+  waiters_.erase(id);
+}
+
+size_t Rendition::waiting() const {
+  std::lock_guard lock(wait_mu_);
+  return waiters_.size();
+}
+
+void Rendition::WakeWaiters(Position position) {
+  std::vector<std::function<void()>> woken;
+  {
+    std::lock_guard lock(wait_mu_);
+    position_ = std::move(position);
+    for (auto it = waiters_.begin(); it != waiters_.end();) {
+      if (Reached(position_, it->second.msn, it->second.part)) {
+        woken.push_back(std::move(it->second.wake));
+        it = waiters_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& wake : woken)
+    wake();
 }
 
 std::filesystem::path Rendition::Dir() const {
@@ -189,9 +417,8 @@ std::filesystem::path Rendition::Dir() const {
                            : options_.data_dir / "live" / stream_name_ / name_;
 }
 
-Status Rendition::WriteFiles(const SegmentData& segment,
-                             uint64_t sequence,
-                             const std::vector<uint64_t>& dropped,
+Status Rendition::WriteFiles(const Added& added,
+                             const std::vector<std::string>& dropped,
                              const std::string& playlist) {
   const std::filesystem::path dir = Dir();
   std::error_code ec;
@@ -199,10 +426,16 @@ Status Rendition::WriteFiles(const SegmentData& segment,
   if (ec)
     return Error("hls: cannot create " + dir.string() + ": " + ec.message());
   Status status;
-  if (segment.bytes) {
-    status = WriteFileAtomically(dir / SegmentName(sequence), segment.bytes->data(),
-                                 segment.bytes->size());
-  }
+  auto write = [&](const std::string& name, const std::vector<uint8_t>& bytes) {
+    if (Status s = WriteFileAtomically(dir / name, bytes.data(), bytes.size()); !s && status)
+      status = s;
+  };
+  if (init_ && (added.part || added.segment) && !std::filesystem::exists(dir / InitUri(init_id_)))
+    write(InitUri(init_id_), *init_);
+  if (added.part)
+    write(PartUri(added.sequence, added.part_index), *added.part->bytes);
+  if (added.segment)
+    write(SegmentUri(options_.format, added.sequence), *added.segment->bytes);
   if (playlist.empty()) {
     std::filesystem::remove(dir / "playlist.m3u8", ec);
   } else if (Status s =
@@ -210,8 +443,8 @@ Status Rendition::WriteFiles(const SegmentData& segment,
              !s && status) {
     status = s;
   }
-  for (uint64_t seq : dropped)
-    std::filesystem::remove(dir / SegmentName(seq), ec);
+  for (const std::string& name : dropped)
+    std::filesystem::remove(dir / name, ec);
   return status;
 }
 
@@ -225,6 +458,11 @@ std::shared_ptr<const std::vector<uint8_t>> Rendition::PlaylistBody() const {
   return playlist_body_;
 }
 
+std::shared_ptr<const PlaylistDoc> Rendition::Document(bool delta) const {
+  std::lock_guard lock(mu_);
+  return delta && delta_doc_ ? delta_doc_ : full_doc_;
+}
+
 std::shared_ptr<const std::vector<uint8_t>> Rendition::Segment(uint64_t sequence) const {
   std::lock_guard lock(mu_);
   for (const Held& h : held_) {
@@ -232,6 +470,30 @@ std::shared_ptr<const std::vector<uint8_t>> Rendition::Segment(uint64_t sequence
       return h.bytes;
   }
   return nullptr;
+}
+
+std::shared_ptr<const std::vector<uint8_t>> Rendition::Part(uint64_t sequence,
+                                                            uint64_t index) const {
+  std::lock_guard lock(mu_);
+  for (auto it = held_parts_.rbegin(); it != held_parts_.rend(); ++it) {
+    if (it->sequence == sequence && it->index == index)
+      return it->bytes;
+  }
+  return nullptr;
+}
+
+std::shared_ptr<const std::vector<uint8_t>> Rendition::Init(uint64_t init_id) const {
+  std::lock_guard lock(mu_);
+  for (const auto& [id, bytes] : held_inits_) {
+    if (id == init_id)
+      return bytes;
+  }
+  return nullptr;
+}
+
+std::optional<RenditionReport> Rendition::Report() const {
+  std::lock_guard lock(mu_);
+  return report_;
 }
 
 std::optional<VariantInfo> Rendition::Variant() const {

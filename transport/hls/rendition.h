@@ -1,5 +1,8 @@
-// Rendition: one HLS rendition of a stream (e.g. "src", later "720p"): the sliding playlist window,
+// Rendition: one HLS rendition of a stream (e.g. "src", "720p"): the sliding playlist window,
 // the bounded in-memory segment store, the rendered media playlist and the measured bitrate.
+// Two formats: MPEG-TS segments (plain HLS), or CMAF (an init segment, fMP4 segments cut into
+// Low-Latency parts, playlists with parts, preload hint, rendition reports and delta updates,
+// and blocking reloads: Await() holds a request until a part exists, woken by the writer).
 // Optionally mirrors segments and the playlist under {data_dir}/live/{stream}/{rendition}/.
 //
 // Threads: one writer (the Packager feeding it, on the publisher's thread) calls the writer
@@ -11,10 +14,12 @@
 // Owned by its Stream; lives as long as the Stream.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -24,6 +29,7 @@
 #include "codecs/result.h"
 #include "transport/hls/output_observer.h"
 #include "transport/hls/playlist.h"
+#include "transport/hls/playlist_doc.h"
 
 namespace strait::transport::hls {
 
@@ -43,6 +49,26 @@ struct RenditionOptions {
   // immutable, so a server restart must not reuse numbers: the App derives it from the wall clock
   // at start (tenths of a second since the epoch), which outruns any real segment rate.
   uint64_t first_sequence = 0;
+  SegmentFormat format = SegmentFormat::kTs;
+  double segment_target_s = 2.0;  // the packager's target: first TARGETDURATION, hold timeouts
+  double part_target_s = 0.334;   // CMAF: EXT-X-PART-INF:PART-TARGET
+};
+
+// A completed CMAF part, handed over by the Packager.
+struct PartData {
+  std::shared_ptr<const std::vector<uint8_t>> bytes;  // moof + mdat (+ prft)
+  double duration_s = 0;
+  bool independent = false;
+  std::chrono::system_clock::time_point program_date_time;  // of its first sample
+  int video_frames = 0;
+};
+
+// Where a blocking request stands (RFC 8216bis 6.2.5.2).
+enum class AwaitResult {
+  kReady,    // the playlist already holds the segment / part: answer now
+  kWaiting,  // registered: `wake` runs once it does (or when the publish ends)
+  kTooFar,   // more than the spec allows ahead of the live edge: 400
+  kNotLive,  // nothing to wait on: 404
 };
 
 // A completed segment, handed over by the Packager.
@@ -72,10 +98,12 @@ class Rendition {
  public:
   // `on_change` runs on the writer thread after each published change (the Stream re-renders the
   // master playlist from it).
+  // `reports` (CMAF, may be null) gives the sibling renditions' reports at each render.
   Rendition(std::string stream_name,
             std::string name,
             RenditionOptions options,
-            std::function<void()> on_change);
+            std::function<void()> on_change,
+            std::function<std::vector<RenditionReport>()> reports = nullptr);
   Rendition(const Rendition&) = delete;
   Rendition& operator=(const Rendition&) = delete;
 
@@ -87,8 +115,14 @@ class Rendition {
   // the next segment carries EXT-X-DISCONTINUITY and any EXT-X-ENDLIST is dropped.
   void BeginPublish(VariantInfo variant);
   // Appends a completed segment, slides the window, re-renders the playlist. A data-dir write
-  // failure is returned but the segment is still served from memory.
-  Status AddSegment(SegmentData segment);
+  // failure is returned but the segment is still served from memory. CMAF: `bytes` may be null:
+  // the segment is its parts (AddPart, then `last_part`) concatenated. The last part and the
+  // segment are published together, so no playlist ever hints a part that will not exist.
+  Status AddSegment(SegmentData segment, std::optional<PartData> last_part = std::nullopt);
+  // CMAF: the init segment for the segments from the next one on (new tracks or configuration).
+  void SetInit(std::shared_ptr<const std::vector<uint8_t>> init);
+  // CMAF: appends a part to the segment in progress and publishes it (playlist, waiters).
+  Status AddPart(PartData part);
   // The publish ended: the playlist gets EXT-X-ENDLIST (it stays served until the next publish).
   void EndPublish();
   // Forgets every segment (HTTP answers 404 afterwards); sequence numbers keep counting.
@@ -99,7 +133,28 @@ class Rendition {
   std::shared_ptr<const std::string> Playlist() const;  // null when not live
   // The same playlist as bytes, for HTTP bodies (built once per change, shared by all requests).
   std::shared_ptr<const std::vector<uint8_t>> PlaylistBody() const;
+  // The full playlist, or the delta update (_HLS_skip) when one would skip anything.
+  std::shared_ptr<const PlaylistDoc> Document(bool delta) const;
   std::shared_ptr<const std::vector<uint8_t>> Segment(uint64_t sequence) const;  // null if gone
+  std::shared_ptr<const std::vector<uint8_t>> Part(uint64_t sequence, uint64_t index) const;
+  std::shared_ptr<const std::vector<uint8_t>> Init(uint64_t init_id) const;
+  // Blocking reload: waits until segment `msn` is complete, or with `part`, until that part of
+  // segment `msn` exists (a part index past the segment's last part means part 0 of the next).
+  // `wake` runs once on the writer's thread, without locks held; it must not block. `*id`
+  // receives the handle for CancelWait.
+  AwaitResult Await(uint64_t msn,
+                    std::optional<uint64_t> part,
+                    std::function<void()> wake,
+                    uint64_t* id);
+  void CancelWait(uint64_t id);
+  size_t waiting() const;
+  // EXT-X-RENDITION-REPORT of this rendition; nullopt when it has no parts to report.
+  std::optional<RenditionReport> Report() const;
+  SegmentFormat format() const { return options_.format; }
+  double part_target_s() const { return options_.part_target_s; }
+  bool has_open_parts() const { return !open_parts_.empty(); }  // writer side
+  // How long a blocking request may be held: 3 target durations (then 503).
+  std::chrono::milliseconds HoldTimeout() const;
   std::optional<VariantInfo> Variant() const;  // with measured bandwidth; nullopt when not live
   bool ended() const;
   RenditionStats Stats() const;
@@ -109,24 +164,53 @@ class Rendition {
     uint64_t sequence;
     std::shared_ptr<const std::vector<uint8_t>> bytes;
   };
+  struct HeldPart {
+    uint64_t sequence;
+    uint64_t index;
+    std::shared_ptr<const std::vector<uint8_t>> bytes;
+  };
+  struct Waiter {
+    uint64_t msn;
+    std::optional<uint64_t> part;
+    std::function<void()> wake;
+  };
+  // What blocking requests are checked against, as last published.
+  struct Position {
+    bool live = false;
+    bool ended = false;
+    uint64_t open = 0;                                      // the segment in progress
+    uint64_t open_parts = 0;                                // its parts so far
+    std::deque<std::pair<uint64_t, uint64_t>> part_counts;  // complete segments in the window
+  };
+  struct Added {  // what one Publish adds
+    const SegmentData* segment = nullptr;
+    uint64_t sequence = 0;
+    const PartData* part = nullptr;
+    uint64_t part_index = 0;
+  };
   struct WindowEntry {
     SegmentEntry entry;
     int video_frames = 0;
   };
 
   // Renders the window and swaps it in for readers, with `added` appended to the store.
-  Status Publish(const SegmentData* added, uint64_t sequence);
+  Status Publish(const Added& added);
+  MediaPlaylist BuildPlaylist() const;
+  Status OpenPart(const PartData& part);  // appends to the segment in progress, unpublished
   RenditionStats ComputeStats() const;
-  Status WriteFiles(const SegmentData& segment,
-                    uint64_t sequence,
-                    const std::vector<uint64_t>& dropped,
+  Status WriteFiles(const Added& added,
+                    const std::vector<std::string>& dropped,
                     const std::string& playlist);
+  void Notify(const Added& added, const std::vector<std::string>& dropped);
+  void WakeWaiters(Position position);
+  static bool Reached(const Position& at, uint64_t msn, std::optional<uint64_t> part);
   std::filesystem::path Dir() const;
 
   const std::string stream_name_;
   const std::string name_;
   const RenditionOptions options_;
   const std::function<void()> on_change_;
+  const std::function<std::vector<RenditionReport>()> reports_;
 
   // Writer-only state (one writer thread, no lock).
   std::deque<WindowEntry> window_;
@@ -138,6 +222,15 @@ class Rendition {
   int target_duration_s_ = 0;
   uint64_t segments_total_ = 0;
   uint64_t bytes_total_ = 0;
+  // CMAF writer state: the segment in progress and the init segment.
+  std::vector<PartEntry> open_parts_;
+  std::vector<std::shared_ptr<const std::vector<uint8_t>>> open_bytes_;
+  std::chrono::system_clock::time_point open_pdt_;
+  int open_frames_ = 0;
+  bool open_discontinuity_ = false;
+  uint64_t init_id_ = 0;
+  std::shared_ptr<const std::vector<uint8_t>> init_;
+  bool init_announced_ = true;  // told the observer / data dir
 
   // Shared with readers, guarded by mu_.
   mutable std::mutex mu_;
@@ -145,8 +238,19 @@ class Rendition {
   size_t bytes_held_ = 0;
   std::shared_ptr<const std::string> playlist_;
   std::shared_ptr<const std::vector<uint8_t>> playlist_body_;
+  std::shared_ptr<const PlaylistDoc> full_doc_;
+  std::shared_ptr<const PlaylistDoc> delta_doc_;  // null: nothing to skip
+  std::deque<HeldPart> held_parts_;
+  std::deque<std::pair<uint64_t, std::shared_ptr<const std::vector<uint8_t>>>> held_inits_;
+  std::optional<RenditionReport> report_;
   std::optional<VariantInfo> variant_;
   RenditionStats stats_;
+
+  // Blocking requests, guarded by wait_mu_ (never held with mu_).
+  mutable std::mutex wait_mu_;
+  Position position_;
+  std::map<uint64_t, Waiter> waiters_;
+  uint64_t next_wait_id_ = 1;
 };
 
 }  // namespace strait::transport::hls

@@ -4,8 +4,34 @@
 
 namespace strait::transport::hls {
 
-Stream::Stream(std::string name, RenditionOptions defaults)
-    : name_(std::move(name)), defaults_(std::move(defaults)) {}
+Stream::Stream(std::string name, RenditionOptions defaults, HlsVariants variants)
+    : name_(std::move(name)), defaults_(std::move(defaults)), variants_(variants) {}
+
+std::vector<Rendition*> Stream::AddOutputs(const std::string& name) {
+  RenditionOptions o = defaults_;
+  std::vector<Rendition*> out;
+  if (variants_ != HlsVariants::kTs) {
+    o.format = SegmentFormat::kCmaf;
+    out.push_back(&AddRendition(name, o));
+  }
+  if (variants_ != HlsVariants::kLowLatencyCmaf) {
+    o.format = SegmentFormat::kTs;
+    out.push_back(&AddRendition(variants_ == HlsVariants::kBoth ? name + "-ts" : name, o));
+  }
+  return out;
+}
+
+std::vector<RenditionReport> Stream::ReportsExcept(const std::string& name) const {
+  std::vector<RenditionReport> out;
+  std::lock_guard lock(mu_);
+  for (const auto& r : renditions_) {
+    if (r->name() == name || r->format() != SegmentFormat::kCmaf)
+      continue;
+    if (std::optional<RenditionReport> report = r->Report())
+      out.push_back(std::move(*report));
+  }
+  return out;
+}
 
 Rendition& Stream::AddRendition(const std::string& name) {
   return AddRendition(name, defaults_);
@@ -17,8 +43,11 @@ Rendition& Stream::AddRendition(const std::string& name, RenditionOptions option
     if (r->name() == name)
       return *r;
   }
-  renditions_.push_back(
-      std::make_unique<Rendition>(name_, name, std::move(options), [this] { RenderMaster(); }));
+  std::function<std::vector<RenditionReport>()> reports;
+  if (options.format == SegmentFormat::kCmaf)
+    reports = [this, name] { return ReportsExcept(name); };
+  renditions_.push_back(std::make_unique<Rendition>(
+      name_, name, std::move(options), [this] { RenderMaster(); }, std::move(reports)));
   return *renditions_.back();
 }
 
@@ -39,14 +68,30 @@ std::vector<std::string> Stream::RenditionNames() const {
   return names;
 }
 
+namespace {
+size_t Index(SegmentFormat f) {
+  return f == SegmentFormat::kCmaf ? 1 : 0;
+}
+}  // namespace
+
 std::shared_ptr<const std::string> Stream::MasterPlaylist() const {
   std::lock_guard lock(mu_);
-  return master_;
+  return master_text_[1] ? master_text_[1] : master_text_[0];
 }
 
 std::shared_ptr<const std::vector<uint8_t>> Stream::MasterPlaylistBody() const {
+  const std::shared_ptr<const PlaylistDoc> doc = MasterDocument();
+  return doc ? doc->body : nullptr;
+}
+
+std::shared_ptr<const PlaylistDoc> Stream::MasterDocument() const {
   std::lock_guard lock(mu_);
-  return master_body_;
+  return master_[1] ? master_[1] : master_[0];
+}
+
+std::shared_ptr<const PlaylistDoc> Stream::MasterDocument(SegmentFormat format) const {
+  std::lock_guard lock(mu_);
+  return master_[Index(format)];
 }
 
 void Stream::Clear() {
@@ -68,52 +113,77 @@ void Stream::RenderMaster() {
     for (const auto& r : renditions_)
       all.push_back(r.get());
   }
-  // Audio-only renditions beside video-only ones form an audio group; anything else is listed
-  // as variants of their own.
-  std::vector<VariantInfo> variants, video_only, audio_only;
-  for (Rendition* r : all) {
-    if (std::optional<VariantInfo> v = r->Variant()) {
-      if (v->has_video && !v->has_audio)
-        video_only.push_back(*v);
-      else if (!v->has_video && v->has_audio)
-        audio_only.push_back(*v);
-      variants.push_back(std::move(*v));
+  std::shared_ptr<const std::string> texts[2];
+  for (const SegmentFormat format : {SegmentFormat::kTs, SegmentFormat::kCmaf}) {
+    // Audio-only renditions beside video-only ones form an audio group; anything else is listed
+    // as variants of their own.
+    std::vector<VariantInfo> variants, video_only, audio_only;
+    for (Rendition* r : all) {
+      if (r->format() != format)
+        continue;
+      if (std::optional<VariantInfo> v = r->Variant()) {
+        if (v->has_video && !v->has_audio)
+          video_only.push_back(*v);
+        else if (!v->has_video && v->has_audio)
+          audio_only.push_back(*v);
+        variants.push_back(std::move(*v));
+      }
+    }
+    const bool grouped = !audio_only.empty() && !video_only.empty() &&
+                         video_only.size() + audio_only.size() == variants.size();
+    if (!variants.empty()) {
+      texts[Index(format)] = std::make_shared<const std::string>(
+          grouped ? RenderMasterPlaylist(video_only, audio_only) : RenderMasterPlaylist(variants));
     }
   }
-  const bool grouped = !audio_only.empty() && !video_only.empty() &&
-                       video_only.size() + audio_only.size() == variants.size();
-  std::shared_ptr<const std::string> text;
-  std::shared_ptr<const std::vector<uint8_t>> body;
-  if (!variants.empty()) {
-    text = std::make_shared<const std::string>(
-        grouped ? RenderMasterPlaylist(video_only, audio_only) : RenderMasterPlaylist(variants));
-    body = std::make_shared<const std::vector<uint8_t>>(text->begin(), text->end());
-  }
+  auto same = [](const std::shared_ptr<const std::string>& a,
+                 const std::shared_ptr<const std::string>& b) {
+    return (a == nullptr) == (b == nullptr) && (!a || *a == *b);
+  };
+  bool changed[2] = {false, false};
+  bool primary_changed = false;
   {
     std::lock_guard lock(mu_);
-    if ((master_ == nullptr) == (text == nullptr) && (!text || *master_ == *text))
-      return;
-    master_ = text;
-    master_body_ = body;
-  }
-  if (defaults_.observer)
-    defaults_.observer->OnObject(name_ + "/master.m3u8", body);
-  if (!defaults_.data_dir.empty()) {
-    // Best effort, like the media playlists: memory is the source of truth for HTTP.
-    const std::filesystem::path dir =
-        defaults_.flat_dir ? defaults_.data_dir : defaults_.data_dir / "live" / name_;
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (!text) {
-      std::filesystem::remove(dir / "master.m3u8", ec);
-      return;
+    const bool had_cmaf = master_text_[1] != nullptr;
+    for (size_t i = 0; i < 2; ++i) {
+      if (same(master_text_[i], texts[i]))
+        continue;
+      changed[i] = true;
+      master_text_[i] = texts[i];
+      master_[i] = texts[i] ? MakePlaylistDoc(*texts[i]) : nullptr;
     }
-    {
-      std::ofstream out(dir / "master.m3u8.tmp", std::ios::binary | std::ios::trunc);
-      out << *text;
-    }
-    std::filesystem::rename(dir / "master.m3u8.tmp", dir / "master.m3u8", ec);
+    primary_changed =
+        changed[1] || (changed[0] && !master_text_[1]) || had_cmaf != (master_text_[1] != nullptr);
   }
+  const bool cmaf = texts[1] != nullptr;
+  if (primary_changed)
+    WriteMaster("master.m3u8", cmaf ? texts[1] : texts[0]);
+  if (changed[0] && (cmaf || variants_ == HlsVariants::kBoth))
+    WriteMaster("master-ts.m3u8", texts[0]);
+}
+
+void Stream::WriteMaster(const std::string& file, const std::shared_ptr<const std::string>& text) {
+  if (defaults_.observer) {
+    defaults_.observer->OnObject(
+        name_ + "/" + file,
+        text ? std::make_shared<const std::vector<uint8_t>>(text->begin(), text->end()) : nullptr);
+  }
+  if (defaults_.data_dir.empty())
+    return;
+  // Best effort, like the media playlists: memory is the source of truth for HTTP.
+  const std::filesystem::path dir =
+      defaults_.flat_dir ? defaults_.data_dir : defaults_.data_dir / "live" / name_;
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (!text) {
+    std::filesystem::remove(dir / file, ec);
+    return;
+  }
+  {
+    std::ofstream out(dir / (file + ".tmp"), std::ios::binary | std::ios::trunc);
+    out << *text;
+  }
+  std::filesystem::rename(dir / (file + ".tmp"), dir / file, ec);
 }
 
 }  // namespace strait::transport::hls

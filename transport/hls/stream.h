@@ -1,5 +1,8 @@
-// Stream: the HLS state of one public stream name: N renditions (the passthrough "src" now, an ABR
-// ladder later) and the master playlist listing the live ones as "{rendition}/playlist.m3u8".
+// Stream: the HLS state of one public stream name: N renditions (the passthrough "src" or an ABR
+// ladder) and the master playlists listing the live ones as "{rendition}/playlist.m3u8": one for
+// the CMAF (Low-Latency) renditions and one for the MPEG-TS ones. "master.m3u8" is the CMAF one
+// when the stream has CMAF renditions, else the TS one; "master-ts.m3u8" is always the TS one.
+// `variants` (per stream, from the config) says which formats each output is packaged in.
 //
 // Threads: AddRendition is called by the pipeline's control sequence; each rendition has its own
 // single writer; readers (HTTP) call the const methods from any thread. The master playlist is
@@ -17,9 +20,16 @@
 
 namespace strait::transport::hls {
 
+// Which HLS variants a stream's outputs are packaged as.
+enum class HlsVariants : uint8_t {
+  kLowLatencyCmaf,  // "{out}": CMAF with LL-HLS parts (the default of the app)
+  kTs,              // "{out}": MPEG-TS segments
+  kBoth,            // "{out}" CMAF and "{out}-ts" MPEG-TS, with separate master playlists
+};
+
 class Stream {
  public:
-  Stream(std::string name, RenditionOptions defaults);
+  Stream(std::string name, RenditionOptions defaults, HlsVariants variants = HlsVariants::kTs);
   Stream(const Stream&) = delete;
   Stream& operator=(const Stream&) = delete;
 
@@ -29,12 +39,19 @@ class Stream {
   // order of creation is the order in the master playlist.
   Rendition& AddRendition(const std::string& name);
   Rendition& AddRendition(const std::string& name, RenditionOptions options);
+  // The renditions one output (a ladder rung, "src", "audio") is packaged into, per the stream's
+  // variants: one or two (CMAF + TS), created if needed.
+  std::vector<Rendition*> AddOutputs(const std::string& name);
   Rendition* FindRendition(std::string_view name) const;  // null if unknown
+  HlsVariants variants() const { return variants_; }
   std::vector<std::string> RenditionNames() const;
 
-  // Null when no rendition is live.
+  // "master.m3u8"; null when no rendition is live.
   std::shared_ptr<const std::string> MasterPlaylist() const;
   std::shared_ptr<const std::vector<uint8_t>> MasterPlaylistBody() const;  // same, as bytes
+  std::shared_ptr<const PlaylistDoc> MasterDocument() const;               // same, for HTTP
+  // The master of one format's renditions only ("master-ts.m3u8" for kTs); null when none live.
+  std::shared_ptr<const PlaylistDoc> MasterDocument(SegmentFormat format) const;
   bool live() const { return MasterPlaylist() != nullptr; }
   // Forgets all segments of all renditions (HTTP answers 404 until the next segment). Call it
   // only while no packager writes to this stream.
@@ -42,13 +59,16 @@ class Stream {
 
  private:
   void RenderMaster();
+  std::vector<RenditionReport> ReportsExcept(const std::string& name) const;
+  void WriteMaster(const std::string& file, const std::shared_ptr<const std::string>& text);
 
   const std::string name_;
   const RenditionOptions defaults_;
-  mutable std::mutex mu_;  // guards renditions_ (the vector, not the renditions) and master_
+  const HlsVariants variants_;
+  mutable std::mutex mu_;  // guards renditions_ (the vector, not the renditions) and the masters
   std::vector<std::unique_ptr<Rendition>> renditions_;
-  std::shared_ptr<const std::string> master_;
-  std::shared_ptr<const std::vector<uint8_t>> master_body_;
+  std::shared_ptr<const std::string> master_text_[2];  // by SegmentFormat
+  std::shared_ptr<const PlaylistDoc> master_[2];
   std::mutex render_mu_;  // serializes master renders from several rendition writers
 };
 

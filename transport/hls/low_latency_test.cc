@@ -1,0 +1,265 @@
+// Low-Latency HLS on CMAF renditions: playlist goldens (full, delta update, preload hint,
+// rendition reports) from the real packager path, parts and segments, and blocking reloads
+// through the HTTP handler (held until the part exists, 400 when too far ahead, 503 in time).
+// Goldens: STRAIT_UPDATE_GOLDEN=1 ./strait_transport_test --gtest_filter='LowLatency*'
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <future>
+#include <sstream>
+#include <thread>
+
+#include "transport/hls/catalog.h"
+#include "transport/hls/http_handler.h"
+#include "transport/hls/packager.h"
+#include "transport/hls/test_media.h"
+
+namespace strait::transport::hls {
+namespace {
+
+using namespace std::chrono_literals;
+
+void ExpectGolden(const std::string& name, const std::string& actual) {
+  const std::string path = std::string(STRAIT_SOURCE_DIR) + "/tests/golden/hls/" + name;
+  const char* update = std::getenv("STRAIT_UPDATE_GOLDEN");
+  if (update && std::string(update) == "1") {
+    std::ofstream(path, std::ios::binary) << actual;
+    return;
+  }
+  std::ifstream in(path, std::ios::binary);
+  ASSERT_TRUE(in) << "missing golden file " << path << " (run with STRAIT_UPDATE_GOLDEN=1)";
+  std::stringstream expected;
+  expected << in.rdbuf();
+  EXPECT_EQ(actual, expected.str()) << "golden mismatch: " << path;
+}
+
+std::string Text(const std::shared_ptr<const std::vector<uint8_t>>& b) {
+  return b ? std::string(b->begin(), b->end()) : std::string();
+}
+
+RenditionOptions LlOptions(double segment_s = 2.0) {
+  RenditionOptions o;
+  o.window_segments = 10;
+  o.segment_target_s = segment_s;
+  o.part_target_s = 0.334;
+  return o;
+}
+
+// A CMAF stream with two renditions fed the same synthetic media (so each reports the other).
+struct LlStream {
+  explicit LlStream(double segment_s = 2.0, HlsVariants variants = HlsVariants::kLowLatencyCmaf)
+      : catalog(LlOptions(segment_s), variants) {
+    stream = catalog.Add("shop1");
+    PackagerOptions po;
+    po.target_duration_s = segment_s;
+    a = std::make_unique<Packager>(stream->AddOutputs("720p"), clock, po);
+    b = std::make_unique<Packager>(stream->AddOutputs("360p"), clock, po);
+    for (Packager* p : {a.get(), b.get()}) {
+      EXPECT_TRUE(p->AddTrack(testing::VideoTrack()).ok());
+      EXPECT_TRUE(p->AddTrack(testing::AudioTrack()).ok());
+    }
+  }
+  // Feeds [from, to) ms of 30 fps video + AAC, GOP = segment duration.
+  void Feed(int64_t from, int64_t to) {
+    for (const Packet& p : testing::MakeLive(0, to, true, true, 30, gop_ms)) {
+      if (p.dts() < from)
+        continue;
+      ASSERT_TRUE(a->Write(p).ok());
+      ASSERT_TRUE(b->Write(p).ok());
+    }
+  }
+  http::Response Get(const std::string& target) {
+    http::Request r;
+    r.method = "GET";
+    const size_t q = target.find('?');
+    r.path = target.substr(0, q);
+    r.query = q == std::string::npos ? "" : target.substr(q + 1);
+    r.target = target;
+    return HandleHlsRequest(catalog, r);
+  }
+  Rendition& rendition() { return *stream->FindRendition("720p"); }
+
+  FakeClock clock;
+  Catalog catalog;
+  std::shared_ptr<Stream> stream;
+  std::unique_ptr<Packager> a, b;
+  int64_t gop_ms = 2000;
+};
+
+TEST(LowLatency, PlaylistGoldens) {
+  LlStream s;
+  s.Feed(0, 20400);  // 10 segments and the first part of the 11th
+  const Rendition& r = s.rendition();
+  ExpectGolden("ll_media_live.m3u8", Text(r.Document(false)->body));
+  ExpectGolden("ll_media_delta.m3u8", Text(r.Document(true)->body));
+  ExpectGolden("ll_master.m3u8", Text(s.stream->MasterDocument()->body));
+  const std::string full = Text(r.Document(false)->body);
+  EXPECT_NE(full.find("#EXT-X-RENDITION-REPORT:URI=\"../360p/playlist.m3u8\""), std::string::npos);
+  EXPECT_EQ(full.find("RENDITION-REPORT:URI=\"../720p/"), std::string::npos);
+  const std::string delta = Text(r.Document(true)->body);
+  EXPECT_NE(delta.find("#EXT-X-SKIP:SKIPPED-SEGMENTS="), std::string::npos);
+  EXPECT_LT(delta.size(), full.size());
+  // The segment in progress ends the playlist with a hint for its next part.
+  EXPECT_NE(full.find("#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"part10.1.m4s\""), std::string::npos)
+      << full;
+}
+
+TEST(LowLatency, PartsMakeTheSegmentAndStartIndependent) {
+  LlStream s;
+  s.Feed(0, 6100);
+  const Rendition& r = s.rendition();
+  ASSERT_TRUE(r.Init(0));
+  for (uint64_t seq = 0; seq < 3; ++seq) {
+    auto segment = r.Segment(seq);
+    ASSERT_TRUE(segment) << seq;
+    std::vector<uint8_t> joined;
+    for (uint64_t i = 0;; ++i) {
+      auto part = r.Part(seq, i);
+      if (!part)
+        break;
+      // Each part is one CMAF chunk: [prft] moof mdat.
+      const std::string first_box(part->begin() + 4, part->begin() + 8);
+      EXPECT_TRUE(first_box == "prft" || first_box == "moof") << first_box;
+      joined.insert(joined.end(), part->begin(), part->end());
+    }
+    EXPECT_EQ(joined, *segment) << "segment " << seq << " is its parts concatenated";
+  }
+  const std::string full = Text(r.Document(false)->body);
+  // Every segment's first part starts with its keyframe; the others do not.
+  EXPECT_NE(full.find("URI=\"part1.0.m4s\",INDEPENDENT=YES"), std::string::npos) << full;
+  EXPECT_EQ(full.find("URI=\"part1.1.m4s\",INDEPENDENT=YES"), std::string::npos) << full;
+  EXPECT_NE(full.find("#EXT-X-MAP:URI=\"init0.mp4\""), std::string::npos);
+}
+
+TEST(LowLatency, BothVariantsServeSeparateMasters) {
+  LlStream s(2.0, HlsVariants::kBoth);
+  s.Feed(0, 4100);
+  const http::Response cmaf = s.Get("/live/shop1/master.m3u8");
+  const http::Response ts = s.Get("/live/shop1/master-ts.m3u8");
+  ASSERT_EQ(cmaf.status, 200);
+  ASSERT_EQ(ts.status, 200);
+  EXPECT_NE(Text(cmaf.body).find("720p/playlist.m3u8"), std::string::npos);
+  EXPECT_EQ(Text(cmaf.body).find("-ts/"), std::string::npos);
+  EXPECT_NE(Text(ts.body).find("720p-ts/playlist.m3u8"), std::string::npos);
+  EXPECT_EQ(s.Get("/live/shop1/720p-ts/seg0.ts").status, 200);
+  EXPECT_EQ(s.Get("/live/shop1/720p/seg0.m4s").status, 200);
+  EXPECT_EQ(s.Get("/live/shop1/720p/seg0.ts").status, 404);
+}
+
+TEST(LowLatency, CacheHeadersPerObject) {
+  LlStream s;
+  s.Feed(0, 4100);
+  EXPECT_EQ(s.Get("/live/shop1/720p/init0.mp4").cache_control,
+            "public, max-age=31536000, immutable");
+  EXPECT_EQ(s.Get("/live/shop1/720p/part1.0.m4s").cache_control,
+            "public, max-age=31536000, immutable");
+  EXPECT_EQ(s.Get("/live/shop1/720p/playlist.m3u8").cache_control, "max-age=1");
+  const http::Response blocking = s.Get("/live/shop1/720p/playlist.m3u8?_HLS_msn=1");
+  EXPECT_EQ(blocking.status, 200);
+  EXPECT_EQ(blocking.cache_control, "public, max-age=6");
+  EXPECT_EQ(s.Get("/live/shop1/720p/part1.0.m4s").headers.size() >= 2, true);
+  EXPECT_EQ(s.Get("/live/shop1/720p/part01.0.m4s").status, 404);
+  EXPECT_EQ(s.Get("/live/shop1/720p/playlist.m3u8?_HLS_part=1").status, 400);
+  EXPECT_EQ(s.Get("/live/shop1/720p/playlist.m3u8?_HLS_msn=x").status, 400);
+  EXPECT_EQ(s.Get("/live/shop1/720p/playlist.m3u8?_HLS_skip=maybe").status, 400);
+}
+
+// A held request and when it was answered.
+struct Held {
+  std::promise<http::Response> promise;
+  std::future<http::Response> future = promise.get_future();
+  std::chrono::steady_clock::time_point answered_at;
+};
+
+std::shared_ptr<Held> Hold(LlStream& s, const std::string& target) {
+  auto held = std::make_shared<Held>();
+  http::Request r;
+  r.method = "GET";
+  const size_t q = target.find('?');
+  r.path = target.substr(0, q);
+  r.query = q == std::string::npos ? "" : target.substr(q + 1);
+  ServeHls(s.catalog, r, [held](http::Response resp) {
+    held->answered_at = std::chrono::steady_clock::now();
+    held->promise.set_value(std::move(resp));
+  });
+  return held;
+}
+
+TEST(LowLatency, BlockingReloadWaitsForThePartAndWakesAtOnce) {
+  LlStream s;
+  s.Feed(0, 4400);  // segments 0, 1 and part 2.0
+  ASSERT_NE(Text(s.rendition().Document(false)->body).find("PRELOAD-HINT:TYPE=PART,URI=\"part2.1"),
+            std::string::npos);
+  auto playlist = Hold(s, "/live/shop1/720p/playlist.m3u8?_HLS_msn=2&_HLS_part=1");
+  auto part = Hold(s, "/live/shop1/720p/part2.1.m4s");  // the preload hint
+  EXPECT_EQ(playlist->future.wait_for(300ms), std::future_status::timeout) << "returned early";
+  EXPECT_EQ(part->future.wait_for(0ms), std::future_status::timeout);
+  EXPECT_EQ(s.rendition().waiting(), 2u);
+  s.Feed(4400, 4700);  // completes part 2.1
+  const auto published = std::chrono::steady_clock::now();
+  ASSERT_EQ(playlist->future.wait_for(1s), std::future_status::ready);
+  ASSERT_EQ(part->future.wait_for(1s), std::future_status::ready);
+  const http::Response r = playlist->future.get();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(Text(r.body).find("URI=\"part2.1.m4s\""), std::string::npos) << Text(r.body);
+  EXPECT_LT(playlist->answered_at - published, 50ms);
+  const http::Response p = part->future.get();
+  EXPECT_EQ(p.status, 200);
+  EXPECT_EQ(*p.body, *s.rendition().Part(2, 1));
+  EXPECT_EQ(s.rendition().waiting(), 0u);
+}
+
+TEST(LowLatency, BlockingReloadPastTheLastPartMeansTheNextSegment) {
+  LlStream s;
+  s.Feed(0, 3900);  // segment 0 complete, segment 1 has 5 parts (0..4)
+  // Part 6 is within the advance limit (3 past the last); segment 1 will have only 6 parts.
+  auto held = Hold(s, "/live/shop1/720p/playlist.m3u8?_HLS_msn=1&_HLS_part=6");
+  EXPECT_EQ(held->future.wait_for(100ms), std::future_status::timeout);
+  s.Feed(3900, 4100);  // segment 1 closes with 6 parts: still waiting for part 2.0
+  EXPECT_EQ(held->future.wait_for(50ms), std::future_status::timeout);
+  s.Feed(4100, 4400);  // part 2.0 exists
+  ASSERT_EQ(held->future.wait_for(1s), std::future_status::ready);
+  EXPECT_NE(Text(held->future.get().body).find("part2.0.m4s"), std::string::npos);
+}
+
+TEST(LowLatency, TooFarAheadIsRefusedAtOnce) {
+  LlStream s;
+  s.Feed(0, 4400);  // the open segment is 2 with 1 part (2.0)
+  EXPECT_EQ(s.Get("/live/shop1/720p/playlist.m3u8?_HLS_msn=5").status, 400);
+  EXPECT_EQ(s.Get("/live/shop1/720p/playlist.m3u8?_HLS_msn=2&_HLS_part=4").status, 400);
+  EXPECT_EQ(s.Get("/live/shop1/720p/playlist.m3u8?_HLS_msn=1&_HLS_part=2").status, 200);
+  EXPECT_EQ(s.rendition().waiting(), 0u);
+  EXPECT_EQ(s.Get("/live/nope/720p/playlist.m3u8?_HLS_msn=1").status, 404);
+}
+
+TEST(LowLatency, NeverSatisfiedGets503InTime) {
+  LlStream s(1.0);
+  s.gop_ms = 1000;
+  s.Feed(0, 2100);
+  const auto start = std::chrono::steady_clock::now();
+  auto held = Hold(s, "/live/shop1/720p/playlist.m3u8?_HLS_msn=3");
+  ASSERT_EQ(held->future.wait_for(5s), std::future_status::ready);
+  const auto waited = held->answered_at - start;
+  const http::Response r = held->future.get();
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.cache_control, "no-store");
+  EXPECT_GE(waited, 2900ms);  // 3 target durations
+  EXPECT_LT(waited, 3500ms);
+  EXPECT_EQ(s.rendition().waiting(), 0u);
+}
+
+TEST(LowLatency, EndOfPublishAnswersHeldRequests) {
+  LlStream s;
+  s.Feed(0, 4100);
+  auto held = Hold(s, "/live/shop1/720p/playlist.m3u8?_HLS_msn=3");
+  ASSERT_TRUE(s.a->Finish().ok());
+  ASSERT_EQ(held->future.wait_for(1s), std::future_status::ready);
+  const http::Response r = held->future.get();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(Text(r.body).find("#EXT-X-ENDLIST"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace strait::transport::hls
