@@ -8,6 +8,7 @@
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <csignal>
 #include <cstdio>
 #include <mutex>
@@ -49,6 +50,23 @@ std::vector<std::shared_ptr<transport::hls::PushPublisher>> StartPublishers(
     out.push_back(std::move(*p));
   }
   return out;
+}
+
+// Every HTTP connection is a descriptor: lift the soft limit (often 1024) towards what the
+// configured connections need, up to the hard limit.
+void RaiseFileLimit(int wanted, spdlog::logger& logger) {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= static_cast<rlim_t>(wanted))
+    return;
+  const rlim_t before = lim.rlim_cur;
+  lim.rlim_cur = std::min<rlim_t>(static_cast<rlim_t>(wanted), lim.rlim_max);
+  if (setrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur < static_cast<rlim_t>(wanted)) {
+    logger.warn("open files limited to {} (hard limit): fewer than {} HTTP connections fit",
+                static_cast<uint64_t>(lim.rlim_cur), wanted - 256);
+  } else {
+    logger.info("open files limit raised from {} to {}", static_cast<uint64_t>(before),
+                static_cast<uint64_t>(lim.rlim_cur));
+  }
 }
 
 transport::hls::RenditionOptions HlsOptions(
@@ -111,6 +129,8 @@ class AppImpl final : public App {
     http::ServerOptions web;
     web.listen = config_.http_listen;
     web.logger = logger_;
+    web.max_connections = static_cast<size_t>(config_.http_max_connections);
+    RaiseFileLimit(config_.http_max_connections + 256, *logger_);
     auto http_server = http::Server::Start(io_, web, MakeHandler());
     if (!http_server.ok())
       return http_server.error().Context("http listen " + config_.http_listen);

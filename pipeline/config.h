@@ -62,6 +62,9 @@ struct Config {
   std::string srt_listen = "0.0.0.0:9000";
   std::string data_dir = "data";
   int io_threads = 0;  // 0: one per core, at least 2
+  // Open HTTP connections (LL-HLS players hold one or two blocking requests each); the soft
+  // RLIMIT_NOFILE is raised to fit at start.
+  int http_max_connections = 8192;
   HlsConfig hls;
   SrtConfig srt;
   LogConfig log;
