@@ -82,6 +82,8 @@ transport::hls::RenditionOptions HlsOptions(
   o.window_segments = static_cast<size_t>(config.hls.window_segments);
   o.segment_target_s = config.hls.segment_duration_s;
   o.part_target_s = config.hls.part_target_s;
+  o.reconnect_grace =
+      std::chrono::milliseconds(static_cast<int64_t>(config.hls.reconnect_grace_s * 1000));
   if (config.hls.write_to_disk)
     o.data_dir = config.data_dir;
   // Never reuse a segment URI across restarts (CDNs cache segments as immutable).

@@ -52,7 +52,8 @@ Status HlsVariants(Reader& r, const YAML::Node& node, const std::string& what, s
 
 Status ParseHls(Reader& r, const YAML::Node& node, Config& config) {
   STRAIT_TRY(r.Map(node, "hls",
-                   {"segment_duration", "window", "write_to_disk", "variants", "part_target"}));
+                   {"segment_duration", "window", "write_to_disk", "variants", "part_target",
+                    "reconnect_grace"}));
   if (node["segment_duration"]) {
     STRAIT_TRY(r.Double(node["segment_duration"], "hls.segment_duration", 0.5, 30.0,
                         config.hls.segment_duration_s));
@@ -66,6 +67,10 @@ Status ParseHls(Reader& r, const YAML::Node& node, Config& config) {
   if (node["part_target"]) {
     STRAIT_TRY(
         r.Double(node["part_target"], "hls.part_target", 0.1, 1.0, config.hls.part_target_s));
+  }
+  if (node["reconnect_grace"]) {
+    STRAIT_TRY(r.Double(node["reconnect_grace"], "hls.reconnect_grace", 0.0, 600.0,
+                        config.hls.reconnect_grace_s));
   }
   if (config.hls.part_target_s * 2 > config.hls.segment_duration_s) {
     return At(r.source(), node, "hls.part_target must be at most half of hls.segment_duration");

@@ -41,7 +41,10 @@ struct HlsConfig {
   // (CMAF at master.m3u8, TS at master-ts.m3u8 with renditions "{name}-ts").
   std::string variants = "ll-cmaf";
   double part_target_s = 0.334;  // LL-HLS part target (EXT-X-PART-INF)
-  bool write_to_disk = false;    // also write segments and playlists under data_dir/live/
+  // A publisher that drops and comes back within this window continues the same playlists and
+  // timeline (no 404, no EXT-X-ENDLIST, no discontinuity when its parameters are unchanged).
+  double reconnect_grace_s = 10.0;
+  bool write_to_disk = false;  // also write segments and playlists under data_dir/live/
 };
 
 // An external origin / CDN ingest that gets every HLS object by HTTP PUT (and DELETE).

@@ -52,7 +52,15 @@ class PublishSession final : public transport::MediaSink {
                 : std::make_unique<transport::hls::Packager>(entry_->src_outputs, clock, options)),
         logger_(std::move(logger)),
         peer_(std::move(peer)),
-        window_start_(clock.Now()) {}
+        window_start_(clock.Now()),
+        continue_at_(entry_->hls->ContinuationPoint()) {
+    if (continue_at_) {
+      logger_->info(
+          "stream {}: publisher back within the reconnect grace window: the timeline "
+          "continues",
+          entry_->config.name);
+    }
+  }
 
   ~PublishSession() override {
     if (!ended_)
@@ -78,8 +86,9 @@ class PublishSession final : public transport::MediaSink {
     }
   }
 
-  void OnPacket(const Packet& packet) override {
-    (packet.kind() == MediaKind::kVideo ? entry_->video_packets : entry_->audio_packets)++;
+  void OnPacket(const Packet& in) override {
+    (in.kind() == MediaKind::kVideo ? entry_->video_packets : entry_->audio_packets)++;
+    const Packet packet = Rebase(in);
     entry_->fanout->Push(packet);
     if (transcoder_) {
       transcoder_->OnPacket(packet);  // never blocks (live mode): queues or drops GOPs
@@ -129,6 +138,17 @@ class PublishSession final : public transport::MediaSink {
   }
 
  private:
+  // A reconnect within the grace window continues the previous publish's timeline: every packet
+  // moves by one offset, chosen at the first packet so that it lands where the last one ended.
+  Packet Rebase(const Packet& p) {
+    if (!continue_at_ || p.dts() == kNoTimestamp)
+      return p;
+    if (!offset_90k_)
+      offset_90k_ = *continue_at_ - Rescale(p.dts(), p.timebase(), kMpegTs);
+    const int64_t off = Rescale(*offset_90k_, kMpegTs, p.timebase());
+    return p.WithTimestamps(p.pts() == kNoTimestamp ? p.pts() : p.pts() + off, p.dts() + off);
+  }
+
   std::shared_ptr<StreamRegistry::Entry> entry_;
   const Clock& clock_;
   std::shared_ptr<Transcoder> transcoder_;              // shared with the Entry, for metrics
@@ -138,6 +158,8 @@ class PublishSession final : public transport::MediaSink {
   std::chrono::steady_clock::time_point window_start_;
   uint64_t window_bytes_ = 0;
   bool ended_ = false;
+  const std::optional<int64_t> continue_at_;  // 90 kHz, from the grace window
+  std::optional<int64_t> offset_90k_;
 };
 
 transport::hls::HlsVariants HlsVariantsFor(const std::string& name) {

@@ -195,5 +195,88 @@ TEST_F(LlHlsBothTest, TsVariantReadsWithGStreamerAndFfprobe) {
   push->Wait(30s);
 }
 
+class LlHlsReconnectTest : public LlHlsLiveTest {
+ protected:
+  void Configure(pipeline::Config& config) override {
+    LlHlsLiveTest::Configure(config);
+    config.hls.reconnect_grace_s = 10;
+  }
+};
+
+// OBS stops and starts again within the grace window: the playlist never 404s nor ends, the media
+// sequence and the timeline continue without a discontinuity (same parameters), and hls.js keeps
+// playing across the gap.
+TEST_F(LlHlsReconnectTest, PublisherReturnsWithinTheGraceWindow) {
+  const std::string browser_dir = std::string(STRAIT_SOURCE_DIR) + "/tests/browser";
+  const bool browser = RunCommand("command -v node && test -x /usr/bin/chromium").exit_code == 0 &&
+                       RunCommand("test -d " + browser_dir + "/node_modules/hls.js").exit_code == 0;
+  const std::string url = "/live/shop1/src/playlist.m3u8";
+  auto first = Push(9);
+  ASSERT_EQ(WaitFor("/live/shop1/master.m3u8", "#EXT-X-STREAM-INF", 15s).status, 200);
+  std::unique_ptr<test::BackgroundProcess> play;
+  if (browser) {
+    play = std::make_unique<test::BackgroundProcess>(
+        "LL=1 node " + browser_dir + "/play.mjs " + HttpUrl("/live/shop1/master.m3u8") + " 13",
+        dir_.File("play.log"));
+  }
+  test::PlaylistHistory history;
+  int polls = 0, gap_polls = 0;
+  auto poll = [&](bool in_gap) {
+    const test::HttpResult r = HttpFetch(HttpUrl(url));
+    ASSERT_EQ(r.status, 200) << "poll " << polls << (in_gap ? " (publisher away)" : "");
+    EXPECT_EQ(r.body.find("#EXT-X-ENDLIST"), std::string::npos) << r.body;
+    test::ParseResult p = test::ParseMediaPlaylist(r.body);
+    ASSERT_TRUE(p.ok()) << p.error;
+    const std::vector<std::string> bad = history.Add(p.playlist);
+    EXPECT_TRUE(bad.empty()) << Join(bad);
+    ++polls;
+    gap_polls += in_gap;
+  };
+  while (first->running())
+    poll(false), std::this_thread::sleep_for(300ms);
+  for (int i = 0; i < 6; ++i)  // 2 s away
+    poll(true), std::this_thread::sleep_for(300ms);
+  auto second = Push(9);
+  while (second->running())
+    poll(false), std::this_thread::sleep_for(300ms);
+  EXPECT_GE(gap_polls, 6);
+
+  const test::HttpResult last = HttpFetch(HttpUrl(url));
+  EXPECT_EQ(last.body.find("#EXT-X-DISCONTINUITY"), std::string::npos) << last.body;
+  test::ParseResult parsed = test::ParseMediaPlaylist(last.body);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_GE(parsed.playlist.segments.size(), 8u) << "both publishes in one window";
+  // One continuous timeline: init + every segment, video timestamps without a hole.
+  std::string all = HttpFetch(HttpUrl("/live/shop1/src/" + *parsed.playlist.map_uri)).body;
+  for (const test::LlSegment& s : parsed.playlist.segments)
+    all += HttpFetch(HttpUrl("/live/shop1/src/" + s.uri)).body;
+  const std::string file = dir_.File("all.mp4");
+  std::ofstream(file, std::ios::binary) << all;
+  auto pts = RunCommand(
+      "ffprobe -v error -select_streams v -show_entries packet=dts_time "
+      "-of csv=p=0 " +
+      file);
+  ASSERT_EQ(pts.exit_code, 0) << pts.output;
+  double prev = -1, max_step = 0;
+  int frames = 0;
+  for (const std::string& line : test::Lines(pts.output)) {
+    if (line.empty())
+      continue;
+    const double t = std::stod(line);
+    if (prev >= 0) {
+      EXPECT_GT(t, prev) << "timestamps go back at frame " << frames;
+      max_step = std::max(max_step, t - prev);
+    }
+    prev = t;
+    ++frames;
+  }
+  EXPECT_GT(frames, 400);
+  EXPECT_LT(max_step, 0.1) << "a hole in the timeline at the reconnect";
+  if (play) {
+    EXPECT_EQ(play->Wait(60s), 0) << play->Log();
+    std::printf("hls.js across the reconnect: %s\n", play->Log().c_str());
+  }
+}
+
 }  // namespace
 }  // namespace strait

@@ -59,6 +59,7 @@ class LiveServerTest : public ::testing::Test {
                       {"shop2", kOtherKey, kShop2Passphrase, kShop2ReadKey, "", ""}};
     config.transcode.enabled = false;  // the source only ("src"); transcode tests turn it on
     config.hls.variants = "ts";        // MPEG-TS, read by ffprobe/GStreamer; LL tests turn CMAF on
+    config.hls.reconnect_grace_s = 0;  // EXT-X-ENDLIST as soon as a push ends; reconnect tests: on
     Configure(config);
     auto logger =
         std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());

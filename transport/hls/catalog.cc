@@ -2,6 +2,19 @@
 
 namespace strait::transport::hls {
 
+namespace {
+RenditionOptions WithDeadlines(RenditionOptions o, std::shared_ptr<Deadlines> d) {
+  if (!o.deadlines)
+    o.deadlines = std::move(d);
+  return o;
+}
+}  // namespace
+
+Catalog::Catalog(RenditionOptions defaults, HlsVariants variants)
+    : deadlines_(std::make_shared<Deadlines>()),
+      defaults_(WithDeadlines(std::move(defaults), deadlines_)),
+      variants_(variants) {}
+
 std::shared_ptr<Stream> Catalog::Add(const std::string& name, std::optional<HlsVariants> variants) {
   std::lock_guard lock(mu_);
   auto it = streams_.find(name);

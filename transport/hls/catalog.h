@@ -22,8 +22,8 @@ namespace strait::transport::hls {
 
 class Catalog {
  public:
-  explicit Catalog(RenditionOptions defaults = {}, HlsVariants variants = HlsVariants::kTs)
-      : defaults_(std::move(defaults)), variants_(variants) {}
+  // Streams get the catalog's timer for their reconnect grace windows.
+  explicit Catalog(RenditionOptions defaults = {}, HlsVariants variants = HlsVariants::kTs);
 
   // Returns the stream `name`, creating it if needed (with the catalog's default options; its
   // own variants when given).
@@ -32,14 +32,14 @@ class Catalog {
   std::shared_ptr<Stream> Find(std::string_view name) const;  // null if unknown
   bool Remove(std::string_view name);
   std::vector<std::string> Names() const;
-  Deadlines& deadlines() const { return deadlines_; }
+  Deadlines& deadlines() const { return *deadlines_; }
 
  private:
+  const std::shared_ptr<Deadlines> deadlines_;  // shared with the streams' renditions
   const RenditionOptions defaults_;
   const HlsVariants variants_;
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<Stream>, std::less<>> streams_;
-  mutable Deadlines deadlines_;  // last: its thread stops before the streams go
 };
 
 }  // namespace strait::transport::hls

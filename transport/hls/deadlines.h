@@ -33,15 +33,20 @@ class Deadlines {
   size_t pending() const;
 
  private:
-  void Run();
+  // Shared with the thread, so that it may outlive this object: the last owner of a Deadlines can
+  // be a callback's capture, released on the timer thread itself (then the thread is detached).
+  struct State {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::map<std::pair<Clock::time_point, uint64_t>, std::function<void()>> queue;
+    std::map<uint64_t, Clock::time_point> by_id;
+    uint64_t next_id = 1;
+    bool stop = false;
+  };
+  static void Run(std::shared_ptr<State> state);
 
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::map<std::pair<Clock::time_point, uint64_t>, std::function<void()>> queue_;
-  std::map<uint64_t, Clock::time_point> by_id_;
-  uint64_t next_id_ = 1;
-  bool stop_ = false;
-  std::thread thread_;
+  const std::shared_ptr<State> state_ = std::make_shared<State>();
+  std::thread thread_;  // started by the first Schedule, under state_->mu
 };
 
 }  // namespace strait::transport::hls

@@ -263,3 +263,89 @@ TEST(LowLatency, EndOfPublishAnswersHeldRequests) {
 
 }  // namespace
 }  // namespace strait::transport::hls
+
+namespace strait::transport::hls {
+namespace {
+
+// Reconnects: a publish that ends leaves the playlist live for the grace window; the next one
+// continues the media sequence and (rebased by the pipeline) the timeline, without a
+// discontinuity or a new EXT-X-MAP when the parameters are unchanged.
+struct GraceStream {
+  GraceStream() : catalog(Options(), HlsVariants::kLowLatencyCmaf) { stream = catalog.Add("s"); }
+  static RenditionOptions Options() {
+    RenditionOptions o = LlOptions();
+    o.reconnect_grace = std::chrono::milliseconds(400);
+    return o;
+  }
+  // One publish of [0, ms) of media, shifted to start at `at_90k` (what PublishSession does).
+  void Publish(int64_t ms, int64_t at_90k, int fps = 30) {
+    PackagerOptions po;
+    Packager p(stream->AddOutputs("src"), clock, po);
+    ASSERT_TRUE(p.AddTrack(testing::VideoTrack()).ok());
+    ASSERT_TRUE(p.AddTrack(testing::AudioTrack()).ok());
+    const int64_t off_ms = at_90k / 90;
+    for (const Packet& packet : testing::MakeLive(0, ms, true, true, fps)) {
+      ASSERT_TRUE(
+          p.Write(packet.WithTimestamps(packet.pts() + off_ms, packet.dts() + off_ms)).ok());
+    }
+    ASSERT_TRUE(p.Finish().ok());
+  }
+  std::string Playlist() { return Text(stream->FindRendition("src")->Document(false)->body); }
+
+  FakeClock clock;
+  Catalog catalog;
+  std::shared_ptr<Stream> stream;
+};
+
+TEST(LowLatencyReconnect, WithinTheGraceWindowTheTimelineContinues) {
+  GraceStream g;
+  g.Publish(4100, 0);
+  std::string text = g.Playlist();
+  EXPECT_EQ(text.find("#EXT-X-ENDLIST"), std::string::npos) << "ended inside the grace window";
+  const std::optional<int64_t> at = g.stream->ContinuationPoint();
+  ASSERT_TRUE(at);
+  EXPECT_NEAR(*at, 4100 * 90, 3000);  // where the last segment ended
+  g.Publish(4100, *at);
+  text = g.Playlist();
+  EXPECT_EQ(text.find("#EXT-X-DISCONTINUITY"), std::string::npos) << text;
+  EXPECT_EQ(text.find("#EXT-X-MAP:URI=\"init0.mp4\""), text.rfind("#EXT-X-MAP")) << text;
+  EXPECT_NE(text.find("seg3.m4s"), std::string::npos) << "the media sequence continues: " << text;
+  EXPECT_EQ(text.find("#EXT-X-ENDLIST"), std::string::npos);
+  // Nobody comes back: the playlist ends after the window.
+  std::this_thread::sleep_for(600ms);
+  EXPECT_NE(g.Playlist().find("#EXT-X-ENDLIST"), std::string::npos);
+  EXPECT_FALSE(g.stream->ContinuationPoint());
+}
+
+TEST(LowLatencyReconnect, NewParametersGetADiscontinuityAndANewMap) {
+  GraceStream g;
+  g.Publish(4100, 0);
+  const std::optional<int64_t> at = g.stream->ContinuationPoint();
+  ASSERT_TRUE(at);
+  PackagerOptions po;
+  Packager p(g.stream->AddOutputs("src"), g.clock, po);
+  TrackInfo video = testing::VideoTrack();
+  video.extradata = testdata::kAvcC1080pMain;  // another resolution
+  ASSERT_TRUE(p.AddTrack(video).ok());
+  ASSERT_TRUE(p.AddTrack(testing::AudioTrack()).ok());
+  for (const Packet& packet : testing::MakeLive(0, 4100))
+    ASSERT_TRUE(
+        p.Write(packet.WithTimestamps(packet.pts() + *at / 90, packet.dts() + *at / 90)).ok());
+  const std::string text = g.Playlist();
+  EXPECT_NE(text.find("#EXT-X-DISCONTINUITY"), std::string::npos) << text;
+  EXPECT_NE(text.find("#EXT-X-MAP:URI=\"init3.mp4\""), std::string::npos)
+      << text;  // the msn it starts at
+}
+
+TEST(LowLatencyReconnect, AfterTheWindowThePlaylistHasEnded) {
+  GraceStream g;
+  g.Publish(2100, 0);
+  std::this_thread::sleep_for(600ms);
+  EXPECT_NE(g.Playlist().find("#EXT-X-ENDLIST"), std::string::npos);
+  EXPECT_FALSE(g.stream->ContinuationPoint());
+  g.Publish(2100, 0);  // a new timeline: a discontinuity
+  EXPECT_NE(g.Playlist().find("#EXT-X-DISCONTINUITY"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace strait::transport::hls

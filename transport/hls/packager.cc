@@ -308,6 +308,7 @@ Status Packager::CloseSegment(int64_t end_ts) {
       static_cast<double>(std::max<int64_t>(end_ts - segment_start_, 0)) / kTicksPerSecond;
   segment.program_date_time = WallTime(segment_start_);
   segment.video_frames = segment_frames_;
+  segment.media_end_90k = end_ts;
   std::optional<PartData> last_part;
   if (cmaf_) {
     last_part = TakePart(end_ts);

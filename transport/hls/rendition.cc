@@ -45,23 +45,88 @@ Rendition::Rendition(std::string stream_name,
       reports_(std::move(reports)),
       next_sequence_(options_.first_sequence) {}
 
+Rendition::~Rendition() {
+  std::lock_guard lock(alive_->mu);  // waits for a grace timer that is running now
+  alive_->alive = false;
+  if (grace_timer_ && options_.deadlines)
+    options_.deadlines->Cancel(grace_timer_);
+}
+
+namespace {
+// Same codec parameters: a reconnect with these continues without a discontinuity.
+bool SameParameters(const VariantInfo& a, const VariantInfo& b) {
+  return a.codecs == b.codecs && a.width == b.width && a.height == b.height &&
+         a.has_video == b.has_video && a.has_audio == b.has_audio && a.channels == b.channels;
+}
+}  // namespace
+
 void Rendition::BeginPublish(VariantInfo variant) {
+  std::lock_guard writer(writer_mu_);
   variant.uri = name_ + "/playlist.m3u8";
+  const bool resume =
+      paused_ && base_variant_ && SameParameters(*base_variant_, variant) && !init_changed_;
+  if (paused_) {
+    paused_ = false;
+    if (options_.deadlines)
+      options_.deadlines->Cancel(grace_timer_);
+    grace_timer_ = 0;
+    std::lock_guard lock(mu_);
+    continuation_.reset();
+  }
   base_variant_ = std::move(variant);
-  if (segments_total_ > 0 || !open_parts_.empty())
+  if ((segments_total_ > 0 || !open_parts_.empty()) && !resume)
     pending_discontinuity_ = true;
+  init_changed_ = false;
   writer_ended_ = false;
   if (!window_.empty())
     (void)Publish({});
 }
 
 void Rendition::EndPublish() {
+  std::lock_guard writer(writer_mu_);
+  if (options_.reconnect_grace.count() > 0 && options_.deadlines && !window_.empty()) {
+    // The playlist stays live (no ENDLIST) for the grace window; a reconnect continues it.
+    paused_ = true;
+    {
+      std::lock_guard lock(mu_);
+      if (timeline_end_90k_ != kNoTimestamp)
+        continuation_ = timeline_end_90k_;
+    }
+    grace_timer_ = options_.deadlines->Schedule(Deadlines::Clock::now() + options_.reconnect_grace,
+                                                [this, alive = alive_] {
+                                                  std::lock_guard lock(alive->mu);
+                                                  if (alive->alive)
+                                                    FinishEnd();
+                                                });
+    return;
+  }
   writer_ended_ = true;
   if (!window_.empty() || !open_parts_.empty())
     (void)Publish({});
 }
 
+void Rendition::FinishEnd() {
+  std::lock_guard writer(writer_mu_);
+  if (!paused_)
+    return;  // a publish resumed meanwhile
+  paused_ = false;
+  grace_timer_ = 0;
+  {
+    std::lock_guard lock(mu_);
+    continuation_.reset();
+  }
+  writer_ended_ = true;
+  if (!window_.empty() || !open_parts_.empty())
+    (void)Publish({});
+}
+
+std::optional<int64_t> Rendition::ContinuationPoint() const {
+  std::lock_guard lock(mu_);
+  return continuation_;
+}
+
 void Rendition::Clear() {
+  std::lock_guard writer(writer_mu_);
   window_.clear();
   open_parts_.clear();
   open_bytes_.clear();
@@ -71,6 +136,10 @@ void Rendition::Clear() {
 }
 
 void Rendition::SetInit(std::shared_ptr<const std::vector<uint8_t>> init) {
+  std::lock_guard writer(writer_mu_);
+  if (init_ && init && *init_ == *init)
+    return;  // the same parameters (a reconnect, a repeated configuration): the same EXT-X-MAP
+  init_changed_ = true;
   init_id_ = next_sequence_;
   init_ = std::move(init);
   init_announced_ = false;
@@ -95,6 +164,7 @@ Status Rendition::OpenPart(const PartData& part) {
 }
 
 Status Rendition::AddPart(PartData part) {
+  std::lock_guard writer(writer_mu_);
   if (Status s = OpenPart(part); !s)
     return s;
   Added added;
@@ -105,6 +175,7 @@ Status Rendition::AddPart(PartData part) {
 }
 
 Status Rendition::AddSegment(SegmentData segment, std::optional<PartData> last_part) {
+  std::lock_guard writer(writer_mu_);
   const bool cmaf = options_.format == SegmentFormat::kCmaf;
   if (last_part) {
     if (Status s = OpenPart(*last_part); !s)
@@ -153,6 +224,8 @@ Status Rendition::AddSegment(SegmentData segment, std::optional<PartData> last_p
   target_duration_s_ = std::max<int>(target_duration_s_, static_cast<int>((ms + 999) / 1000));
   ++segments_total_;
   bytes_total_ += segment.bytes->size();
+  if (segment.media_end_90k != kNoTimestamp)
+    timeline_end_90k_ = std::max(timeline_end_90k_, segment.media_end_90k);
   Added added;
   added.segment = &segment;
   added.sequence = sequence;

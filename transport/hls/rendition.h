@@ -26,7 +26,9 @@
 #include <string>
 #include <vector>
 
+#include "codecs/media_time.h"
 #include "codecs/result.h"
+#include "transport/hls/deadlines.h"
 #include "transport/hls/output_observer.h"
 #include "transport/hls/playlist.h"
 #include "transport/hls/playlist_doc.h"
@@ -52,6 +54,11 @@ struct RenditionOptions {
   SegmentFormat format = SegmentFormat::kTs;
   double segment_target_s = 2.0;  // the packager's target: first TARGETDURATION, hold timeouts
   double part_target_s = 0.334;   // CMAF: EXT-X-PART-INF:PART-TARGET
+  // When a publish ends, the playlist stays live (no EXT-X-ENDLIST) this long, so a publisher
+  // that reconnects continues the same timeline (ContinuationPoint) without a discontinuity when
+  // its codec parameters are unchanged. 0, or no `deadlines`, ends the playlist at once.
+  std::chrono::milliseconds reconnect_grace{0};
+  std::shared_ptr<Deadlines> deadlines;  // runs the end of the grace window
 };
 
 // A completed CMAF part, handed over by the Packager.
@@ -76,7 +83,8 @@ struct SegmentData {
   std::shared_ptr<const std::vector<uint8_t>> bytes;
   double duration_s = 0;
   std::chrono::system_clock::time_point program_date_time;
-  int video_frames = 0;  // for the measured frame rate
+  int video_frames = 0;                  // for the measured frame rate
+  int64_t media_end_90k = kNoTimestamp;  // end of its last sample on the media timeline
 };
 
 struct RenditionStats {
@@ -104,6 +112,7 @@ class Rendition {
             RenditionOptions options,
             std::function<void()> on_change,
             std::function<std::vector<RenditionReport>()> reports = nullptr);
+  ~Rendition();
   Rendition(const Rendition&) = delete;
   Rendition& operator=(const Rendition&) = delete;
 
@@ -123,7 +132,8 @@ class Rendition {
   void SetInit(std::shared_ptr<const std::vector<uint8_t>> init);
   // CMAF: appends a part to the segment in progress and publishes it (playlist, waiters).
   Status AddPart(PartData part);
-  // The publish ended: the playlist gets EXT-X-ENDLIST (it stays served until the next publish).
+  // The publish ended: the playlist gets EXT-X-ENDLIST (it stays served until the next publish),
+  // after the reconnect grace window when there is one.
   void EndPublish();
   // Forgets every segment (HTTP answers 404 afterwards); sequence numbers keep counting.
   // Writer side too: call it from the thread that feeds the packager (or when none runs).
@@ -158,6 +168,9 @@ class Rendition {
   std::optional<VariantInfo> Variant() const;  // with measured bandwidth; nullopt when not live
   bool ended() const;
   RenditionStats Stats() const;
+  // Within the reconnect grace window after a publish ended: where its media timeline ended
+  // (90 kHz), for the next publish to continue from. nullopt otherwise.
+  std::optional<int64_t> ContinuationPoint() const;
 
  private:
   struct Held {
@@ -212,7 +225,23 @@ class Rendition {
   const std::function<void()> on_change_;
   const std::function<std::vector<RenditionReport>()> reports_;
 
-  // Writer-only state (one writer thread, no lock).
+  void FinishEnd();  // the grace window passed: EXT-X-ENDLIST
+
+  // The writer side is one packager at a time, plus the grace timer: writer_mu_ serializes them
+  // (never contended in steady state). Lock order: writer_mu_, then mu_ / wait_mu_.
+  std::mutex writer_mu_;
+  // Cleared by the destructor under its mutex, so a grace timer that fires late does nothing.
+  struct Alive {
+    std::mutex mu;
+    bool alive = true;
+  };
+  std::shared_ptr<Alive> alive_ = std::make_shared<Alive>();
+  uint64_t grace_timer_ = 0;
+  bool paused_ = false;       // publish ended, within the grace window
+  bool init_changed_ = true;  // SetInit since BeginPublish brought other bytes
+  int64_t timeline_end_90k_ = kNoTimestamp;
+
+  // Writer-only state (under writer_mu_).
   std::deque<WindowEntry> window_;
   std::optional<VariantInfo> base_variant_;  // from BeginPublish
   uint64_t next_sequence_;
@@ -243,6 +272,7 @@ class Rendition {
   std::deque<HeldPart> held_parts_;
   std::deque<std::pair<uint64_t, std::shared_ptr<const std::vector<uint8_t>>>> held_inits_;
   std::optional<RenditionReport> report_;
+  std::optional<int64_t> continuation_;  // timeline end while paused
   std::optional<VariantInfo> variant_;
   RenditionStats stats_;
 

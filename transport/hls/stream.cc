@@ -94,6 +94,16 @@ std::shared_ptr<const PlaylistDoc> Stream::MasterDocument(SegmentFormat format) 
   return master_[Index(format)];
 }
 
+std::optional<int64_t> Stream::ContinuationPoint() const {
+  std::optional<int64_t> out;
+  std::lock_guard lock(mu_);
+  for (const auto& r : renditions_) {
+    if (const std::optional<int64_t> at = r->ContinuationPoint())
+      out = std::max(out.value_or(*at), *at);
+  }
+  return out;
+}
+
 void Stream::Clear() {
   std::vector<Rendition*> all;
   {

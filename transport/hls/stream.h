@@ -53,6 +53,9 @@ class Stream {
   // The master of one format's renditions only ("master-ts.m3u8" for kTs); null when none live.
   std::shared_ptr<const PlaylistDoc> MasterDocument(SegmentFormat format) const;
   bool live() const { return MasterPlaylist() != nullptr; }
+  // Within the reconnect grace window after a publish: the latest media time (90 kHz) its
+  // renditions reached, for the next publish to continue the timeline from. nullopt otherwise.
+  std::optional<int64_t> ContinuationPoint() const;
   // Forgets all segments of all renditions (HTTP answers 404 until the next segment). Call it
   // only while no packager writes to this stream.
   void Clear();
