@@ -11,6 +11,8 @@
 #include <sys/resource.h>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <thread>
 
@@ -69,6 +71,17 @@ void RaiseFileLimit(int wanted, spdlog::logger& logger) {
   }
 }
 
+// DATA_DIR/hls-sequence: the next media sequence number no rendition has used yet.
+std::filesystem::path SequenceFloorPath(const std::string& data_dir) {
+  return std::filesystem::path(data_dir) / "hls-sequence";
+}
+
+uint64_t ReadSequenceFloor(const std::string& data_dir) {
+  std::ifstream in(SequenceFloorPath(data_dir));
+  uint64_t n = 0;
+  return in >> n ? n : 0;
+}
+
 transport::hls::RenditionOptions HlsOptions(
     const Config& config,
     const Clock& clock,
@@ -86,11 +99,15 @@ transport::hls::RenditionOptions HlsOptions(
       std::chrono::milliseconds(static_cast<int64_t>(config.hls.reconnect_grace_s * 1000));
   if (config.hls.write_to_disk)
     o.data_dir = config.data_dir;
-  // Never reuse a segment URI across restarts (CDNs cache segments as immutable).
-  o.first_sequence = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(clock.WallNow().time_since_epoch())
-          .count() /
-      100);
+  // Never reuse a segment URI across restarts (CDNs cache segments as immutable): start above
+  // both the wall clock in tenths of a second (covers a crash) and the highest number the last
+  // run handed out, persisted at shutdown (covers a clock that went back).
+  o.first_sequence = std::max(
+      static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(clock.WallNow().time_since_epoch())
+              .count() /
+          100),
+      ReadSequenceFloor(config.data_dir));
   return o;
 }
 
@@ -193,10 +210,37 @@ class AppImpl final : public App {
     for (auto& t : threads_)
       t.join();
     threads_.clear();
+    WriteSequenceFloor();
     logger_->info("stopped");
   }
 
  private:
+  // Persists one past the highest media sequence number any rendition reached (best effort).
+  void WriteSequenceFloor() {
+    uint64_t next = 0;
+    for (const std::string& name : catalog_.Names()) {
+      const std::shared_ptr<transport::hls::Stream> stream = catalog_.Find(name);
+      if (!stream)
+        continue;
+      for (const std::string& r : stream->RenditionNames()) {
+        if (const transport::hls::Rendition* rendition = stream->FindRendition(r))
+          next = std::max(next, rendition->Stats().next_sequence);
+      }
+    }
+    if (next == 0)
+      return;
+    const std::filesystem::path path = SequenceFloorPath(config_.data_dir);
+    std::error_code ec;
+    std::filesystem::create_directories(path.parent_path(), ec);
+    {
+      std::ofstream out(path.string() + ".tmp", std::ios::trunc);
+      out << next << "\n";
+    }
+    std::filesystem::rename(path.string() + ".tmp", path, ec);
+    if (ec)
+      logger_->warn("cannot keep the media sequence in {}: {}", path.string(), ec.message());
+  }
+
   http::Handler MakeHandler() {
     http::Handler hls = transport::hls::MakeHlsHandler(catalog_);
     return [this, hls](const http::Request& req, http::Reply reply) {

@@ -278,5 +278,30 @@ TEST_F(LlHlsReconnectTest, PublisherReturnsWithinTheGraceWindow) {
   }
 }
 
+class SequenceFloorTest : public LlHlsLiveTest {
+ protected:
+  // As if the last run (or a clock that has since gone back) handed out numbers up to here.
+  void Configure(pipeline::Config& config) override {
+    LlHlsLiveTest::Configure(config);
+    std::ofstream(dir_.File("hls-sequence")) << kFloor << "\n";
+  }
+  static constexpr uint64_t kFloor = 90000000000;  // far above the wall clock's tenths of seconds
+};
+
+// Media sequence numbers start above what the data directory remembers, and the highest one is
+// remembered at shutdown: a restart never serves an old URI with new bytes.
+TEST_F(SequenceFloorTest, MediaSequenceSurvivesARestart) {
+  auto push = Push(4);
+  test::HttpResult media = WaitFor("/live/shop1/src/playlist.m3u8", "#EXTINF", 15s);
+  ASSERT_EQ(media.status, 200);
+  test::ParseResult p = test::ParseMediaPlaylist(media.body);
+  ASSERT_TRUE(p.ok()) << p.error;
+  EXPECT_GE(p.playlist.media_sequence, kFloor) << media.body;
+  push->Wait(30s);
+  app_->Stop();
+  const uint64_t kept = std::stoull(test::ReadFile(dir_.File("hls-sequence")));
+  EXPECT_GT(kept, p.playlist.media_sequence) << "one past the highest number used";
+}
+
 }  // namespace
 }  // namespace strait
