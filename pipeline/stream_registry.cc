@@ -255,6 +255,7 @@ PublishDecision StreamRegistry::Publish(const transport::PublishRequest& request
     t.encoder = transcode_.encoder;
     t.scaler = transcode_.scaler;
     t.decoder = transcode_.decoder;
+    t.opus = transcode_.opus;
     t.segment_duration_s = hls_.segment_duration_s;
     t.live = true;
     t.input_queue_packets = 180;  // ~2 s of 60 fps video + audio: bounds the drain at the end too

@@ -136,8 +136,8 @@ Status ParseLadders(Reader& r, const YAML::Node& node, TranscodeConfig& out) {
 }  // namespace
 
 Status ParseTranscode(Reader& r, const YAML::Node& node, TranscodeConfig& out) {
-  STRAIT_TRY(
-      r.Map(node, "transcode", {"enabled", "encoder", "scaler", "decoder", "ladder", "ladders"}));
+  STRAIT_TRY(r.Map(node, "transcode",
+                   {"enabled", "encoder", "scaler", "decoder", "opus", "ladder", "ladders"}));
   if (node["enabled"])
     STRAIT_TRY(r.Bool(node["enabled"], "transcode.enabled", out.enabled));
   if (node["encoder"]) {
@@ -150,6 +150,8 @@ Status ParseTranscode(Reader& r, const YAML::Node& node, TranscodeConfig& out) {
     if (out.scaler != "cpu" && out.scaler != "cuda")
       return At(r.source(), node["scaler"], "transcode.scaler must be cpu or cuda");
   }
+  if (node["opus"])
+    STRAIT_TRY(r.Bool(node["opus"], "transcode.opus", out.opus));
   if (node["decoder"]) {
     STRAIT_TRY(r.String(node["decoder"], "transcode.decoder", out.decoder));
     if (out.decoder != "cpu" && out.decoder != "cuda")

@@ -46,6 +46,9 @@ struct TranscodeConfig {
   std::string encoder = "auto";  // auto | x264 | nvenc
   std::string scaler = "cpu";    // cpu (swscale) | cuda (strait's kernel; falls back to cpu)
   std::string decoder = "cpu";   // cpu | cuda (NVDEC; falls back to cpu)
+  // Also an Opus (libopus, 48 kHz) audio rendition "audio-opus", encoded once, for the CMAF
+  // (LL-HLS) variants: its own audio group in the master, beside the AAC one.
+  bool opus = false;
   std::string ladder = "default";
   std::map<std::string, std::vector<RungConfig>> ladders;  // always has "default"
 };

@@ -45,8 +45,10 @@ struct Transcoder::Graph {
   std::optional<TrackInfo> video_track;
   std::optional<TrackInfo> audio_out;  // the AAC track of the "audio" rendition
   std::unique_ptr<ffmpeg::AudioTranscoder> audio_transcoder;
-  std::unique_ptr<transport::hls::Packager> passthrough;  // video only
-  std::unique_ptr<transport::hls::Packager> audio;        // the "audio" rendition
+  std::unique_ptr<ffmpeg::AudioTranscoder> opus_transcoder;  // opts.opus: the source → Opus
+  std::unique_ptr<transport::hls::Packager> opus;            // the "audio-opus" rendition
+  std::unique_ptr<transport::hls::Packager> passthrough;     // video only
+  std::unique_ptr<transport::hls::Packager> audio;           // the "audio" rendition
   bool have_boundary = false;
   int64_t next_boundary = 0;
   int64_t segment_ticks = 0;
@@ -181,6 +183,36 @@ struct Transcoder::Graph {
     }
     if (Status s = audio->AddTrack(*audio_out); !s.ok())
       logger->warn("stream {}: audio track: {}", name, s.error().message());
+    if (opts.opus)
+      OpenOpus(t);
+  }
+
+  // The Opus rendition: decoded from the source track and encoded once, CMAF only (HLS carries
+  // Opus in fMP4, not in MPEG-TS).
+  void OpenOpus(const TrackInfo& t) {
+    if (out.variants() == transport::hls::HlsVariants::kTs) {
+      logger->warn("stream {}: transcode.opus needs CMAF variants (hls: ll-cmaf or both)", name);
+      return;
+    }
+    ffmpeg::AudioTranscoderOptions a;
+    a.codec = CodecId::kOpus;
+    a.track_id = t.id;
+    a.bitrate = 96000;
+    auto tr = ffmpeg::AudioTranscoder::Create(t, a);
+    if (!tr.ok()) {
+      logger->error("stream {}: opus: {}", name, tr.error().message());
+      return;
+    }
+    opus_transcoder = std::move(*tr);
+    if (!opus) {
+      opus = std::make_unique<transport::hls::Packager>(
+          std::vector<transport::hls::Rendition*>{out.AddOutputs("audio-opus").front()}, clock,
+          PackagerOpts(false, true));
+    }
+    if (Status s = opus->AddTrack(opus_transcoder->track()); !s.ok())
+      logger->warn("stream {}: opus track: {}", name, s.error().message());
+    logger->info("stream {}: audio {} → Opus, encoded once for the CMAF renditions", name,
+                 CodecName(t.codec));
   }
 
   std::vector<std::shared_ptr<Rung>> RungsSnapshot() const {
@@ -260,6 +292,11 @@ struct Transcoder::Graph {
   }
 
   void OnAudio(const Packet& p) {
+    if (opus_transcoder && opus) {
+      auto write = [this](const Packet& a) { (void)opus->Write(a); };
+      if (Status s = opus_transcoder->Transcode(p, write); !s.ok() && audio_errors++ < 5)
+        logger->warn("stream {}: opus: {}", name, s.error().message());
+    }
     if (!audio_out || !audio)
       return;
     auto write = [this](const Packet& a) {
@@ -318,6 +355,10 @@ struct Transcoder::Graph {
       (void)passthrough->Finish();
     if (audio)
       (void)audio->Finish();
+    if (opus_transcoder && opus)
+      (void)opus_transcoder->Flush([this](Packet a) { (void)opus->Write(a); });
+    if (opus)
+      (void)opus->Finish();
   }
 };
 

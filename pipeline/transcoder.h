@@ -45,6 +45,7 @@ struct TranscoderOptions {
   std::string encoder = "auto";
   std::string scaler = "cpu";
   std::string decoder = "cpu";  // cpu | cuda (NVDEC; falls back to the CPU, logged)
+  bool opus = false;  // also an "audio-opus" rendition (CMAF variants only), encoded once
   double segment_duration_s = 2.0;
   bool live = true;
   size_t input_queue_packets = 600;  // about 10 s of 30 fps video + audio

@@ -106,5 +106,60 @@ TEST_F(LadderLiveTest, HlsJsPlaysTheLadderWithItsAudioGroup) {
   push.Wait(30s);
 }
 
+// The ladder over LL-HLS with an Opus rendition: the master lists every rung twice, once with the
+// AAC group and once with the Opus group (a player picks what it can play); the Opus rendition
+// is CMAF whose init + segments decode as Opus at 48 kHz, and hls.js in low-latency mode plays
+// the master.
+class LadderOpusTest : public LadderLiveTest {
+ protected:
+  void Configure(pipeline::Config& config) override {
+    LadderLiveTest::Configure(config);
+    config.hls.variants = "ll-cmaf";
+    config.transcode.opus = true;
+  }
+};
+
+TEST_F(LadderOpusTest, OpusRenditionIsItsOwnAudioGroup) {
+  test::BackgroundProcess push(
+      "ffmpeg -v error -re -i " + Clip() + " -c copy -f flv " + RtmpUrl(kKey),
+      dir_.File("push.log"));
+  auto master = WaitFor("/live/shop1/master.m3u8", "GROUP-ID=\"audio-opus\"", 15s);
+  ASSERT_EQ(master.status, 200) << master.body;
+  EXPECT_NE(master.body.find("GROUP-ID=\"audio\""), std::string::npos) << master.body;
+  EXPECT_NE(master.body.find("AUDIO=\"audio-opus\""), std::string::npos) << master.body;
+  EXPECT_NE(master.body.find(",Opus\""), std::string::npos)
+      << master.body;  // RFC 6381 for Opus in MP4
+  ASSERT_EQ(push.Wait(60s), 0) << push.Log();
+  auto media = WaitFor("/live/shop1/audio-opus/playlist.m3u8", "#EXT-X-ENDLIST", 20s);
+  ASSERT_EQ(media.status, 200) << media.body;
+  std::string all, init_uri;
+  for (const std::string& line : test::Lines(media.body)) {
+    if (line.starts_with("#EXT-X-MAP:URI=\""))
+      init_uri = line.substr(16, line.size() - 17);
+  }
+  ASSERT_FALSE(init_uri.empty()) << media.body;
+  all = HttpFetch(HttpUrl("/live/shop1/audio-opus/" + init_uri)).body;
+  int segments = 0;
+  for (const std::string& line : test::Lines(media.body)) {
+    if (!line.empty() && line[0] != '#') {
+      all += HttpFetch(HttpUrl("/live/shop1/audio-opus/" + line)).body;
+      ++segments;
+    }
+  }
+  EXPECT_GE(segments, 3);
+  const std::string file = dir_.File("opus.mp4");
+  std::ofstream(file, std::ios::binary) << all;
+  auto probe = RunCommand(
+      "ffprobe -v error -show_entries stream=codec_name,sample_rate,channels "
+      "-show_entries format=duration -of default=nw=1 " +
+      file);
+  ASSERT_EQ(probe.exit_code, 0) << probe.output;
+  EXPECT_NE(probe.output.find("codec_name=opus"), std::string::npos) << probe.output;
+  EXPECT_NE(probe.output.find("sample_rate=48000"), std::string::npos) << probe.output;
+  auto decode = RunCommand("ffmpeg -v error -i " + file + " -f null -");
+  EXPECT_EQ(decode.exit_code, 0) << decode.output;
+  EXPECT_EQ(decode.output, "") << decode.output;
+}
+
 }  // namespace
 }  // namespace strait

@@ -40,7 +40,9 @@ std::unique_ptr<NginxOrigin> NginxOrigin::Create(std::string* why) {
   std::ofstream conf(n->dir_.File("nginx.conf"));
   conf << (::geteuid() == 0 ? "user root;\n" : "") << "daemon off;\nmaster_process off;\n"
        << "pid " << n->dir_.File("nginx.pid") << ";\nerror_log " << n->dir_.File("logs/error.log")
-       << ";\nevents { worker_connections 64; }\nhttp {\n  access_log off;\n"
+       << ";\nevents { worker_connections 64; }\nhttp {\n"
+       << "  log_format requests '$msec $request_method $request_uri $status';\n"
+       << "  access_log " << n->access_log() << " requests;\n"
        << "  client_body_temp_path " << n->dir_.File("tmp") << ";\n"
        << "  server {\n    listen 127.0.0.1:" << n->port_ << ";\n    root " << n->root()
        << ";\n    location / {\n      dav_methods PUT DELETE;\n      create_full_put_path on;\n"

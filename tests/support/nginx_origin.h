@@ -1,6 +1,7 @@
 // Test support: a real nginx (Debian's nginx-light, dav module) on loopback acting as the external
 // origin strait pushes HLS to with PUT/DELETE, with files under root(). Start/Stop/Start restarts
 // it on the same port (the "origin went down mid-stream" case). Skips when nginx is missing.
+// Every request is logged to access_log(), so tests can check the order objects arrived in.
 #pragma once
 
 #include <memory>
@@ -21,6 +22,9 @@ class NginxOrigin {
   uint16_t port() const { return port_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
   std::string root() const { return dir_.File("www"); }
+  // One line per finished request, "<epoch s.ms> <METHOD> <uri> <status>", in the order nginx
+  // answered them (one worker process, so that is the order the files changed on disk).
+  std::string access_log() const { return dir_.File("logs/access.log"); }
 
  private:
   NginxOrigin() = default;

@@ -1,5 +1,6 @@
 #include "transport/hls/playlist.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -211,25 +212,46 @@ std::string RenderMasterPlaylist(std::span<const VariantInfo> video,
                                  std::span<const VariantInfo> audio) {
   if (audio.empty())
     return RenderMasterPlaylist(video);
-  std::string out = kHeader;
-  int64_t audio_peak = 0, audio_average = 0;
-  std::string audio_codecs;
-  for (size_t i = 0; i < audio.size(); ++i) {
-    const VariantInfo& a = audio[i];
-    const std::string name = a.uri.substr(0, a.uri.find('/'));
-    out += "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"" + name +
-           "\",DEFAULT=" + (i == 0 ? "YES" : "NO") + ",AUTOSELECT=YES";
-    if (a.channels > 0)
-      AppendF(out, ",CHANNELS=\"%d\"", a.channels);
-    out += ",URI=\"" + a.uri + "\"\n";
-    if (a.bandwidth > audio_peak) {
-      audio_peak = a.bandwidth;
-      audio_average = a.average_bandwidth;
-      audio_codecs = a.codecs;
+  // One audio group per codec ("audio": AAC, "audio-opus": Opus), so that a player picks only
+  // variants whose every codec it can play; the video variants are listed once per group.
+  struct Group {
+    std::string id;
+    std::vector<const VariantInfo*> members;
+    int64_t peak = 0, average = 0;
+    std::string codecs;
+  };
+  std::vector<Group> groups;
+  for (const VariantInfo& a : audio) {
+    const bool opus = a.codecs.starts_with("Opus") || a.codecs.starts_with("opus");
+    const std::string id = opus ? "audio-opus" : "audio";
+    auto g = std::find_if(groups.begin(), groups.end(), [&](const Group& x) { return x.id == id; });
+    if (g == groups.end()) {
+      groups.push_back({id, {}, 0, 0, ""});
+      g = groups.end() - 1;
+    }
+    g->members.push_back(&a);
+    if (a.bandwidth > g->peak) {
+      g->peak = a.bandwidth;
+      g->average = a.average_bandwidth;
+      g->codecs = a.codecs;
     }
   }
-  for (const VariantInfo& v : video)
-    AppendVariant(out, v, audio_peak, audio_average, audio_codecs, "audio");
+  std::string out = kHeader;
+  for (const Group& g : groups) {
+    for (size_t i = 0; i < g.members.size(); ++i) {
+      const VariantInfo& a = *g.members[i];
+      const std::string name = a.uri.substr(0, a.uri.find('/'));
+      out += "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"" + g.id + "\",NAME=\"" + name +
+             "\",DEFAULT=" + (i == 0 ? "YES" : "NO") + ",AUTOSELECT=YES";
+      if (a.channels > 0)
+        AppendF(out, ",CHANNELS=\"%d\"", a.channels);
+      out += ",URI=\"" + a.uri + "\"\n";
+    }
+  }
+  for (const Group& g : groups) {
+    for (const VariantInfo& v : video)
+      AppendVariant(out, v, g.peak, g.average, g.codecs, g.id.c_str());
+  }
   return out;
 }
 

@@ -91,9 +91,10 @@ std::string PartUri(uint64_t sequence, size_t index);
 std::string InitUri(uint64_t init_id);
 // Every rendition a variant of its own (STREAM-INF).
 std::string RenderMasterPlaylist(std::span<const VariantInfo> variants);
-// Video-only variants sharing the audio-only renditions `audio` as one audio group "audio"
-// (EXT-X-MEDIA, the first is DEFAULT): each variant's BANDWIDTH / AVERAGE-BANDWIDTH add the
-// largest audio rendition's, and its CODECS list the audio codec too (RFC 8216bis 4.4.6.2).
+// Video-only variants sharing the audio-only renditions `audio` as audio groups (EXT-X-MEDIA, the
+// first of each is DEFAULT): "audio" for AAC, "audio-opus" for Opus; the video variants are
+// listed once per group. Each variant's BANDWIDTH / AVERAGE-BANDWIDTH add its group's largest
+// audio rendition's, and its CODECS list that audio codec too (RFC 8216bis 4.4.6.2).
 std::string RenderMasterPlaylist(std::span<const VariantInfo> video,
                                  std::span<const VariantInfo> audio);
 

@@ -81,6 +81,20 @@ TEST(Playlist, MasterWithAudioGroupGolden) {
   EXPECT_EQ(RenderMasterPlaylist(video, {}), RenderMasterPlaylist(video));
 }
 
+// AAC and Opus audio renditions: one group per codec, every video variant listed once per group.
+TEST(Playlist, MasterWithAacAndOpusGroupsGolden) {
+  std::vector<VariantInfo> video(2), audio(2);
+  video[0] = {"720p/playlist.m3u8", 2800000, 2600000, 1280, 720, 30, "avc1.64001f"};
+  video[1] = {"360p/playlist.m3u8", 800000, 750000, 640, 360, 30, "avc1.64001e"};
+  audio[0] = {"audio/playlist.m3u8", 140000, 130000, 0, 0, 0, "mp4a.40.2"};
+  audio[1] = {"audio-opus/playlist.m3u8", 100000, 96000, 0, 0, 0, "Opus"};
+  audio[0].channels = audio[1].channels = 2;
+  const std::string text = RenderMasterPlaylist(video, audio);
+  ExpectGolden("master_aac_opus_groups.m3u8", text);
+  EXPECT_NE(text.find("CODECS=\"avc1.64001e,Opus\",AUDIO=\"audio-opus\""), std::string::npos);
+  EXPECT_NE(text.find("CODECS=\"avc1.64001e,mp4a.40.2\",AUDIO=\"audio\""), std::string::npos);
+}
+
 // The whole path: packager -> rendition -> rendered media playlist, with a FakeClock, a restart
 // (discontinuity) and a finish (ENDLIST). Byte sizes do not appear in media playlists, so this is
 // stable across FFmpeg versions.

@@ -68,13 +68,13 @@ void PushPublisher::OnObject(const std::string& path,
     if (stop_)
       return;
     if (IsPlaylist(path) && bytes) {
-      // Only the newest version of a playlist matters: replace a queued one in place.
+      // Only the newest version of a playlist matters: a queued older one goes, and the new one
+      // queues at the back, after the parts and segments it lists (replacing it in place would
+      // upload a playlist before them after a backlog).
       auto it = std::find_if(queue_.begin(), queue_.end(),
                              [&](const Job& j) { return j.path == path && j.bytes; });
-      if (it != queue_.end()) {
-        it->bytes = std::move(bytes);
-        return;
-      }
+      if (it != queue_.end())
+        queue_.erase(it);
     }
     if (queue_.size() >= options_.max_queue) {
       if (stats_.dropped++ % 100 == 0)
