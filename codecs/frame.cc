@@ -3,7 +3,9 @@
 #include "codecs/ffmpeg/error.h"
 
 extern "C" {
+#include <libavutil/channel_layout.h>
 #include <libavutil/frame.h>
+#include <libavutil/samplefmt.h>
 }
 
 namespace strait {
@@ -24,6 +26,24 @@ Result<Frame> Frame::AllocateVideo(int width, int height, int av_pixel_format) {
     return ffmpeg::AvError(
         err, "frame: allocate " + std::to_string(width) + "x" + std::to_string(height));
   }
+  return frame;
+}
+
+Result<Frame> Frame::Silence(int samples, int sample_rate, int channels) {
+  if (samples <= 0 || sample_rate <= 0 || channels <= 0 || channels > 8)
+    return Error("frame: bad silence parameters");
+  AVFrame* f = av_frame_alloc();
+  if (!f)
+    return Error("frame: out of memory");
+  Frame frame(f);
+  f->format = AV_SAMPLE_FMT_FLTP;
+  f->sample_rate = sample_rate;
+  f->nb_samples = samples;
+  av_channel_layout_default(&f->ch_layout, channels);
+  if (int err = av_frame_get_buffer(f, 0); err < 0)
+    return ffmpeg::AvError(err, "frame: allocate silence");
+  av_samples_set_silence(f->extended_data, 0, samples, channels, AV_SAMPLE_FMT_FLTP);
+  f->pts = 0;
   return frame;
 }
 

@@ -25,6 +25,8 @@ class Frame {
   enum class Layout { kOther, kYuv420p, kRgba };  // 8-bit planar 4:2:0 / packed RGBA
   // The same without FFmpeg's enum (for code outside codecs/); kOther is an error.
   static Result<Frame> AllocateVideo(int width, int height, Layout layout);
+  // `samples` of silence: planar float, `channels` in the default layout, pts 0.
+  static Result<Frame> Silence(int samples, int sample_rate, int channels);
 
   Frame(const Frame& other);
   Frame& operator=(const Frame& other);

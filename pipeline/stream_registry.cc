@@ -26,6 +26,9 @@ struct StreamRegistry::Entry {
   std::atomic<int64_t> bitrate_bps{0};
   std::mutex transcoder_mu;
   std::shared_ptr<Transcoder> transcoder;  // guarded by transcoder_mu: the live publish's graph
+  // Guarded by transcoder_mu: the graph of a publish that ended within the reconnect grace
+  // window, running its filler; the next publish takes it over (Transcoder::Resume).
+  std::shared_ptr<Transcoder> suspended;
 };
 
 namespace {
@@ -42,7 +45,9 @@ class PublishSession final : public transport::MediaSink {
                  transport::hls::PackagerOptions options,
                  std::shared_ptr<Transcoder> transcoder,
                  std::shared_ptr<spdlog::logger> logger,
-                 std::string peer)
+                 std::string peer,
+                 std::chrono::milliseconds grace,
+                 std::optional<int64_t> continue_at)
       : entry_(std::move(entry)),
         clock_(clock),
         transcoder_(std::move(transcoder)),
@@ -53,7 +58,8 @@ class PublishSession final : public transport::MediaSink {
         logger_(std::move(logger)),
         peer_(std::move(peer)),
         window_start_(clock.Now()),
-        continue_at_(entry_->hls->ContinuationPoint()) {
+        grace_(grace),
+        continue_at_(continue_at ? continue_at : entry_->hls->ContinuationPoint()) {
     if (continue_at_) {
       logger_->info(
           "stream {}: publisher back within the reconnect grace window: the timeline "
@@ -120,7 +126,11 @@ class PublishSession final : public transport::MediaSink {
       return;
     ended_ = true;
     entry_->fanout->End(why);  // before live = false: the next publish's Begin comes after
-    if (transcoder_) {
+    if (transcoder_ && grace_.count() > 0 && transcoder_->Suspend(grace_)) {
+      // The graph runs on with the filler; a publisher back within the window takes it over.
+      std::lock_guard lock(entry_->transcoder_mu);
+      entry_->suspended = transcoder_;
+    } else if (transcoder_) {
       transcoder_->OnEnd(why);  // drains the (bounded) queues, flushes every encoder
       std::lock_guard lock(entry_->transcoder_mu);
       entry_->transcoder.reset();
@@ -158,6 +168,7 @@ class PublishSession final : public transport::MediaSink {
   std::chrono::steady_clock::time_point window_start_;
   uint64_t window_bytes_ = 0;
   bool ended_ = false;
+  const std::chrono::milliseconds grace_;     // reconnect grace window (transcoded streams)
   const std::optional<int64_t> continue_at_;  // 90 kHz, from the grace window
   std::optional<int64_t> offset_90k_;
 };
@@ -248,7 +259,25 @@ PublishDecision StreamRegistry::Publish(const transport::PublishRequest& request
   options.target_duration_s = hls_.segment_duration_s;
   decision.stream_name = entry->config.name;
   std::shared_ptr<Transcoder> transcoder;
+  std::optional<int64_t> continue_at;
   if (transcode_.enabled) {
+    std::shared_ptr<Transcoder> suspended;
+    {
+      std::lock_guard lock(entry->transcoder_mu);
+      suspended = std::move(entry->suspended);
+    }
+    if (suspended) {
+      continue_at = suspended->Resume();  // nullopt: its grace window is over
+      if (continue_at) {
+        transcoder = std::move(suspended);
+        logger_->info(
+            "stream {}: publisher back within the reconnect grace window: the "
+            "renditions continue",
+            entry->config.name);
+      }
+    }
+  }
+  if (transcode_.enabled && !transcoder) {
     TranscoderOptions t;
     t.ladder = transcode_.ladders.at(entry->config.ladder.empty() ? transcode_.ladder
                                                                   : entry->config.ladder);
@@ -256,6 +285,9 @@ PublishDecision StreamRegistry::Publish(const transport::PublishRequest& request
     t.scaler = transcode_.scaler;
     t.decoder = transcode_.decoder;
     t.opus = transcode_.opus;
+    t.filler.slate_path = transcode_.slate;
+    t.filler.hold_last =
+        std::chrono::milliseconds(static_cast<int64_t>(transcode_.slate_after_s * 1000));
     t.segment_duration_s = hls_.segment_duration_s;
     t.live = true;
     t.input_queue_packets = 180;  // ~2 s of 60 fps video + audio: bounds the drain at the end too
@@ -264,8 +296,9 @@ PublishDecision StreamRegistry::Publish(const transport::PublishRequest& request
     std::lock_guard lock(entry->transcoder_mu);
     entry->transcoder = transcoder;
   }
+  const auto grace = std::chrono::milliseconds(static_cast<int64_t>(hls_.reconnect_grace_s * 1000));
   decision.sink = std::make_unique<PublishSession>(entry, clock_, options, std::move(transcoder),
-                                                   logger_, request.peer);
+                                                   logger_, request.peer, grace, continue_at);
   return decision;
 }
 

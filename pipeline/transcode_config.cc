@@ -1,6 +1,7 @@
 #include "pipeline/transcode_config.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <set>
 
 #include "codecs/ffmpeg/scaler.h"
@@ -137,7 +138,8 @@ Status ParseLadders(Reader& r, const YAML::Node& node, TranscodeConfig& out) {
 
 Status ParseTranscode(Reader& r, const YAML::Node& node, TranscodeConfig& out) {
   STRAIT_TRY(r.Map(node, "transcode",
-                   {"enabled", "encoder", "scaler", "decoder", "opus", "ladder", "ladders"}));
+                   {"enabled", "encoder", "scaler", "decoder", "opus", "slate", "slate_after",
+                    "ladder", "ladders"}));
   if (node["enabled"])
     STRAIT_TRY(r.Bool(node["enabled"], "transcode.enabled", out.enabled));
   if (node["encoder"]) {
@@ -152,6 +154,16 @@ Status ParseTranscode(Reader& r, const YAML::Node& node, TranscodeConfig& out) {
   }
   if (node["opus"])
     STRAIT_TRY(r.Bool(node["opus"], "transcode.opus", out.opus));
+  if (node["slate"]) {
+    STRAIT_TRY(r.String(node["slate"], "transcode.slate", out.slate));
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(out.slate, ec))
+      return At(r.source(), node["slate"], "transcode.slate: no such file '" + out.slate + "'");
+  }
+  if (node["slate_after"]) {
+    STRAIT_TRY(
+        r.Double(node["slate_after"], "transcode.slate_after", 0.0, 60.0, out.slate_after_s));
+  }
   if (node["decoder"]) {
     STRAIT_TRY(r.String(node["decoder"], "transcode.decoder", out.decoder));
     if (out.decoder != "cpu" && out.decoder != "cuda")

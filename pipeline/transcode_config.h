@@ -49,6 +49,10 @@ struct TranscodeConfig {
   // Also an Opus (libopus, 48 kHz) audio rendition "audio-opus", encoded once, for the CMAF
   // (LL-HLS) variants: its own audio group in the master, beside the AAC one.
   bool opus = false;
+  // While a publisher is away (hls.reconnect_grace): the last picture for `slate_after` seconds,
+  // then `slate` (a PNG/JPEG; empty = black).
+  std::string slate;
+  double slate_after_s = 2.0;
   std::string ladder = "default";
   std::map<std::string, std::vector<RungConfig>> ladders;  // always has "default"
 };

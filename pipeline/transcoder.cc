@@ -6,12 +6,14 @@
 #include <cmath>
 #include <condition_variable>
 #include <deque>
+#include <future>
 #include <mutex>
 #include <thread>
 #include <variant>
 
 #include "codecs/ffmpeg/audio_transcoder.h"
 #include "codecs/ffmpeg/video_decoder.h"
+#include "pipeline/filler.h"
 #include "transport/hls/packager.h"
 #include "transport/hls/stream.h"
 
@@ -20,7 +22,13 @@ namespace strait::pipeline {
 namespace {
 
 struct EndInput {};
-using Input = std::variant<TrackInfo, Packet, EndInput>;
+struct SuspendInput {
+  std::chrono::milliseconds grace;
+};
+struct ResumeInput {
+  std::shared_ptr<std::promise<std::optional<int64_t>>> at;
+};
+using Input = std::variant<TrackInfo, Packet, EndInput, SuspendInput, ResumeInput>;
 
 }  // namespace
 
@@ -54,6 +62,14 @@ struct Transcoder::Graph {
   int64_t segment_ticks = 0;
   uint64_t overlay_errors = 0;
   uint64_t audio_errors = 0;
+  // While the publisher is away (Suspend): the filler, and what it continues from.
+  Filler filler;
+  Frame last_picture;  // the last decoded picture, before the overlay
+  int64_t last_video_pts = kNoTimestamp;
+  int64_t video_ticks = 0;            // measured picture interval
+  int64_t aac_end = 0, opus_end = 0;  // ends of the audio written, 1/sample_rate
+  std::chrono::steady_clock::time_point grace_deadline;
+  bool grace_expired = false;
 
   std::thread thread;
 
@@ -62,7 +78,8 @@ struct Transcoder::Graph {
         out(o),
         clock(c),
         opts(std::move(options)),
-        logger(opts.logger ? opts.logger : spdlog::default_logger()) {
+        logger(opts.logger ? opts.logger : spdlog::default_logger()),
+        filler(opts.filler, logger, name) {
     thread = std::thread([this] { Run(); });
   }
 
@@ -96,14 +113,34 @@ struct Transcoder::Graph {
   void End() {
     {
       std::lock_guard lock(mu);
-      if (ended)
-        return;
-      ended = true;
-      input.push_back(EndInput{});
+      if (!ended) {
+        ended = true;
+        input.push_back(EndInput{});
+      }
     }
     cv.notify_all();
     if (thread.joinable())
       thread.join();
+  }
+
+  // Control inputs bypass the live drop rules.
+  bool PushControl(Input item) {
+    {
+      std::lock_guard lock(mu);
+      if (ended)
+        return false;
+      input.push_back(std::move(item));
+    }
+    cv.notify_all();
+    return true;
+  }
+
+  std::optional<int64_t> Resume() {
+    auto at = std::make_shared<std::promise<std::optional<int64_t>>>();
+    std::future<std::optional<int64_t>> f = at->get_future();
+    if (!PushControl(ResumeInput{at}))
+      return std::nullopt;
+    return f.get();
   }
 
   transport::hls::PackagerOptions PackagerOpts(bool expect_video, bool expect_audio) const {
@@ -258,9 +295,15 @@ struct Transcoder::Graph {
   }
 
   void OnFrame(Frame frame) {
-    {
+    if (!filler.active()) {
       std::lock_guard lock(mu);
       ++counters.frames_decoded;
+    }
+    if (!filler.active()) {
+      if (last_video_pts != kNoTimestamp && frame.pts() > last_video_pts)
+        video_ticks = frame.pts() - last_video_pts;
+      last_video_pts = frame.pts();
+      last_picture = frame;  // a reference, before the overlay draws on it
     }
     if (opts.overlay) {
       if (Status s = opts.overlay->Process(frame); !s.ok() && overlay_errors++ % 300 == 0)
@@ -291,22 +334,55 @@ struct Transcoder::Graph {
       r->PushFrame(frame, idr);
   }
 
+  void WriteOpus(const Packet& a) {
+    (void)opus->Write(a);
+    opus_end = std::max(opus_end, Rescale(a.pts(), a.timebase(), Timebase{1, 48000}) + 960);
+  }
+
+  void WriteAudio(const Packet& a) {
+    if (Status s = audio->Write(a); !s.ok() && audio_errors++ < 5)
+      logger->warn("stream {}: audio: {}", name, s.error().message());
+    const int rate = audio_out->sample_rate > 0 ? audio_out->sample_rate : 48000;
+    aac_end = std::max(aac_end, Rescale(a.pts(), a.timebase(), Timebase{1, rate}) + 1024);
+  }
+
   void OnAudio(const Packet& p) {
     if (opus_transcoder && opus) {
-      auto write = [this](const Packet& a) { (void)opus->Write(a); };
+      auto write = [this](const Packet& a) { WriteOpus(a); };
       if (Status s = opus_transcoder->Transcode(p, write); !s.ok() && audio_errors++ < 5)
         logger->warn("stream {}: opus: {}", name, s.error().message());
     }
     if (!audio_out || !audio)
       return;
-    auto write = [this](const Packet& a) {
-      if (Status s = audio->Write(a); !s.ok() && audio_errors++ < 5)
-        logger->warn("stream {}: audio: {}", name, s.error().message());
-    };
+    auto write = [this](const Packet& a) { WriteAudio(a); };
     if (!audio_transcoder)
       return write(p);
     if (Status s = audio_transcoder->Transcode(p, write); !s.ok() && audio_errors++ < 5)
       logger->warn("stream {}: audio: {}", name, s.error().message());
+  }
+
+  // The publisher went away: real pictures still in the decoder come out, then the filler runs.
+  void BeginFill(std::chrono::milliseconds grace) {
+    if (decoder)
+      (void)decoder->Flush([this](Frame f) { OnFrame(std::move(f)); });
+    const Timebase tb = video_track ? video_track->timebase : kMpegTs;
+    int64_t ticks = video_ticks;
+    if (video_track && video_track->frame_rate > 0)
+      ticks = std::llround(tb.den / (video_track->frame_rate * tb.num));
+    if (ticks <= 0)
+      ticks = std::max<int64_t>(1, tb.den / (30 * tb.num));
+    std::vector<SilenceOut> silence;
+    if (audio_out && audio) {
+      TrackInfo t = audio_transcoder ? audio_transcoder->track() : *audio_out;
+      silence.push_back({t, aac_end, [this](const Packet& p) { WriteAudio(p); }});
+    }
+    if (opus_transcoder && opus)
+      silence.push_back(
+          {opus_transcoder->track(), opus_end, [this](const Packet& p) { WriteOpus(p); }});
+    const int64_t next = last_video_pts == kNoTimestamp ? 0 : last_video_pts + ticks;
+    const auto now = std::chrono::steady_clock::now();
+    filler.Begin(last_picture, next, ticks, tb, std::move(silence), now);
+    grace_deadline = now + grace;
   }
 
   void Run() {
@@ -314,6 +390,20 @@ struct Transcoder::Graph {
       Input item;
       {
         std::unique_lock lock(mu);
+        if (filler.active() && input.empty()) {
+          cv.wait_until(lock, std::min(filler.next_due(), grace_deadline),
+                        [&] { return !input.empty(); });
+          if (input.empty()) {
+            lock.unlock();
+            const auto now = std::chrono::steady_clock::now();
+            if (now >= grace_deadline) {
+              ExpireGrace();
+              break;
+            }
+            filler.Run(now, [this](Frame f) { OnFrame(std::move(f)); });
+            continue;
+          }
+        }
         cv.wait(lock, [&] { return !input.empty(); });
         item = std::move(input.front());
         input.pop_front();
@@ -335,11 +425,37 @@ struct Transcoder::Graph {
         } else if (p->kind() == MediaKind::kAudio) {
           OnAudio(*p);
         }
+      } else if (auto* s = std::get_if<SuspendInput>(&item)) {
+        BeginFill(s->grace);
+      } else if (auto* r = std::get_if<ResumeInput>(&item)) {
+        if (!filler.active()) {
+          r->at->set_value(std::nullopt);
+          continue;
+        }
+        const int64_t at = filler.End();
+        logger->info("stream {}: publisher back: the renditions continue", name);
+        r->at->set_value(at);
       } else {
+        if (filler.active())
+          (void)filler.End();
         break;
       }
     }
     Drain();
+  }
+
+  // Nobody came back within the window: the graph ends (playlists get EXT-X-ENDLIST at once).
+  void ExpireGrace() {
+    (void)filler.End();
+    grace_expired = true;
+    std::lock_guard lock(mu);
+    ended = true;
+    for (Input& i : input) {
+      if (auto* r = std::get_if<ResumeInput>(&i))
+        r->at->set_value(std::nullopt);
+    }
+    input.clear();
+    logger->info("stream {}: the publisher did not come back within the grace window", name);
   }
 
   void Drain() {
@@ -352,13 +468,13 @@ struct Transcoder::Graph {
     for (auto& r : RungsSnapshot())
       r->Join();
     if (passthrough)
-      (void)passthrough->Finish();
+      (void)passthrough->Finish(grace_expired);
     if (audio)
-      (void)audio->Finish();
+      (void)audio->Finish(grace_expired);
     if (opus_transcoder && opus)
       (void)opus_transcoder->Flush([this](Packet a) { (void)opus->Write(a); });
     if (opus)
-      (void)opus->Finish();
+      (void)opus->Finish(grace_expired);
   }
 };
 
@@ -382,6 +498,14 @@ void Transcoder::OnPacket(const Packet& packet) {
 
 void Transcoder::OnEnd(const Status&) {
   graph_->End();
+}
+
+bool Transcoder::Suspend(std::chrono::milliseconds grace) {
+  return graph_->PushControl(SuspendInput{grace});
+}
+
+std::optional<int64_t> Transcoder::Resume() {
+  return graph_->Resume();
 }
 
 TranscoderStats Transcoder::Stats() const {

@@ -27,6 +27,7 @@
 
 #include "codecs/clock.h"
 #include "overlays/frame_stage.h"
+#include "pipeline/filler.h"
 #include "pipeline/rung.h"
 #include "pipeline/transcode_config.h"
 #include "transport/ingest.h"
@@ -45,7 +46,7 @@ struct TranscoderOptions {
   std::string encoder = "auto";
   std::string scaler = "cpu";
   std::string decoder = "cpu";  // cpu | cuda (NVDEC; falls back to the CPU, logged)
-  bool opus = false;  // also an "audio-opus" rendition (CMAF variants only), encoded once
+  bool opus = false;            // also an "audio-opus" rendition (CMAF variants only), encoded once
   double segment_duration_s = 2.0;
   bool live = true;
   size_t input_queue_packets = 600;  // about 10 s of 30 fps video + audio
@@ -53,6 +54,7 @@ struct TranscoderOptions {
   int decoder_threads = 0;                        // 0 = one per core
   int encoder_threads = 0;                        // per rung; 0 = cores / rungs (at least 1)
   std::shared_ptr<overlays::FrameStage> overlay;  // null = pass-through
+  FillerOptions filler;  // what Suspend shows: the last picture, then the slate
   std::function<void(const std::string& rung)> before_encode;  // test hook
   std::shared_ptr<spdlog::logger> logger;
 };
@@ -78,6 +80,15 @@ class Transcoder final : public transport::MediaSink {
   void OnTrack(const TrackInfo& track) override;
   void OnPacket(const Packet& packet) override;
   void OnEnd(const Status& why) override;
+  // The publisher went away (live, within the reconnect grace window): the graph keeps its
+  // decoder, encoders and packagers and feeds them the filler (the last picture, then the slate;
+  // silence) in real time for `grace`, then ends as OnEnd does (EXT-X-ENDLIST at once). False
+  // when the graph has already ended.
+  bool Suspend(std::chrono::milliseconds grace);
+  // A publisher is back: the filler stops. Returns the media time (90 kHz) at which the new
+  // publish's timestamps must continue, or nullopt when the grace window is over (a new graph is
+  // needed). Blocks until the graph's thread answers.
+  std::optional<int64_t> Resume();
 
   TranscoderStats Stats() const;
 

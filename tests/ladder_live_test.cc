@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <map>
+#include <sstream>
 
 #include "tests/support/live_fixture.h"
 
@@ -159,6 +160,99 @@ TEST_F(LadderOpusTest, OpusRenditionIsItsOwnAudioGroup) {
   auto decode = RunCommand("ffmpeg -v error -i " + file + " -f null -");
   EXPECT_EQ(decode.exit_code, 0) << decode.output;
   EXPECT_EQ(decode.output, "") << decode.output;
+}
+
+// The publisher drops and comes back within the grace window: the ladder keeps going meanwhile
+// with the last picture, then the slate (black), and silence; the new publish continues the same
+// renditions: no 404, no discontinuity, one timeline with no hole in video or audio.
+class LadderReconnectTest : public LadderLiveTest {
+ protected:
+  void Configure(pipeline::Config& config) override {
+    LadderLiveTest::Configure(config);
+    config.hls.variants = "ll-cmaf";
+    config.hls.reconnect_grace_s = 10;
+    config.transcode.slate_after_s = 1;
+  }
+  // Mean luma of the picture at `t` seconds of `file`.
+  static double LumaAt(const std::string& file, double t) {
+    auto r =
+        RunCommand("ffmpeg -v error -ss " + std::to_string(t) + " -i " + file +
+                   " -frames:v 1 -vf scale=64:36 -f rawvideo -pix_fmt gray - | od -An -v -tu1");
+    double sum = 0;
+    int n = 0;
+    std::istringstream in(r.output);
+    for (int v; in >> v; ++n)
+      sum += v;
+    return n ? sum / n : -1;
+  }
+};
+
+TEST_F(LadderReconnectTest, FillerBridgesTheGapAndTheRenditionsContinue) {
+  const std::string push_cmd =
+      "ffmpeg -v error -re -f lavfi -i testsrc2=size=640x360:rate=30 "
+      "-f lavfi -i sine=frequency=440:sample_rate=48000 -ac 2 -t 6 "
+      "-c:v libx264 -preset ultrafast -g 60 -pix_fmt yuv420p "
+      "-c:a aac -f flv " +
+      RtmpUrl(kKey);
+  auto first = std::make_unique<test::BackgroundProcess>(push_cmd, dir_.File("push1.log"));
+  ASSERT_EQ(WaitFor("/live/shop1/master.m3u8", "360p/playlist.m3u8", 15s).status, 200);
+  ASSERT_EQ(first->Wait(30s), 0) << first->Log();
+  // Away for 4 s: 1 s of the last picture, then the slate. The playlists keep answering.
+  for (int i = 0; i < 8; ++i) {
+    const test::HttpResult r = HttpFetch(HttpUrl("/live/shop1/360p/playlist.m3u8"));
+    ASSERT_EQ(r.status, 200) << "while the publisher is away";
+    EXPECT_EQ(r.body.find("#EXT-X-ENDLIST"), std::string::npos);
+    std::this_thread::sleep_for(500ms);
+  }
+  auto second = std::make_unique<test::BackgroundProcess>(push_cmd, dir_.File("push2.log"));
+  ASSERT_EQ(second->Wait(30s), 0) << second->Log();
+  std::this_thread::sleep_for(1500ms);  // the last parts are packaged
+
+  auto fetch_all = [&](const std::string& rendition) {
+    const std::string base = "/live/shop1/" + rendition + "/";
+    const test::HttpResult media = HttpFetch(HttpUrl(base + "playlist.m3u8"));
+    EXPECT_EQ(media.body.find("#EXT-X-DISCONTINUITY"), std::string::npos) << media.body;
+    std::string all, init;
+    for (const std::string& line : test::Lines(media.body)) {
+      if (line.starts_with("#EXT-X-MAP:URI=\"") && init.empty())
+        init = HttpFetch(HttpUrl(base + line.substr(16, line.size() - 17))).body;
+      else if (!line.empty() && line[0] != '#')
+        all += HttpFetch(HttpUrl(base + line)).body;
+    }
+    const std::string file = dir_.File(rendition + ".mp4");
+    std::ofstream(file, std::ios::binary) << init << all;
+    return file;
+  };
+  auto steps = [](const std::string& file, const char* stream) {
+    auto r = RunCommand(std::string("ffprobe -v error -select_streams ") + stream +
+                        " -show_entries packet=pts_time -of csv=p=0 " + file);
+    std::vector<double> t;
+    for (const std::string& l : test::Lines(r.output))
+      if (!l.empty())
+        t.push_back(std::stod(l));
+    std::sort(t.begin(), t.end());
+    double max_step = 0;
+    for (size_t i = 1; i < t.size(); ++i)
+      max_step = std::max(max_step, t[i] - t[i - 1]);
+    return std::make_pair(t.empty() ? 0.0 : t.back() - t.front(), max_step);
+  };
+  const std::string video = fetch_all("360p");
+  const auto [video_span, video_step] = steps(video, "v");
+  EXPECT_GT(video_span, 13.0) << "6 s + 4 s of filler + 6 s on one timeline";
+  EXPECT_LT(video_step, 0.2)
+      << "a hole in the video timeline";  // 30 fps; the governor may halve it
+  const std::string audio = fetch_all("audio");
+  const auto [audio_span, audio_step] = steps(audio, "a");
+  EXPECT_GT(audio_span, 13.0);
+  EXPECT_LT(audio_step, 0.05) << "a hole in the audio timeline";
+  // testsrc2 is bright and colourful; the slate is black.
+  const double live = LumaAt(video, 3.0), slate = LumaAt(video, 8.5);
+  std::printf(
+      "filler: video %.2f s (max step %.3f), audio %.2f s (max step %.3f), luma live %.0f "
+      "slate %.0f\n",
+      video_span, video_step, audio_span, audio_step, live, slate);
+  EXPECT_GT(live, 60) << "live picture";
+  EXPECT_LT(slate, 25) << "slate";
 }
 
 }  // namespace

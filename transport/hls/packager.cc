@@ -338,9 +338,9 @@ Status Packager::StopMuxer() {
   return status;
 }
 
-Status Packager::Finish() {
+Status Packager::Finish(bool end_now) {
   for (auto& m : mirrors_)
-    (void)m->Finish();
+    (void)m->Finish(end_now);
   if (finished_)
     return OkStatus();
   Status status;
@@ -350,7 +350,7 @@ Status Packager::Finish() {
     status = s;
   pending_.clear();
   finished_ = true;
-  out_.EndPublish();
+  out_.EndPublish(end_now);
   return status;
 }
 

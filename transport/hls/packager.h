@@ -69,8 +69,9 @@ class Packager {
   // One packet (MediaSink::OnPacket). Errors are per packet; the packager stays usable.
   Status Write(const Packet& packet);
   // The publish ended (MediaSink::OnEnd): flushes the last partial segment and marks the playlist
-  // with EXT-X-ENDLIST. Further Writes are ignored until Restart().
-  Status Finish();
+  // with EXT-X-ENDLIST (after the rendition's reconnect grace window unless `end_now`). Further
+  // Writes are ignored until Restart().
+  Status Finish(bool end_now = false);
   // A new publish of the same stream on the same Rendition: forgets tracks and timing; media
   // sequence numbers continue and the next segment carries EXT-X-DISCONTINUITY. (Creating a new
   // Packager on the same Rendition is equivalent.)

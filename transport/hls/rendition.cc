@@ -82,9 +82,9 @@ void Rendition::BeginPublish(VariantInfo variant) {
     (void)Publish({});
 }
 
-void Rendition::EndPublish() {
+void Rendition::EndPublish(bool at_once) {
   std::lock_guard writer(writer_mu_);
-  if (options_.reconnect_grace.count() > 0 && options_.deadlines && !window_.empty()) {
+  if (!at_once && options_.reconnect_grace.count() > 0 && options_.deadlines && !window_.empty()) {
     // The playlist stays live (no ENDLIST) for the grace window; a reconnect continues it.
     paused_ = true;
     {

@@ -133,8 +133,8 @@ class Rendition {
   // CMAF: appends a part to the segment in progress and publishes it (playlist, waiters).
   Status AddPart(PartData part);
   // The publish ended: the playlist gets EXT-X-ENDLIST (it stays served until the next publish),
-  // after the reconnect grace window when there is one.
-  void EndPublish();
+  // after the reconnect grace window when there is one (unless `at_once`).
+  void EndPublish(bool at_once = false);
   // Forgets every segment (HTTP answers 404 afterwards); sequence numbers keep counting.
   // Writer side too: call it from the thread that feeds the packager (or when none runs).
   void Clear();
