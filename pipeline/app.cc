@@ -149,6 +149,8 @@ class AppImpl final : public App {
     web.listen = config_.http_listen;
     web.logger = logger_;
     web.max_connections = static_cast<size_t>(config_.http_max_connections);
+    web.max_requests_per_second = config_.http_requests_per_second;
+    web.request_burst = 2 * config_.http_requests_per_second;
     RaiseFileLimit(config_.http_max_connections + 256, *logger_);
     auto http_server = http::Server::Start(io_, web, MakeHandler());
     if (!http_server.ok())

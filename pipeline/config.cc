@@ -22,7 +22,7 @@ using yaml::ValidName;
 Status ParseServer(Reader& r, const YAML::Node& node, Config& config) {
   STRAIT_TRY(r.Map(node, "server",
                    {"rtmp_listen", "http_listen", "srt_listen", "data_dir", "io_threads",
-                    "http_max_connections"}));
+                    "http_max_connections", "http_requests_per_second"}));
   if (node["srt_listen"])
     STRAIT_TRY(r.Address(node["srt_listen"], "server.srt_listen", config.srt_listen));
   if (node["rtmp_listen"])
@@ -36,6 +36,10 @@ Status ParseServer(Reader& r, const YAML::Node& node, Config& config) {
   }
   if (node["io_threads"])
     STRAIT_TRY(r.Int(node["io_threads"], "server.io_threads", 0, 64, config.io_threads));
+  if (node["http_requests_per_second"]) {
+    STRAIT_TRY(r.Double(node["http_requests_per_second"], "server.http_requests_per_second", 0,
+                        1e6, config.http_requests_per_second));
+  }
   if (node["http_max_connections"]) {
     STRAIT_TRY(r.Int(node["http_max_connections"], "server.http_max_connections", 16, 1000000,
                      config.http_max_connections));

@@ -68,6 +68,9 @@ struct Config {
   // Open HTTP connections (LL-HLS players hold one or two blocking requests each); the soft
   // RLIMIT_NOFILE is raised to fit at start.
   int http_max_connections = 8192;
+  // Per-connection request rate limit (429 above it); 0 = none. A CDN edge multiplexes many
+  // viewers' requests over a few keep-alive connections: raise it, or 0, for origin-only use.
+  double http_requests_per_second = 200;
   HlsConfig hls;
   SrtConfig srt;
   LogConfig log;
