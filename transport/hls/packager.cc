@@ -193,6 +193,16 @@ Status Packager::Write(const Packet& packet) {
     have_origin_ = true;
     wall_origin_ = clock_.WallNow();
     media_origin_ = To90k(packet.dts(), packet.timebase());
+    first_arrival_ = wall_origin_;
+  } else if (stats_.segments == 0) {
+    // Until the first segment, no sample is stamped later than it arrived (program date time
+    // and prft do not run ahead of the wall clock after an encoder's start-up burst).
+    const auto now = clock_.WallNow();
+    const auto mapped = WallTime(To90k(packet.dts(), packet.timebase()));
+    if (mapped > now)
+      wall_origin_ = std::max(
+          wall_origin_ - (mapped - now),
+          first_arrival_ - std::chrono::system_clock::duration(options_.max_arrival_anchor));
   }
   if (muxing_)
     return Mux(packet);

@@ -43,6 +43,10 @@ struct PackagerOptions {
   bool expect_audio = true;
   std::chrono::milliseconds audio_wait{1000};  // media time to wait for a missing track config
   size_t max_buffered_packets = 2048;          // before start; beyond it, start anyway
+  // Encoders often send their first packet late and the queued ones in a burst: until the first
+  // segment, the wall-clock mapping moves back (by at most this much) so that no sample is
+  // stamped later than it arrived. 0: program date time = first packet's arrival + media time.
+  std::chrono::milliseconds max_arrival_anchor{500};
 };
 
 struct PackagerStats {
@@ -112,6 +116,7 @@ class Packager {
   // Maps media time to wall time: the first packet's arrival.
   bool have_origin_ = false;
   std::chrono::system_clock::time_point wall_origin_;
+  std::chrono::system_clock::time_point first_arrival_;
   int64_t media_origin_ = 0;  // 90 kHz
 
   // The open segment, 90 kHz.

@@ -163,7 +163,9 @@ TEST_F(PackagerTest, NewPackagerOnSameRenditionIsARestart) {
 
 TEST_F(PackagerTest, ProgramDateTimeFollowsMediaTimeFromFirstPacket) {
   clock_.Advance(std::chrono::milliseconds(1500));
-  Packager p(src_, clock_);
+  PackagerOptions o;
+  o.max_arrival_anchor = std::chrono::milliseconds(0);
+  Packager p(src_, clock_, o);
   ASSERT_TRUE(p.AddTrack(VideoTrack()).ok());
   ASSERT_TRUE(p.AddTrack(AudioTrack()).ok());
   Feed(p, MakeLive(70000, 4100));  // RTMP timestamps need not start at 0
@@ -173,6 +175,20 @@ TEST_F(PackagerTest, ProgramDateTimeFollowsMediaTimeFromFirstPacket) {
             std::string::npos)
       << pl;
   EXPECT_NE(pl.find("#EXT-X-PROGRAM-DATE-TIME:2025-11-28T00:00:03.500Z\n#EXTINF:2.000,\nseg1.ts"),
+            std::string::npos)
+      << pl;
+}
+
+// A burst (everything arrives at once, as after an encoder's late start): the first segment's
+// samples are not stamped later than they arrived, by at most max_arrival_anchor.
+TEST_F(PackagerTest, ProgramDateTimeDoesNotRunAheadOfArrival) {
+  clock_.Advance(std::chrono::milliseconds(1500));
+  Packager p(src_, clock_);  // 500 ms at most
+  ASSERT_TRUE(p.AddTrack(VideoTrack()).ok());
+  ASSERT_TRUE(p.AddTrack(AudioTrack()).ok());
+  Feed(p, MakeLive(0, 4100));
+  const std::string pl = Playlist();
+  EXPECT_NE(pl.find("#EXT-X-PROGRAM-DATE-TIME:2025-11-28T00:00:01.000Z\n#EXTINF:2.000,\nseg0.ts"),
             std::string::npos)
       << pl;
 }

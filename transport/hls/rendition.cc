@@ -379,11 +379,8 @@ Status Rendition::Publish(const Added& added) {
     variant_ = std::move(variant);
     stats_ = stats;
   }
-  Status status;
-  if (!options_.data_dir.empty())
-    status = WriteFiles(added, dropped, text ? *text : std::string());
-  Notify(added, dropped);
   {
+    // Held requests first: they are the latency-critical readers (disk and push come after).
     Position at;
     at.live = live;
     at.ended = writer_ended_;
@@ -393,6 +390,10 @@ Status Rendition::Publish(const Added& added) {
       at.part_counts.emplace_back(w.entry.sequence, w.entry.parts.size());
     WakeWaiters(std::move(at));
   }
+  Status status;
+  if (!options_.data_dir.empty())
+    status = WriteFiles(added, dropped, text ? *text : std::string());
+  Notify(added, dropped);
   if (on_change_)
     on_change_();
   return status;
