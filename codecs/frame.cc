@@ -5,6 +5,7 @@
 extern "C" {
 #include <libavutil/channel_layout.h>
 #include <libavutil/frame.h>
+#include <libavutil/pixfmt.h>
 #include <libavutil/samplefmt.h>
 }
 
@@ -107,8 +108,21 @@ Status Frame::MakeWritable() {
 Result<Frame> Frame::AllocateVideo(int width, int height, Layout layout) {
   if (layout == Layout::kOther)
     return Error("frame: no pixel format");
-  return AllocateVideo(width, height,
-                       layout == Layout::kRgba ? AV_PIX_FMT_RGBA : AV_PIX_FMT_YUV420P);
+  AVPixelFormat format = AV_PIX_FMT_YUV420P;
+  switch (layout) {
+    case Layout::kRgba:
+      format = AV_PIX_FMT_RGBA;
+      break;
+    case Layout::kNv12:
+      format = AV_PIX_FMT_NV12;
+      break;
+    case Layout::kYuv420p10:
+      format = AV_PIX_FMT_YUV420P10LE;
+      break;
+    default:
+      break;
+  }
+  return AllocateVideo(width, height, format);
 }
 
 Frame::Layout Frame::layout() const {
@@ -120,9 +134,40 @@ Frame::Layout Frame::layout() const {
       return Layout::kYuv420p;
     case AV_PIX_FMT_RGBA:
       return Layout::kRgba;
+    case AV_PIX_FMT_NV12:
+      return Layout::kNv12;
+    case AV_PIX_FMT_YUV420P10LE:
+      return Layout::kYuv420p10;
     default:
       return Layout::kOther;
   }
+}
+
+bool Frame::bt601() const {
+  if (!frame_)
+    return false;
+  switch (frame_->colorspace) {
+    case AVCOL_SPC_BT470BG:
+    case AVCOL_SPC_SMPTE170M:
+    case AVCOL_SPC_FCC:
+      return true;
+    case AVCOL_SPC_UNSPECIFIED:
+      return frame_->height < 720;  // SD pictures are BT.601 by convention
+    default:
+      return false;
+  }
+}
+
+bool Frame::full_range() const {
+  return frame_ && (frame_->color_range == AVCOL_RANGE_JPEG || frame_->format == AV_PIX_FMT_YUVJ420P);
+}
+
+bool Frame::chroma_center() const {
+  if (!frame_)
+    return false;
+  return frame_->chroma_location == AVCHROMA_LOC_CENTER ||
+         (frame_->chroma_location == AVCHROMA_LOC_UNSPECIFIED &&
+          frame_->format == AV_PIX_FMT_YUVJ420P);  // JPEG's siting
 }
 
 uint8_t* Frame::data(int plane) {

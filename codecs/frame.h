@@ -22,7 +22,9 @@ class Frame {
   static Frame Adopt(AVFrame* frame);
   // An empty video frame with fresh buffers of the given AVPixelFormat.
   static Result<Frame> AllocateVideo(int width, int height, int av_pixel_format);
-  enum class Layout { kOther, kYuv420p, kRgba };  // 8-bit planar 4:2:0 / packed RGBA
+  // 8-bit planar 4:2:0 / packed RGBA / 8-bit 4:2:0 with interleaved UV / 10-bit little-endian
+  // planar 4:2:0 (two bytes a sample).
+  enum class Layout { kOther, kYuv420p, kRgba, kNv12, kYuv420p10 };
   // The same without FFmpeg's enum (for code outside codecs/); kOther is an error.
   static Result<Frame> AllocateVideo(int width, int height, Layout layout);
   // `samples` of silence: planar float, `channels` in the default layout, pts 0.
@@ -49,6 +51,14 @@ class Frame {
   uint8_t* data(int plane);
   const uint8_t* data(int plane) const;
   int linesize(int plane) const;
+
+  // The picture's colour description without FFmpeg's enums. bt601: the BT.601 matrix
+  // (BT470BG, SMPTE170M, FCC; unspecified pictures under 720 lines), else BT.709. full_range:
+  // JPEG range (or a yuvj format). chroma_center: chroma sited between luma columns (JPEG,
+  // MPEG-1); false for the MPEG-2/H.264 'left' siting, which is also the default when unspecified.
+  bool bt601() const;
+  bool full_range() const;
+  bool chroma_center() const;
 
   AVFrame* av() { return frame_; }
   const AVFrame* av() const { return frame_; }

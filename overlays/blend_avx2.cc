@@ -1,0 +1,179 @@
+// The AVX2 row kernels of blend_kernels.h (this file is built with -mavx2 -mfma; call it only
+// where IsaSupported(Isa::kAvx2)). The same arithmetic and row-end handling as blend_sse41.cc,
+// twice as wide, so bit-exact with the scalar kernels.
+#include <immintrin.h>
+
+#include "overlays/blend_kernels.h"
+
+namespace strait::overlays::kernels {
+namespace {
+
+__m256i Load(const void* p) {
+  return _mm256_loadu_si256(static_cast<const __m256i*>(p));
+}
+__m128i Load128(const void* p) {
+  return _mm_loadu_si128(static_cast<const __m128i*>(p));
+}
+__m128i Load64(const void* p) {
+  return _mm_loadl_epi64(static_cast<const __m128i*>(p));
+}
+void Store(void* p, __m256i v) {
+  _mm256_storeu_si256(static_cast<__m256i*>(p), v);
+}
+void Store128(void* p, __m128i v) {
+  _mm_storeu_si128(static_cast<__m128i*>(p), v);
+}
+void Store64(void* p, __m128i v) {
+  _mm_storel_epi64(static_cast<__m128i*>(p), v);
+}
+
+// ---- 8-bit ----
+
+// p and ia for the 16 (P, A) or 8 (P8, A8) samples from element i: from the planes, or one
+// flat run's constants (see blend_sse41.cc).
+struct Planes8 {
+  const uint16_t* p;
+  const uint8_t* ia;
+  __m256i P(int i) const { return Load(p + i); }
+  __m256i A(int i) const { return _mm256_cvtepu8_epi16(Load128(ia + i)); }
+  __m128i P8(int i) const { return Load128(p + i); }
+  __m128i A8(int i) const { return _mm_cvtepu8_epi16(Load64(ia + i)); }
+};
+struct Const8 {
+  __m256i even, odd, a;
+  __m256i P(int i) const { return i & 1 ? odd : even; }
+  __m256i A(int) const { return a; }
+  __m128i P8(int i) const { return _mm256_castsi256_si128(P(i)); }
+  __m128i A8(int) const { return _mm256_castsi256_si128(a); }
+};
+
+// (p + d * ia) / 255 for 16 lanes of 16 bits (see blend_sse41.cc).
+template <typename Src>
+__m256i Blend16(const uint8_t* dst, const Src& s, int i) {
+  const __m256i v = _mm256_add_epi16(
+      _mm256_mullo_epi16(_mm256_cvtepu8_epi16(Load128(dst + i)), s.A(i)), s.P(i));
+  return _mm256_srli_epi16(_mm256_mulhi_epu16(v, _mm256_set1_epi16(static_cast<short>(0x8081))),
+                           7);
+}
+
+// 8 lanes with 128-bit operations, packed to bytes in the low half.
+template <typename Src>
+__m128i Blend8Packed(const uint8_t* dst, const Src& s, int i) {
+  const __m128i v =
+      _mm_add_epi16(_mm_mullo_epi16(_mm_cvtepu8_epi16(Load64(dst + i)), s.A8(i)), s.P8(i));
+  const __m128i q =
+      _mm_srli_epi16(_mm_mulhi_epu16(v, _mm_set1_epi16(static_cast<short>(0x8081))), 7);
+  return _mm_packus_epi16(q, q);
+}
+
+// Blends dst[0..n) unless n < 8 (returns false: the caller goes scalar).
+template <typename Src>
+bool Row8Vector(uint8_t* dst, const Src& s, int n) {
+  // packus works within 128-bit lanes, [lo0-7 hi0-7 | lo8-15 hi8-15]: reorder the quarters.
+  auto block32 = [&](int i) {
+    return _mm256_permute4x64_epi64(_mm256_packus_epi16(Blend16(dst, s, i), Blend16(dst, s, i + 16)),
+                                    0xd8);
+  };
+  auto block16 = [&](int i) {
+    const __m256i v = Blend16(dst, s, i);
+    return _mm_packus_epi16(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  };
+  if (n >= 32) {
+    const __m256i last = block32(n - 32);
+    for (int i = 0; i + 32 < n; i += 32)
+      Store(dst + i, block32(i));
+    Store(dst + n - 32, last);
+  } else if (n >= 16) {
+    const __m128i first = block16(0), last = block16(n - 16);
+    Store128(dst, first);
+    Store128(dst + n - 16, last);
+  } else if (n >= 8) {
+    const __m128i first = Blend8Packed(dst, s, 0), last = Blend8Packed(dst, s, n - 8);
+    Store64(dst, first);
+    Store64(dst + n - 8, last);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void Row8(uint8_t* dst, const uint16_t* p, const uint8_t* ia, int n) {
+  if (!Row8Vector(dst, Planes8{p, ia}, n))
+    Row8Scalar(dst, p, ia, n);
+}
+
+void Flat8(uint8_t* dst, uint16_t p0, uint16_t p1, uint8_t ia, int n) {
+  const Const8 s{_mm256_set1_epi32(int(p0 | uint32_t(p1) << 16)),
+                 _mm256_set1_epi32(int(p1 | uint32_t(p0) << 16)), _mm256_set1_epi16(ia)};
+  if (!Row8Vector(dst, s, n))
+    Flat8Scalar(dst, p0, p1, ia, n);
+}
+
+// ---- 10-bit ----
+
+// The 32-bit products of 16 samples come out of the in-lane unpacks as [0-3 8-11] and
+// [4-7 12-15]; P gives p in that order (packus_epi32, also in lanes, restores the order).
+struct Planes10 {
+  const uint32_t* p;
+  const uint16_t* ia;
+  void P(int i, __m256i* first, __m256i* second) const {
+    const __m256i p0 = Load(p + i), p1 = Load(p + i + 8);
+    *first = _mm256_permute2x128_si256(p0, p1, 0x20);
+    *second = _mm256_permute2x128_si256(p0, p1, 0x31);
+  }
+  __m256i A(int i) const { return Load(ia + i); }
+};
+struct Const10 {
+  __m256i even, odd, a;  // every group of 4 starts at i's parity
+  void P(int i, __m256i* first, __m256i* second) const { *first = *second = i & 1 ? odd : even; }
+  __m256i A(int) const { return a; }
+};
+
+__m256i Div2040(__m256i n) {  // as in blend_sse41.cc
+  const __m256i m = _mm256_sub_epi32(_mm256_srli_epi32(n, 3), _mm256_set1_epi32(127));
+  return _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_cvtepi32_ps(m), _mm256_set1_ps(1.0f / 255)));
+}
+
+template <typename Src>
+__m256i Blend10(const uint16_t* dst, const Src& s, int i) {
+  const __m256i d = _mm256_min_epu16(Load(dst + i), _mm256_set1_epi16(1023));
+  const __m256i a = s.A(i);
+  const __m256i lo = _mm256_mullo_epi16(d, a);
+  const __m256i hi = _mm256_mulhi_epu16(d, a);
+  __m256i p0, p1;
+  s.P(i, &p0, &p1);
+  const __m256i n0 = _mm256_add_epi32(_mm256_unpacklo_epi16(lo, hi), p0);
+  const __m256i n1 = _mm256_add_epi32(_mm256_unpackhi_epi16(lo, hi), p1);
+  return _mm256_packus_epi32(Div2040(n0), Div2040(n1));
+}
+
+template <typename Src>
+bool Row10Vector(uint16_t* dst, const Src& s, int n) {
+  if (n < 16)
+    return false;
+  const __m256i last = Blend10(dst, s, n - 16);
+  for (int i = 0; i + 16 < n; i += 16)
+    Store(dst + i, Blend10(dst, s, i));
+  Store(dst + n - 16, last);
+  return true;
+}
+
+// Rows under 16 samples: the SSE4.1 kernels (8 wide, then scalar; SSE4.1 is part of AVX2).
+void Row10(uint16_t* dst, const uint32_t* p, const uint16_t* ia, int n) {
+  if (!Row10Vector(dst, Planes10{p, ia}, n))
+    kSse41.row10(dst, p, ia, n);
+}
+
+void Flat10(uint16_t* dst, uint32_t p0, uint32_t p1, uint16_t ia, int n) {
+  const Const10 s{_mm256_set1_epi64x(int64_t(p0 | uint64_t(p1) << 32)),
+                  _mm256_set1_epi64x(int64_t(p1 | uint64_t(p0) << 32)),
+                  _mm256_set1_epi16(short(ia))};
+  if (!Row10Vector(dst, s, n))
+    kSse41.flat10(dst, p0, p1, ia, n);
+}
+
+}  // namespace
+
+const RowKernels kAvx2 = {Row8, Row10, Flat8, Flat10};
+
+}  // namespace strait::overlays::kernels

@@ -1,0 +1,266 @@
+#include "overlays/blend_planes.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace strait::overlays {
+
+// ---- Colour conversion (once per card and configuration, in double) ----
+
+namespace {
+
+struct Coeffs {
+  double kr, kg, kb;
+  double y_off, y_scale, c_off, c_scale;
+  int max;  // the largest sample value
+};
+
+Coeffs CoeffsFor(Matrix matrix, Range range, int bit_depth) {
+  Coeffs c;
+  c.kr = matrix == Matrix::kBt601 ? 0.299 : 0.2126;
+  c.kb = matrix == Matrix::kBt601 ? 0.114 : 0.0722;
+  c.kg = 1 - c.kr - c.kb;
+  c.max = (1 << bit_depth) - 1;
+  const double k = bit_depth == 10 ? 4 : 1;  // 10-bit studio swing is the 8-bit one times 4
+  c.c_off = 128 * k;
+  if (range == Range::kLimited) {
+    c.y_off = 16 * k;
+    c.y_scale = 219 * k;
+    c.c_scale = 224 * k;
+  } else {  // full swing uses every code: 0..1023 at 10 bits (BT.2100), not 0..1020
+    c.y_off = 0;
+    c.y_scale = c.max;
+    c.c_scale = c.max;
+  }
+  return c;
+}
+
+// Y', Cb, Cr of a premultiplied pixel (components and alpha 0..255) times alpha / 255, in sample
+// units, unclamped.
+void PremultipliedYuv(const Coeffs& c, double r, double g, double b, double a, double out[3]) {
+  const double y = c.kr * r + c.kg * g + c.kb * b;
+  out[0] = (c.y_off * a + c.y_scale * y) / 255;
+  out[1] = (c.c_off * a + c.c_scale * (b - y) / (2 * (1 - c.kb))) / 255;
+  out[2] = (c.c_off * a + c.c_scale * (r - y) / (2 * (1 - c.kr))) / 255;
+}
+
+int RoundClamp(double v, int max) {
+  return static_cast<int>(std::clamp(std::lround(v), 0L, static_cast<long>(max)));
+}
+
+// The kernels' fixed-point premultiplied value (times `full`, the kernel's opaque alpha) of a
+// sample `v` with alpha `a` (0..full), clamped to what the alpha allows. Opaque samples are
+// snapped to a whole code so that alpha 255 writes exactly ConvertOpaque().
+uint32_t Fixed(double v, int a, int full, int max) {
+  if (a == full)
+    return static_cast<uint32_t>(full * RoundClamp(v, max));
+  return static_cast<uint32_t>(std::clamp(std::lround(v * full), 0L, static_cast<long>(max) * a));
+}
+
+
+using Planes = PreparedCard::Planes;
+using PlanesKey = PreparedCard::PlanesKey;
+
+// Element `i` of `plane`: value `v` (sample units, premultiplied) with alpha `a` in the kernel's
+// units (0..full()); the kernels' rounding bias is folded in.
+void StoreSample(Planes& pl, int plane, size_t i, double v, int a, int max) {
+  const uint32_t f = Fixed(v, a, pl.full(), max);
+  if (pl.ten())
+    pl.p10[plane][i] = f + 1020;
+  else
+    pl.p8[plane][i] = static_cast<uint16_t>(f + 127);
+}
+
+void StoreAlpha(Planes& pl, size_t i, int a) {
+  if (pl.ten())
+    pl.ia10[i] = static_cast<uint16_t>(2040 - a);
+  else
+    pl.ia8[i] = static_cast<uint8_t>(255 - a);
+}
+
+void Allocate(Planes& pl, int planes) {
+  const size_t n = size_t(pl.width) * pl.height;
+  for (int i = 0; i < planes; ++i) {
+    if (pl.ten())
+      pl.p10[i].resize(n);
+    else
+      pl.p8[i].resize(n);
+  }
+  if (pl.ten())
+    pl.ia10.resize(n);
+  else
+    pl.ia8.resize(n);
+}
+
+// The card's premultiplied Y'CbCr (sample units, unclamped) and alpha, pixel by pixel.
+struct CardYuv {
+  int width, height;
+  std::vector<double> yuv;  // 3 a pixel
+  std::vector<uint8_t> alpha;
+};
+
+CardYuv ConvertCard(const std::vector<uint8_t>& rgba, int w, int h, const Coeffs& c) {
+  CardYuv out{w, h, std::vector<double>(size_t(w) * h * 3), std::vector<uint8_t>(size_t(w) * h)};
+  for (size_t i = 0; i < size_t(w) * h; ++i) {
+    const uint8_t* px = &rgba[4 * i];
+    const uint8_t a = px[3];  // colours above alpha are not premultiplied: clamp
+    PremultipliedYuv(c, std::min(px[0], a), std::min(px[1], a), std::min(px[2], a), a,
+                     &out.yuv[3 * i]);
+    out.alpha[i] = a;
+  }
+  return out;
+}
+
+void MakeLuma(const CardYuv& card, const Coeffs& c, Planes& pl) {
+  pl.width = card.width;
+  pl.height = card.height;
+  Allocate(pl, 1);
+  for (size_t i = 0; i < size_t(pl.width) * pl.height; ++i) {
+    const int a = card.alpha[i] * (pl.full() / 255);
+    StoreSample(pl, 0, i, card.yuv[3 * i], a, c.max);
+    StoreAlpha(pl, i, a);
+  }
+}
+
+// Chroma sample (j, i) of the planes sits at chroma (x >> 1) + j, (y >> 1) + i of the picture;
+// its footprint in card pixels starts at column 2j - parity_x (left siting: one column earlier)
+// and row 2i - parity_y. Pixels outside the card are transparent.
+void MakeChroma(const CardYuv& card, const Coeffs& c, Planes& pl) {
+  const PlanesKey& k = pl.key;
+  const bool left = k.siting == ChromaSiting::kLeft;
+  const int samples = left ? (k.parity_x + card.width) / 2 + 1 : (k.parity_x + card.width + 1) / 2;
+  const int step = k.interleaved ? 2 : 1;
+  pl.width = samples * step;
+  pl.height = (k.parity_y + card.height + 1) / 2;
+  Allocate(pl, k.interleaved ? 1 : 2);
+  static constexpr int kCenterTaps[] = {0, 1, 1};  // weights for columns -1, 0, +1
+  static constexpr int kLeftTaps[] = {1, 2, 1};
+  const int* taps = left ? kLeftTaps : kCenterTaps;
+  const int total = left ? 8 : 4;  // sum of the weights over two rows
+  for (int i = 0; i < pl.height; ++i) {
+    for (int j = 0; j < samples; ++j) {
+      int alpha = 0;
+      double u = 0, v = 0;
+      for (int dy = 0; dy < 2; ++dy) {
+        const int row = 2 * i - k.parity_y + dy;
+        for (int dx = -1; dx <= 1; ++dx) {
+          const int col = 2 * j - k.parity_x + dx;
+          if (row < 0 || row >= card.height || col < 0 || col >= card.width || !taps[dx + 1])
+            continue;
+          const size_t p = size_t(row) * card.width + col;
+          alpha += taps[dx + 1] * card.alpha[p];
+          u += taps[dx + 1] * card.yuv[3 * p + 1];
+          v += taps[dx + 1] * card.yuv[3 * p + 2];
+        }
+      }
+      // The mean alpha: rounded at 8 bits, exact in eighths at 10 bits.
+      const int a = (alpha * (pl.full() / 255) + total / 2) / total;
+      const size_t at = size_t(i) * pl.width + size_t(j) * step;
+      StoreSample(pl, 0, at, u / total, a, c.max);
+      StoreSample(pl, k.interleaved ? 0 : 1, at + (k.interleaved ? 1 : 0), v / total, a, c.max);
+      StoreAlpha(pl, at, a);
+      if (k.interleaved)
+        StoreAlpha(pl, at + 1, a);
+    }
+  }
+}
+
+// ---- Runs ----
+
+// Shorter opaque or flat stretches are blended sample by sample: not worth a call of their own.
+constexpr int kMinRun = 16;  // elements
+
+void FillSolid(Planes& pl, size_t begin, size_t end) {
+  for (int plane = 0; plane < pl.planes(); ++plane) {
+    for (size_t i = begin; i < end; ++i) {
+      if (pl.ten())
+        pl.solid10[plane][i] = static_cast<uint16_t>((pl.p10[plane][i] - 1020) / 2040);
+      else
+        pl.solid8[plane][i] = static_cast<uint8_t>((pl.p8[plane][i] - 127) / 255);
+    }
+  }
+}
+
+// Cuts each row into runs; a unit is one sample (nv12 chroma: a U, V pair).
+void BuildRuns(Planes& pl) {
+  const int step = pl.key.interleaved ? 2 : 1, units = pl.width / step;
+  auto alpha = [&](size_t e) { return pl.full() - (pl.ten() ? pl.ia10[e] : pl.ia8[e]); };
+  auto same = [&](size_t a, size_t b) {
+    for (int plane = 0; plane < pl.planes(); ++plane) {
+      for (int k = 0; k < step; ++k) {
+        if (pl.ten() ? pl.p10[plane][a + k] != pl.p10[plane][b + k]
+                     : pl.p8[plane][a + k] != pl.p8[plane][b + k])
+          return false;
+      }
+    }
+    return alpha(a) == alpha(b);
+  };
+  for (int plane = 0; plane < pl.planes(); ++plane) {
+    if (pl.ten())
+      pl.solid10[plane].resize(pl.p10[plane].size());
+    else
+      pl.solid8[plane].resize(pl.p8[plane].size());
+  }
+  pl.row_runs.assign(1, 0);
+  for (int y = 0; y < pl.height; ++y) {
+    const size_t row = size_t(y) * pl.width;
+    auto add = [&](int begin, int end, RunKind kind) {
+      if (kind == RunKind::kBlend && pl.runs.size() > size_t(pl.row_runs.back()) &&
+          pl.runs.back().kind == RunKind::kBlend && pl.runs.back().end == begin) {
+        pl.runs.back().end = end;
+        return;
+      }
+      pl.runs.push_back({begin, end, kind});
+    };
+    for (int u = 0; u < units;) {
+      const size_t e = row + size_t(u) * step;
+      const int a = alpha(e);
+      int v = u + 1;
+      auto at = [&](int w) { return row + size_t(w) * step; };
+      if (a == 0) {
+        while (v < units && alpha(at(v)) == 0)
+          ++v;
+        if (u > 0 && v < units && (v - u) * step < kMinRun)  // else skipped
+          add(u * step, v * step, RunKind::kBlend);
+      } else if (a == pl.full()) {
+        while (v < units && alpha(at(v)) == pl.full())
+          ++v;
+        const bool copy = (v - u) * step >= kMinRun;
+        if (copy)
+          FillSolid(pl, e, at(v));
+        add(u * step, v * step, copy ? RunKind::kCopy : RunKind::kBlend);
+      } else {
+        while (v < units && same(e, at(v)))
+          ++v;
+        add(u * step, v * step, (v - u) * step >= kMinRun ? RunKind::kFlat : RunKind::kBlend);
+      }
+      u = v;
+    }
+    pl.row_runs.push_back(static_cast<int>(pl.runs.size()));
+  }
+}
+
+}  // namespace
+
+Yuv ConvertOpaque(uint8_t r, uint8_t g, uint8_t b, Matrix matrix, Range range, int bit_depth) {
+  const Coeffs c = CoeffsFor(matrix, range, bit_depth);
+  double v[3];
+  PremultipliedYuv(c, r, g, b, 255, v);
+  return {RoundClamp(v[0], c.max), RoundClamp(v[1], c.max), RoundClamp(v[2], c.max)};
+}
+
+std::unique_ptr<Planes> MakePlanes(const PlanesKey& key, const std::vector<uint8_t>& rgba,
+                                   int width, int height) {
+  auto planes = std::make_unique<Planes>();
+  planes->key = key;
+  const Coeffs c = CoeffsFor(key.matrix, key.range, key.bit_depth);
+  const CardYuv yuv = ConvertCard(rgba, width, height, c);
+  if (key.chroma)
+    MakeChroma(yuv, c, *planes);
+  else
+    MakeLuma(yuv, c, *planes);
+  BuildRuns(*planes);
+  return planes;
+}
+
+}  // namespace strait::overlays

@@ -1,0 +1,146 @@
+// The SSE4.1 row kernels of blend_kernels.h (this file is built with -msse4.1; call it only where
+// IsaSupported(Isa::kSse41)). Bit-exact with the scalar ones: see the arithmetic notes there.
+//
+// Row ends: the last whole vector of a row (which may overlap the one before) is computed before
+// anything is stored and stored last, so every sample is blended from its original value once and
+// no scalar tail is needed; rows shorter than one vector go scalar.
+#include <immintrin.h>
+
+#include "overlays/blend_kernels.h"
+
+namespace strait::overlays::kernels {
+namespace {
+
+__m128i Load(const void* p) {
+  return _mm_loadu_si128(static_cast<const __m128i*>(p));
+}
+__m128i Load64(const void* p) {
+  return _mm_loadl_epi64(static_cast<const __m128i*>(p));
+}
+void Store(void* p, __m128i v) {
+  _mm_storeu_si128(static_cast<__m128i*>(p), v);
+}
+void Store64(void* p, __m128i v) {
+  _mm_storel_epi64(static_cast<__m128i*>(p), v);
+}
+
+// ---- 8-bit ----
+
+// Where a row's p and ia come from, for the block starting at element i: the planes (Row8), or
+// one flat run's constants (Flat8; p alternates, so it depends on i's parity).
+struct Planes8 {
+  const uint16_t* p;
+  const uint8_t* ia;
+  __m128i P(int i) const { return Load(p + i); }
+  __m128i A(int i) const { return _mm_cvtepu8_epi16(Load64(ia + i)); }
+};
+struct Const8 {
+  __m128i even, odd, a;
+  __m128i P(int i) const { return i & 1 ? odd : even; }
+  __m128i A(int) const { return a; }
+};
+
+// (p + d * ia) / 255 for 8 lanes of 16 bits. The sum stays below 2^16 (blend_kernels.h), and
+// for v < 2^16, v / 255 == (v * 0x8081) >> 23: the high half of the product, shifted by 7.
+template <typename Src>
+__m128i Blend8(const uint8_t* dst, const Src& s, int i) {
+  const __m128i v =
+      _mm_add_epi16(_mm_mullo_epi16(_mm_cvtepu8_epi16(Load64(dst + i)), s.A(i)), s.P(i));
+  return _mm_srli_epi16(_mm_mulhi_epu16(v, _mm_set1_epi16(static_cast<short>(0x8081))), 7);
+}
+
+// Blends dst[0..n) unless n < 8 (returns false: the caller goes scalar).
+template <typename Src>
+bool Row8Vector(uint8_t* dst, const Src& s, int n) {
+  auto block16 = [&](int i) { return _mm_packus_epi16(Blend8(dst, s, i), Blend8(dst, s, i + 8)); };
+  if (n >= 16) {
+    const __m128i last = block16(n - 16);
+    for (int i = 0; i + 16 < n; i += 16)
+      Store(dst + i, block16(i));
+    Store(dst + n - 16, last);
+    return true;
+  }
+  if (n >= 8) {
+    const __m128i first = Blend8(dst, s, 0), last = Blend8(dst, s, n - 8);
+    Store64(dst, _mm_packus_epi16(first, first));
+    Store64(dst + n - 8, _mm_packus_epi16(last, last));
+    return true;
+  }
+  return false;
+}
+
+void Row8(uint8_t* dst, const uint16_t* p, const uint8_t* ia, int n) {
+  if (!Row8Vector(dst, Planes8{p, ia}, n))
+    Row8Scalar(dst, p, ia, n);
+}
+
+void Flat8(uint8_t* dst, uint16_t p0, uint16_t p1, uint8_t ia, int n) {
+  const Const8 s{_mm_set1_epi32(int(p0 | uint32_t(p1) << 16)),
+                 _mm_set1_epi32(int(p1 | uint32_t(p0) << 16)), _mm_set1_epi16(ia)};
+  if (!Row8Vector(dst, s, n))
+    Flat8Scalar(dst, p0, p1, ia, n);
+}
+
+// ---- 10-bit ----
+
+struct Planes10 {
+  const uint32_t* p;
+  const uint16_t* ia;
+  __m128i P(int i) const { return Load(p + i); }  // 4 lanes of 32 bits
+  __m128i A(int i) const { return Load(ia + i); }
+};
+struct Const10 {
+  __m128i even, odd, a;
+  __m128i P(int i) const { return i & 1 ? odd : even; }
+  __m128i A(int) const { return a; }
+};
+
+// floor(n / 2040) for 4 lanes of 32 bits, n < 2^21: floor((n >> 3) / 255), taken as
+// round(((n >> 3) - 127) / 255) in float. m = (n >> 3) - 127 is exact in a float and m / 255 is
+// never within 1/510 of a half (255 is odd), far more than the float product's error (2^-13).
+// (Checked exhaustively over the whole range by blend_test.cc.)
+__m128i Div2040(__m128i n) {
+  const __m128i m = _mm_sub_epi32(_mm_srli_epi32(n, 3), _mm_set1_epi32(127));
+  return _mm_cvtps_epi32(_mm_mul_ps(_mm_cvtepi32_ps(m), _mm_set1_ps(1.0f / 255)));
+}
+
+// 8 results from dst[i..i + 8): min(d, 1023) and ia <= 2040 as 16 bits, products widened to 32.
+template <typename Src>
+__m128i Blend10(const uint16_t* dst, const Src& s, int i) {
+  const __m128i d = _mm_min_epu16(Load(dst + i), _mm_set1_epi16(1023));
+  const __m128i a = s.A(i);
+  const __m128i lo = _mm_mullo_epi16(d, a);
+  const __m128i hi = _mm_mulhi_epu16(d, a);
+  const __m128i n0 = _mm_add_epi32(_mm_unpacklo_epi16(lo, hi), s.P(i));
+  const __m128i n1 = _mm_add_epi32(_mm_unpackhi_epi16(lo, hi), s.P(i + 4));
+  return _mm_packus_epi32(Div2040(n0), Div2040(n1));
+}
+
+template <typename Src>
+bool Row10Vector(uint16_t* dst, const Src& s, int n) {
+  if (n < 8)
+    return false;
+  const __m128i last = Blend10(dst, s, n - 8);
+  for (int i = 0; i + 8 < n; i += 8)
+    Store(dst + i, Blend10(dst, s, i));
+  Store(dst + n - 8, last);
+  return true;
+}
+
+void Row10(uint16_t* dst, const uint32_t* p, const uint16_t* ia, int n) {
+  if (!Row10Vector(dst, Planes10{p, ia}, n))
+    Row10Scalar(dst, p, ia, n);
+}
+
+void Flat10(uint16_t* dst, uint32_t p0, uint32_t p1, uint16_t ia, int n) {
+  const Const10 s{_mm_set1_epi64x(int64_t(p0 | uint64_t(p1) << 32)),
+                  _mm_set1_epi64x(int64_t(p1 | uint64_t(p0) << 32)), _mm_set1_epi16(short(ia))};
+  if (!Row10Vector(dst, s, n))
+    Flat10Scalar(dst, p0, p1, ia, n);
+}
+
+}  // namespace
+
+const RowKernels kSse41 = {Row8, Row10, Flat8, Flat10};
+
+}  // namespace strait::overlays::kernels
