@@ -302,6 +302,7 @@ std::optional<PartData> Packager::TakePart(int64_t end_ts) {
   part.independent = chunk.independent;
   part.program_date_time = WallTime(part_start_);
   part.video_frames = part_frames_;
+  part.media_start_90k = part_start_;
   part.bytes = std::make_shared<const std::vector<uint8_t>>(std::move(chunk.bytes));
   return part;
 }
@@ -319,6 +320,7 @@ Status Packager::CloseSegment(int64_t end_ts) {
   segment.program_date_time = WallTime(segment_start_);
   segment.video_frames = segment_frames_;
   segment.media_end_90k = end_ts;
+  segment.media_start_90k = segment_start_;
   std::optional<PartData> last_part;
   if (cmaf_) {
     last_part = TakePart(end_ts);

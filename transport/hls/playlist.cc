@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ctime>
 #include <optional>
+#include <string_view>
 
 namespace strait::transport::hls {
 namespace {
@@ -75,6 +76,50 @@ void AppendParts(std::string& out, uint64_t sequence, const std::vector<PartEntr
   }
 }
 
+// A quoted-string value may not hold '"', CR or LF (RFC 8216bis 4.2).
+void AppendQuoted(std::string& out, std::string_view value) {
+  out += '"';
+  for (const char c : value)
+    out += c == '"' ? '\'' : (c == '\r' || c == '\n') ? ' ' : c;
+  out += '"';
+}
+
+// A client attribute name: "X-" then [A-Z0-9-] only.
+std::string ClientAttributeName(std::string_view name) {
+  std::string out;
+  for (const char c : name) {
+    const char u = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+    out += ((u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') || u == '-') ? u : '-';
+  }
+  if (!out.starts_with("X-"))
+    out.insert(0, "X-");
+  return out;
+}
+
+void AppendDateRanges(std::string& out, const std::vector<DateRangeEntry>& ranges) {
+  for (const DateRangeEntry& r : ranges) {
+    out += "#EXT-X-DATERANGE:ID=";
+    AppendQuoted(out, r.id);
+    if (!r.class_name.empty()) {
+      out += ",CLASS=";
+      AppendQuoted(out, r.class_name);
+    }
+    out += ",START-DATE=\"" + FormatIso8601Millis(r.start) + "\"";
+    if (r.end)
+      out += ",END-DATE=\"" + FormatIso8601Millis(std::max(*r.end, r.start)) + "\"";
+    std::vector<std::string> names;  // attribute names must be unique within the tag
+    for (const auto& [key, value] : r.attributes) {
+      std::string name = ClientAttributeName(key);
+      if (std::find(names.begin(), names.end(), name) != names.end())
+        continue;
+      out += ',' + name + '=';
+      AppendQuoted(out, value);
+      names.push_back(std::move(name));
+    }
+    out += '\n';
+  }
+}
+
 void AppendMap(std::string& out, uint64_t init_id, std::optional<uint64_t>& current) {
   if (current == init_id)
     return;
@@ -130,6 +175,8 @@ std::string RenderMediaPlaylist(const MediaPlaylist& p) {
       out += "#EXT-X-DISCONTINUITY\n";
     if (cmaf)
       AppendMap(out, s.init_id, map);
+    if (i == skip)
+      AppendDateRanges(out, p.date_ranges);
     out += "#EXT-X-PROGRAM-DATE-TIME:";
     out += FormatIso8601Millis(s.program_date_time);
     out += '\n';
@@ -144,6 +191,8 @@ std::string RenderMediaPlaylist(const MediaPlaylist& p) {
       if (ll->open_discontinuity)
         out += "#EXT-X-DISCONTINUITY\n";
       AppendMap(out, ll->open_init_id, map);
+      if (skip == p.segments.size())  // no segment listed: before the parts
+        AppendDateRanges(out, p.date_ranges);
       if (p.segments.empty() || ll->open_discontinuity) {
         out += "#EXT-X-PROGRAM-DATE-TIME:";
         out += FormatIso8601Millis(ll->open_program_date_time);

@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace strait::transport::hls {
@@ -55,6 +56,18 @@ struct LowLatency {
   std::vector<RenditionReport> reports;
 };
 
+// EXT-X-DATERANGE (RFC 8216bis 4.4.5.1), already resolved to wall times by the Rendition. The
+// renderer makes any values valid: quoted strings lose '"' (-> '\''), CR and LF (-> ' '); client
+// attribute names are upper-cased, other characters than [A-Z0-9-] become '-', "X-" is prefixed
+// when missing, and a name repeated after that is dropped.
+struct DateRangeEntry {
+  std::string id;                                               // ID
+  std::string class_name;                                       // CLASS; empty = omit
+  std::chrono::system_clock::time_point start;                  // START-DATE
+  std::optional<std::chrono::system_clock::time_point> end;     // END-DATE (>= start)
+  std::vector<std::pair<std::string, std::string>> attributes;  // X-... as quoted strings
+};
+
 struct MediaPlaylist {
   int target_duration_s = 2;            // EXT-X-TARGETDURATION (already ceil'ed by the caller)
   uint64_t discontinuity_sequence = 0;  // discontinuities that slid out of the window
@@ -65,6 +78,9 @@ struct MediaPlaylist {
   // A delta update (_HLS_skip=YES): the first `skip_segments` segments are replaced by
   // EXT-X-SKIP. The caller keeps it within CAN-SKIP-UNTIL.
   size_t skip_segments = 0;
+  // Listed just before the first listed segment (after EXT-X-SKIP and its EXT-X-MAP), so delta
+  // updates carry them all (SERVER-CONTROL does not offer CAN-SKIP-DATERANGES).
+  std::vector<DateRangeEntry> date_ranges;
 };
 
 // One rendition as listed in the master playlist.

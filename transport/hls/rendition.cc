@@ -30,6 +30,9 @@ Status WriteFileAtomically(const std::filesystem::path& path, const void* data, 
 // least the last 3 target durations' worth), and kept a little longer for late readers.
 constexpr double kPartsWindowTargets = 3.0;
 constexpr uint64_t kPartSegmentsKeptBeyond = 2;
+// Media spans kept for mapping date ranges, beyond those of the window (a bound, should the
+// window stop sliding).
+constexpr size_t kMaxSpans = 4096;
 
 }  // namespace
 
@@ -130,6 +133,7 @@ void Rendition::Clear() {
   window_.clear();
   open_parts_.clear();
   open_bytes_.clear();
+  spans_.clear();  // date ranges stay: the open ones map onto the media that comes next
   writer_ended_ = false;
   pending_discontinuity_ = segments_total_ > 0;
   (void)Publish({});
@@ -159,6 +163,10 @@ Status Rendition::OpenPart(const PartData& part) {
   }
   open_parts_.push_back({part.duration_s, part.independent, part.bytes->size()});
   open_bytes_.push_back(part.bytes);
+  if (part.media_start_90k != kNoTimestamp) {
+    AddSpan(part.media_start_90k, part.media_start_90k + std::llround(part.duration_s * 90000.0),
+            part.program_date_time);
+  }
   open_frames_ += part.video_frames;
   return OkStatus();
 }
@@ -210,6 +218,10 @@ Status Rendition::AddSegment(SegmentData segment, std::optional<PartData> last_p
   w.entry.init_id = init_id_;
   w.entry.parts = std::move(open_parts_);
   w.video_frames = segment.video_frames;
+  if (w.entry.parts.empty() && segment.media_start_90k != kNoTimestamp &&
+      segment.media_end_90k != kNoTimestamp) {
+    AddSpan(segment.media_start_90k, segment.media_end_90k, segment.program_date_time);
+  }
   open_parts_.clear();
   open_bytes_.clear();
   pending_discontinuity_ = false;
@@ -218,6 +230,11 @@ Status Rendition::AddSegment(SegmentData segment, std::optional<PartData> last_p
     if (window_.front().entry.discontinuity)
       ++discontinuity_sequence_;
     window_.pop_front();
+  }
+  // Spans before the window's first segment are no longer needed to map anything.
+  while (spans_.size() > 1 &&
+         spans_[1].program_date_time <= window_.front().entry.program_date_time) {
+    spans_.pop_front();
   }
   // Rounded to the millisecond as written in EXTINF, so 2.0004 s does not advertise 3.
   const int64_t ms = std::llround(segment.duration_s * 1000.0);
@@ -280,6 +297,86 @@ std::chrono::milliseconds Rendition::HoldTimeout() const {
   return std::chrono::milliseconds(std::llround(3000.0 * target));
 }
 
+void Rendition::AddSpan(int64_t start_90k,
+                        int64_t end_90k,
+                        std::chrono::system_clock::time_point pdt) {
+  spans_.push_back({start_90k, std::max(end_90k, start_90k), pdt});
+  if (spans_.size() > kMaxSpans)
+    spans_.pop_front();
+}
+
+std::optional<std::chrono::system_clock::time_point> Rendition::MapMediaTime(int64_t ts) const {
+  if (spans_.empty() || ts > spans_.back().end_90k)
+    return std::nullopt;  // not published yet
+  auto at = [](const MediaSpan& s, int64_t t) {
+    return s.program_date_time + std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                     std::chrono::nanoseconds((t - s.start_90k) * 100000 / 9));
+  };
+  // The latest span starting at or before `ts` (the one holding it, unless it is the end of the
+  // published media); before all of them: extrapolated from the first (same publish, same rate).
+  for (auto it = spans_.rbegin(); it != spans_.rend(); ++it) {
+    if (it->start_90k <= ts)
+      return at(*it, ts);
+  }
+  return at(spans_.front(), ts);
+}
+
+bool Rendition::ResolveDateRanges() {
+  bool changed = false;
+  const int64_t published_end = spans_.empty() ? 0 : spans_.back().end_90k;
+  for (HeldRange& r : ranges_) {
+    // A start is listed once its frame is published (the end of the published media is the
+    // first frame not yet published); an end is the first frame not covered, so it may be it.
+    if (!r.start && !spans_.empty() && r.range.start_90k < published_end) {
+      r.start = MapMediaTime(r.range.start_90k);
+      changed = true;
+    }
+    if (r.start && !r.end && r.range.end_90k) {
+      if (const auto end = MapMediaTime(*r.range.end_90k)) {
+        r.end = std::max(*end, *r.start);
+        changed = true;
+      }
+    }
+  }
+  if (!window_.empty()) {
+    const auto first = window_.front().entry.program_date_time;
+    changed |=
+        std::erase_if(ranges_, [&](const HeldRange& r) { return r.end && *r.end < first; }) > 0;
+  }
+  return changed;
+}
+
+void Rendition::AddDateRange(DateRange range) {
+  std::lock_guard writer(writer_mu_);
+  if (range.id.empty())
+    return;
+  for (const HeldRange& r : ranges_) {
+    if (r.range.id == range.id)
+      return;
+  }
+  ranges_.push_back({std::move(range), std::nullopt, std::nullopt});
+  bool changed = false;
+  while (ranges_.size() > kMaxDateRanges) {
+    changed |= ranges_.front().start.has_value();
+    ranges_.pop_front();
+  }
+  changed |= ResolveDateRanges();
+  if (changed && (!window_.empty() || !open_parts_.empty()))
+    (void)Publish({});
+}
+
+void Rendition::EndDateRange(const std::string& id, int64_t end_90k) {
+  std::lock_guard writer(writer_mu_);
+  for (HeldRange& r : ranges_) {
+    if (r.range.id != id || r.range.end_90k)
+      continue;
+    r.range.end_90k = end_90k;
+    if (ResolveDateRanges() && (!window_.empty() || !open_parts_.empty()))
+      (void)Publish({});
+    return;
+  }
+}
+
 MediaPlaylist Rendition::BuildPlaylist() const {
   MediaPlaylist p;
   p.format = options_.format;
@@ -289,6 +386,11 @@ MediaPlaylist Rendition::BuildPlaylist() const {
   p.ended = writer_ended_;
   for (const WindowEntry& w : window_)
     p.segments.push_back(w.entry);
+  for (const HeldRange& r : ranges_) {
+    if (r.start)
+      p.date_ranges.push_back(
+          {r.range.id, r.range.class_name, *r.start, r.end, r.range.attributes});
+  }
   if (options_.format == SegmentFormat::kCmaf) {
     LowLatency ll;
     ll.part_target_s = options_.part_target_s;
@@ -313,6 +415,7 @@ Status Rendition::Publish(const Added& added) {
   const bool live = !window_.empty() || !open_parts_.empty();
   std::optional<RenditionReport> report;
   if (live) {
+    ResolveDateRanges();
     MediaPlaylist p = BuildPlaylist();
     text = std::make_shared<const std::string>(RenderMediaPlaylist(p));
     full = MakePlaylistDoc(*text);

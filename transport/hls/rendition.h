@@ -4,12 +4,15 @@
 // Low-Latency parts, playlists with parts, preload hint, rendition reports and delta updates,
 // and blocking reloads: Await() holds a request until a part exists, woken by the writer).
 // Optionally mirrors segments and the playlist under {data_dir}/live/{stream}/{rendition}/.
+// Timed metadata: date ranges given on the media timeline are listed as EXT-X-DATERANGE once the
+// media they start in is published, at this rendition's own program date time for that instant.
 //
 // Threads: one writer (the Packager feeding it, on the publisher's thread) calls the writer
-// methods; any number of HTTP threads call the reader methods concurrently. The mutex is held only
-// to copy or swap shared_ptrs, never while muxing, rendering or writing files, so readers never
-// block on the publisher. Segment bytes and playlists are immutable once published and are sent by
-// HTTP straight from the shared buffers.
+// methods; any number of HTTP threads call the reader methods concurrently. AddDateRange and
+// EndDateRange may come from one more thread (the pipeline's): they take the writer lock. The mutex
+// is held only to copy or swap shared_ptrs, never while muxing, rendering or writing files, so
+// readers never block on the publisher. Segment bytes and playlists are immutable once published
+// and are sent by HTTP straight from the shared buffers.
 //
 // Owned by its Stream; lives as long as the Stream.
 #pragma once
@@ -24,6 +27,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "codecs/media_time.h"
@@ -68,6 +72,20 @@ struct PartData {
   bool independent = false;
   std::chrono::system_clock::time_point program_date_time;  // of its first sample
   int video_frames = 0;
+  int64_t media_start_90k = kNoTimestamp;  // its first sample on the media timeline
+};
+
+// Timed metadata (EXT-X-DATERANGE) on the media timeline: the 90 kHz timestamps of the packets
+// the packagers receive (on every rung: the transcoder's output derives from source PTS), so each
+// rendition lists it at the program date time of that instant in its own mapping.
+struct DateRange {
+  std::string id;                  // ID, unique per stream ("card-sneakers-3"); required
+  std::string class_name;          // CLASS ("com.strait.card"); empty = omit
+  int64_t start_90k = 0;           // media time of the first frame it covers
+  std::optional<int64_t> end_90k;  // the first frame it no longer covers (EndDateRange)
+  // Client attributes in order, e.g. {"X-TITLE", "Red sneakers"}, rendered as quoted strings
+  // (names and values are made valid, see DateRangeEntry).
+  std::vector<std::pair<std::string, std::string>> attributes;
 };
 
 // Where a blocking request stands (RFC 8216bis 6.2.5.2).
@@ -83,8 +101,9 @@ struct SegmentData {
   std::shared_ptr<const std::vector<uint8_t>> bytes;
   double duration_s = 0;
   std::chrono::system_clock::time_point program_date_time;
-  int video_frames = 0;                  // for the measured frame rate
-  int64_t media_end_90k = kNoTimestamp;  // end of its last sample on the media timeline
+  int video_frames = 0;                    // for the measured frame rate
+  int64_t media_end_90k = kNoTimestamp;    // end of its last sample on the media timeline
+  int64_t media_start_90k = kNoTimestamp;  // its first sample (TS: maps date ranges)
 };
 
 struct RenditionStats {
@@ -138,6 +157,18 @@ class Rendition {
   // Forgets every segment (HTTP answers 404 afterwards); sequence numbers keep counting.
   // Writer side too: call it from the thread that feeds the packager (or when none runs).
   void Clear();
+
+  // ---- Timed metadata (any one thread besides the writer; takes the writer lock) ----
+  // Lists `range` from the publish of the segment or part holding start_90k on (at once when that
+  // is already published; a start before this rendition's first media maps by extrapolation). An
+  // ID already held is ignored: a range's attributes never change (an update is a new ID). At
+  // most kMaxDateRanges are held (the oldest dropped); a range is dropped once its END-DATE is
+  // before the first segment of the window. An open range stays while it is open.
+  void AddDateRange(DateRange range);
+  // Gives the range `id` its end (the first frame it no longer covers); END-DATE is listed once
+  // that media time is published. Unknown IDs and ranges already ended are ignored.
+  void EndDateRange(const std::string& id, int64_t end_90k);
+  static constexpr size_t kMaxDateRanges = 64;
 
   // ---- Reader side (any thread) ----
   std::shared_ptr<const std::string> Playlist() const;  // null when not live
@@ -205,6 +236,16 @@ class Rendition {
     SegmentEntry entry;
     int video_frames = 0;
   };
+  // Published media: a CMAF part or a TS segment, for mapping media time to program date time.
+  struct MediaSpan {
+    int64_t start_90k = 0;
+    int64_t end_90k = 0;
+    std::chrono::system_clock::time_point program_date_time;
+  };
+  struct HeldRange {
+    DateRange range;
+    std::optional<std::chrono::system_clock::time_point> start, end;  // once resolved
+  };
 
   // Renders the window and swaps it in for readers, with `added` appended to the store.
   Status Publish(const Added& added);
@@ -226,6 +267,11 @@ class Rendition {
   const std::function<std::vector<RenditionReport>()> reports_;
 
   void FinishEnd();  // the grace window passed: EXT-X-ENDLIST
+  void AddSpan(int64_t start_90k, int64_t end_90k, std::chrono::system_clock::time_point pdt);
+  std::optional<std::chrono::system_clock::time_point> MapMediaTime(int64_t ts) const;
+  // Resolves what the published media now covers and drops what left the window; true when the
+  // listed date ranges changed.
+  bool ResolveDateRanges();
 
   // The writer side is one packager at a time, plus the grace timer: writer_mu_ serializes them
   // (never contended in steady state). Lock order: writer_mu_, then mu_ / wait_mu_.
@@ -260,6 +306,9 @@ class Rendition {
   uint64_t init_id_ = 0;
   std::shared_ptr<const std::vector<uint8_t>> init_;
   bool init_announced_ = true;  // told the observer / data dir
+  // Timed metadata: the published media of the window (oldest first) and the ranges.
+  std::deque<MediaSpan> spans_;
+  std::deque<HeldRange> ranges_;
 
   // Shared with readers, guarded by mu_.
   mutable std::mutex mu_;

@@ -46,9 +46,50 @@ Rendition& Stream::AddRendition(const std::string& name, RenditionOptions option
   std::function<std::vector<RenditionReport>()> reports;
   if (options.format == SegmentFormat::kCmaf)
     reports = [this, name] { return ReportsExcept(name); };
-  renditions_.push_back(std::make_unique<Rendition>(
-      name_, name, std::move(options), [this] { RenderMaster(); }, std::move(reports)));
+  auto rendition = std::make_unique<Rendition>(
+      name_, name, std::move(options), [this] { RenderMaster(); }, std::move(reports));
+  // Under mu_, but safe: nothing else holds the new rendition's writer lock, and with nothing
+  // published it does not publish (which would call back into the Stream).
+  for (const DateRange& range : date_ranges_)
+    rendition->AddDateRange(range);
+  renditions_.push_back(std::move(rendition));
   return *renditions_.back();
+}
+
+void Stream::AddDateRange(DateRange range) {
+  std::vector<Rendition*> all;
+  {
+    std::lock_guard lock(mu_);
+    if (range.id.empty())
+      return;
+    for (const DateRange& r : date_ranges_) {
+      if (r.id == range.id)
+        return;
+    }
+    date_ranges_.push_back(range);
+    if (date_ranges_.size() > Rendition::kMaxDateRanges)
+      date_ranges_.pop_front();
+    for (const auto& r : renditions_)
+      all.push_back(r.get());
+  }
+  // Outside mu_: a rendition that publishes calls back into the Stream (master, reports).
+  for (Rendition* r : all)
+    r->AddDateRange(range);
+}
+
+void Stream::EndDateRange(const std::string& id, int64_t end_90k) {
+  std::vector<Rendition*> all;
+  {
+    std::lock_guard lock(mu_);
+    for (DateRange& r : date_ranges_) {
+      if (r.id == id && !r.end_90k)
+        r.end_90k = end_90k;
+    }
+    for (const auto& r : renditions_)
+      all.push_back(r.get());
+  }
+  for (Rendition* r : all)
+    r->EndDateRange(id, end_90k);
 }
 
 Rendition* Stream::FindRendition(std::string_view name) const {

@@ -8,8 +8,11 @@
 // single writer; readers (HTTP) call the const methods from any thread. The master playlist is
 // re-rendered whenever a rendition publishes a segment (on that writer's thread), never per
 // request. Renditions are never removed, so a Rendition& stays valid for the Stream's lifetime.
+// AddDateRange / EndDateRange come from one pipeline thread (the decode thread) and are forwarded
+// to every rendition, each taking that rendition's writer lock briefly.
 #pragma once
 
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -56,6 +59,11 @@ class Stream {
   // Within the reconnect grace window after a publish: the latest media time (90 kHz) its
   // renditions reached, for the next publish to continue the timeline from. nullopt otherwise.
   std::optional<int64_t> ContinuationPoint() const;
+  // Timed metadata (EXT-X-DATERANGE) in every media playlist of the stream, present renditions
+  // and those created while the range is held (the last Rendition::kMaxDateRanges): see
+  // Rendition::AddDateRange. `range.start_90k` / `end_90k` are on the packets' media timeline.
+  void AddDateRange(DateRange range);
+  void EndDateRange(const std::string& id, int64_t end_90k);
   // Forgets all segments of all renditions (HTTP answers 404 until the next segment). Call it
   // only while no packager writes to this stream.
   void Clear();
@@ -70,6 +78,7 @@ class Stream {
   const HlsVariants variants_;
   mutable std::mutex mu_;  // guards renditions_ (the vector, not the renditions) and the masters
   std::vector<std::unique_ptr<Rendition>> renditions_;
+  std::deque<DateRange> date_ranges_;                  // for renditions created later
   std::shared_ptr<const std::string> master_text_[2];  // by SegmentFormat
   std::shared_ptr<const PlaylistDoc> master_[2];
   std::mutex render_mu_;  // serializes master renders from several rendition writers

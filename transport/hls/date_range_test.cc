@@ -1,0 +1,288 @@
+// Timed metadata (EXT-X-DATERANGE): ranges given on the media timeline, listed in every rendition
+// at that rendition's own program date time, through the real packager path (CMAF and TS), plus
+// quoting, the window and the bound. Goldens in tests/golden/hls/; to regenerate:
+// STRAIT_UPDATE_GOLDEN=1 ./strait_transport_test --gtest_filter='DateRange*'
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "transport/hls/packager.h"
+#include "transport/hls/stream.h"
+#include "transport/hls/test_media.h"
+
+namespace strait::transport::hls {
+namespace {
+
+using namespace std::chrono_literals;
+
+void ExpectGolden(const std::string& name, const std::string& actual) {
+  const std::string path = std::string(STRAIT_SOURCE_DIR) + "/tests/golden/hls/" + name;
+  const char* update = std::getenv("STRAIT_UPDATE_GOLDEN");
+  if (update && std::string(update) == "1") {
+    std::ofstream(path, std::ios::binary) << actual;
+    return;
+  }
+  std::ifstream in(path, std::ios::binary);
+  ASSERT_TRUE(in) << "missing golden file " << path << " (run with STRAIT_UPDATE_GOLDEN=1)";
+  std::stringstream expected;
+  expected << in.rdbuf();
+  EXPECT_EQ(actual, expected.str()) << "golden mismatch: " << path;
+}
+
+std::string Text(const std::shared_ptr<const PlaylistDoc>& doc) {
+  return doc && doc->body ? std::string(doc->body->begin(), doc->body->end()) : std::string();
+}
+
+// FakeClock's wall origin plus `ms`.
+std::chrono::system_clock::time_point At(int64_t ms) {
+  return std::chrono::system_clock::time_point(std::chrono::milliseconds(1764288000000 + ms));
+}
+
+constexpr int64_t Ms(double ms) {
+  return static_cast<int64_t>(ms * 90);
+}
+
+DateRange Card(std::string id, double start_ms) {
+  DateRange r;
+  r.id = std::move(id);
+  r.class_name = "com.strait.card";
+  r.start_90k = Ms(start_ms);
+  r.attributes = {{"X-TITLE", "Red sneakers"}, {"X-PRICE", "49.90 EUR"}};
+  return r;
+}
+
+// The DATERANGE line of `id`, empty when not listed.
+std::string DateRangeLine(const std::string& playlist, const std::string& id) {
+  const size_t at = playlist.find("#EXT-X-DATERANGE:ID=\"" + id + "\"");
+  return at == std::string::npos ? "" : playlist.substr(at, playlist.find('\n', at) - at);
+}
+
+std::string StartDate(const std::string& line) {
+  const size_t at = line.find("START-DATE=\"");
+  return at == std::string::npos ? "" : line.substr(at + 12, 24);
+}
+
+std::string EndDate(const std::string& line) {
+  const size_t at = line.find("END-DATE=\"");
+  return at == std::string::npos ? "" : line.substr(at + 10, 24);
+}
+
+// One stream; each output has a packager of its own (as each rung does), fed 30 fps video + AAC
+// with a keyframe every 2 s, so segment k holds media [2k, 2k + 2) s.
+struct Harness {
+  explicit Harness(HlsVariants variants, size_t window = 10)
+      : stream("shop1", Options(window), variants) {}
+  static RenditionOptions Options(size_t window) {
+    RenditionOptions o;
+    o.window_segments = window;
+    o.segment_target_s = 2.0;
+    o.part_target_s = 0.334;
+    return o;
+  }
+  Packager& Add(const std::string& output, bool video = true, bool audio = true) {
+    PackagerOptions po;
+    po.max_arrival_anchor = 0ms;  // program date time = first arrival + media time
+    po.expect_video = video;
+    po.expect_audio = audio;
+    packagers.push_back(std::make_unique<Packager>(stream.AddOutputs(output), clock, po));
+    Packager& p = *packagers.back();
+    if (video) {
+      EXPECT_TRUE(p.AddTrack(testing::VideoTrack()).ok());
+    }
+    if (audio) {
+      EXPECT_TRUE(p.AddTrack(testing::AudioTrack()).ok());
+    }
+    return p;
+  }
+  static void Feed(Packager& p,
+                   int64_t from_ms,
+                   int64_t to_ms,
+                   bool video = true,
+                   bool audio = true) {
+    for (const Packet& packet : testing::MakeLive(0, to_ms, video, audio)) {
+      if (packet.dts() >= from_ms) {
+        ASSERT_TRUE(p.Write(packet).ok());
+      }
+    }
+  }
+  std::string Playlist(const std::string& rendition, bool delta = false) {
+    Rendition* r = stream.FindRendition(rendition);
+    return r ? Text(r->Document(delta)) : "";
+  }
+
+  FakeClock clock;
+  Stream stream;
+  std::vector<std::unique_ptr<Packager>> packagers;
+};
+
+TEST(DateRange, PlaylistGoldensFullAndDelta) {
+  Harness h(HlsVariants::kBoth);
+  Packager& p = h.Add("720p");
+  h.stream.AddDateRange(Card("card-sneakers-1", 3000));  // in seg1: skipped by the delta update
+  DateRange open = Card("card-hoodie-2", 15100);
+  open.attributes = {{"X-TITLE", "Hoodie"}};
+  h.stream.AddDateRange(open);
+  h.Feed(p, 0, 20400);  // 10 segments and the first part of the 11th
+  h.stream.EndDateRange("card-sneakers-1", Ms(7500));
+  const std::string full = h.Playlist("720p");
+  const std::string delta = h.Playlist("720p", true);
+  ExpectGolden("ll_media_daterange.m3u8", full);
+  ExpectGolden("ll_media_daterange_delta.m3u8", delta);
+  ExpectGolden("media_daterange_ts.m3u8", h.Playlist("720p-ts"));
+  // The delta update skips seg1 but still carries both ranges (no CAN-SKIP-DATERANGES).
+  ASSERT_NE(delta.find("#EXT-X-SKIP:SKIPPED-SEGMENTS="), std::string::npos) << delta;
+  EXPECT_EQ(full.find("CAN-SKIP-DATERANGES"), std::string::npos);
+  for (const std::string& text : {full, delta, h.Playlist("720p-ts")}) {
+    EXPECT_EQ(DateRangeLine(text, "card-sneakers-1"),
+              "#EXT-X-DATERANGE:ID=\"card-sneakers-1\",CLASS=\"com.strait.card\","
+              "START-DATE=\"2025-11-28T00:00:03.000Z\",END-DATE=\"2025-11-28T00:00:07.500Z\","
+              "X-TITLE=\"Red sneakers\",X-PRICE=\"49.90 EUR\"")
+        << text;
+    EXPECT_EQ(StartDate(DateRangeLine(text, "card-hoodie-2")), "2025-11-28T00:00:15.100Z");
+    EXPECT_EQ(EndDate(DateRangeLine(text, "card-hoodie-2")), "");
+  }
+}
+
+// Each rendition maps the same media time through its own program date time: the 360p encoder
+// delivered its first packet 137 ms later, so its playlist says 137 ms later for the same frame.
+TEST(DateRange, StartDateIsEachRenditionsProgramDateTime) {
+  Harness h(HlsVariants::kLowLatencyCmaf);
+  Packager& a = h.Add("720p");
+  h.Feed(a, 0, 1000);
+  h.clock.Advance(137ms);
+  Packager& b = h.Add("360p");
+  h.Feed(b, 0, 1000);
+  h.stream.AddDateRange(Card("card-1", 2123.4));  // inside segment 2 (seq 1), 123.4 ms in
+  h.Feed(a, 1000, 2100);
+  h.Feed(b, 1000, 2100);
+  // Segment 2's first part (media [2000, 2333) ms) is not published yet: the range waits for
+  // the part that holds its first frame.
+  EXPECT_EQ(DateRangeLine(h.Playlist("720p"), "card-1"), "");
+  h.Feed(a, 2100, 4100);
+  h.Feed(b, 2100, 4100);
+  const std::string pa = h.Playlist("720p"), pb = h.Playlist("360p");
+  ASSERT_NE(pa.find("#EXT-X-PROGRAM-DATE-TIME:2025-11-28T00:00:02.000Z\n#EXT-X-PART"),
+            std::string::npos)
+      << pa;
+  ASSERT_NE(pb.find("#EXT-X-PROGRAM-DATE-TIME:2025-11-28T00:00:02.137Z\n#EXT-X-PART"),
+            std::string::npos)
+      << pb;
+  EXPECT_EQ(StartDate(DateRangeLine(pa, "card-1")), FormatIso8601Millis(At(2000 + 123)));
+  EXPECT_EQ(StartDate(DateRangeLine(pb, "card-1")), FormatIso8601Millis(At(2137 + 123)));
+  EXPECT_EQ(EndDate(DateRangeLine(pa, "card-1")), "");
+
+  // The end appears with the media that holds it; the document (ETag) changes at once when the
+  // end is already published.
+  const std::string etag = h.stream.FindRendition("720p")->Document(false)->etag;
+  h.stream.EndDateRange("card-1", Ms(3500));
+  EXPECT_NE(h.stream.FindRendition("720p")->Document(false)->etag, etag);
+  EXPECT_EQ(EndDate(DateRangeLine(h.Playlist("720p"), "card-1")), "2025-11-28T00:00:03.500Z");
+  EXPECT_EQ(EndDate(DateRangeLine(h.Playlist("360p"), "card-1")), "2025-11-28T00:00:03.637Z");
+}
+
+TEST(DateRange, ListedOncePublishedEndedLater) {
+  Harness h(HlsVariants::kTs);
+  Packager& p = h.Add("src");
+  h.Feed(p, 0, 2100);
+  const std::string etag = h.stream.FindRendition("src")->Document(false)->etag;
+  DateRange r = Card("card-late", 5000);
+  h.stream.AddDateRange(r);
+  h.stream.EndDateRange("card-late", Ms(9000));
+  // Nothing published yet covers it: the playlist is unchanged.
+  EXPECT_EQ(h.stream.FindRendition("src")->Document(false)->etag, etag);
+  h.Feed(p, 2100, 4100);  // seg1 [2, 4) s
+  EXPECT_EQ(DateRangeLine(h.Playlist("src"), "card-late"), "");
+  h.Feed(p, 4100, 6100);  // seg2 [4, 6) s: a TS rendition lists it with its segment
+  std::string line = DateRangeLine(h.Playlist("src"), "card-late");
+  EXPECT_EQ(StartDate(line), "2025-11-28T00:00:05.000Z") << line;
+  EXPECT_EQ(EndDate(line), "");
+  h.Feed(p, 6100, 10100);  // seg4 [8, 10) s holds the end
+  line = DateRangeLine(h.Playlist("src"), "card-late");
+  EXPECT_EQ(EndDate(line), "2025-11-28T00:00:09.000Z") << line;
+  // Repeating an ID changes nothing (a range's attributes never change).
+  DateRange again = Card("card-late", 1000);
+  again.attributes = {{"X-TITLE", "Other"}};
+  h.stream.AddDateRange(again);
+  EXPECT_EQ(DateRangeLine(h.Playlist("src"), "card-late"), line);
+}
+
+TEST(DateRange, QuotedValuesAndNamesAreSanitized) {
+  MediaPlaylist p;
+  SegmentEntry s;
+  s.sequence = 7;
+  s.duration_s = 2;
+  s.program_date_time = At(0);
+  p.segments.push_back(s);
+  DateRangeEntry r;
+  r.id = "card \"7\"";
+  r.class_name = "com.strait.card\r\n";
+  r.start = At(1234);
+  r.end = At(1000);  // before the start: clamped to it
+  r.attributes = {{"x-title", "Say \"hi\"\nnow"},
+                  {"price eur", "9"},
+                  {"X-TITLE", "dropped: a repeated name"},
+                  {"URL", "https://shop.example/p?id=1&c=2"}};
+  p.date_ranges.push_back(r);
+  const std::string text = RenderMediaPlaylist(p);
+  EXPECT_NE(text.find("#EXT-X-INDEPENDENT-SEGMENTS\n"
+                      "#EXT-X-DATERANGE:ID=\"card '7'\",CLASS=\"com.strait.card  \","
+                      "START-DATE=\"2025-11-28T00:00:01.234Z\","
+                      "END-DATE=\"2025-11-28T00:00:01.234Z\",X-TITLE=\"Say 'hi' now\","
+                      "X-PRICE-EUR=\"9\",X-URL=\"https://shop.example/p?id=1&c=2\"\n"
+                      "#EXT-X-PROGRAM-DATE-TIME:"),
+            std::string::npos)
+      << text;
+}
+
+TEST(DateRange, EndedBeforeTheWindowIsDroppedOpenOneStays) {
+  Harness h(HlsVariants::kTs, 3);
+  Packager& p = h.Add("src");
+  h.stream.AddDateRange(Card("card-old", 1000));
+  h.stream.EndDateRange("card-old", Ms(1500));
+  h.stream.AddDateRange(Card("card-open", 2500));
+  h.Feed(p, 0, 6100);  // seg0..seg2: the window still starts at 0 s
+  EXPECT_NE(DateRangeLine(h.Playlist("src"), "card-old"), "");
+  h.Feed(p, 6100, 12100);  // the window starts at seg3 (6 s)
+  const std::string text = h.Playlist("src");
+  ASSERT_NE(text.find("#EXT-X-MEDIA-SEQUENCE:3\n"), std::string::npos) << text;
+  EXPECT_EQ(DateRangeLine(text, "card-old"), "") << text;
+  // Still shown: an open range is listed while it is open, so a player that joins now draws it.
+  EXPECT_EQ(StartDate(DateRangeLine(text, "card-open")), "2025-11-28T00:00:02.500Z") << text;
+  h.stream.EndDateRange("card-open", Ms(4000));  // ended before the window: gone at once
+  EXPECT_EQ(DateRangeLine(h.Playlist("src"), "card-open"), "");
+}
+
+// A rendition created while a range is held gets it (an audio rendition whose packager starts
+// later maps the start by extrapolation from its first media), and a bound on ranges held.
+TEST(DateRange, LaterRenditionsAndBound) {
+  Harness h(HlsVariants::kLowLatencyCmaf);
+  Packager& v = h.Add("720p", true, false);
+  h.Feed(v, 0, 2100, true, false);
+  h.stream.AddDateRange(Card("card-1", 500));
+  h.clock.Advance(1000ms);  // the audio packager's first packet (1021 ms) arrives at 1000 ms
+  Packager& a = h.Add("audio", false, true);
+  h.Feed(a, 1000, 4100, false, true);
+  h.Feed(v, 2100, 4100, true, false);
+  EXPECT_EQ(StartDate(DateRangeLine(h.Playlist("720p"), "card-1")), "2025-11-28T00:00:00.500Z");
+  const std::string audio = h.Playlist("audio");
+  EXPECT_EQ(StartDate(DateRangeLine(audio, "card-1")), FormatIso8601Millis(At(1000 - 521)))
+      << audio;
+
+  for (int i = 0; i < 70; ++i)
+    h.stream.AddDateRange(Card("bulk-" + std::to_string(i), 3000 + i));
+  const std::string text = h.Playlist("720p");
+  size_t listed = 0;
+  for (size_t at = 0; (at = text.find("#EXT-X-DATERANGE:", at)) != std::string::npos; ++at)
+    ++listed;
+  EXPECT_EQ(listed, Rendition::kMaxDateRanges);
+  EXPECT_EQ(DateRangeLine(text, "card-1"), "");  // the oldest went first
+  EXPECT_EQ(DateRangeLine(text, "bulk-5"), "");
+  EXPECT_NE(DateRangeLine(text, "bulk-6"), "");
+  EXPECT_NE(DateRangeLine(text, "bulk-69"), "");
+}
+
+}  // namespace
+}  // namespace strait::transport::hls
