@@ -3,7 +3,9 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 SANITIZE ?=
-RUN_ARGS ?=
+# `make run` publishes the demo stream (test pattern + tone) and takes OBS on `studio`; override,
+# e.g. `make run RUN_ARGS="--config configs/strait.yaml"`.
+RUN_ARGS ?= --demo
 
 .PHONY: all deps build build-release run test test-asan bench fuzz format clean
 

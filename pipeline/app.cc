@@ -17,6 +17,8 @@
 #include <thread>
 
 #include "codecs/ffmpeg/log.h"
+#include "pipeline/console.h"
+#include "pipeline/demo.h"
 #include "pipeline/metrics.h"
 #include "pipeline/stream_registry.h"
 #include "transport/hls/catalog.h"
@@ -116,6 +118,7 @@ class AppImpl final : public App {
   AppImpl(Config config, std::shared_ptr<spdlog::logger> logger, const Clock& clock)
       : config_(std::move(config)),
         logger_(std::move(logger)),
+        clock_(clock),
         publishers_(StartPublishers(config_, logger_)),
         catalog_(HlsOptions(config_, clock, publishers_)),
         registry_(config_, clock, catalog_, logger_) {}
@@ -163,6 +166,8 @@ class AppImpl final : public App {
     for (int i = 0; i < threads; ++i)
       threads_.emplace_back([this] { io_.run(); });
     logger_->info("{} io threads, {} configured stream(s)", threads, config_.streams.size());
+    if (config_.demo)
+      return StartDemo();
     return OkStatus();
   }
 
@@ -202,6 +207,7 @@ class AppImpl final : public App {
       return;
     stopped_ = true;
     // Ingest first: live publishes end, and their sinks flush the last segment.
+    demo_.reset();
     if (rtmp_)
       rtmp_->Stop();
     if (srt_)
@@ -243,9 +249,28 @@ class AppImpl final : public App {
       logger_->warn("cannot keep the media sequence in {}: {}", path.string(), ec.message());
   }
 
+  // `--demo`: the synthetic publisher on stream `demo` (EnableDemo put it in the config).
+  Status StartDemo() {
+    DemoOptions o;
+    for (const StreamConfig& s : config_.streams) {
+      if (s.name == "demo")
+        o.key = s.key;
+    }
+    o.gop_seconds = config_.hls.segment_duration_s;
+    o.logger = logger_;
+    auto demo = DemoPublisher::Start(registry_, std::move(o), clock_);
+    if (!demo.ok())
+      return demo.error();
+    demo_ = std::move(*demo);
+    return OkStatus();
+  }
+
   http::Handler MakeHandler() {
     http::Handler hls = transport::hls::MakeHlsHandler(catalog_);
-    return [this, hls](const http::Request& req, http::Reply reply) {
+    http::Handler console = MakeConsoleHandler(
+        config_.console_dir.empty() ? DefaultConsoleDir()
+                                    : std::filesystem::path(config_.console_dir));
+    return [this, hls, console](const http::Request& req, http::Reply reply) {
       if (req.path == "/healthz") {
         reply(http::Response::Text(200, "ok\n"));
       } else if (req.path == "/metrics") {
@@ -254,6 +279,8 @@ class AppImpl final : public App {
         reply(std::move(r));
       } else if (req.path.rfind("/live/", 0) == 0) {
         hls(req, std::move(reply));
+      } else if (req.path == "/console" || req.path.rfind("/console/", 0) == 0) {
+        console(req, std::move(reply));
       } else {
         reply(http::Response::Text(404, "not found\n"));
       }
@@ -262,10 +289,13 @@ class AppImpl final : public App {
 
   const Config config_;
   std::shared_ptr<spdlog::logger> logger_;
+  const Clock& clock_;
   // Before the catalog: its streams hold them as observers.
   std::vector<std::shared_ptr<transport::hls::PushPublisher>> publishers_;
   transport::hls::Catalog catalog_;
   StreamRegistry registry_;
+  // Publishes into registry_: declared after it, so it is destroyed (stopped) first.
+  std::unique_ptr<DemoPublisher> demo_;
   asio::io_context io_;
   std::unique_ptr<transport::rtmp::Server> rtmp_;
   std::unique_ptr<transport::srt::Server> srt_;
@@ -305,12 +335,16 @@ void PrintBanner(const Config& config, const App& app) {
   const std::string http_host = PrintableHost(config.http_listen);
   std::printf("strait is live.\n");
   for (const StreamConfig& s : config.streams) {
-    if (config.builtin_default) {
+    // --demo: `demo` is the synthetic publisher's; OBS pushes to `studio` (built-in default).
+    const bool synthetic = config.demo && s.name == "demo";
+    if (synthetic) {
+      std::printf("  Demo          a test pattern and a 440 Hz tone, published by strait itself\n");
+    } else if (config.builtin_default) {
       // Printed once to the terminal, never to the log: the key is a secret.
       std::printf("  OBS → Settings → Stream: Service \"Custom…\"\n");
       std::printf("    Server      rtmp://%s:%u/live\n", rtmp_host.c_str(), app.rtmp_port());
-      std::printf("    Stream Key  %s   (kept in %s/demo.key)\n", s.key.c_str(),
-                  config.data_dir.c_str());
+      std::printf("    Stream Key  %s   (kept in %s/%s.key)\n", s.key.c_str(),
+                  config.data_dir.c_str(), s.name.c_str());
       // OBS hands SRT URLs to FFmpeg, whose `latency` is in microseconds.
       std::printf("  or over SRT (OBS Server, Stream Key empty):\n");
       std::printf("    srt://%s:%u?streamid=publish:%s&latency=%d\n", rtmp_host.c_str(),
@@ -325,6 +359,7 @@ void PrintBanner(const Config& config, const App& app) {
     std::printf("           or   srt://%s:%u?streamid=publish:KEY\n", rtmp_host.c_str(),
                 app.srt_port());
   }
+  std::printf("  Console       http://%s:%u/console\n", http_host.c_str(), app.http_port());
   std::printf("  Metrics       http://%s:%u/metrics\n", http_host.c_str(), app.http_port());
   std::fflush(stdout);
 }

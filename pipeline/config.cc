@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <sys/stat.h>
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -22,7 +23,7 @@ using yaml::ValidName;
 Status ParseServer(Reader& r, const YAML::Node& node, Config& config) {
   STRAIT_TRY(r.Map(node, "server",
                    {"rtmp_listen", "http_listen", "srt_listen", "data_dir", "io_threads",
-                    "http_max_connections", "http_requests_per_second"}));
+                    "http_max_connections", "http_requests_per_second", "console_dir"}));
   if (node["srt_listen"])
     STRAIT_TRY(r.Address(node["srt_listen"], "server.srt_listen", config.srt_listen));
   if (node["rtmp_listen"])
@@ -36,6 +37,11 @@ Status ParseServer(Reader& r, const YAML::Node& node, Config& config) {
   }
   if (node["io_threads"])
     STRAIT_TRY(r.Int(node["io_threads"], "server.io_threads", 0, 64, config.io_threads));
+  if (node["console_dir"]) {
+    STRAIT_TRY(r.String(node["console_dir"], "server.console_dir", config.console_dir));
+    if (config.console_dir.empty())
+      return At(r.source(), node["console_dir"], "server.console_dir must not be empty");
+  }
   if (node["http_requests_per_second"]) {
     STRAIT_TRY(r.Double(node["http_requests_per_second"], "server.http_requests_per_second", 0,
                         1e6, config.http_requests_per_second));
@@ -295,13 +301,16 @@ Result<Config> LoadConfigFile(const std::string& path) {
   return ParseConfig(text.str(), path);
 }
 
-Status EnsureDemoStream(Config& config) {
+namespace {
+
+// The key of built-in stream `name`: DATA_DIR/{name}.key, generated (random, mode 0600) if absent.
+Result<std::string> PersistedKey(const std::string& data_dir, const std::string& name) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  fs::create_directories(config.data_dir, ec);
+  fs::create_directories(data_dir, ec);
   if (ec)
-    return Error("data dir " + config.data_dir + ": " + ec.message());
-  const fs::path key_path = fs::path(config.data_dir) / "demo.key";
+    return Error("data dir " + data_dir + ": " + ec.message());
+  const fs::path key_path = fs::path(data_dir) / (name + ".key");
   std::string key;
   if (std::ifstream in(key_path); in) {
     std::getline(in, key);
@@ -324,11 +333,39 @@ Status EnsureDemoStream(Config& config) {
     if (ec)
       return Error("cannot write " + key_path.string() + ": " + ec.message());
   }
-  StreamConfig demo;
-  demo.name = "demo";
-  demo.key = key;
-  config.streams.push_back(std::move(demo));
+  return key;
+}
+
+bool HasStream(const Config& config, const std::string& name) {
+  return std::any_of(config.streams.begin(), config.streams.end(),
+                     [&](const StreamConfig& s) { return s.name == name; });
+}
+
+Status AddBuiltinStream(Config& config, const std::string& name) {
+  Result<std::string> key = PersistedKey(config.data_dir, name);
+  if (!key.ok())
+    return key.error();
+  StreamConfig stream;
+  stream.name = name;
+  stream.key = std::move(*key);
+  config.streams.push_back(std::move(stream));
+  return OkStatus();
+}
+
+}  // namespace
+
+Status EnsureDemoStream(Config& config) {
+  STRAIT_TRY(AddBuiltinStream(config, "demo"));
   config.builtin_default = true;
+  return OkStatus();
+}
+
+Status EnableDemo(Config& config) {
+  config.demo = true;
+  if (!HasStream(config, "demo"))
+    STRAIT_TRY(AddBuiltinStream(config, "demo"));
+  if (config.builtin_default && !HasStream(config, "studio"))
+    STRAIT_TRY(AddBuiltinStream(config, "studio"));
   return OkStatus();
 }
 

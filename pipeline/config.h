@@ -65,6 +65,9 @@ struct Config {
   std::string srt_listen = "0.0.0.0:9000";
   std::string data_dir = "data";
   int io_threads = 0;  // 0: one per core, at least 2
+  // The operator console's files (index.html, hls.min.js); empty = `console` beside the strait
+  // executable, where the build puts them (pipeline/console.h).
+  std::string console_dir;
   // Open HTTP connections (LL-HLS players hold one or two blocking requests each); the soft
   // RLIMIT_NOFILE is raised to fit at start.
   int http_max_connections = 8192;
@@ -79,6 +82,8 @@ struct Config {
   std::vector<StreamConfig> streams;
   // True when no file was given: the app then creates the `demo` stream with a persisted key.
   bool builtin_default = false;
+  // `strait serve --demo`: the App publishes a synthetic test stream to `demo` (pipeline/demo.h).
+  bool demo = false;
 };
 
 // Parses YAML text; `source_name` prefixes error messages (usually the file path).
@@ -93,5 +98,10 @@ Status ValidateListenAddress(const std::string& address);
 // For the built-in default: adds stream `demo`, whose random key is generated on first start and
 // kept in DATA_DIR/demo.key (mode 0600) so OBS settings survive restarts.
 Status EnsureDemoStream(Config& config);
+
+// `--demo`: sets config.demo and adds stream `demo` (key kept in DATA_DIR/demo.key) unless the
+// config has one. With the built-in default it also adds `studio` (DATA_DIR/studio.key), the
+// stream OBS pushes to while the synthetic publisher holds `demo`. Call after EnsureDemoStream.
+Status EnableDemo(Config& config);
 
 }  // namespace strait::pipeline

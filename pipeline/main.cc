@@ -1,6 +1,6 @@
 // strait: the command-line entry point.
 //   strait serve [--config F] [--rtmp-listen A] [--srt-listen A] [--http-listen A] [--data-dir D]
-//                [--log-format F] [--log-level L]
+//                [--log-format F] [--log-level L] [--demo]
 //   strait check-config F
 //   strait transcode IN OUTDIR [--config F] [--overlay IMAGE] [--log-level L]
 // Parses flags and config, then hands over to App. Exceptions stop here.
@@ -28,6 +28,7 @@ struct ServeFlags {
   std::string data_dir;
   std::string log_format;
   std::string log_level;
+  bool demo = false;
 };
 
 int CheckConfig(const std::string& path) {
@@ -137,6 +138,12 @@ int Serve(const ServeFlags& flags) {
       return 1;
     }
   }
+  if (flags.demo) {
+    if (auto s = strait::pipeline::EnableDemo(config); !s) {
+      std::fprintf(stderr, "strait: --demo: %s\n", s.error().message().c_str());
+      return 1;
+    }
+  }
   auto logger = strait::pipeline::MakeLogger(config.log.format, config.log.level);
   if (!logger.ok()) {
     std::fprintf(stderr, "strait: %s\n", logger.error().message().c_str());
@@ -164,6 +171,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json"}));
   serve->add_option("--log-level", flags.log_level, "Log level")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  serve->add_flag("--demo", flags.demo,
+                  "Publish a synthetic test stream (moving pattern + tone) to stream `demo`");
 
   std::string check_path;
   CLI::App* check = app.add_subcommand("check-config", "Validate a config file and exit");

@@ -1,0 +1,114 @@
+// The operator console end to end: the App with the demo publisher and an API token on loopback
+// ports; the page and hls.js come from strait itself; headless Chromium (tests/browser/
+// console.mjs) watches the preview play, pins a card through the form, changes its stock and sees
+// an API error; the card is then read back through GET /api/v1/streams/demo/cards.
+// The screenshot is kept in ${build}/test-artifacts/console.png (the path is printed).
+#include <gtest/gtest.h>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "pipeline/app.h"
+#include "tests/support/subprocess.h"
+
+namespace strait {
+namespace {
+
+using namespace std::chrono_literals;
+using test::HttpFetch;
+using test::RunCommand;
+
+constexpr char kToken[] = "tok_console_test_5b7e21";
+
+class ConsoleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    pipeline::Config config = pipeline::DefaultConfig();
+    config.rtmp_listen = "127.0.0.1:0";
+    config.http_listen = "127.0.0.1:0";
+    config.srt_listen = "127.0.0.1:0";
+    config.data_dir = dir_.path();
+    // The API token the App adopts from DATA_DIR/api.token (as config key api.token would set it).
+    std::ofstream(dir_.File("api.token")) << kToken << "\n";
+    ASSERT_TRUE(pipeline::EnableDemo(config));
+    auto logger =
+        std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
+    auto app = pipeline::App::Start(config, logger, clock_);
+    ASSERT_TRUE(app.ok()) << app.error().message();
+    app_ = std::move(app.value());
+  }
+
+  std::string Url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(app_->http_port()) + path;
+  }
+  std::string ApiGet(const std::string& path) const {
+    return RunCommand("curl -s --max-time 10 -H 'Authorization: Bearer " + std::string(kToken) +
+                      "' '" + Url(path) + "'")
+        .output;
+  }
+
+  test::TempDir dir_;
+  SystemClock clock_;
+  std::unique_ptr<pipeline::App> app_;
+};
+
+TEST_F(ConsoleTest, PageAndHlsJsAreServedByStrait) {
+  auto page = HttpFetch(Url("/console"));
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_EQ(page.Header("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_EQ(page.Header("Cache-Control"), "no-cache");
+  EXPECT_NE(page.body.find("lowLatencyMode: true"), std::string::npos);
+  // No external CDN: every script comes from strait.
+  EXPECT_EQ(page.body.find("src=\"http"), std::string::npos);
+  EXPECT_EQ(page.body.find("cdn"), std::string::npos);
+  auto hls = HttpFetch(Url("/console/hls.min.js"));
+  ASSERT_EQ(hls.status, 200) << "run scripts/install-deps.sh (npm ci in pipeline/console)";
+  EXPECT_EQ(hls.Header("Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_GT(hls.body.size(), 100000u);
+  EXPECT_EQ(HttpFetch(Url("/console/../pipeline/app.cc")).status, 404);
+  EXPECT_EQ(HttpFetch(Url("/console/package.json")).status, 404);
+}
+
+TEST_F(ConsoleTest, ProducerPinsACardWhileWatchingThePreview) {
+  const std::string browser_dir = std::string(STRAIT_SOURCE_DIR) + "/tests/browser";
+  if (RunCommand("command -v node && test -x /usr/bin/chromium").exit_code != 0)
+    GTEST_SKIP() << "node or chromium missing (scripts/install-deps.sh installs them)";
+  if (RunCommand("test -d " + browser_dir + "/node_modules/playwright-core").exit_code != 0)
+    GTEST_SKIP() << "tests/browser/node_modules missing (scripts/install-deps.sh runs npm ci)";
+  if (HttpFetch(Url("/console/hls.min.js")).status != 200)
+    GTEST_SKIP() << "build/console/hls.min.js missing (scripts/install-deps.sh, then rebuild)";
+  const auto streams = RunCommand("curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer " +
+                                  std::string(kToken) + "' '" + Url("/api/v1/streams") + "'");
+  if (streams.output != "200")
+    GTEST_SKIP() << "GET /api/v1/streams answers " << streams.output << ": the card API is not wired";
+
+  const std::filesystem::path artifacts =
+      std::filesystem::path(STRAIT_FIXTURE_DIR).parent_path() / "test-artifacts";
+  std::filesystem::create_directories(artifacts);
+  const std::string screenshot = (artifacts / "console.png").string();
+  const std::string card = "console-mug";
+  auto run = RunCommand("node " + browser_dir + "/console.mjs '" +
+                            Url("/console#token=" + std::string(kToken) + "&stream=demo") + "' " +
+                            card + " " + screenshot,
+                        120s);
+  std::cout << "console screenshot: " << screenshot << "\n" << run.output << std::endl;
+  RecordProperty("screenshot", screenshot);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("\"token_hidden\":true"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("\"error_field_marked\":true"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("price.currency"), std::string::npos) << run.output;
+
+  // What the form did, read back from the API.
+  const std::string cards = ApiGet("/api/v1/streams/demo/cards");
+  EXPECT_NE(cards.find("\"id\":\"" + card + "\""), std::string::npos) << cards;
+  EXPECT_NE(cards.find("Console test mug"), std::string::npos) << cards;
+  EXPECT_NE(cards.find("\"stock_left\":2"), std::string::npos) << cards;
+  EXPECT_NE(cards.find("\"anchor\":\"bottom-right\""), std::string::npos) << cards;
+  EXPECT_EQ(cards.find(card + "-bad"), std::string::npos) << "a refused card was stored";
+}
+
+}  // namespace
+}  // namespace strait
