@@ -73,5 +73,44 @@ TEST(CliTest, ServeOnDefaultsPrintsObsSettingsAndStopsOnSigterm) {
   }
 }
 
+// `make run`'s command: the banner names the demo, OBS gets `studio`, the demo plays at once,
+// and SIGTERM stops the synthetic publisher cleanly.
+TEST(CliTest, ServeDemoPublishesDemoAndOffersStudioToObs) {
+  TempDir dir;
+  BackgroundProcess server(
+      "exec " + test::StraitBinary() + " serve --demo --data-dir " + dir.path() +
+          " --rtmp-listen 127.0.0.1:0 --srt-listen 127.0.0.1:0 --http-listen 127.0.0.1:0",
+      dir.File("serve.log"));
+  std::string log;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    log = server.Log();
+    if (log.find("Metrics") != std::string::npos)
+      break;
+    std::this_thread::sleep_for(100ms);
+  }
+  std::smatch m;
+  EXPECT_NE(log.find("Demo          a test pattern"), std::string::npos) << log;
+  ASSERT_TRUE(std::regex_search(log, m, std::regex(R"(Stream Key +(sk_[a-z0-9]+) .*studio\.key)")))
+      << log;
+  EXPECT_EQ(test::ReadFile(dir.File("studio.key")), std::string(m[1]) + "\n");
+  ASSERT_TRUE(std::regex_search(
+      log, m, std::regex(R"(Playback +http://127\.0\.0\.1:(\d+)/live/demo/master\.m3u8)")))
+      << log;
+  EXPECT_NE(log.find("/live/studio/master.m3u8"), std::string::npos) << log;
+  const std::string master = "http://127.0.0.1:" + std::string(m[1]) + "/live/demo/master.m3u8";
+  int status = 0;
+  for (int i = 0; i < 60 && status != 200; ++i) {
+    status = test::HttpFetch(master).status;
+    if (status != 200)
+      std::this_thread::sleep_for(250ms);
+  }
+  EXPECT_EQ(status, 200) << "the demo stream is live without any publisher";
+
+  server.Signal(SIGTERM);
+  EXPECT_EQ(server.Wait(15s), 0) << server.Log();
+  EXPECT_NE(server.Log().find("demo: stopped"), std::string::npos) << server.Log();
+}
+
 }  // namespace
 }  // namespace strait
