@@ -75,7 +75,26 @@ void Flat10Scalar(uint16_t* dst, uint32_t p0, uint32_t p1, uint16_t ia, int n) {
   }
 }
 
-const RowKernels kScalar = {Row8Scalar, Row10Scalar, Flat8Scalar, Flat10Scalar};
+void Runs8Scalar(const Runs8Job& job, const PlaneRun* runs, int count) {
+  for (int r = 0; r < count; ++r) {
+    const int lo = std::max(job.lo, runs[r].begin), hi = std::min(job.hi, runs[r].end);
+    const int n = hi - lo;
+    if (n <= 0)
+      continue;
+    for (int k = 0; k < job.planes; ++k) {
+      uint8_t* dst = job.dst[k] + lo;
+      const uint16_t* p = job.p[k] + lo;
+      if (runs[r].kind == RunKind::kCopy)
+        std::memcpy(dst, job.solid[k] + lo, size_t(n));
+      else if (runs[r].kind == RunKind::kFlat && n >= 2)  // p alternates from dst[0]
+        Flat8Scalar(dst, p[0], p[1], job.ia[lo], n);
+      else
+        Row8Scalar(dst, p, job.ia + lo, n);
+    }
+  }
+}
+
+const RowKernels kScalar = {Row8Scalar, Row10Scalar, Flat8Scalar, Flat10Scalar, Runs8Scalar};
 
 }  // namespace kernels
 
@@ -125,7 +144,9 @@ const kernels::RowKernels& KernelsFor(Isa isa) {
   }
 }
 
-Status Validate(const BlendTarget& t) {
+}  // namespace
+
+Status ValidateTarget(const BlendTarget& t) {
   if (t.width <= 0 || t.height <= 0)
     return Error("blend: empty picture");
   const int bytes = t.format == PixelFormat::kYuv420p10 ? 2 : 1;
@@ -141,72 +162,21 @@ Status Validate(const BlendTarget& t) {
   return OkStatus();
 }
 
-// A rectangle of the prepared planes onto a picture plane: rows [row0, row0 + rows) and
-// elements [col0, col0 + cols) of the picture take prepared rows/elements from (src_row0,
-// src_col0) on, run by run.
-struct Span {
-  int row0, rows, src_row0;
-  int col0, cols, src_col0;
-};
-
-void BlendPlane(const kernels::RowKernels& k, const Planes& pl, int which, uint8_t* base,
-                int stride, const Span& s) {
-  const bool ten = pl.ten();
-  const int bytes = ten ? 2 : 1;
-  for (int r = 0; r < s.rows; ++r) {
-    const int sr = s.src_row0 + r;
-    uint8_t* row = base + ptrdiff_t(s.row0 + r) * stride + ptrdiff_t(s.col0 - s.src_col0) * bytes;
-    for (int i = pl.row_runs[sr]; i < pl.row_runs[sr + 1]; ++i) {
-      const PlaneRun& run = pl.runs[i];
-      const int lo = std::max(s.src_col0, run.begin);
-      const int hi = std::min(s.src_col0 + s.cols, run.end);
-      if (lo >= hi)
-        continue;
-      const int n = hi - lo;
-      const size_t at = size_t(sr) * pl.width + lo;
-      uint8_t* dst = row + ptrdiff_t(lo) * bytes;
-      RunKind kind = run.kind;
-      if (kind == RunKind::kFlat && n < 2)  // p alternates from dst[0]: needs two samples
-        kind = RunKind::kBlend;
-      if (kind == RunKind::kCopy) {
-        std::memcpy(dst, ten ? static_cast<const void*>(&pl.solid10[which][at]) : &pl.solid8[which][at],
-                    size_t(n) * bytes);
-      } else if (kind == RunKind::kFlat && ten) {
-        k.flat10(reinterpret_cast<uint16_t*>(dst), pl.p10[which][at], pl.p10[which][at + 1],
-                 pl.ia10[at], n);
-      } else if (kind == RunKind::kFlat) {
-        k.flat8(dst, pl.p8[which][at], pl.p8[which][at + 1], pl.ia8[at], n);
-      } else if (ten) {
-        k.row10(reinterpret_cast<uint16_t*>(dst), &pl.p10[which][at], &pl.ia10[at], n);
-      } else {
-        k.row8(dst, &pl.p8[which][at], &pl.ia8[at], n);
-      }
-    }
-  }
-}
-
-}  // namespace
-
-Status BlendWith(Isa isa, PreparedCard& card, int x, int y, const BlendTarget& t) {
-  if (!IsaSupported(isa))
-    return Error(std::string("blend: this CPU has no ") + IsaName(isa));
-  if (Status s = Validate(t); !s.ok())
-    return s;
+bool LayoutBlend(int card_width, int card_height, int x, int y, const BlendTarget& t,
+                 BlendLayout* out) {
   // The visible part of the card, in picture luma coordinates.
   const int vx0 = static_cast<int>(std::max<int64_t>(x, 0));
   const int vy0 = static_cast<int>(std::max<int64_t>(y, 0));
-  const int vx1 = static_cast<int>(std::min<int64_t>(int64_t(x) + card.width(), t.width));
-  const int vy1 = static_cast<int>(std::min<int64_t>(int64_t(y) + card.height(), t.height));
+  const int vx1 = static_cast<int>(std::min<int64_t>(int64_t(x) + card_width, t.width));
+  const int vy1 = static_cast<int>(std::min<int64_t>(int64_t(y) + card_height, t.height));
   if (vx0 >= vx1 || vy0 >= vy1)
-    return OkStatus();
-  const kernels::RowKernels& k = KernelsFor(isa);
+    return false;
   PreparedCard::PlanesKey key;
   key.bit_depth = t.format == PixelFormat::kYuv420p10 ? 10 : 8;
   key.matrix = t.matrix;
   key.range = t.range;
-  BlendPlane(k, card.GetPlanes(key), 0, t.planes[0], t.strides[0],
-             {vy0, vy1 - vy0, vy0 - y, vx0, vx1 - vx0, vx0 - x});
-
+  out->luma = key;
+  out->luma_span = {vy0, vy1 - vy0, vy0 - y, vx0, vx1 - vx0, vx0 - x};
   // Chroma samples standing for a visible pixel: center siting covers luma columns 2c, 2c + 1,
   // left siting 2c - 1 .. 2c + 1; rows 2r, 2r + 1 (C++20: >> floors negative numbers).
   key.chroma = true;
@@ -219,11 +189,86 @@ Status BlendWith(Isa isa, PreparedCard& card, int x, int y, const BlendTarget& t
                                                  : ((vx1 - 1) >> 1) + 1;
   const int r0 = vy0 >> 1, r1 = ((vy1 - 1) >> 1) + 1;
   const int step = key.interleaved ? 2 : 1;
-  const Span span{r0, r1 - r0, r0 - (y >> 1), c0 * step, (c1 - c0) * step, (c0 - (x >> 1)) * step};
-  const Planes& chroma = card.GetPlanes(key);
-  BlendPlane(k, chroma, 0, t.planes[1], t.strides[1], span);
-  if (!key.interleaved)
-    BlendPlane(k, chroma, 1, t.planes[2], t.strides[2], span);
+  out->chroma = key;
+  out->chroma_span = {r0,        r1 - r0,          r0 - (y >> 1),
+                      c0 * step, (c1 - c0) * step, (c0 - (x >> 1)) * step};
+  return true;
+}
+
+namespace {
+
+using Span = PlaneSpan;
+
+// 8 bits: a row at a time through the kernels' run loop (one call a row, not one a run: rendered
+// cards have several short runs a row), both planar chroma planes in the same pass.
+void BlendPlanes8(const kernels::RowKernels& k, const Planes& pl, uint8_t* const base[2],
+                  const int stride[2], const Span& s) {
+  kernels::Runs8Job job{};
+  job.planes = pl.planes();
+  job.lo = s.src_col0;
+  job.hi = s.src_col0 + s.cols;
+  for (int r = 0; r < s.rows; ++r) {
+    const int sr = s.src_row0 + r;
+    const size_t at = size_t(sr) * pl.width;
+    for (int i = 0; i < job.planes; ++i) {
+      job.dst[i] = base[i] + ptrdiff_t(s.row0 + r) * stride[i] + ptrdiff_t(s.col0 - s.src_col0);
+      job.p[i] = &pl.p8[i][at];
+      job.solid[i] = &pl.solid8[i][at];
+    }
+    job.ia = &pl.ia8[at];
+    k.runs8(job, pl.runs.data() + pl.row_runs[sr], pl.row_runs[sr + 1] - pl.row_runs[sr]);
+  }
+}
+
+// 10 bits: run by run.
+void BlendPlane10(const kernels::RowKernels& k, const Planes& pl, int which, uint8_t* base,
+                  int stride, const Span& s) {
+  for (int r = 0; r < s.rows; ++r) {
+    const int sr = s.src_row0 + r;
+    uint8_t* row = base + ptrdiff_t(s.row0 + r) * stride + ptrdiff_t(s.col0 - s.src_col0) * 2;
+    for (int i = pl.row_runs[sr]; i < pl.row_runs[sr + 1]; ++i) {
+      const PlaneRun& run = pl.runs[i];
+      const int lo = std::max(s.src_col0, run.begin);
+      const int hi = std::min(s.src_col0 + s.cols, run.end);
+      if (lo >= hi)
+        continue;
+      const int n = hi - lo;
+      const size_t at = size_t(sr) * pl.width + lo;
+      uint16_t* dst = reinterpret_cast<uint16_t*>(row + ptrdiff_t(lo) * 2);
+      if (run.kind == RunKind::kCopy)
+        std::memcpy(dst, &pl.solid10[which][at], size_t(n) * 2);
+      else if (run.kind == RunKind::kFlat && n >= 2)  // p alternates from dst[0]
+        k.flat10(dst, pl.p10[which][at], pl.p10[which][at + 1], pl.ia10[at], n);
+      else
+        k.row10(dst, &pl.p10[which][at], &pl.ia10[at], n);
+    }
+  }
+}
+
+// Every plane `pl` stands for: Y; nv12's UV; yuv420p's U and V (planes 1 and 2 of the picture).
+void BlendPlanes(const kernels::RowKernels& k, const Planes& pl, uint8_t* const base[2],
+                 const int stride[2], const Span& s) {
+  if (!pl.ten()) {
+    BlendPlanes8(k, pl, base, stride, s);
+    return;
+  }
+  for (int i = 0; i < pl.planes(); ++i)
+    BlendPlane10(k, pl, i, base[i], stride[i], s);
+}
+
+}  // namespace
+
+Status BlendWith(Isa isa, PreparedCard& card, int x, int y, const BlendTarget& t) {
+  if (!IsaSupported(isa))
+    return Error(std::string("blend: this CPU has no ") + IsaName(isa));
+  if (Status s = ValidateTarget(t); !s.ok())
+    return s;
+  BlendLayout l;
+  if (!LayoutBlend(card.width(), card.height(), x, y, t, &l))
+    return OkStatus();
+  const kernels::RowKernels& k = KernelsFor(isa);
+  BlendPlanes(k, card.GetPlanes(l.luma), t.planes, t.strides, l.luma_span);
+  BlendPlanes(k, card.GetPlanes(l.chroma), t.planes + 1, t.strides + 1, l.chroma_span);
   return OkStatus();
 }
 

@@ -3,6 +3,8 @@
 // twice as wide, so bit-exact with the scalar kernels.
 #include <immintrin.h>
 
+#include <algorithm>
+
 #include "overlays/blend_kernels.h"
 
 namespace strait::overlays::kernels {
@@ -109,6 +111,71 @@ void Flat8(uint8_t* dst, uint16_t p0, uint16_t p1, uint8_t ia, int n) {
     Flat8Scalar(dst, p0, p1, ia, n);
 }
 
+// A run of fewer than 8 samples through one 16-sample window (see blend_sse41.cc).
+bool Short8(uint8_t* dst, const uint16_t* p, const uint8_t* ia, int lo, int hi, int span_lo,
+            int span_hi) {
+  if (span_hi - span_lo < 16)
+    return false;
+  const int s = std::min(lo, span_hi - 16);
+  const __m128i old = Load128(dst + s);
+  const __m256i v = Blend16(dst + s, Planes8{p + s, ia + s}, 0);
+  const __m128i packed =
+      _mm_packus_epi16(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  const __m128i lane = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const __m128i in = _mm_and_si128(_mm_cmpgt_epi8(lane, _mm_set1_epi8(char(lo - s - 1))),
+                                   _mm_cmpgt_epi8(_mm_set1_epi8(char(hi - s)), lane));
+  Store128(dst + s, _mm_blendv_epi8(old, packed, in));
+  return true;
+}
+
+void Copy(uint8_t* dst, const uint8_t* src, int n) {  // n >= 16
+  if (n < 32) {
+    const __m128i first = Load128(src), last = Load128(src + n - 16);
+    Store128(dst, first);
+    Store128(dst + n - 16, last);
+    return;
+  }
+  const __m256i last = Load(src + n - 32);
+  for (int i = 0; i + 32 < n; i += 32)
+    Store(dst + i, Load(src + i));
+  Store(dst + n - 32, last);
+}
+
+// The run loop, inlined kernels and all: one call a row (see blend_kernels.h).
+template <int kPlanes>
+void Runs8Impl(const Runs8Job& job, const PlaneRun* runs, int count) {
+  for (int r = 0; r < count; ++r) {
+    const int lo = std::max(job.lo, runs[r].begin), hi = std::min(job.hi, runs[r].end);
+    const int n = hi - lo;
+    if (n <= 0)
+      continue;
+    const RunKind kind = runs[r].kind;
+    for (int k = 0; k < kPlanes; ++k) {
+      uint8_t* dst = job.dst[k] + lo;
+      const uint16_t* p = job.p[k] + lo;
+      if (kind == RunKind::kCopy && n >= 16) {
+        Copy(dst, job.solid[k] + lo, n);
+      } else if (kind == RunKind::kFlat && n >= 8) {
+        Row8Vector(dst,
+                   Const8{_mm256_set1_epi32(int(p[0] | uint32_t(p[1]) << 16)),
+                          _mm256_set1_epi32(int(p[1] | uint32_t(p[0]) << 16)),
+                          _mm256_set1_epi16(job.ia[lo])},
+                   n);
+      } else if (!Row8Vector(dst, Planes8{p, job.ia + lo}, n) &&
+                 !Short8(job.dst[k], job.p[k], job.ia, lo, hi, job.lo, job.hi)) {
+        Row8Scalar(dst, p, job.ia + lo, n);
+      }
+    }
+  }
+}
+
+void Runs8(const Runs8Job& job, const PlaneRun* runs, int count) {
+  if (job.planes == 2)
+    Runs8Impl<2>(job, runs, count);
+  else
+    Runs8Impl<1>(job, runs, count);
+}
+
 // ---- 10-bit ----
 
 // The 32-bit products of 16 samples come out of the in-lane unpacks as [0-3 8-11] and
@@ -174,6 +241,6 @@ void Flat10(uint16_t* dst, uint32_t p0, uint32_t p1, uint16_t ia, int n) {
 
 }  // namespace
 
-const RowKernels kAvx2 = {Row8, Row10, Flat8, Flat10};
+const RowKernels kAvx2 = {Row8, Row10, Flat8, Flat10, Runs8};
 
 }  // namespace strait::overlays::kernels

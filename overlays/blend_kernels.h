@@ -11,6 +11,19 @@
 
 #include <cstdint>
 
+namespace strait::overlays {
+
+// How a stretch of a prepared row is blended (blend_planes.h): sample by sample, as one flat
+// value and alpha, or copied (opaque).
+enum class RunKind : uint8_t { kBlend, kFlat, kCopy };
+
+struct PlaneRun {
+  int begin, end;  // elements of the row
+  RunKind kind;
+};
+
+}  // namespace strait::overlays
+
 namespace strait::overlays::kernels {
 
 // 8-bit: dst[i] = (p[i] + dst[i] * ia[i]) / 255, where p[i] = (premultiplied value * 255,
@@ -26,11 +39,29 @@ using Row10Fn = void (*)(uint16_t* dst, const uint32_t* p, const uint16_t* ia, i
 using Flat8Fn = void (*)(uint8_t* dst, uint16_t p0, uint16_t p1, uint8_t ia, int n);
 using Flat10Fn = void (*)(uint16_t* dst, uint32_t p0, uint32_t p1, uint16_t ia, int n);
 
+// One picture row's part of a prepared 8-bit row, for one plane or two (yuv420p's U and V share
+// their runs and alpha): every run of `runs` clipped to the row's visible elements [lo, hi).
+// Element e of the prepared row is dst[k][e] in the picture (dst may point before the picture's
+// row: only elements [lo, hi) are read or written). Copy runs write solid[k][e], flat runs use
+// p[k][e], p[k][e + 1] and ia[e] from their first visible element e on. All kinds compute the
+// Row8Fn formula, element by element, so the result is that of row8 over the runs; the SIMD
+// kernels may also store back, unchanged, samples in [lo, hi) outside a short run.
+struct Runs8Job {
+  uint8_t* dst[2];
+  const uint16_t* p[2];
+  const uint8_t* solid[2];
+  const uint8_t* ia;
+  int planes;  // 1 or 2
+  int lo, hi;
+};
+using Runs8Fn = void (*)(const Runs8Job& job, const PlaneRun* runs, int count);
+
 struct RowKernels {
   Row8Fn row8;
   Row10Fn row10;
   Flat8Fn flat8;
   Flat10Fn flat10;
+  Runs8Fn runs8;
 };
 
 // blend.cc (the reference), blend_sse41.cc, blend_avx2.cc. Call a SIMD table only where

@@ -4,7 +4,8 @@
 // and the rest (blended sample by sample). Rendered cards are mostly panel, image and QR code, so
 // most samples end up in copy or flat runs, which read a third as many bytes.
 //
-// Internal to blend.cc and its tests. Immutable once made; owned by its PreparedCard.
+// Internal to blend.cc, blend_cuda.cc and their tests. Immutable once made; owned by its
+// PreparedCard.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "overlays/blend.h"
+#include "overlays/blend_kernels.h"
 
 namespace strait::overlays {
 
@@ -24,13 +26,6 @@ struct PreparedCard::PlanesKey {
   int parity_x = 0, parity_y = 0;  // of the card's position
   bool interleaved = false;        // nv12
   bool operator==(const PlanesKey&) const = default;
-};
-
-enum class RunKind : uint8_t { kBlend, kFlat, kCopy };
-
-struct PlaneRun {
-  int begin, end;  // elements of the row
-  RunKind kind;
 };
 
 // Rows of `width` elements (nv12 chroma: U, V pairs), `height` rows, packed.
@@ -55,5 +50,25 @@ struct PreparedCard::Planes {
 std::unique_ptr<PreparedCard::Planes> MakePlanes(const PreparedCard::PlanesKey& key,
                                                  const std::vector<uint8_t>& rgba, int width,
                                                  int height);
+
+// A rectangle of a configuration's planes onto a picture plane: rows [row0, row0 + rows) and
+// elements [col0, col0 + cols) of the picture take the prepared rows/elements from (src_row0,
+// src_col0) on.
+struct PlaneSpan {
+  int row0, rows, src_row0;
+  int col0, cols, src_col0;
+};
+
+// What a blend of a `card_width` x `card_height` card at (x, y) touches: the two configurations
+// and their rectangles. False when no card pixel is visible. (blend.cc; the CUDA blend too.)
+struct BlendLayout {
+  PreparedCard::PlanesKey luma, chroma;
+  PlaneSpan luma_span, chroma_span;
+};
+bool LayoutBlend(int card_width, int card_height, int x, int y, const BlendTarget& target,
+                 BlendLayout* out);
+
+// Errors for a malformed target (missing planes, short strides, unaligned 10-bit planes).
+Status ValidateTarget(const BlendTarget& target);
 
 }  // namespace strait::overlays

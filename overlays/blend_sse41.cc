@@ -3,8 +3,12 @@
 //
 // Row ends: the last whole vector of a row (which may overlap the one before) is computed before
 // anything is stored and stored last, so every sample is blended from its original value once and
-// no scalar tail is needed; rows shorter than one vector go scalar.
+// no scalar tail is needed; rows shorter than one vector go scalar. In Runs8 (a whole row's runs)
+// a run under 8 samples is blended through one masked 16-sample window within the visible row
+// instead, which stores the samples around the run back unchanged.
 #include <immintrin.h>
+
+#include <algorithm>
 
 #include "overlays/blend_kernels.h"
 
@@ -81,6 +85,66 @@ void Flat8(uint8_t* dst, uint16_t p0, uint16_t p1, uint8_t ia, int n) {
     Flat8Scalar(dst, p0, p1, ia, n);
 }
 
+// A run of fewer than 8 samples, dst[lo..hi), through one 16-sample window inside the row's
+// visible elements [span_lo, span_hi): the lanes outside the run are stored back as loaded (the
+// samples before it are final, those after it not yet read, and only this call writes the row).
+// Returns false where the visible row is narrower than the window.
+bool Short8(uint8_t* dst, const uint16_t* p, const uint8_t* ia, int lo, int hi, int span_lo,
+            int span_hi) {
+  if (span_hi - span_lo < 16)
+    return false;
+  const int s = std::min(lo, span_hi - 16);
+  const Planes8 src{p + s, ia + s};
+  const __m128i old = Load(dst + s);
+  const __m128i v = _mm_packus_epi16(Blend8(dst + s, src, 0), Blend8(dst + s, src, 8));
+  const __m128i lane = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const __m128i in = _mm_and_si128(_mm_cmpgt_epi8(lane, _mm_set1_epi8(char(lo - s - 1))),
+                                   _mm_cmpgt_epi8(_mm_set1_epi8(char(hi - s)), lane));
+  Store(dst + s, _mm_blendv_epi8(old, v, in));
+  return true;
+}
+
+void Copy(uint8_t* dst, const uint8_t* src, int n) {  // n >= 16
+  const __m128i last = Load(src + n - 16);
+  for (int i = 0; i + 16 < n; i += 16)
+    Store(dst + i, Load(src + i));
+  Store(dst + n - 16, last);
+}
+
+template <int kPlanes>
+void Runs8Impl(const Runs8Job& job, const PlaneRun* runs, int count) {
+  for (int r = 0; r < count; ++r) {
+    const int lo = std::max(job.lo, runs[r].begin), hi = std::min(job.hi, runs[r].end);
+    const int n = hi - lo;
+    if (n <= 0)
+      continue;
+    const RunKind kind = runs[r].kind;
+    for (int k = 0; k < kPlanes; ++k) {
+      uint8_t* dst = job.dst[k] + lo;
+      const uint16_t* p = job.p[k] + lo;
+      if (kind == RunKind::kCopy && n >= 16) {
+        Copy(dst, job.solid[k] + lo, n);
+      } else if (kind == RunKind::kFlat && n >= 8) {
+        Row8Vector(dst,
+                   Const8{_mm_set1_epi32(int(p[0] | uint32_t(p[1]) << 16)),
+                          _mm_set1_epi32(int(p[1] | uint32_t(p[0]) << 16)),
+                          _mm_set1_epi16(job.ia[lo])},
+                   n);
+      } else if (!Row8Vector(dst, Planes8{p, job.ia + lo}, n) &&
+                 !Short8(job.dst[k], job.p[k], job.ia, lo, hi, job.lo, job.hi)) {
+        Row8Scalar(dst, p, job.ia + lo, n);
+      }
+    }
+  }
+}
+
+void Runs8(const Runs8Job& job, const PlaneRun* runs, int count) {
+  if (job.planes == 2)
+    Runs8Impl<2>(job, runs, count);
+  else
+    Runs8Impl<1>(job, runs, count);
+}
+
 // ---- 10-bit ----
 
 struct Planes10 {
@@ -141,6 +205,6 @@ void Flat10(uint16_t* dst, uint32_t p0, uint32_t p1, uint16_t ia, int n) {
 
 }  // namespace
 
-const RowKernels kSse41 = {Row8, Row10, Flat8, Flat10};
+const RowKernels kSse41 = {Row8, Row10, Flat8, Flat10, Runs8};
 
 }  // namespace strait::overlays::kernels
