@@ -9,6 +9,7 @@
 #pragma once
 
 #include "codecs/frame.h"
+#include "codecs/media_time.h"
 #include "codecs/result.h"
 
 namespace strait::overlays {
@@ -16,9 +17,9 @@ namespace strait::overlays {
 class FrameStage {
  public:
   virtual ~FrameStage() = default;
-  // Draws onto `frame` (pts in the source track's timebase). An error is logged and counted by
-  // the caller; the frame then goes on as it is.
-  virtual Status Process(Frame& frame) = 0;
+  // Draws onto `frame` (pts in `timebase`, the source video track's). An error is logged and
+  // counted by the caller; the frame then goes on as it is.
+  virtual Status Process(Frame& frame, Timebase timebase) = 0;
   // True while the stage draws anything: a passthrough rendition is only allowed while false.
   virtual bool active() const = 0;
 };
@@ -26,7 +27,7 @@ class FrameStage {
 // The stage with nothing to draw (no cards yet): every frame passes untouched.
 class PassThroughStage final : public FrameStage {
  public:
-  Status Process(Frame&) override { return OkStatus(); }
+  Status Process(Frame&, Timebase) override { return OkStatus(); }
   bool active() const override { return false; }
 };
 

@@ -1,22 +1,22 @@
 // ImageOverlay: a still RGBA image (a product card, a logo) alpha-blended onto every picture at a
-// corner, the first FrameStage (frame_stage.h) the transcode graph runs. The image is converted
-// once to BT.709 limited-range YUV 4:2:0 with its alpha; each picture then costs one blend over
-// the image's area (plus a copy of the picture when the decoder still references it).
-// Pictures must be 8-bit yuv420p (what H.264/HEVC 8-bit decoders give); others are refused with
-// an error the graph logs, and pass untouched.
+// corner (`strait transcode --overlay`). It goes through the card compositor (blend.h): the image
+// is converted once per picture format, matrix and range, and each picture then costs one blend
+// over the image's area (plus a copy of the picture when the decoder still references it).
+// Pictures in yuv420p, nv12 and yuv420p10le; others are refused with an error the graph logs, and
+// pass untouched.
 //
-// Threads: Process on the stream's decode thread; active() from any thread. Immutable after
-// construction.
+// Threads: Process from any thread (serialised inside); active() from any thread.
 #pragma once
 
-#include <cstdint>
 #include <memory>
-#include <vector>
+#include <mutex>
 
 #include "codecs/frame.h"
 #include "overlays/frame_stage.h"
 
 namespace strait::overlays {
+
+class PreparedCard;
 
 struct ImagePlacement {
   int margin_right = 40;   // pixels between the image and the picture's right edge
@@ -28,7 +28,8 @@ class ImageOverlay final : public FrameStage {
   // `rgba` must be a packed RGBA frame (ffmpeg::ReadImageRgba).
   static Result<std::unique_ptr<ImageOverlay>> Create(const Frame& rgba, ImagePlacement placement);
 
-  Status Process(Frame& frame) override;
+  ~ImageOverlay() override;
+  Status Process(Frame& frame, Timebase timebase) override;
   bool active() const override { return true; }
 
   int width() const { return width_; }
@@ -36,10 +37,10 @@ class ImageOverlay final : public FrameStage {
 
  private:
   ImageOverlay() = default;
-  int width_ = 0, height_ = 0;  // even (an odd image loses its last row/column)
+  int width_ = 0, height_ = 0;
   ImagePlacement placement_;
-  // The image in YUV 4:2:0 with per-plane alpha (0-255), rows packed.
-  std::vector<uint8_t> y_, a_, u_, v_, ac_;
+  std::mutex mu_;
+  std::unique_ptr<PreparedCard> image_;  // guarded by mu_
 };
 
 }  // namespace strait::overlays

@@ -9,6 +9,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -17,6 +18,9 @@
 #include <thread>
 
 #include "codecs/ffmpeg/log.h"
+#include "overlays/card_stage.h"
+#include "pipeline/card_api.h"
+#include "pipeline/demo_cards.h"
 #include "pipeline/console.h"
 #include "pipeline/demo.h"
 #include "pipeline/metrics.h"
@@ -126,6 +130,25 @@ class AppImpl final : public App {
   ~AppImpl() override { Stop(); }
 
   Status Start() {
+    // Product cards first: each stream's compositor stage must be in place before a publish.
+    auto token = ApiToken(config_.api.token, config_.data_dir);
+    if (!token.ok())
+      return token.error().Context("api");
+    api_token_ = *token;
+    CardServiceOptions card_options;
+    card_options.data_dir = config_.data_dir;
+    card_options.token = api_token_;
+    std::vector<std::string> names;
+    for (const StreamConfig& sc : config_.streams)
+      names.push_back(sc.name);
+    auto cards = CardService::Create(card_options, names, clock_, &catalog_, logger_);
+    if (!cards.ok())
+      return cards.error();
+    cards_ = std::move(*cards);
+    for (const std::string& name : names)
+      registry_.SetOverlay(name, cards_->Stage(name));
+    cards_->SetLiveProbe([this](const std::string& name) { return registry_.IsLive(name); });
+
     transport::rtmp::ServerOptions rtmp;
     rtmp.listen = config_.rtmp_listen;
     rtmp.logger = logger_;
@@ -174,6 +197,7 @@ class AppImpl final : public App {
   uint16_t rtmp_port() const override { return rtmp_->port(); }
   uint16_t http_port() const override { return http_->port(); }
   uint16_t srt_port() const override { return srt_->port(); }
+  std::string api_token() const override { return api_token_; }
 
   std::string MetricsText() const override {
     ServerView server;
@@ -258,6 +282,10 @@ class AppImpl final : public App {
     }
     o.gop_seconds = config_.hls.segment_duration_s;
     o.logger = logger_;
+    // A new sample card every ~8 s (every 4 segments of 2 s).
+    o.on_gop = DemoCardRotation(
+        *cards_, "demo",
+        std::max(1, static_cast<int>(std::lround(8 / config_.hls.segment_duration_s))), logger_);
     auto demo = DemoPublisher::Start(registry_, std::move(o), clock_);
     if (!demo.ok())
       return demo.error();
@@ -279,6 +307,8 @@ class AppImpl final : public App {
         reply(std::move(r));
       } else if (req.path.rfind("/live/", 0) == 0) {
         hls(req, std::move(reply));
+      } else if (req.path.rfind("/api/", 0) == 0) {
+        cards_->Handle(req, std::move(reply));
       } else if (req.path == "/console" || req.path.rfind("/console/", 0) == 0) {
         console(req, std::move(reply));
       } else {
@@ -293,6 +323,10 @@ class AppImpl final : public App {
   // Before the catalog: its streams hold them as observers.
   std::vector<std::shared_ptr<transport::hls::PushPublisher>> publishers_;
   transport::hls::Catalog catalog_;
+  // After the catalog (its stages write timed metadata there), before the registry (whose
+  // transcode graphs hold the stages).
+  std::unique_ptr<CardService> cards_;
+  std::string api_token_;
   StreamRegistry registry_;
   // Publishes into registry_: declared after it, so it is destroyed (stopped) first.
   std::unique_ptr<DemoPublisher> demo_;
@@ -359,7 +393,10 @@ void PrintBanner(const Config& config, const App& app) {
     std::printf("           or   srt://%s:%u?streamid=publish:KEY\n", rtmp_host.c_str(),
                 app.srt_port());
   }
-  std::printf("  Console       http://%s:%u/console\n", http_host.c_str(), app.http_port());
+  std::printf("  Console       http://%s:%u/console#token=%s\n", http_host.c_str(),
+              app.http_port(), app.api_token().c_str());
+  std::printf("  Card API      http://%s:%u/api/v1/streams   (Authorization: Bearer %s)\n",
+              http_host.c_str(), app.http_port(), app.api_token().c_str());
   std::printf("  Metrics       http://%s:%u/metrics\n", http_host.c_str(), app.http_port());
   std::fflush(stdout);
 }

@@ -32,6 +32,8 @@ class App {
   virtual uint16_t rtmp_port() const = 0;
   virtual uint16_t http_port() const = 0;
   virtual uint16_t srt_port() const = 0;
+  // The bearer token of the control API (api.token, or the one kept in DATA_DIR/api.token).
+  virtual std::string api_token() const = 0;
   // Prometheus text exposition of every metric (also served at /metrics).
   virtual std::string MetricsText() const = 0;
   virtual void Stop() = 0;

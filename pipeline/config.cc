@@ -153,6 +153,22 @@ Status ParsePublish(Reader& r, const YAML::Node& node, Config& config) {
   return OkStatus();
 }
 
+Status ParseApi(Reader& r, const YAML::Node& node, Config& config) {
+  STRAIT_TRY(r.Map(node, "api", {"token"}));
+  if (node["token"]) {
+    STRAIT_TRY(r.String(node["token"], "api.token", config.api.token));
+    if (config.api.token.size() < 16) {
+      return At(r.source(), node["token"],
+                "api.token must be at least 16 characters (or absent: one is generated)");
+    }
+    for (char c : config.api.token) {
+      if (c <= ' ' || c > '~')
+        return At(r.source(), node["token"], "api.token must be printable ASCII without spaces");
+    }
+  }
+  return OkStatus();
+}
+
 Status ParseLog(Reader& r, const YAML::Node& node, Config& config) {
   STRAIT_TRY(r.Map(node, "log", {"level", "format"}));
   if (node["level"]) {
@@ -271,7 +287,7 @@ Result<Config> ParseConfig(const std::string& yaml_text, const std::string& sour
   Reader r(source_name);
   try {
     STRAIT_TRY(r.Map(root, "the top level",
-                     {"server", "hls", "srt", "log", "transcode", "publish", "streams"}));
+                     {"server", "hls", "srt", "log", "api", "transcode", "publish", "streams"}));
     if (root["server"])
       STRAIT_TRY(ParseServer(r, root["server"], config));
     if (root["hls"])
@@ -280,6 +296,8 @@ Result<Config> ParseConfig(const std::string& yaml_text, const std::string& sour
       STRAIT_TRY(ParseSrt(r, root["srt"], config));
     if (root["log"])
       STRAIT_TRY(ParseLog(r, root["log"], config));
+    if (root["api"])
+      STRAIT_TRY(ParseApi(r, root["api"], config));
     if (root["transcode"])  // before streams, which name its ladders
       STRAIT_TRY(ParseTranscode(r, root["transcode"], config.transcode));
     if (root["publish"])

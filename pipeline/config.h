@@ -54,6 +54,13 @@ struct PublishTarget {
   int retries = 4;
 };
 
+// The control API (/api/v1, product cards) and the console.
+struct ApiConfig {
+  // Bearer token every API call must carry. Empty: one is generated on first start and kept in
+  // DATA_DIR/api.token (mode 0600); the start-up banner prints the console URL with it.
+  std::string token;
+};
+
 struct LogConfig {
   std::string level = "info";   // trace, debug, info, warn, error
   std::string format = "text";  // text or json
@@ -77,6 +84,7 @@ struct Config {
   HlsConfig hls;
   SrtConfig srt;
   LogConfig log;
+  ApiConfig api;
   TranscodeConfig transcode = DefaultTranscodeConfig();
   std::vector<PublishTarget> publish;
   std::vector<StreamConfig> streams;

@@ -29,6 +29,7 @@ struct StreamRegistry::Entry {
   // Guarded by transcoder_mu: the graph of a publish that ended within the reconnect grace
   // window, running its filler; the next publish takes it over (Transcoder::Resume).
   std::shared_ptr<Transcoder> suspended;
+  std::shared_ptr<overlays::FrameStage> overlay;  // set before ingest starts; then read-only
 };
 
 namespace {
@@ -212,6 +213,17 @@ StreamRegistry::StreamRegistry(const Config& config,
 
 StreamRegistry::~StreamRegistry() = default;
 
+void StreamRegistry::SetOverlay(const std::string& name,
+                                std::shared_ptr<overlays::FrameStage> stage) {
+  if (auto it = by_name_.find(name); it != by_name_.end())
+    it->second->overlay = std::move(stage);
+}
+
+bool StreamRegistry::IsLive(const std::string& name) const {
+  auto it = by_name_.find(name);
+  return it != by_name_.end() && it->second->live;
+}
+
 transport::PublishCheck StreamRegistry::Check(const transport::PublishRequest& request) {
   transport::PublishCheck check;
   auto it = by_key_.find(request.key);
@@ -285,6 +297,7 @@ PublishDecision StreamRegistry::Publish(const transport::PublishRequest& request
     t.scaler = transcode_.scaler;
     t.decoder = transcode_.decoder;
     t.opus = transcode_.opus;
+    t.overlay = entry->overlay;
     t.filler.slate_path = transcode_.slate;
     t.filler.hold_last =
         std::chrono::milliseconds(static_cast<int64_t>(transcode_.slate_after_s * 1000));

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "codecs/clock.h"
+#include "overlays/frame_stage.h"
 #include "pipeline/config.h"
 #include "pipeline/rung.h"
 #include "transport/hls/catalog.h"
@@ -62,6 +63,10 @@ class StreamRegistry final : public transport::PublishHandler {
   transport::PlayDecision Play(const transport::PlayRequest& request) override;
 
   std::vector<StreamView> Streams() const;
+  bool IsLive(const std::string& name) const;
+  // The stream's overlay stage (the card compositor), handed to each of its transcode graphs.
+  // Call before the ingest servers start; the registry keeps it for the stream's life.
+  void SetOverlay(const std::string& name, std::shared_ptr<overlays::FrameStage> stage);
   uint64_t refused(transport::PublishRefusal reason) const;
   size_t live_count() const;
 

@@ -306,7 +306,8 @@ struct Transcoder::Graph {
       last_picture = frame;  // a reference, before the overlay draws on it
     }
     if (opts.overlay) {
-      if (Status s = opts.overlay->Process(frame); !s.ok() && overlay_errors++ % 300 == 0)
+      const Timebase tb = video_track ? video_track->timebase : kMpegTs;
+      if (Status s = opts.overlay->Process(frame, tb); !s.ok() && overlay_errors++ % 300 == 0)
         logger->warn("stream {}: overlay: {} ({} pictures so far)", name, s.error().message(),
                      overlay_errors);
     }

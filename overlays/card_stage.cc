@@ -1,0 +1,204 @@
+#include "overlays/card_stage.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "overlays/blend.h"
+#include "overlays/card_renderer.h"
+
+namespace strait::overlays {
+
+namespace {
+
+constexpr int kOpacitySteps = 32;  // a fade re-converts the card at most this many times
+
+// Pixels a slide moves the card by: `slide` (0 in place .. 1 fully outside) towards the side it
+// is anchored to (left/right first, top/bottom for centred columns).
+std::pair<int, int> SlideOffset(Anchor anchor, double slide, const CardBitmap& b, int fw, int fh) {
+  if (slide <= 0)
+    return {0, 0};
+  const int i = static_cast<int>(anchor);
+  const int column = i % 3, row = i / 3;  // 0 left/top, 1 centre, 2 right/bottom
+  if (column == 0)
+    return {-static_cast<int>(std::lround(slide * (b.x + b.width))), 0};
+  if (column == 2)
+    return {static_cast<int>(std::lround(slide * (fw - b.x))), 0};
+  if (row == 0)
+    return {0, -static_cast<int>(std::lround(slide * (b.y + b.height)))};
+  return {0, static_cast<int>(std::lround(slide * (fh - b.y)))};
+}
+
+}  // namespace
+
+struct CardStage::Drawn {
+  std::unique_ptr<CardRenderer> renderer;
+  uint64_t revision = 0;
+  bool visible = false;  // on the previous picture
+  std::shared_ptr<const Card> shown_card;
+  // The bitmap and opacity step `prepared` was made from.
+  CardRenderer::Bitmap bitmap;
+  int opacity_step = -1;
+  std::unique_ptr<PreparedCard> prepared;
+  std::string last_error;
+};
+
+CardStage::CardStage(std::string stream_name,
+                     const Clock& clock,
+                     std::shared_ptr<spdlog::logger> logger)
+    : name_(std::move(stream_name)),
+      clock_(clock),
+      logger_(logger ? std::move(logger) : spdlog::default_logger()),
+      cards_(std::make_shared<const std::vector<StagedCard>>()) {}
+
+CardStage::~CardStage() = default;
+
+void CardStage::SetCards(std::vector<StagedCard> cards) {
+  auto next = std::make_shared<const std::vector<StagedCard>>(std::move(cards));
+  std::lock_guard lock(mu_);
+  cards_ = std::move(next);
+}
+
+void CardStage::SetEventSink(EventFn sink) {
+  std::lock_guard lock(mu_);
+  sink_ = std::move(sink);
+}
+
+bool CardStage::active() const {
+  std::lock_guard lock(mu_);
+  return !cards_->empty();
+}
+
+CardStageStats CardStage::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+Status CardStage::Draw(Drawn& d, const Card& card, const CardVisibility& vis, Frame& frame) {
+  const int fw = frame.width(), fh = frame.height();
+  auto bitmap = d.renderer->RenderAt(fw, fh, clock_.WallNow());
+  if (!bitmap.ok())
+    return bitmap.error();
+  // At least one step: a card that is visible is drawn, faintly at the start of a fade.
+  const int step = std::clamp(static_cast<int>(std::lround(vis.opacity * kOpacitySteps)), 1,
+                              kOpacitySteps);
+  if (*bitmap != d.bitmap || step != d.opacity_step || !d.prepared) {
+    if (*bitmap != d.bitmap) {
+      std::lock_guard lock(mu_);
+      ++stats_.renders;
+    }
+    const CardBitmap& b = **bitmap;
+    Result<PreparedCard> prepared = Error("unset");
+    if (step == kOpacitySteps) {
+      prepared = PreparedCard::Create({b.rgba.data(), b.width, b.height, b.width * 4});
+    } else {  // premultiplied: every channel scales with the opacity
+      std::vector<uint8_t> faded(b.rgba.size());
+      const uint32_t k = static_cast<uint32_t>(step * 256 / kOpacitySteps);
+      for (size_t i = 0; i < faded.size(); ++i)
+        faded[i] = static_cast<uint8_t>((b.rgba[i] * k + 128) >> 8);
+      prepared = PreparedCard::Create({faded.data(), b.width, b.height, b.width * 4});
+    }
+    if (!prepared.ok())
+      return prepared.error();
+    d.prepared = std::make_unique<PreparedCard>(std::move(*prepared));
+    d.bitmap = *bitmap;
+    d.opacity_step = step;
+  }
+  auto target = TargetForFrame(frame);
+  if (!target.ok())
+    return target.error();
+  const auto [dx, dy] = SlideOffset(card.position.anchor, vis.slide, *d.bitmap, fw, fh);
+  return Blend(*d.prepared, d.bitmap->x + dx, d.bitmap->y + dy, *target);
+}
+
+Status CardStage::Process(Frame& frame, Timebase timebase) {
+  std::shared_ptr<const std::vector<StagedCard>> cards;
+  EventFn sink;
+  {
+    std::lock_guard lock(mu_);
+    cards = cards_;
+    sink = sink_;
+    ++stats_.pictures;
+  }
+  const int64_t media_90k =
+      frame.pts() == kNoTimestamp ? kNoTimestamp : Rescale(frame.pts(), timebase, kMpegTs);
+  auto report = [&](CardEvent::Kind kind, const std::shared_ptr<const Card>& card, uint64_t rev) {
+    if (sink && media_90k != kNoTimestamp)
+      sink(CardEvent{kind, card, rev, media_90k});
+  };
+
+  // Cards removed from the set: the ones drawn on the last picture end here.
+  for (auto it = drawn_.begin(); it != drawn_.end();) {
+    const bool present = std::any_of(cards->begin(), cards->end(), [&](const StagedCard& c) {
+      return c.card->id == it->first;
+    });
+    if (present) {
+      ++it;
+      continue;
+    }
+    if (it->second->visible)
+      report(CardEvent::Kind::kHidden, it->second->shown_card, it->second->revision);
+    it = drawn_.erase(it);
+  }
+
+  const WallTime now = clock_.WallNow();
+  Status first_error = OkStatus();
+  bool drew = false;
+  for (const StagedCard& staged : *cards) {
+    const Card& card = *staged.card;
+    std::unique_ptr<Drawn>& slot = drawn_[card.id];
+    if (!slot)
+      slot = std::make_unique<Drawn>();
+    Drawn& d = *slot;
+    const CardVisibility vis = VisibilityAt(card, now);
+    const bool changed = !d.renderer || d.revision != staged.revision;
+    if (d.visible && (!vis.visible || changed)) {
+      report(CardEvent::Kind::kHidden, d.shown_card, d.revision);
+      d.visible = false;
+    }
+    if (changed) {
+      if (!d.renderer) {
+        auto r = CardRenderer::Create(card);
+        if (!r.ok()) {
+          first_error = r.error().Context("card " + card.id);
+          drawn_.erase(card.id);
+          continue;
+        }
+        d.renderer = std::move(*r);
+      } else if (Status s = d.renderer->Update(card); !s.ok()) {
+        first_error = s.error().Context("card " + card.id);
+        continue;
+      }
+      d.revision = staged.revision;
+      d.bitmap.reset();
+      d.prepared.reset();
+    }
+    if (!vis.visible)
+      continue;
+    if (Status s = Draw(d, card, vis, frame); !s.ok()) {
+      if (s.error().message() != d.last_error) {  // once per distinct problem, not per picture
+        d.last_error = s.error().message();
+        logger_->warn("stream {}: card {}: {}", name_, card.id, d.last_error);
+      }
+      first_error = s.error().Context("card " + card.id);
+      std::lock_guard lock(mu_);
+      ++stats_.errors;
+      continue;
+    }
+    d.last_error.clear();
+    drew = true;
+    if (!d.visible) {
+      d.visible = true;
+      d.shown_card = staged.card;
+      report(CardEvent::Kind::kShown, staged.card, staged.revision);
+    }
+  }
+  if (drew) {
+    std::lock_guard lock(mu_);
+    ++stats_.pictures_drawn;
+  }
+  return first_error;
+}
+
+}  // namespace strait::overlays

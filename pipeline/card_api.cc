@@ -1,0 +1,1007 @@
+#include "pipeline/card_api.h"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+#include <sstream>
+#include <variant>
+
+#include "codecs/ffmpeg/image_reader.h"
+#include "overlays/card.h"
+#include "overlays/card_renderer.h"
+#include "overlays/card_stage.h"
+#include "overlays/money_format.h"
+#include "transport/hls/catalog.h"
+#include "transport/hls/stream.h"
+
+namespace strait::pipeline {
+
+namespace fs = std::filesystem;
+namespace http = transport::http;
+using json = nlohmann::json;
+using overlays::Card;
+using overlays::WallTime;
+
+namespace {
+
+// A refusal: HTTP status, the field it is about (may be empty), a message for people.
+struct ApiError {
+  int status = 400;
+  std::string field;
+  std::string message;
+};
+
+http::Response JsonResponse(int status, const json& body) {
+  auto r = http::Response::Text(status, body.dump() + "\n", "application/json");
+  r.cache_control = "no-store";
+  return r;
+}
+
+http::Response ErrorResponse(const ApiError& e) {
+  json err = {{"status", e.status}, {"message", e.message}};
+  if (!e.field.empty())
+    err["field"] = e.field;
+  auto r = JsonResponse(e.status, {{"error", err}});
+  if (e.status == 401)
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"strait\"");
+  return r;
+}
+
+// "price.currency: \"XYZ\" is not ..." → field "price.currency".
+ApiError FromStatus(int status, const Error& error) {
+  const std::string& m = error.message();
+  ApiError e{status, "", m};
+  const size_t colon = m.find(": ");
+  if (colon != std::string::npos && colon < 40 &&
+      m.find_first_not_of("abcdefghijklmnopqrstuvwxyz_.") == colon) {
+    e.field = m.substr(0, colon);
+  }
+  return e;
+}
+
+bool ValidId(std::string_view id) {
+  if (id.empty() || id.size() > 64)
+    return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '_';
+  });
+}
+
+std::vector<std::string> SplitPath(std::string_view path) {
+  std::vector<std::string> parts;
+  size_t i = 0;
+  while (i < path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos)
+      j = path.size();
+    if (j > i)
+      parts.emplace_back(path.substr(i, j - i));
+    i = j + 1;
+  }
+  return parts;
+}
+
+// ---- Times: RFC 3339 ----
+
+std::optional<WallTime> ParseTime(const std::string& s) {
+  int y, mo, d, h, mi, sec, n = 0;
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 ||
+      n != 19)
+    return std::nullopt;
+  using namespace std::chrono;
+  const year_month_day ymd{year(y), month(static_cast<unsigned>(mo)), day(static_cast<unsigned>(d))};
+  if (!ymd.ok() || h > 23 || mi > 59 || sec > 60)
+    return std::nullopt;
+  size_t i = 19;
+  int64_t micros = 0;
+  if (i < s.size() && s[i] == '.') {
+    int digits = 0;
+    for (++i; i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])); ++i, ++digits) {
+      if (digits < 6)
+        micros = micros * 10 + (s[i] - '0');
+    }
+    if (digits == 0)
+      return std::nullopt;
+    for (; digits < 6; ++digits)
+      micros *= 10;
+  }
+  int offset_min = 0;
+  if (i < s.size() && (s[i] == 'Z' || s[i] == 'z') && i + 1 == s.size()) {
+  } else if (i + 6 == s.size() && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':') {
+    int oh = 0, om = 0;
+    if (std::sscanf(s.c_str() + i + 1, "%2d:%2d", &oh, &om) != 2 || oh > 23 || om > 59)
+      return std::nullopt;
+    offset_min = (s[i] == '+' ? 1 : -1) * (oh * 60 + om);
+  } else {
+    return std::nullopt;
+  }
+  const auto t = sys_days(ymd) + hours(h) + minutes(mi) + seconds(sec) + microseconds(micros) -
+                 minutes(offset_min);
+  return time_point_cast<system_clock::duration>(t);
+}
+
+std::string FormatTime(WallTime t) {
+  using namespace std::chrono;
+  const auto ms = time_point_cast<milliseconds>(t);
+  const auto days = floor<std::chrono::days>(ms);
+  const year_month_day ymd{days};
+  const hh_mm_ss hms{ms - days};
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", int(ymd.year()),
+                unsigned(ymd.month()), unsigned(ymd.day()), int(hms.hours().count()),
+                int(hms.minutes().count()), int(hms.seconds().count()),
+                int(hms.subseconds().count()));
+  return buf;
+}
+
+// ---- JSON → Card, strictly: unknown fields and wrong types are refused by name ----
+
+class CardReader {
+ public:
+  using ImageLookup = std::function<Result<Frame>(const std::string& id)>;
+  explicit CardReader(ImageLookup images) : images_(std::move(images)) {}
+
+  std::optional<ApiError> Read(const json& j, Card& c) {
+    if (!j.is_object())
+      return Fail("", "a card must be a JSON object");
+    static const std::set<std::string> kFields = {
+        "id",    "template",     "title",     "subtitle", "price",    "original_price",
+        "discount_label", "image", "countdown_to", "stock_left", "qr", "locale", "position",
+        "theme", "animation", "show_at", "hide_at", "shown"};
+    for (const auto& [k, v] : j.items()) {
+      if (!kFields.count(k))
+        return Fail(k, "unknown field");
+    }
+    if (auto e = Str(j, "template", [&](const std::string& s) -> std::optional<ApiError> {
+          auto t = overlays::ParseCardTemplate(s);
+          if (!t.ok())
+            return Fail("template", t.error().message());
+          c.kind = *t;
+          return std::nullopt;
+        }))
+      return e;
+    for (auto [name, out] : {std::pair{"title", &c.title}, {"subtitle", &c.subtitle},
+                             {"discount_label", &c.discount_label}, {"qr", &c.qr},
+                             {"locale", &c.locale}}) {
+      if (auto e = Str(j, name, [&, out = out](const std::string& s) {
+            *out = s;
+            return std::optional<ApiError>();
+          }))
+        return e;
+    }
+    if (auto e = ReadMoney(j, "price", c.price))
+      return e;
+    if (j.contains("original_price") && !j["original_price"].is_null()) {
+      c.original_price.emplace();
+      if (auto e = ReadMoney(j, "original_price", *c.original_price))
+        return e;
+    }
+    if (auto e = Str(j, "image", [&](const std::string& id) -> std::optional<ApiError> {
+          if (id.empty())
+            return std::nullopt;
+          auto frame = images_(id);
+          if (!frame.ok())
+            return Fail("image", frame.error().message());
+          c.image = *frame;
+          return std::nullopt;
+        }))
+      return e;
+    for (auto [name, out] : {std::pair{"countdown_to", &c.countdown_to}, {"show_at", &c.show_at},
+                             {"hide_at", &c.hide_at}}) {
+      if (auto e = Str(j, name, [&, name = name, out = out](const std::string& s) {
+            auto t = ParseTime(s);
+            if (!t)
+              return std::optional<ApiError>(Fail(
+                  name, "\"" + s + "\" is not an RFC 3339 time such as 2026-12-03T20:00:00Z"));
+            *out = *t;
+            return std::optional<ApiError>();
+          }))
+        return e;
+    }
+    if (j.contains("stock_left") && !j["stock_left"].is_null()) {
+      const json& v = j["stock_left"];
+      if (!v.is_number_integer())
+        return Fail("stock_left", "must be a whole number");
+      if (v.get<int64_t>() < 0 || v.get<int64_t>() > 1'000'000'000)
+        return Fail("stock_left", "must be between 0 and 1000000000");
+      c.stock_left = v.get<int>();
+    }
+    if (j.contains("shown") && !j["shown"].is_boolean())
+      return Fail("shown", "must be true or false");
+    if (auto e = ReadPosition(j, c))
+      return e;
+    if (auto e = ReadTheme(j, c))
+      return e;
+    if (auto e = ReadAnimation(j, c))
+      return e;
+    return std::nullopt;
+  }
+
+ private:
+  static ApiError Fail(std::string field, std::string message) {
+    return ApiError{422, std::move(field), std::move(message)};
+  }
+
+  template <typename F>
+  std::optional<ApiError> Str(const json& j, const std::string& name, F&& f,
+                              const std::string& prefix = "") {
+    if (!j.contains(name) || j[name].is_null())
+      return std::nullopt;
+    if (!j[name].is_string())
+      return Fail(prefix + name, "must be a string");
+    return f(j[name].get<std::string>());
+  }
+
+  std::optional<ApiError> Object(const json& j, const std::string& name,
+                                 const std::set<std::string>& fields) {
+    const json& o = j[name];
+    if (!o.is_object())
+      return Fail(name, "must be an object");
+    for (const auto& [k, v] : o.items()) {
+      if (!fields.count(k))
+        return Fail(name + "." + k, "unknown field");
+    }
+    return std::nullopt;
+  }
+
+  std::optional<ApiError> Number(const json& o, const std::string& path, const char* key,
+                                 double& out) {
+    if (!o.contains(key))
+      return std::nullopt;
+    if (!o[key].is_number())
+      return Fail(path + "." + key, "must be a number");
+    out = o[key].get<double>();
+    return std::nullopt;
+  }
+
+  std::optional<ApiError> ReadMoney(const json& j, const std::string& name, overlays::Money& m) {
+    if (!j.contains(name) || j[name].is_null())
+      return std::nullopt;
+    if (auto e = Object(j, name, {"amount", "currency"}))
+      return e;
+    const json& o = j[name];
+    if (!o.contains("amount") || !o["amount"].is_string())
+      return Fail(name + ".amount", "must be a decimal string such as \"19.99\"");
+    if (!o.contains("currency") || !o["currency"].is_string())
+      return Fail(name + ".currency", "must be an ISO 4217 code such as \"USD\"");
+    m.amount = o["amount"].get<std::string>();
+    m.currency = o["currency"].get<std::string>();
+    return std::nullopt;
+  }
+
+  std::optional<ApiError> ReadPosition(const json& j, Card& c) {
+    if (!j.contains("position") || j["position"].is_null())
+      return std::nullopt;
+    if (auto e = Object(j, "position", {"anchor", "margin_x", "margin_y"}))
+      return e;
+    const json& o = j["position"];
+    if (auto e = Str(
+            o, "anchor",
+            [&](const std::string& s) -> std::optional<ApiError> {
+              auto a = overlays::ParseAnchor(s);
+              if (!a.ok())
+                return Fail("position.anchor", a.error().message());
+              c.position.anchor = *a;
+              return std::nullopt;
+            },
+            "position."))
+      return e;
+    if (auto e = Number(o, "position", "margin_x", c.position.margin_x))
+      return e;
+    return Number(o, "position", "margin_y", c.position.margin_y);
+  }
+
+  std::optional<ApiError> ReadTheme(const json& j, Card& c) {
+    if (!j.contains("theme") || j["theme"].is_null())
+      return std::nullopt;
+    if (auto e = Object(j, "theme",
+                        {"background", "text", "accent", "corner_radius", "font_size"}))
+      return e;
+    const json& o = j["theme"];
+    for (auto [name, out] : {std::pair{"background", &c.theme.background},
+                             {"text", &c.theme.text}, {"accent", &c.theme.accent}}) {
+      if (auto e = Str(
+              o, name,
+              [&, name = name, out = out](const std::string& s) -> std::optional<ApiError> {
+                auto hex = [&](size_t i) { return std::stoi(s.substr(i, 2), nullptr, 16); };
+                if ((s.size() != 7 && s.size() != 9) || s[0] != '#' ||
+                    s.find_first_not_of("0123456789abcdefABCDEF", 1) != std::string::npos)
+                  return Fail(std::string("theme.") + name,
+                              "\"" + s + "\" is not a colour (#RRGGBB or #RRGGBBAA)");
+                *out = overlays::Rgba{static_cast<uint8_t>(hex(1)), static_cast<uint8_t>(hex(3)),
+                                      static_cast<uint8_t>(hex(5)),
+                                      static_cast<uint8_t>(s.size() == 9 ? hex(7) : 255)};
+                return std::nullopt;
+              },
+              "theme."))
+        return e;
+    }
+    if (auto e = Number(o, "theme", "corner_radius", c.theme.corner_radius))
+      return e;
+    return Number(o, "theme", "font_size", c.theme.font_size);
+  }
+
+  std::optional<ApiError> ReadAnimation(const json& j, Card& c) {
+    if (!j.contains("animation") || j["animation"].is_null())
+      return std::nullopt;
+    if (auto e = Object(j, "animation", {"kind", "in_ms", "out_ms"}))
+      return e;
+    const json& o = j["animation"];
+    if (auto e = Str(
+            o, "kind",
+            [&](const std::string& s) -> std::optional<ApiError> {
+              auto k = overlays::ParseAnimationKind(s);
+              if (!k.ok())
+                return Fail("animation.kind", k.error().message());
+              c.animation.kind = *k;
+              return std::nullopt;
+            },
+            "animation."))
+      return e;
+    for (auto [name, out] : {std::pair{"in_ms", &c.animation.in_ms}, {"out_ms", &c.animation.out_ms}}) {
+      if (!o.contains(name))
+        continue;
+      if (!o[name].is_number_integer() || o[name].get<int64_t>() < 0 ||
+          o[name].get<int64_t>() > 10000)
+        return Fail(std::string("animation.") + name, "must be a whole number of ms, 0 to 10000");
+      *out = o[name].get<int>();
+    }
+    return std::nullopt;
+  }
+
+  ImageLookup images_;
+};
+
+// RFC 7396.
+void MergePatch(json& target, const json& patch) {
+  if (!patch.is_object()) {
+    target = patch;
+    return;
+  }
+  if (!target.is_object())
+    target = json::object();
+  for (const auto& [k, v] : patch.items()) {
+    if (v.is_null())
+      target.erase(k);
+    else
+      MergePatch(target[k], v);
+  }
+}
+
+bool WriteFileAtomically(const fs::path& path, std::string_view bytes) {
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out.flush())
+      return false;
+  }
+  fs::rename(tmp, path, ec);
+  return !ec;
+}
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// ---- The service ----
+
+struct StoredCard {
+  json body;  // as stored: the fields the client gave (merged by PATCH), without "id"
+  std::shared_ptr<const Card> card;  // parsed from body
+  bool shown = true;
+  uint64_t revision = 1;  // content changes (PUT, PATCH)
+  uint64_t version = 1;   // any change (ETag)
+  WallTime shown_at{};    // the last show
+  WallTime hidden_at{};   // the last hide
+};
+
+struct StoredImage {
+  fs::path path;
+  Frame rgba;
+};
+
+struct StreamCards {
+  std::string name;
+  std::shared_ptr<overlays::CardStage> stage;
+  std::map<std::string, StoredCard> cards;
+  std::map<std::string, StoredImage> images;
+  // Decode thread only (OnEvent): the ranges open now, "card#revision" → range id.
+  std::map<std::string, std::string> open_ranges;
+  uint64_t next_range = 0;
+};
+
+class CardServiceImpl final : public CardService {
+ public:
+  CardServiceImpl(CardServiceOptions options,
+                  const Clock& clock,
+                  transport::hls::Catalog* catalog,
+                  std::shared_ptr<spdlog::logger> logger)
+      : opts_(std::move(options)), clock_(clock), catalog_(catalog), logger_(std::move(logger)) {}
+
+  void AddStream(const std::string& name) {
+    auto s = std::make_unique<StreamCards>();
+    s->name = name;
+    s->stage = std::make_shared<overlays::CardStage>(name, clock_, logger_);
+    StreamCards* raw = s.get();
+    s->stage->SetEventSink([this, raw](const overlays::CardEvent& e) { OnEvent(*raw, e); });
+    Load(*s);
+    Publish(*s);
+    streams_.emplace(name, std::move(s));
+  }
+
+  std::shared_ptr<overlays::CardStage> Stage(const std::string& stream) const override {
+    auto it = streams_.find(stream);
+    return it == streams_.end() ? nullptr : it->second->stage;
+  }
+
+  void SetLiveProbe(std::function<bool(const std::string&)> probe) override {
+    std::lock_guard lock(mu_);
+    live_ = std::move(probe);
+  }
+
+  void Handle(const http::Request& req, http::Reply reply) override {
+    const std::string_view auth = req.Header("authorization");
+    constexpr std::string_view kBearer = "Bearer ";
+    if (auth.size() <= kBearer.size() || auth.substr(0, kBearer.size()) != kBearer ||
+        !TokenEquals(auth.substr(kBearer.size()))) {
+      reply(ErrorResponse({401, "", auth.empty() ? "missing Authorization: Bearer <api.token>"
+                                                 : "wrong API token"}));
+      return;
+    }
+    std::lock_guard lock(mu_);
+    reply(Route(req));
+  }
+
+  std::pair<int, std::string> Put(const std::string& stream,
+                                   const std::string& id,
+                                   const std::string& body) override {
+    http::Request req;
+    req.method = "PUT";
+    req.path = "/api/v1/streams/" + stream + "/cards/" + id;
+    req.target = req.path;
+    req.body = body;
+    req.headers.emplace_back("Content-Type", "application/json");
+    std::lock_guard lock(mu_);
+    const http::Response r = Route(req);
+    return {r.status, r.body ? std::string(r.body->begin(), r.body->end()) : ""};
+  }
+
+ private:
+  bool TokenEquals(std::string_view given) const {
+    // Constant time in the token's length.
+    const std::string& t = opts_.token;
+    unsigned diff = given.size() != t.size();
+    for (size_t i = 0; i < t.size(); ++i)
+      diff |= static_cast<unsigned char>(t[i]) ^
+              static_cast<unsigned char>(i < given.size() ? given[i] : 0);
+    return diff == 0;
+  }
+
+  static http::Response MethodNotAllowed(const char* allow) {
+    auto r = ErrorResponse({405, "", std::string("allowed: ") + allow});
+    r.headers.emplace_back("Allow", allow);
+    return r;
+  }
+
+  http::Response Route(const http::Request& req) {
+    const std::vector<std::string> p = SplitPath(req.path);  // api v1 streams {name} ...
+    if (p.size() < 3 || p[0] != "api" || p[1] != "v1" || p[2] != "streams")
+      return ErrorResponse({404, "", "no such API resource: " + req.path});
+    if (p.size() == 3) {
+      if (req.method != "GET" && req.method != "HEAD")
+        return MethodNotAllowed("GET");
+      json list = json::array();
+      for (const auto& [name, s] : streams_) {
+        list.push_back({{"name", name},
+                        {"live", live_ ? live_(name) : false},
+                        {"cards", s->cards.size()}});
+      }
+      return JsonResponse(200, {{"streams", list}});
+    }
+    auto it = streams_.find(p[3]);
+    if (it == streams_.end())
+      return ErrorResponse({404, "", "no stream named '" + p[3] + "'"});
+    StreamCards& s = *it->second;
+    if (p.size() >= 5 && p[4] == "cards") {
+      if (p.size() == 5) {
+        if (req.method != "GET" && req.method != "HEAD")
+          return MethodNotAllowed("GET");
+        json list = json::array();
+        for (const auto& [id, c] : s.cards)
+          list.push_back(CardJson(id, c));
+        return JsonResponse(200, {{"cards", list}});
+      }
+      const std::string& id = p[5];
+      if (!ValidId(id))
+        return ErrorResponse({404, "id", "card ids are 1-64 of A-Z a-z 0-9 - _"});
+      if (p.size() == 6)
+        return CardRoute(req, s, id);
+      if (p.size() == 7 && (p[6] == "show" || p[6] == "hide")) {
+        if (req.method != "POST")
+          return MethodNotAllowed("POST");
+        return ShowHide(s, id, p[6] == "show");
+      }
+    }
+    if (p.size() >= 5 && p[4] == "images") {
+      if (p.size() == 5) {
+        if (req.method != "GET" && req.method != "HEAD")
+          return MethodNotAllowed("GET");
+        json list = json::array();
+        for (const auto& [id, img] : s.images)
+          list.push_back({{"id", id}, {"width", img.rgba.width()}, {"height", img.rgba.height()}});
+        return JsonResponse(200, {{"images", list}});
+      }
+      if (p.size() == 6)
+        return ImageRoute(req, s, p[5]);
+    }
+    return ErrorResponse({404, "", "no such API resource: " + req.path});
+  }
+
+  json CardJson(const std::string& id, const StoredCard& c) const {
+    json j = c.body;
+    j["id"] = id;
+    j["shown"] = c.shown;
+    j["revision"] = c.revision;
+    j["visible"] = overlays::VisibilityAt(*Staged(c), clock_.WallNow()).visible;
+    return j;
+  }
+
+  static std::string ETag(const StoredCard& c) { return "\"v" + std::to_string(c.version) + "\""; }
+
+  http::Response CardReply(int status, const std::string& id, const StoredCard& c) const {
+    auto r = JsonResponse(status, CardJson(id, c));
+    r.headers.emplace_back("ETag", ETag(c));
+    return r;
+  }
+
+  // The body as JSON, or the refusal.
+  std::variant<json, ApiError> ParseBody(const http::Request& req) const {
+    if (req.body.size() > opts_.max_json_bytes) {
+      return ApiError{413, "", "card JSON over " + std::to_string(opts_.max_json_bytes) + " bytes"};
+    }
+    const std::string_view type = req.Header("content-type");
+    if (!type.empty() && type.find("json") == std::string_view::npos)
+      return ApiError{415, "", "send the card as application/json"};
+    json j = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded())
+      return ApiError{400, "", "malformed JSON"};
+    if (!j.is_object())
+      return ApiError{422, "", "a card must be a JSON object"};
+    return j;
+  }
+
+  // Parses and checks `body` as card `id`: fields, Card::Validate, and a trial render at 1080p
+  // (text that does not fit, a card off the frame).
+  std::variant<std::shared_ptr<const Card>, ApiError> Check(StreamCards& s,
+                                                           const std::string& id,
+                                                           const json& body) {
+    auto card = std::make_shared<Card>();
+    card->id = id;
+    CardReader reader([&](const std::string& image) -> Result<Frame> {
+      auto it = s.images.find(image);
+      if (it == s.images.end())
+        return Error("no image '" + image + "' was uploaded to this stream (PUT .../images/" +
+                     image + ")");
+      return it->second.rgba;
+    });
+    if (auto e = reader.Read(body, *card))
+      return *e;
+    if (Status v = card->Validate(); !v.ok())
+      return FromStatus(422, v.error());
+    auto renderer = overlays::CardRenderer::Create(*card);
+    if (!renderer.ok())
+      return FromStatus(422, renderer.error());
+    for (auto [w, h] : {std::pair{1920, 1080}, {1280, 720}}) {
+      auto bitmap = (*renderer)->RenderAt(w, h, clock_.WallNow());
+      if (!bitmap.ok())
+        return FromStatus(422, bitmap.error());
+    }
+    return std::shared_ptr<const Card>(std::move(card));
+  }
+
+  http::Response CardRoute(const http::Request& req, StreamCards& s, const std::string& id) {
+    auto found = s.cards.find(id);
+    if (req.method == "GET" || req.method == "HEAD") {
+      if (found == s.cards.end())
+        return ErrorResponse({404, "", "no card '" + id + "' on stream '" + s.name + "'"});
+      return CardReply(200, id, found->second);
+    }
+    if (req.method == "DELETE") {
+      if (found == s.cards.end())
+        return ErrorResponse({404, "", "no card '" + id + "' on stream '" + s.name + "'"});
+      s.cards.erase(found);
+      Publish(s);
+      Save(s);
+      http::Response r;
+      r.status = 204;
+      r.cache_control = "no-store";
+      return r;
+    }
+    if (req.method != "PUT" && req.method != "PATCH")
+      return MethodNotAllowed("GET, PUT, PATCH, DELETE");
+    if (found == s.cards.end() && req.method == "PATCH")
+      return ErrorResponse({404, "", "no card '" + id + "' to patch (PUT creates one)"});
+    if (const std::string_view match = req.Header("if-match");
+        !match.empty() && match != "*" &&
+        (found == s.cards.end() || match != ETag(found->second))) {
+      return ErrorResponse({412, "", "the card changed since (If-Match)"});
+    }
+    if (found == s.cards.end() && s.cards.size() >= opts_.max_cards) {
+      return ErrorResponse({409, "", "stream '" + s.name + "' already has " +
+                                         std::to_string(opts_.max_cards) + " cards (the limit)"});
+    }
+    auto parsed = ParseBody(req);
+    if (auto* e = std::get_if<ApiError>(&parsed))
+      return ErrorResponse(*e);
+    json body = std::get<json>(std::move(parsed));
+    if (req.method == "PATCH") {
+      json merged = found->second.body;
+      MergePatch(merged, body);
+      body = std::move(merged);
+    }
+    if (body.contains("id")) {
+      if (!body["id"].is_string() || body["id"].get<std::string>() != id)
+        return ErrorResponse({422, "id", "differs from the id in the URL ('" + id + "')"});
+      body.erase("id");
+    }
+    auto checked = Check(s, id, body);
+    if (auto* e = std::get_if<ApiError>(&checked))
+      return ErrorResponse(*e);
+    const WallTime now = clock_.WallNow();
+    const bool created = found == s.cards.end();
+    StoredCard& c = s.cards[id];
+    const bool was_shown = !created && c.shown;
+    if (!created) {
+      ++c.revision;
+      ++c.version;
+    }
+    c.card = std::get<std::shared_ptr<const Card>>(std::move(checked));
+    if (body.contains("shown")) {
+      c.shown = body["shown"].get<bool>();
+      body.erase("shown");
+    } else if (created) {
+      c.shown = true;
+    }
+    c.body = std::move(body);
+    if (c.shown && !was_shown)
+      c.shown_at = now;
+    else if (!c.shown && was_shown)
+      c.hidden_at = now;
+    Publish(s);
+    Save(s);
+    return CardReply(created ? 201 : 200, id, c);
+  }
+
+  http::Response ShowHide(StreamCards& s, const std::string& id, bool show) {
+    auto found = s.cards.find(id);
+    if (found == s.cards.end())
+      return ErrorResponse({404, "", "no card '" + id + "' on stream '" + s.name + "'"});
+    StoredCard& c = found->second;
+    if (c.shown != show) {
+      c.shown = show;
+      (show ? c.shown_at : c.hidden_at) = clock_.WallNow();
+      ++c.version;
+      Publish(s);
+      Save(s);
+    }
+    return CardReply(200, id, c);
+  }
+
+  http::Response ImageRoute(const http::Request& req, StreamCards& s, const std::string& id) {
+    if (!ValidId(id))
+      return ErrorResponse({404, "id", "image ids are 1-64 of A-Z a-z 0-9 - _"});
+    auto found = s.images.find(id);
+    if (req.method == "DELETE") {
+      if (found == s.images.end())
+        return ErrorResponse({404, "", "no image '" + id + "' on stream '" + s.name + "'"});
+      for (const auto& [card_id, c] : s.cards) {
+        if (c.body.contains("image") && c.body["image"] == id)
+          return ErrorResponse({409, "image", "card '" + card_id + "' uses image '" + id + "'"});
+      }
+      std::error_code ec;
+      fs::remove(found->second.path, ec);
+      s.images.erase(found);
+      http::Response r;
+      r.status = 204;
+      r.cache_control = "no-store";
+      return r;
+    }
+    if (req.method == "GET" || req.method == "HEAD") {
+      if (found == s.images.end())
+        return ErrorResponse({404, "", "no image '" + id + "' on stream '" + s.name + "'"});
+      return JsonResponse(200, {{"id", id},
+                                {"width", found->second.rgba.width()},
+                                {"height", found->second.rgba.height()}});
+    }
+    if (req.method != "PUT")
+      return MethodNotAllowed("GET, PUT, DELETE");
+    if (req.body.size() > opts_.max_image_bytes) {
+      return ErrorResponse({413, "image", "images are limited to " +
+                                              std::to_string(opts_.max_image_bytes) + " bytes"});
+    }
+    const std::string& b = req.body;
+    const bool png = b.size() > 8 && b.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0;
+    const bool jpeg = b.size() > 3 && b.compare(0, 3, "\xff\xd8\xff") == 0;
+    if (!png && !jpeg)
+      return ErrorResponse({415, "image", "only PNG and JPEG images are accepted"});
+    if (found == s.images.end() && s.images.size() >= opts_.max_images) {
+      return ErrorResponse({409, "image", "stream '" + s.name + "' already has " +
+                                              std::to_string(opts_.max_images) + " images"});
+    }
+    const fs::path dir = ImagesDir(s);
+    const fs::path path = dir / (id + (png ? ".png" : ".jpg"));
+    const fs::path trial = dir / (id + ".upload" + (png ? ".png" : ".jpg"));
+    if (!WriteFileAtomically(trial, b))
+      return ErrorResponse({500, "", "cannot store the image under " + dir.string()});
+    const int64_t side = opts_.max_image_side;
+    auto rgba = ffmpeg::ReadImageRgba(trial.string(), side * side);
+    std::error_code ec;
+    if (!rgba.ok() || rgba->width() > side || rgba->height() > side) {
+      fs::remove(trial, ec);
+      return ErrorResponse({422, "image",
+                            rgba.ok() ? "images are limited to " + std::to_string(side) + "x" +
+                                            std::to_string(side) + " pixels"
+                                      : "cannot decode the image: " + rgba.error().message()});
+    }
+    if (found != s.images.end() && found->second.path != path)
+      fs::remove(found->second.path, ec);
+    fs::rename(trial, path, ec);
+    const bool created = found == s.images.end();
+    s.images[id] = StoredImage{path, *rgba};
+    // Cards showing this image pick up the new picture.
+    bool changed = false;
+    for (auto& [card_id, c] : s.cards) {
+      if (c.body.contains("image") && c.body["image"] == id) {
+        auto copy = std::make_shared<Card>(*c.card);
+        copy->image = *rgba;
+        c.card = std::move(copy);
+        ++c.revision;
+        ++c.version;
+        changed = true;
+      }
+    }
+    if (changed) {
+      Publish(s);
+      Save(s);
+    }
+    return JsonResponse(created ? 201 : 200,
+                        {{"id", id}, {"width", rgba->width()}, {"height", rgba->height()}});
+  }
+
+  // The card as the stage draws it: show/hide calls become show_at/hide_at (the fade starts at
+  // the call); a scheduled show_at/hide_at of the card itself still applies.
+  std::shared_ptr<const Card> Staged(const StoredCard& c) const {
+    auto card = std::make_shared<Card>(*c.card);
+    if (c.shown) {
+      if (!card->show_at || *card->show_at < c.shown_at)
+        card->show_at = c.shown_at;
+    } else {
+      const WallTime gone = c.hidden_at + std::chrono::milliseconds(card->animation.out_ms);
+      if (!card->hide_at || *card->hide_at > gone)
+        card->hide_at = gone;
+      if (card->show_at && *card->show_at >= *card->hide_at)
+        card->show_at = *card->hide_at - std::chrono::milliseconds(1);
+    }
+    return card;
+  }
+
+  // Hands the stream's cards to its stage (from the next picture on).
+  void Publish(StreamCards& s) {
+    std::vector<overlays::StagedCard> staged;
+    const WallTime now = clock_.WallNow();
+    for (const auto& [id, c] : s.cards) {
+      // A card hidden (and faded out) a while ago is not drawn again: leave it out.
+      if (!c.shown && now > c.hidden_at + std::chrono::milliseconds(c.card->animation.out_ms) +
+                                std::chrono::seconds(1))
+        continue;
+      staged.push_back({Staged(c), c.revision});
+    }
+    s.stage->SetCards(std::move(staged));
+  }
+
+  // ---- Timed metadata: the stage's events become EXT-X-DATERANGE tags ----
+
+  void OnEvent(StreamCards& s, const overlays::CardEvent& e) {
+    if (!catalog_)
+      return;
+    const std::shared_ptr<transport::hls::Stream> stream = catalog_->Find(s.name);
+    if (!stream)
+      return;
+    // Only the stream's decode thread calls this: open_ranges and next_range need no lock.
+    const std::string key = e.card->id + "#" + std::to_string(e.revision);
+    if (e.kind == overlays::CardEvent::Kind::kHidden) {
+      auto it = s.open_ranges.find(key);
+      if (it != s.open_ranges.end()) {
+        stream->EndDateRange(it->second, e.media_90k);
+        s.open_ranges.erase(it);
+      }
+      return;
+    }
+    transport::hls::DateRange range;
+    range.id = "card-" + e.card->id + "-" +
+               std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  clock_.WallNow().time_since_epoch())
+                                  .count()) +
+               "-" + std::to_string(++s.next_range);
+    range.class_name = "com.strait.card";
+    range.start_90k = e.media_90k;
+    range.attributes = DateRangeAttributes(*e.card, e.revision);
+    s.open_ranges[key] = range.id;
+    stream->AddDateRange(std::move(range));
+  }
+
+  static std::vector<std::pair<std::string, std::string>> DateRangeAttributes(const Card& c,
+                                                                              uint64_t revision) {
+    std::vector<std::pair<std::string, std::string>> a;
+    static const char* kTemplates[] = {"product", "countdown", "banner"};
+    a.emplace_back("X-CARD-ID", c.id);
+    a.emplace_back("X-REVISION", std::to_string(revision));
+    a.emplace_back("X-TEMPLATE", kTemplates[static_cast<int>(c.kind)]);
+    a.emplace_back("X-LOCALE", c.locale);
+    if (!c.title.empty())
+      a.emplace_back("X-TITLE", c.title);
+    if (!c.subtitle.empty())
+      a.emplace_back("X-SUBTITLE", c.subtitle);
+    if (!c.price.amount.empty()) {
+      a.emplace_back("X-PRICE", c.price.amount);
+      a.emplace_back("X-CURRENCY", c.price.currency);
+      if (auto text = overlays::FormatMoney(c.price.amount, c.price.currency, c.locale); text.ok())
+        a.emplace_back("X-PRICE-TEXT", *text);
+    }
+    if (c.original_price)
+      a.emplace_back("X-ORIGINAL-PRICE", c.original_price->amount);
+    if (!c.discount_label.empty())
+      a.emplace_back("X-DISCOUNT", c.discount_label);
+    if (c.stock_left)
+      a.emplace_back("X-STOCK-LEFT", std::to_string(*c.stock_left));
+    if (c.countdown_to)
+      a.emplace_back("X-COUNTDOWN-TO", FormatTime(*c.countdown_to));
+    if (!c.qr.empty())
+      a.emplace_back("X-URL", c.qr);
+    return a;
+  }
+
+  // ---- Persistence: DATA_DIR/cards/{stream}.json and DATA_DIR/cards/{stream}/images/ ----
+
+  fs::path CardsFile(const StreamCards& s) const {
+    return fs::path(opts_.data_dir) / "cards" / (s.name + ".json");
+  }
+  fs::path ImagesDir(const StreamCards& s) const {
+    return fs::path(opts_.data_dir) / "cards" / s.name / "images";
+  }
+
+  void Save(const StreamCards& s) {
+    json cards = json::array();
+    for (const auto& [id, c] : s.cards)
+      cards.push_back({{"id", id}, {"card", c.body}, {"shown", c.shown}, {"revision", c.revision}});
+    if (!WriteFileAtomically(CardsFile(s), json{{"cards", cards}}.dump(2) + "\n"))
+      logger_->warn("stream {}: cannot save cards to {}", s.name, CardsFile(s).string());
+  }
+
+  void Load(StreamCards& s) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(ImagesDir(s), ec)) {
+      const fs::path& path = entry.path();
+      const std::string ext = path.extension().string();
+      if ((ext != ".png" && ext != ".jpg") || path.stem().string().find('.') != std::string::npos)
+        continue;
+      const int64_t side = opts_.max_image_side;
+      auto rgba = ffmpeg::ReadImageRgba(path.string(), side * side);
+      if (!rgba.ok()) {
+        logger_->warn("stream {}: skipping image {}: {}", s.name, path.string(),
+                      rgba.error().message());
+        continue;
+      }
+      s.images[path.stem().string()] = StoredImage{path, *rgba};
+    }
+    const fs::path file = CardsFile(s);
+    if (!fs::exists(file, ec))
+      return;
+    const json saved = json::parse(ReadFile(file), nullptr, false);
+    if (saved.is_discarded() || !saved.contains("cards") || !saved["cards"].is_array()) {
+      logger_->warn("stream {}: {} is not a card file; starting without its cards", s.name,
+                    file.string());
+      return;
+    }
+    const WallTime now = clock_.WallNow();
+    for (const json& item : saved["cards"]) {
+      if (!item.is_object() || !item.contains("id") || !item["id"].is_string() ||
+          !item.contains("card")) {
+        continue;
+      }
+      const std::string id = item["id"].get<std::string>();
+      auto checked = ValidId(id) ? Check(s, id, item["card"])
+                                 : std::variant<std::shared_ptr<const Card>, ApiError>(
+                                       ApiError{422, "id", "bad id"});
+      if (auto* e = std::get_if<ApiError>(&checked)) {
+        logger_->warn("stream {}: skipping saved card '{}': {}{}{}", s.name, id, e->field,
+                      e->field.empty() ? "" : ": ", e->message);
+        continue;
+      }
+      StoredCard c;
+      c.body = item["card"];
+      c.card = std::get<std::shared_ptr<const Card>>(std::move(checked));
+      c.shown = item.value("shown", true);
+      c.revision = item.value("revision", uint64_t{1});
+      c.shown_at = now - std::chrono::milliseconds(c.card->animation.in_ms);  // no fade again
+      c.hidden_at = now - std::chrono::hours(1);
+      s.cards.emplace(id, std::move(c));
+    }
+    if (!s.cards.empty())
+      logger_->info("stream {}: {} saved cards restored", s.name, s.cards.size());
+  }
+
+  const CardServiceOptions opts_;
+  const Clock& clock_;
+  transport::hls::Catalog* catalog_;
+  std::shared_ptr<spdlog::logger> logger_;
+  std::map<std::string, std::unique_ptr<StreamCards>> streams_;  // fixed after Create
+  std::mutex mu_;  // serialises API calls (guards the StreamCards' cards and images)
+  std::function<bool(const std::string&)> live_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<CardService>> CardService::Create(CardServiceOptions options,
+                                                         const std::vector<std::string>& streams,
+                                                         const Clock& clock,
+                                                         transport::hls::Catalog* catalog,
+                                                         std::shared_ptr<spdlog::logger> logger) {
+  if (options.token.empty())
+    return Error("card API: no token");
+  auto service = std::make_unique<CardServiceImpl>(
+      std::move(options), clock, catalog, logger ? std::move(logger) : spdlog::default_logger());
+  for (const std::string& name : streams)
+    service->AddStream(name);
+  return std::unique_ptr<CardService>(std::move(service));
+}
+
+Result<std::string> ApiToken(const std::string& configured, const std::string& data_dir) {
+  if (!configured.empty())
+    return configured;
+  const fs::path path = fs::path(data_dir) / "api.token";
+  std::error_code ec;
+  if (fs::exists(path, ec)) {
+    std::string token = ReadFile(path);
+    while (!token.empty() && (token.back() == '\n' || token.back() == '\r'))
+      token.pop_back();
+    if (token.size() >= 16)
+      return token;
+  }
+  std::random_device rd;
+  std::string token;
+  static const char* kHex = "0123456789abcdef";
+  for (int i = 0; i < 32; ++i)
+    token += kHex[rd() % 16];
+  fs::create_directories(path.parent_path(), ec);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0)
+    return Error("cannot create " + path.string() + " for the API token");
+  const std::string line = token + "\n";
+  const bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  ::close(fd);
+  if (!ok)
+    return Error("cannot write " + path.string());
+  return token;
+}
+
+}  // namespace strait::pipeline

@@ -1,0 +1,234 @@
+// Product cards end to end: ffmpeg pushes a plain-coloured 720p picture over RTMP, the ladder
+// runs, a `curl PUT` of a card arrives mid-stream, and then
+//   - every rung's decoded pictures show the card in the region the renderer puts it (scaled to
+//     the rung), from one picture on and on every later picture, never before;
+//   - every rendition's playlist (LL-HLS CMAF and TS) carries an EXT-X-DATERANGE of class
+//     com.strait.card whose START-DATE is the program date time of that first picture;
+//   - the card is on the first pictures processed after the PUT returned;
+//   - a DELETE takes it off again and closes the range with an END-DATE.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <ctime>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "overlays/card.h"
+#include "overlays/card_renderer.h"
+#include "tests/support/live_fixture.h"
+
+namespace strait {
+namespace {
+
+using namespace std::chrono_literals;
+using test::HttpFetch;
+using test::kKey;
+using test::RunCommand;
+using Wall = std::chrono::system_clock::time_point;
+
+constexpr char kToken[] = "cards-live-test-token-42";
+constexpr char kCard[] = R"({"template": "product", "title": "Red sneakers",
+  "price": {"amount": "19.99", "currency": "USD"}, "discount_label": "-30%", "locale": "en-US",
+  "position": {"anchor": "top-left", "margin_x": 0.05, "margin_y": 0.08},
+  "theme": {"background": "#ffffff", "text": "#101010"}, "animation": {"kind": "none"}})";
+
+// "2026-12-03T18:00:00.123Z" → wall time.
+std::optional<Wall> ParseDate(const std::string& s) {
+  std::tm tm{};
+  int ms = 0;
+  if (std::sscanf(s.c_str(), "%d-%d-%dT%d:%d:%d.%3dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) != 7)
+    return std::nullopt;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return std::chrono::system_clock::from_time_t(timegm(&tm)) + std::chrono::milliseconds(ms);
+}
+
+std::string Attribute(const std::string& line, const std::string& name) {
+  const size_t at = line.find(name + "=\"");
+  if (at == std::string::npos)
+    return "";
+  const size_t begin = at + name.size() + 2;
+  return line.substr(begin, line.find('"', begin) - begin);
+}
+
+std::vector<std::string> DateRanges(const std::string& playlist) {
+  std::vector<std::string> out;
+  for (const std::string& line : test::Lines(playlist))
+    if (line.rfind("#EXT-X-DATERANGE:", 0) == 0)
+      out.push_back(line);
+  return out;
+}
+
+struct Picture {
+  double pts = 0;
+  double card_luma = 0;  // mean luma inside the card's region
+  double free_luma = 0;  // ... and in a region no card covers
+};
+
+class CardsLiveTest : public test::LiveServerTest {
+ protected:
+  void Configure(pipeline::Config& config) override {
+    config.transcode.enabled = true;
+    config.transcode.encoder = "x264";
+    config.hls.variants = "both";
+    config.api.token = kToken;
+  }
+
+  // curl, as a user would; returns the HTTP status.
+  int Curl(const std::string& method, const std::string& path, const std::string& body = "") {
+    const std::string file = dir_.File("body.json");
+    std::ofstream(file) << body;
+    auto r = RunCommand("curl -s -o " + dir_.File("answer.json") + " -w '%{http_code}' -X " +
+                        method + " -H 'Authorization: Bearer " + kToken +
+                        "' -H 'Content-Type: application/json'" +
+                        (body.empty() ? "" : " --data-binary @" + file) + " " + HttpUrl(path));
+    return std::atoi(r.output.c_str());
+  }
+};
+
+TEST_F(CardsLiveTest, CurlPutShowsTheCardOnEveryRenditionWithAMatchingDateRange) {
+  // 16 s of one flat colour (Y ~ 90) with a tone, paced like a live encoder.
+  test::BackgroundProcess push(
+      "ffmpeg -v error -re -f lavfi -i color=c=0x3c5a78:s=1280x720:r=30 -f lavfi "
+      "-i sine=frequency=440:sample_rate=48000 -t 16 -c:v libx264 -preset veryfast -tune "
+      "zerolatency -g 60 -pix_fmt yuv420p -c:a aac -f flv " +
+          RtmpUrl(kKey),
+      dir_.File("push.log"));
+  ASSERT_EQ(WaitFor("/live/shop1/720p/playlist.m3u8", "#EXT-X-PART:", 20s).status, 200);
+  std::this_thread::sleep_for(3s);  // a few segments without the card
+  const Wall before_put = std::chrono::system_clock::now();
+  ASSERT_EQ(Curl("PUT", "/api/v1/streams/shop1/cards/sneakers", kCard), 201);
+  const Wall after_put = std::chrono::system_clock::now();
+  std::this_thread::sleep_for(5s);
+  ASSERT_EQ(Curl("DELETE", "/api/v1/streams/shop1/cards/sneakers"), 204);
+  ASSERT_EQ(push.Wait(40s), 0) << push.Log();
+
+  // Where the renderer puts the card on the 1280x720 source; rungs scale it.
+  overlays::Card card;
+  card.id = "sneakers";
+  card.title = "Red sneakers";
+  card.price = {"19.99", "USD"};
+  card.discount_label = "-30%";
+  card.position = {overlays::Anchor::kTopLeft, 0.05, 0.08};
+  auto renderer = overlays::CardRenderer::Create(card);
+  ASSERT_TRUE(renderer.ok());
+  auto bitmap = (*renderer)->Render(1280, 720);
+  ASSERT_TRUE(bitmap.ok());
+  const overlays::CardBitmap& box = **bitmap;
+
+  const std::map<std::string, std::pair<int, int>> rungs = {
+      {"720p", {1280, 720}}, {"480p", {854, 480}}, {"360p", {640, 360}}};
+  for (const auto& [rung, size] : rungs) {
+    SCOPED_TRACE(rung);
+    const double sx = size.first / 1280.0, sy = size.second / 720.0;
+    // The middle of the card's panel (clear of its rounded corners), and the bottom right.
+    const int cx = static_cast<int>((box.x + box.width * 0.15) * sx) / 2 * 2;
+    const int cy = static_cast<int>((box.y + box.height * 0.2) * sy) / 2 * 2;
+    const int cw = static_cast<int>(box.width * 0.7 * sx) / 2 * 2;
+    const int ch = static_cast<int>(box.height * 0.6 * sy) / 2 * 2;
+
+    // Every rendition lists the range, once, with an END-DATE after the DELETE.
+    std::optional<Wall> start;
+    for (const std::string& name : {rung, rung + "-ts"}) {
+      auto media = WaitFor("/live/shop1/" + name + "/playlist.m3u8", "#EXT-X-ENDLIST", 20s);
+      const std::vector<std::string> ranges = DateRanges(media.body);
+      ASSERT_EQ(ranges.size(), 1u) << name << "\n" << media.body;
+      EXPECT_EQ(Attribute(ranges[0], "CLASS"), "com.strait.card");
+      EXPECT_EQ(Attribute(ranges[0], "X-CARD-ID"), "sneakers");
+      EXPECT_EQ(Attribute(ranges[0], "X-PRICE-TEXT"), "$19.99");
+      EXPECT_FALSE(Attribute(ranges[0], "END-DATE").empty()) << ranges[0];
+      if (name == rung + "-ts")
+        start = ParseDate(Attribute(ranges[0], "START-DATE"));
+    }
+    ASSERT_TRUE(start);
+    // "The first picture after the call": its program date time is the arrival of that picture,
+    // so the range starts around the PUT (loaded CI machines decode a little behind).
+    EXPECT_GT(*start, before_put - 500ms);
+    EXPECT_LT(*start, after_put + 3s);
+
+    // Decode the TS rendition: program date time + pts per segment, mean luma per picture.
+    auto media = HttpFetch(HttpUrl("/live/shop1/" + rung + "-ts/playlist.m3u8"));
+    std::vector<std::pair<Wall, double>> segment_starts;  // PDT, first pts
+    std::string concat;
+    std::optional<Wall> pdt;
+    for (const std::string& line : test::Lines(media.body)) {
+      if (line.rfind("#EXT-X-PROGRAM-DATE-TIME:", 0) == 0)
+        pdt = ParseDate(line.substr(25));
+      if (line.empty() || line[0] == '#')
+        continue;
+      auto seg = HttpFetch(HttpUrl("/live/shop1/" + rung + "-ts/" + line));
+      ASSERT_EQ(seg.status, 200);
+      const std::string file = dir_.File(rung + "-" + line);
+      std::ofstream(file, std::ios::binary) << seg.body;
+      auto first = RunCommand("ffprobe -v error -select_streams v -show_entries packet=pts_time "
+                              "-read_intervals %+#1 -of csv=p=0 " + file);
+      ASSERT_TRUE(pdt) << media.body;
+      segment_starts.emplace_back(*pdt, std::stod(first.output));
+      concat += seg.body;
+    }
+    const std::string ts = dir_.File(rung + ".ts");
+    std::ofstream(ts, std::ios::binary) << concat;
+    auto stats = [&](int x, int y, int w, int h) {
+      // -copyts: the pictures' own pts, as ffprobe reports the segments' (not shifted to 0).
+      return RunCommand("ffmpeg -v error -copyts -i " + ts + " -vf crop=" + std::to_string(w) + ":" +
+                            std::to_string(h) + ":" + std::to_string(x) + ":" + std::to_string(y) +
+                            ",signalstats,metadata=print:key=lavfi.signalstats.YAVG:file=- "
+                            "-f null -",
+                        120s)
+          .output;
+    };
+    auto parse = [](const std::string& text) {
+      std::vector<std::pair<double, double>> out;  // pts_time, YAVG
+      double pts = 0;
+      for (const std::string& line : test::Lines(text)) {
+        if (const size_t at = line.find("pts_time:"); at != std::string::npos)
+          pts = std::stod(line.substr(at + 9));
+        if (const size_t at = line.find("YAVG="); at != std::string::npos)
+          out.emplace_back(pts, std::stod(line.substr(at + 5)));
+      }
+      return out;
+    };
+    const auto in_card = parse(stats(cx, cy, cw, ch));
+    const auto free = parse(stats(size.first * 3 / 4, size.second * 3 / 4, size.first / 5,
+                                  size.second / 5));
+    ASSERT_GT(in_card.size(), 300u);
+    ASSERT_EQ(in_card.size(), free.size());
+    const double background = free.front().second;
+
+    // The pictures that show the card: one contiguous run.
+    std::vector<Picture> pictures;
+    for (size_t i = 0; i < in_card.size(); ++i)
+      pictures.push_back({in_card[i].first, in_card[i].second, free[i].second});
+    size_t first = pictures.size(), last = 0;
+    for (size_t i = 0; i < pictures.size(); ++i) {
+      EXPECT_NEAR(pictures[i].free_luma, background, 3) << "the rest of the picture is untouched";
+      if (pictures[i].card_luma > background + 60) {  // the white panel
+        first = std::min(first, i);
+        last = i;
+      } else {
+        EXPECT_NEAR(pictures[i].card_luma, background, 3) << "pts " << pictures[i].pts;
+      }
+    }
+    ASSERT_LT(first, pictures.size()) << "the card never appeared";
+    for (size_t i = first; i <= last; ++i)
+      EXPECT_GT(pictures[i].card_luma, background + 60) << "gap at pts " << pictures[i].pts;
+    EXPECT_GT(pictures[last].pts - pictures[first].pts, 4.0) << "shown ~5 s, until the DELETE";
+    EXPECT_LT(last + 1, pictures.size()) << "gone after the DELETE";
+
+    // START-DATE is the program date time of the first picture with the card.
+    const double first_pts = pictures[first].pts;
+    auto seg = std::find_if(segment_starts.rbegin(), segment_starts.rend(),
+                            [&](const auto& s) { return s.second <= first_pts + 1e-6; });
+    ASSERT_NE(seg, segment_starts.rend());
+    const Wall picture_time =
+        seg->first + std::chrono::microseconds(std::llround((first_pts - seg->second) * 1e6));
+    EXPECT_LE(std::abs(std::chrono::duration<double, std::milli>(picture_time - *start).count()),
+              2.0)
+        << "first card picture at pts " << first_pts;
+  }
+}
+
+}  // namespace
+}  // namespace strait
