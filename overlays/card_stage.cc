@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 
 #include "overlays/blend.h"
 #include "overlays/card_renderer.h"
@@ -32,6 +33,17 @@ std::pair<int, int> SlideOffset(Anchor anchor, double slide, const CardBitmap& b
 
 }  // namespace
 
+struct CardStage::Shared {
+  std::mutex mu;  // guards everything below
+  std::shared_ptr<const std::vector<StagedCard>> cards =
+      std::make_shared<const std::vector<StagedCard>>();
+  EventFn sink;
+  CardStageStats stats;
+  // kPerRendition: what the decode thread decided for its recent pictures, by pts (bounded).
+  std::deque<std::pair<int64_t, Decision>> decisions;
+  static constexpr size_t kMaxDecisions = 512;  // ~17 s at 30 fps: more than any rung queue
+};
+
 struct CardStage::Drawn {
   std::unique_ptr<CardRenderer> renderer;
   uint64_t revision = 0;
@@ -46,38 +58,62 @@ struct CardStage::Drawn {
 
 CardStage::CardStage(std::string stream_name,
                      const Clock& clock,
-                     std::shared_ptr<spdlog::logger> logger)
+                     std::shared_ptr<spdlog::logger> logger,
+                     CardRenderMode mode)
     : name_(std::move(stream_name)),
       clock_(clock),
       logger_(logger ? std::move(logger) : spdlog::default_logger()),
-      cards_(std::make_shared<const std::vector<StagedCard>>()) {}
+      mode_(mode),
+      rung_(false),
+      shared_(std::make_shared<Shared>()) {}
+
+CardStage::CardStage(std::shared_ptr<Shared> shared,
+                     std::string stream_name,
+                     const Clock& clock,
+                     std::shared_ptr<spdlog::logger> logger)
+    : name_(std::move(stream_name)),
+      clock_(clock),
+      logger_(std::move(logger)),
+      mode_(CardRenderMode::kPerRendition),
+      rung_(true),
+      shared_(std::move(shared)) {}
 
 CardStage::~CardStage() = default;
 
 void CardStage::SetCards(std::vector<StagedCard> cards) {
   auto next = std::make_shared<const std::vector<StagedCard>>(std::move(cards));
-  std::lock_guard lock(mu_);
-  cards_ = std::move(next);
+  std::lock_guard lock(shared_->mu);
+  shared_->cards = std::move(next);
 }
 
 void CardStage::SetEventSink(EventFn sink) {
-  std::lock_guard lock(mu_);
-  sink_ = std::move(sink);
+  std::lock_guard lock(shared_->mu);
+  shared_->sink = std::move(sink);
 }
 
 bool CardStage::active() const {
-  std::lock_guard lock(mu_);
-  return !cards_->empty();
+  std::lock_guard lock(shared_->mu);
+  return !shared_->cards->empty();
 }
 
 CardStageStats CardStage::stats() const {
-  std::lock_guard lock(mu_);
-  return stats_;
+  std::lock_guard lock(shared_->mu);
+  return shared_->stats;
 }
 
-Status CardStage::Draw(Drawn& d, const Card& card, const CardVisibility& vis, Frame& frame) {
+std::shared_ptr<FrameStage> CardStage::ForRendition() {
+  if (mode_ != CardRenderMode::kPerRendition || rung_)
+    return nullptr;
+  return std::shared_ptr<CardStage>(new CardStage(shared_, name_, clock_, logger_));
+}
+
+Status CardStage::Draw(Drawn& d,
+                       const Card& card,
+                       const CardVisibility& vis,
+                       Frame& frame,
+                       WallTime now) {
   const int fw = frame.width(), fh = frame.height();
-  auto bitmap = d.renderer->RenderAt(fw, fh, clock_.WallNow());
+  auto bitmap = d.renderer->RenderAt(fw, fh, now);
   if (!bitmap.ok())
     return bitmap.error();
   // At least one step: a card that is visible is drawn, faintly at the start of a fade.
@@ -85,8 +121,8 @@ Status CardStage::Draw(Drawn& d, const Card& card, const CardVisibility& vis, Fr
                               kOpacitySteps);
   if (*bitmap != d.bitmap || step != d.opacity_step || !d.prepared) {
     if (*bitmap != d.bitmap) {
-      std::lock_guard lock(mu_);
-      ++stats_.renders;
+      std::lock_guard lock(shared_->mu);
+      ++shared_->stats.renders;
     }
     const CardBitmap& b = **bitmap;
     Result<PreparedCard> prepared = Error("unset");
@@ -113,13 +149,24 @@ Status CardStage::Draw(Drawn& d, const Card& card, const CardVisibility& vis, Fr
 }
 
 Status CardStage::Process(Frame& frame, Timebase timebase) {
+  if (rung_)
+    return DrawScaled(frame);
   std::shared_ptr<const std::vector<StagedCard>> cards;
   EventFn sink;
   {
-    std::lock_guard lock(mu_);
-    cards = cards_;
-    sink = sink_;
-    ++stats_.pictures;
+    std::lock_guard lock(shared_->mu);
+    cards = shared_->cards;
+    sink = shared_->sink;
+    ++shared_->stats.pictures;
+  }
+  const bool draw = mode_ == CardRenderMode::kSource;
+  const WallTime now = clock_.WallNow();
+  if (!draw && frame.pts() != kNoTimestamp) {
+    std::lock_guard lock(shared_->mu);
+    auto& decisions = shared_->decisions;
+    decisions.emplace_back(frame.pts(), Decision{cards, now});
+    while (decisions.size() > Shared::kMaxDecisions)
+      decisions.pop_front();
   }
   const int64_t media_90k =
       frame.pts() == kNoTimestamp ? kNoTimestamp : Rescale(frame.pts(), timebase, kMpegTs);
@@ -142,7 +189,6 @@ Status CardStage::Process(Frame& frame, Timebase timebase) {
     it = drawn_.erase(it);
   }
 
-  const WallTime now = clock_.WallNow();
   Status first_error = OkStatus();
   bool drew = false;
   for (const StagedCard& staged : *cards) {
@@ -158,36 +204,28 @@ Status CardStage::Process(Frame& frame, Timebase timebase) {
       d.visible = false;
     }
     if (changed) {
-      if (!d.renderer) {
-        auto r = CardRenderer::Create(card);
-        if (!r.ok()) {
-          first_error = r.error().Context("card " + card.id);
-          drawn_.erase(card.id);
-          continue;
-        }
-        d.renderer = std::move(*r);
-      } else if (Status s = d.renderer->Update(card); !s.ok()) {
+      if (Status s = Update(d, staged); !s.ok()) {
         first_error = s.error().Context("card " + card.id);
+        drawn_.erase(card.id);
         continue;
       }
-      d.revision = staged.revision;
-      d.bitmap.reset();
-      d.prepared.reset();
     }
     if (!vis.visible)
       continue;
-    if (Status s = Draw(d, card, vis, frame); !s.ok()) {
-      if (s.error().message() != d.last_error) {  // once per distinct problem, not per picture
-        d.last_error = s.error().message();
-        logger_->warn("stream {}: card {}: {}", name_, card.id, d.last_error);
+    if (draw) {
+      if (Status s = Draw(d, card, vis, frame, now); !s.ok()) {
+        if (s.error().message() != d.last_error) {  // once per distinct problem, not per picture
+          d.last_error = s.error().message();
+          logger_->warn("stream {}: card {}: {}", name_, card.id, d.last_error);
+        }
+        first_error = s.error().Context("card " + card.id);
+        std::lock_guard lock(shared_->mu);
+        ++shared_->stats.errors;
+        continue;
       }
-      first_error = s.error().Context("card " + card.id);
-      std::lock_guard lock(mu_);
-      ++stats_.errors;
-      continue;
+      d.last_error.clear();
+      drew = true;
     }
-    d.last_error.clear();
-    drew = true;
     if (!d.visible) {
       d.visible = true;
       d.shown_card = staged.card;
@@ -195,8 +233,63 @@ Status CardStage::Process(Frame& frame, Timebase timebase) {
     }
   }
   if (drew) {
-    std::lock_guard lock(mu_);
-    ++stats_.pictures_drawn;
+    std::lock_guard lock(shared_->mu);
+    ++shared_->stats.pictures_drawn;
+  }
+  return first_error;
+}
+
+Status CardStage::Update(Drawn& d, const StagedCard& staged) {
+  if (!d.renderer) {
+    auto r = CardRenderer::Create(*staged.card);
+    if (!r.ok())
+      return r.error();
+    d.renderer = std::move(*r);
+  } else if (Status s = d.renderer->Update(*staged.card); !s.ok()) {
+    return s;
+  }
+  d.revision = staged.revision;
+  d.bitmap.reset();
+  d.prepared.reset();
+  return OkStatus();
+}
+
+Status CardStage::DrawScaled(Frame& frame) {
+  Decision decision;
+  {
+    std::lock_guard lock(shared_->mu);
+    for (auto it = shared_->decisions.rbegin(); it != shared_->decisions.rend(); ++it) {
+      if (it->first == frame.pts()) {
+        decision = it->second;
+        break;
+      }
+    }
+    if (!decision.cards)  // not a picture the decode thread saw (none today): the current set
+      decision = {shared_->cards, clock_.WallNow()};
+  }
+  Status first_error = OkStatus();
+  for (auto it = drawn_.begin(); it != drawn_.end();) {
+    const bool present = std::any_of(
+        decision.cards->begin(), decision.cards->end(),
+        [&](const StagedCard& c) { return c.card->id == it->first; });
+    it = present ? std::next(it) : drawn_.erase(it);
+  }
+  for (const StagedCard& staged : *decision.cards) {
+    const CardVisibility vis = VisibilityAt(*staged.card, decision.at);
+    if (!vis.visible)
+      continue;
+    std::unique_ptr<Drawn>& slot = drawn_[staged.card->id];
+    if (!slot)
+      slot = std::make_unique<Drawn>();
+    if (!slot->renderer || slot->revision != staged.revision) {
+      if (Status s = Update(*slot, staged); !s.ok()) {
+        first_error = s.error().Context("card " + staged.card->id);
+        drawn_.erase(staged.card->id);
+        continue;
+      }
+    }
+    if (Status s = Draw(*slot, *staged.card, vis, frame, decision.at); !s.ok())
+      first_error = s.error().Context("card " + staged.card->id);
   }
   return first_error;
 }

@@ -13,6 +13,13 @@
 // drawn, the stage reports an Event with the media time of the first picture concerned, so the
 // pipeline can write EXT-X-DATERANGE tags whose START-DATE is that picture's program date time.
 //
+// Where cards are drawn: kSource (default) blends once on the source picture before scaling, so
+// every rung shows the same, scaled card; kPerRendition draws nothing on the source and hands each
+// rung a stage (ForRendition) that renders the card at the rung's own size after scaling (crisp
+// text on small rungs, one render and blend per rung). Either way the decode thread decides, per
+// source picture, which cards are on it (and reports the events); the rung stages look that
+// decision up by the picture's pts, so every rendition changes on the same picture.
+//
 // Threads: SetCards / active / stats from any thread; Process from one thread at a time (the
 // stream's decode thread). The event callback runs on the Process thread and must not call back
 // into the stage. Ownership: the stream's card service owns the stage (shared_ptr) and hands it to
@@ -62,10 +69,15 @@ struct CardStageStats {
   uint64_t errors = 0;           // cards that could not be drawn on a picture
 };
 
+enum class CardRenderMode { kSource, kPerRendition };
+
 class CardStage final : public FrameStage {
  public:
   using EventFn = std::function<void(const CardEvent&)>;
-  CardStage(std::string stream_name, const Clock& clock, std::shared_ptr<spdlog::logger> logger);
+  CardStage(std::string stream_name,
+            const Clock& clock,
+            std::shared_ptr<spdlog::logger> logger,
+            CardRenderMode mode = CardRenderMode::kSource);
   ~CardStage() override;
 
   // Replaces the card set; drawn from the next picture on.
@@ -75,20 +87,30 @@ class CardStage final : public FrameStage {
 
   Status Process(Frame& frame, Timebase timebase) override;
   bool active() const override;
+  // kPerRendition: a new drawing stage for one rung; kSource: null.
+  std::shared_ptr<FrameStage> ForRendition() override;
   CardStageStats stats() const;
 
  private:
-  struct Drawn;  // per card id, decode thread only
-  Status Draw(Drawn& d, const Card& card, const CardVisibility& vis, Frame& frame);
+  struct Drawn;   // per card id, one Process thread only
+  struct Shared;  // the card set, the sink, stats and recent decisions: parent and rung stages
+  struct Decision {
+    std::shared_ptr<const std::vector<StagedCard>> cards;
+    WallTime at;
+  };
+  CardStage(std::shared_ptr<Shared> shared, std::string stream_name, const Clock& clock,
+            std::shared_ptr<spdlog::logger> logger);
+  Status Draw(Drawn& d, const Card& card, const CardVisibility& vis, Frame& frame, WallTime now);
+  Status DrawScaled(Frame& frame);  // a rung stage's Process
+  // Creates or updates d's renderer for `staged` (a new card or revision).
+  static Status Update(Drawn& d, const StagedCard& staged);
 
   const std::string name_;
   const Clock& clock_;
   std::shared_ptr<spdlog::logger> logger_;
-
-  mutable std::mutex mu_;  // guards the three below
-  std::shared_ptr<const std::vector<StagedCard>> cards_;
-  EventFn sink_;
-  CardStageStats stats_;
+  const CardRenderMode mode_;
+  const bool rung_;  // made by ForRendition: draws what the decode thread decided
+  std::shared_ptr<Shared> shared_;
 
   std::map<std::string, std::unique_ptr<Drawn>> drawn_;  // Process thread only
 };

@@ -8,6 +8,8 @@
 // it alive while the graph runs.
 #pragma once
 
+#include <memory>
+
 #include "codecs/frame.h"
 #include "codecs/media_time.h"
 #include "codecs/result.h"
@@ -22,6 +24,9 @@ class FrameStage {
   virtual Status Process(Frame& frame, Timebase timebase) = 0;
   // True while the stage draws anything: a passthrough rendition is only allowed while false.
   virtual bool active() const = 0;
+  // A stage for one rendition's scaled pictures (its rung thread calls Process on them after
+  // scaling), or null when this stage draws everything on the source picture (the default).
+  virtual std::shared_ptr<FrameStage> ForRendition() { return nullptr; }
 };
 
 // The stage with nothing to draw (no cards yet): every frame passes untouched.

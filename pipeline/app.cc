@@ -138,6 +138,7 @@ class AppImpl final : public App {
     CardServiceOptions card_options;
     card_options.data_dir = config_.data_dir;
     card_options.token = api_token_;
+    card_options.per_rendition = config_.api.card_render == "per_rendition";
     std::vector<std::string> names;
     for (const StreamConfig& sc : config_.streams)
       names.push_back(sc.name);

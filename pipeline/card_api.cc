@@ -440,7 +440,10 @@ class CardServiceImpl final : public CardService {
   void AddStream(const std::string& name) {
     auto s = std::make_unique<StreamCards>();
     s->name = name;
-    s->stage = std::make_shared<overlays::CardStage>(name, clock_, logger_);
+    s->stage = std::make_shared<overlays::CardStage>(
+        name, clock_, logger_,
+        opts_.per_rendition ? overlays::CardRenderMode::kPerRendition
+                            : overlays::CardRenderMode::kSource);
     StreamCards* raw = s.get();
     s->stage->SetEventSink([this, raw](const overlays::CardEvent& e) { OnEvent(*raw, e); });
     Load(*s);

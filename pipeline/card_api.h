@@ -59,6 +59,7 @@ struct CardServiceOptions {
   int max_image_side = 2048;
   size_t max_cards = 32;   // per stream
   size_t max_images = 32;  // per stream
+  bool per_rendition = false;  // api.card_render: per_rendition (CardRenderMode::kPerRendition)
 };
 
 class CardService {

@@ -154,7 +154,13 @@ Status ParsePublish(Reader& r, const YAML::Node& node, Config& config) {
 }
 
 Status ParseApi(Reader& r, const YAML::Node& node, Config& config) {
-  STRAIT_TRY(r.Map(node, "api", {"token"}));
+  STRAIT_TRY(r.Map(node, "api", {"token", "card_render"}));
+  if (node["card_render"]) {
+    STRAIT_TRY(r.String(node["card_render"], "api.card_render", config.api.card_render));
+    if (config.api.card_render != "source" && config.api.card_render != "per_rendition") {
+      return At(r.source(), node["card_render"], "api.card_render must be source or per_rendition");
+    }
+  }
   if (node["token"]) {
     STRAIT_TRY(r.String(node["token"], "api.token", config.api.token));
     if (config.api.token.size() < 16) {

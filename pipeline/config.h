@@ -59,6 +59,9 @@ struct ApiConfig {
   // Bearer token every API call must carry. Empty: one is generated on first start and kept in
   // DATA_DIR/api.token (mode 0600); the start-up banner prints the console URL with it.
   std::string token;
+  // Where cards are drawn: "source" (once on the source picture, scaled with it into every rung)
+  // or "per_rendition" (rendered at each rung's size after scaling: crisp text, more CPU).
+  std::string card_render = "source";
 };
 
 struct LogConfig {

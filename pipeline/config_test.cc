@@ -108,6 +108,7 @@ TEST(ConfigTest, RejectsBadInputWithFileLineAndReason) {
       {"api:\n  token: short\n", "api.token must be at least 16 characters"},
       {"api:\n  token: \"has spaces in the middle!\"\n", "api.token must be printable ASCII"},
       {"api:\n  secret: x\n", "unknown key 'secret' in api"},
+      {"api:\n  card_render: rung\n", "api.card_render must be source or per_rendition"},
       {"colour: red\n", "unknown key 'colour' in the top level"},
       {"srt:\n  pbkeylen: 20\n", "srt.pbkeylen must be 16, 24 or 32"},
       {"srt:\n  payload_size: 1000\n", "srt.payload_size must be a multiple of 188"},

@@ -307,6 +307,13 @@ void Rung::Run() {
       scaled = w.scaler->Scale(item.frame);
     if (!scaled.ok())
       return fail(scaled.error().Context("scale"));
+    if (options_.overlay) {
+      if (Status s = options_.overlay->Process(*scaled, timebase_);
+          !s.ok() && overlay_errors_++ % 300 == 0) {
+        logger_->warn("stream {}: rung {}: overlay: {} ({} pictures so far)", stream_name_, name(),
+                      s.error().message(), overlay_errors_);
+      }
+    }
     if (Status s = w.encoder->Encode(*scaled, item.force_idr, on_packet); !s.ok())
       return fail(s.error().Context("encode"));
     std::lock_guard lock(mu_);

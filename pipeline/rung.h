@@ -35,6 +35,7 @@
 #include "codecs/frame.h"
 #include "codecs/packet.h"
 #include "codecs/track.h"
+#include "overlays/frame_stage.h"
 #include "pipeline/transcode_config.h"
 
 namespace spdlog {
@@ -55,6 +56,8 @@ struct RungOptions {
   double source_fps = 30;   // nominal, for rate control when the rung does not cap it
   bool live = true;         // drop GOPs when behind (live) or wait (file)
   size_t queue_frames = 8;  // pictures waiting for this rung
+  // Draws on this rung's scaled pictures (cards rendered per rendition); null: nothing.
+  std::shared_ptr<overlays::FrameStage> overlay;
   // Test hook: runs on the rung's thread before each encode (e.g. to slow an encoder down).
   std::function<void()> before_encode;
   std::shared_ptr<spdlog::logger> logger;
@@ -114,6 +117,7 @@ class Rung {
   const std::vector<transport::hls::Rendition*> outs_;  // CMAF and/or TS, owned by the stream
   const Clock& clock_;
   const Timebase timebase_;
+  uint64_t overlay_errors_ = 0;  // rung thread only
   std::shared_ptr<spdlog::logger> logger_;
 
   mutable std::mutex mu_;

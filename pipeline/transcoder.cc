@@ -280,6 +280,7 @@ struct Transcoder::Graph {
       ro.source_fps = video_track->frame_rate > 0 ? video_track->frame_rate : 30;
       ro.live = opts.live;
       ro.queue_frames = opts.rung_queue_frames;
+      ro.overlay = opts.overlay ? opts.overlay->ForRendition() : nullptr;
       ro.logger = logger;
       if (opts.before_encode) {
         const std::string rung_name = plan.config.name;

@@ -67,13 +67,17 @@ struct Picture {
   double free_luma = 0;  // ... and in a region no card covers
 };
 
-class CardsLiveTest : public test::LiveServerTest {
+// Parameter: api.card_render ("source": one blend before scaling; "per_rendition": each rung
+// renders the card at its own size after scaling).
+class CardsLiveTest : public test::LiveServerTest,
+                      public ::testing::WithParamInterface<const char*> {
  protected:
   void Configure(pipeline::Config& config) override {
     config.transcode.enabled = true;
     config.transcode.encoder = "x264";
     config.hls.variants = "both";
     config.api.token = kToken;
+    config.api.card_render = GetParam();
   }
 
   // curl, as a user would; returns the HTTP status.
@@ -88,7 +92,7 @@ class CardsLiveTest : public test::LiveServerTest {
   }
 };
 
-TEST_F(CardsLiveTest, CurlPutShowsTheCardOnEveryRenditionWithAMatchingDateRange) {
+TEST_P(CardsLiveTest, CurlPutShowsTheCardOnEveryRenditionWithAMatchingDateRange) {
   // 16 s of one flat colour (Y ~ 90) with a tone, paced like a live encoder.
   test::BackgroundProcess push(
       "ffmpeg -v error -re -f lavfi -i color=c=0x3c5a78:s=1280x720:r=30 -f lavfi "
@@ -105,7 +109,9 @@ TEST_F(CardsLiveTest, CurlPutShowsTheCardOnEveryRenditionWithAMatchingDateRange)
   ASSERT_EQ(Curl("DELETE", "/api/v1/streams/shop1/cards/sneakers"), 204);
   ASSERT_EQ(push.Wait(40s), 0) << push.Log();
 
-  // Where the renderer puts the card on the 1280x720 source; rungs scale it.
+  // Where the renderer puts the card on the 1280x720 source; rungs scale it (per_rendition: the
+  // card rendered at the rung's size lands in about the same place, sizes being fractions of the
+  // frame; the region checked is the middle of the panel).
   overlays::Card card;
   card.id = "sneakers";
   card.title = "Red sneakers";
@@ -229,6 +235,8 @@ TEST_F(CardsLiveTest, CurlPutShowsTheCardOnEveryRenditionWithAMatchingDateRange)
         << "first card picture at pts " << first_pts;
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(CardRender, CardsLiveTest, ::testing::Values("source", "per_rendition"));
 
 }  // namespace
 }  // namespace strait
