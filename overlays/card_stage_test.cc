@@ -189,5 +189,34 @@ TEST_F(CardStageTest, ABadCardIsReportedAndOthersStillDraw) {
   EXPECT_EQ(events[0].card->id, "good");
 }
 
+// per_rendition: the decode thread decides and reports but leaves the source picture alone; each
+// rung's stage draws the card rendered at the rung's own size, on the pictures the decision was
+// made for (looked up by pts), even when the card set has changed since.
+TEST_F(CardStageTest, PerRenditionDrawsOnScaledPicturesWhatTheSourcePictureDecided) {
+  CardStage source("shop", clock, nullptr, CardRenderMode::kPerRendition);
+  source.SetEventSink([this](const CardEvent& e) { events.push_back(e); });
+  std::shared_ptr<FrameStage> rung = source.ForRendition();
+  ASSERT_TRUE(rung);
+  EXPECT_FALSE(stage.ForRendition()) << "kSource draws on the source only";
+  auto card = Product("crisp");
+  source.SetCards({{card, 1}});
+  Frame src = Gray(1280, 720, 100);
+  ASSERT_TRUE(source.Process(src, kMs).ok());
+  EXPECT_EQ(LumaChange(src, {0, 0, 1280, 720}), 0) << "nothing drawn on the source";
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].media_90k, 100 * 90);
+  source.SetCards({});  // the card is gone by the time the rung gets to the picture
+  Frame scaled = Gray(640, 360, 100);
+  ASSERT_TRUE(rung->Process(scaled, kMs).ok());
+  const CardBox box = Box(*card, 640, 360);
+  EXPECT_GT(LumaChange(scaled, box), 40) << "rendered for 640x360, where the renderer puts it";
+  Frame later = Gray(640, 360, 133);
+  ASSERT_TRUE(source.Process(later, kMs).ok());  // decided without the card
+  ASSERT_TRUE(rung->Process(later, kMs).ok());
+  EXPECT_EQ(LumaChange(later, {0, 0, 640, 360}), 0);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].kind, CardEvent::Kind::kHidden);
+}
+
 }  // namespace
 }  // namespace strait::overlays
