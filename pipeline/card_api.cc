@@ -44,7 +44,9 @@ struct ApiError {
 };
 
 http::Response JsonResponse(int status, const json& body) {
-  auto r = http::Response::Text(status, body.dump() + "\n", "application/json");
+  // Error messages quote the request's path, which may not be UTF-8: replaced, never thrown.
+  auto r = http::Response::Text(
+      status, body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n", "application/json");
   r.cache_control = "no-store";
   return r;
 }
@@ -896,7 +898,9 @@ class CardServiceImpl final : public CardService {
     json cards = json::array();
     for (const auto& [id, c] : s.cards)
       cards.push_back({{"id", id}, {"card", c.body}, {"shown", c.shown}, {"revision", c.revision}});
-    if (!WriteFileAtomically(CardsFile(s), json{{"cards", cards}}.dump(2) + "\n"))
+    const std::string text =
+        json{{"cards", cards}}.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+    if (!WriteFileAtomically(CardsFile(s), text))
       logger_->warn("stream {}: cannot save cards to {}", s.name, CardsFile(s).string());
   }
 

@@ -211,6 +211,10 @@ TEST_F(CardApiTest, BadCardsAreRefusedNamingTheFieldAndChangeNothing) {
   EXPECT_EQ(Call("PUT", "/api/v1/streams/nope/cards/a", kSneakers).status, 404);
   EXPECT_EQ(Call("PUT", "/api/v1/streams/shop/cards/bad%20id!", kSneakers).status, 404);
   EXPECT_EQ(Call("POST", "/api/v1/streams/shop/cards/keep", kSneakers).status, 405);
+  // A path that is not UTF-8 (found by card_api_fuzzer): still a JSON 404, not an exception.
+  Answer bytes = Call("GET", "/api/v1/streams/\xff\xfe/cards");
+  EXPECT_EQ(bytes.status, 404);
+  EXPECT_EQ(bytes.body["error"]["status"], 404);
 }
 
 TEST_F(CardApiTest, PatchMergesAndIfMatchGuardsConcurrentEdits) {

@@ -144,9 +144,9 @@ TEST_F(HttpServerTest, OptionsPreflightIsAnsweredByTheServer) {
       Url("/live/shop1/master.m3u8"));
   EXPECT_TRUE(out.starts_with("HTTP/1.1 204")) << out;
   EXPECT_NE(out.find("Access-Control-Allow-Origin: *\r\n"), std::string::npos);
-  EXPECT_NE(out.find("Access-Control-Allow-Methods: GET, HEAD, OPTIONS, POST, PUT, DELETE\r\n"),
+  EXPECT_NE(out.find("Access-Control-Allow-Methods: GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE\r\n"),
             std::string::npos);
-  EXPECT_NE(out.find("Access-Control-Allow-Headers: *\r\n"), std::string::npos);
+  EXPECT_NE(out.find("Access-Control-Allow-Headers: *, Authorization\r\n"), std::string::npos);
   EXPECT_NE(out.find("Access-Control-Max-Age: 86400\r\n"), std::string::npos);
   EXPECT_EQ(calls.load(), 0);
   EXPECT_EQ(server_->stats().Requests(204), 1u);
