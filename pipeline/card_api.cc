@@ -23,6 +23,7 @@
 #include "overlays/card_renderer.h"
 #include "overlays/card_stage.h"
 #include "overlays/money_format.h"
+#include "pipeline/card_json.h"
 #include "transport/hls/catalog.h"
 #include "transport/hls/stream.h"
 
@@ -36,12 +37,6 @@ using overlays::WallTime;
 
 namespace {
 
-// A refusal: HTTP status, the field it is about (may be empty), a message for people.
-struct ApiError {
-  int status = 400;
-  std::string field;
-  std::string message;
-};
 
 http::Response JsonResponse(int status, const json& body) {
   // Error messages quote the request's path, which may not be UTF-8: replaced, never thrown.
@@ -94,293 +89,6 @@ std::vector<std::string> SplitPath(std::string_view path) {
     i = j + 1;
   }
   return parts;
-}
-
-// ---- Times: RFC 3339 ----
-
-std::optional<WallTime> ParseTime(const std::string& s) {
-  int y, mo, d, h, mi, sec, n = 0;
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 ||
-      n != 19)
-    return std::nullopt;
-  using namespace std::chrono;
-  const year_month_day ymd{year(y), month(static_cast<unsigned>(mo)), day(static_cast<unsigned>(d))};
-  if (!ymd.ok() || h > 23 || mi > 59 || sec > 60)
-    return std::nullopt;
-  size_t i = 19;
-  int64_t micros = 0;
-  if (i < s.size() && s[i] == '.') {
-    int digits = 0;
-    for (++i; i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])); ++i, ++digits) {
-      if (digits < 6)
-        micros = micros * 10 + (s[i] - '0');
-    }
-    if (digits == 0)
-      return std::nullopt;
-    for (; digits < 6; ++digits)
-      micros *= 10;
-  }
-  int offset_min = 0;
-  if (i < s.size() && (s[i] == 'Z' || s[i] == 'z') && i + 1 == s.size()) {
-  } else if (i + 6 == s.size() && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':') {
-    int oh = 0, om = 0;
-    if (std::sscanf(s.c_str() + i + 1, "%2d:%2d", &oh, &om) != 2 || oh > 23 || om > 59)
-      return std::nullopt;
-    offset_min = (s[i] == '+' ? 1 : -1) * (oh * 60 + om);
-  } else {
-    return std::nullopt;
-  }
-  const auto t = sys_days(ymd) + hours(h) + minutes(mi) + seconds(sec) + microseconds(micros) -
-                 minutes(offset_min);
-  return time_point_cast<system_clock::duration>(t);
-}
-
-std::string FormatTime(WallTime t) {
-  using namespace std::chrono;
-  const auto ms = time_point_cast<milliseconds>(t);
-  const auto days = floor<std::chrono::days>(ms);
-  const year_month_day ymd{days};
-  const hh_mm_ss hms{ms - days};
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", int(ymd.year()),
-                unsigned(ymd.month()), unsigned(ymd.day()), int(hms.hours().count()),
-                int(hms.minutes().count()), int(hms.seconds().count()),
-                int(hms.subseconds().count()));
-  return buf;
-}
-
-// ---- JSON → Card, strictly: unknown fields and wrong types are refused by name ----
-
-class CardReader {
- public:
-  using ImageLookup = std::function<Result<Frame>(const std::string& id)>;
-  explicit CardReader(ImageLookup images) : images_(std::move(images)) {}
-
-  std::optional<ApiError> Read(const json& j, Card& c) {
-    if (!j.is_object())
-      return Fail("", "a card must be a JSON object");
-    static const std::set<std::string> kFields = {
-        "id",    "template",     "title",     "subtitle", "price",    "original_price",
-        "discount_label", "image", "countdown_to", "stock_left", "qr", "locale", "position",
-        "theme", "animation", "show_at", "hide_at", "shown"};
-    for (const auto& [k, v] : j.items()) {
-      if (!kFields.count(k))
-        return Fail(k, "unknown field");
-    }
-    if (auto e = Str(j, "template", [&](const std::string& s) -> std::optional<ApiError> {
-          auto t = overlays::ParseCardTemplate(s);
-          if (!t.ok())
-            return Fail("template", t.error().message());
-          c.kind = *t;
-          return std::nullopt;
-        }))
-      return e;
-    for (auto [name, out] : {std::pair{"title", &c.title}, {"subtitle", &c.subtitle},
-                             {"discount_label", &c.discount_label}, {"qr", &c.qr},
-                             {"locale", &c.locale}}) {
-      if (auto e = Str(j, name, [&, out = out](const std::string& s) {
-            *out = s;
-            return std::optional<ApiError>();
-          }))
-        return e;
-    }
-    if (auto e = ReadMoney(j, "price", c.price))
-      return e;
-    if (j.contains("original_price") && !j["original_price"].is_null()) {
-      c.original_price.emplace();
-      if (auto e = ReadMoney(j, "original_price", *c.original_price))
-        return e;
-    }
-    if (auto e = Str(j, "image", [&](const std::string& id) -> std::optional<ApiError> {
-          if (id.empty())
-            return std::nullopt;
-          auto frame = images_(id);
-          if (!frame.ok())
-            return Fail("image", frame.error().message());
-          c.image = *frame;
-          return std::nullopt;
-        }))
-      return e;
-    for (auto [name, out] : {std::pair{"countdown_to", &c.countdown_to}, {"show_at", &c.show_at},
-                             {"hide_at", &c.hide_at}}) {
-      if (auto e = Str(j, name, [&, name = name, out = out](const std::string& s) {
-            auto t = ParseTime(s);
-            if (!t)
-              return std::optional<ApiError>(Fail(
-                  name, "\"" + s + "\" is not an RFC 3339 time such as 2026-12-03T20:00:00Z"));
-            *out = *t;
-            return std::optional<ApiError>();
-          }))
-        return e;
-    }
-    if (j.contains("stock_left") && !j["stock_left"].is_null()) {
-      const json& v = j["stock_left"];
-      if (!v.is_number_integer())
-        return Fail("stock_left", "must be a whole number");
-      if (v.get<int64_t>() < 0 || v.get<int64_t>() > 1'000'000'000)
-        return Fail("stock_left", "must be between 0 and 1000000000");
-      c.stock_left = v.get<int>();
-    }
-    if (j.contains("shown") && !j["shown"].is_boolean())
-      return Fail("shown", "must be true or false");
-    if (auto e = ReadPosition(j, c))
-      return e;
-    if (auto e = ReadTheme(j, c))
-      return e;
-    if (auto e = ReadAnimation(j, c))
-      return e;
-    return std::nullopt;
-  }
-
- private:
-  static ApiError Fail(std::string field, std::string message) {
-    return ApiError{422, std::move(field), std::move(message)};
-  }
-
-  template <typename F>
-  std::optional<ApiError> Str(const json& j, const std::string& name, F&& f,
-                              const std::string& prefix = "") {
-    if (!j.contains(name) || j[name].is_null())
-      return std::nullopt;
-    if (!j[name].is_string())
-      return Fail(prefix + name, "must be a string");
-    return f(j[name].get<std::string>());
-  }
-
-  std::optional<ApiError> Object(const json& j, const std::string& name,
-                                 const std::set<std::string>& fields) {
-    const json& o = j[name];
-    if (!o.is_object())
-      return Fail(name, "must be an object");
-    for (const auto& [k, v] : o.items()) {
-      if (!fields.count(k))
-        return Fail(name + "." + k, "unknown field");
-    }
-    return std::nullopt;
-  }
-
-  std::optional<ApiError> Number(const json& o, const std::string& path, const char* key,
-                                 double& out) {
-    if (!o.contains(key))
-      return std::nullopt;
-    if (!o[key].is_number())
-      return Fail(path + "." + key, "must be a number");
-    out = o[key].get<double>();
-    return std::nullopt;
-  }
-
-  std::optional<ApiError> ReadMoney(const json& j, const std::string& name, overlays::Money& m) {
-    if (!j.contains(name) || j[name].is_null())
-      return std::nullopt;
-    if (auto e = Object(j, name, {"amount", "currency"}))
-      return e;
-    const json& o = j[name];
-    if (!o.contains("amount") || !o["amount"].is_string())
-      return Fail(name + ".amount", "must be a decimal string such as \"19.99\"");
-    if (!o.contains("currency") || !o["currency"].is_string())
-      return Fail(name + ".currency", "must be an ISO 4217 code such as \"USD\"");
-    m.amount = o["amount"].get<std::string>();
-    m.currency = o["currency"].get<std::string>();
-    return std::nullopt;
-  }
-
-  std::optional<ApiError> ReadPosition(const json& j, Card& c) {
-    if (!j.contains("position") || j["position"].is_null())
-      return std::nullopt;
-    if (auto e = Object(j, "position", {"anchor", "margin_x", "margin_y"}))
-      return e;
-    const json& o = j["position"];
-    if (auto e = Str(
-            o, "anchor",
-            [&](const std::string& s) -> std::optional<ApiError> {
-              auto a = overlays::ParseAnchor(s);
-              if (!a.ok())
-                return Fail("position.anchor", a.error().message());
-              c.position.anchor = *a;
-              return std::nullopt;
-            },
-            "position."))
-      return e;
-    if (auto e = Number(o, "position", "margin_x", c.position.margin_x))
-      return e;
-    return Number(o, "position", "margin_y", c.position.margin_y);
-  }
-
-  std::optional<ApiError> ReadTheme(const json& j, Card& c) {
-    if (!j.contains("theme") || j["theme"].is_null())
-      return std::nullopt;
-    if (auto e = Object(j, "theme",
-                        {"background", "text", "accent", "corner_radius", "font_size"}))
-      return e;
-    const json& o = j["theme"];
-    for (auto [name, out] : {std::pair{"background", &c.theme.background},
-                             {"text", &c.theme.text}, {"accent", &c.theme.accent}}) {
-      if (auto e = Str(
-              o, name,
-              [&, name = name, out = out](const std::string& s) -> std::optional<ApiError> {
-                auto hex = [&](size_t i) { return std::stoi(s.substr(i, 2), nullptr, 16); };
-                if ((s.size() != 7 && s.size() != 9) || s[0] != '#' ||
-                    s.find_first_not_of("0123456789abcdefABCDEF", 1) != std::string::npos)
-                  return Fail(std::string("theme.") + name,
-                              "\"" + s + "\" is not a colour (#RRGGBB or #RRGGBBAA)");
-                *out = overlays::Rgba{static_cast<uint8_t>(hex(1)), static_cast<uint8_t>(hex(3)),
-                                      static_cast<uint8_t>(hex(5)),
-                                      static_cast<uint8_t>(s.size() == 9 ? hex(7) : 255)};
-                return std::nullopt;
-              },
-              "theme."))
-        return e;
-    }
-    if (auto e = Number(o, "theme", "corner_radius", c.theme.corner_radius))
-      return e;
-    return Number(o, "theme", "font_size", c.theme.font_size);
-  }
-
-  std::optional<ApiError> ReadAnimation(const json& j, Card& c) {
-    if (!j.contains("animation") || j["animation"].is_null())
-      return std::nullopt;
-    if (auto e = Object(j, "animation", {"kind", "in_ms", "out_ms"}))
-      return e;
-    const json& o = j["animation"];
-    if (auto e = Str(
-            o, "kind",
-            [&](const std::string& s) -> std::optional<ApiError> {
-              auto k = overlays::ParseAnimationKind(s);
-              if (!k.ok())
-                return Fail("animation.kind", k.error().message());
-              c.animation.kind = *k;
-              return std::nullopt;
-            },
-            "animation."))
-      return e;
-    for (auto [name, out] : {std::pair{"in_ms", &c.animation.in_ms}, {"out_ms", &c.animation.out_ms}}) {
-      if (!o.contains(name))
-        continue;
-      if (!o[name].is_number_integer() || o[name].get<int64_t>() < 0 ||
-          o[name].get<int64_t>() > 10000)
-        return Fail(std::string("animation.") + name, "must be a whole number of ms, 0 to 10000");
-      *out = o[name].get<int>();
-    }
-    return std::nullopt;
-  }
-
-  ImageLookup images_;
-};
-
-// RFC 7396.
-void MergePatch(json& target, const json& patch) {
-  if (!patch.is_object()) {
-    target = patch;
-    return;
-  }
-  if (!target.is_object())
-    target = json::object();
-  for (const auto& [k, v] : patch.items()) {
-    if (v.is_null())
-      target.erase(k);
-    else
-      MergePatch(target[k], v);
-  }
 }
 
 bool WriteFileAtomically(const fs::path& path, std::string_view bytes) {
@@ -601,14 +309,14 @@ class CardServiceImpl final : public CardService {
                                                            const json& body) {
     auto card = std::make_shared<Card>();
     card->id = id;
-    CardReader reader([&](const std::string& image) -> Result<Frame> {
+    const ImageLookup images = [&](const std::string& image) -> Result<Frame> {
       auto it = s.images.find(image);
       if (it == s.images.end())
         return Error("no image '" + image + "' was uploaded to this stream (PUT .../images/" +
                      image + ")");
       return it->second.rgba;
-    });
-    if (auto e = reader.Read(body, *card))
+    };
+    if (auto e = CardFromJson(body, images, *card))
       return *e;
     if (Status v = card->Validate(); !v.ok())
       return FromStatus(422, v.error());
@@ -879,7 +587,7 @@ class CardServiceImpl final : public CardService {
     if (c.stock_left)
       a.emplace_back("X-STOCK-LEFT", std::to_string(*c.stock_left));
     if (c.countdown_to)
-      a.emplace_back("X-COUNTDOWN-TO", FormatTime(*c.countdown_to));
+      a.emplace_back("X-COUNTDOWN-TO", FormatRfc3339(*c.countdown_to));
     if (!c.qr.empty())
       a.emplace_back("X-URL", c.qr);
     return a;
