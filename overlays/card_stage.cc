@@ -170,6 +170,11 @@ Status CardStage::Process(Frame& frame, Timebase timebase) {
   }
   const int64_t media_90k =
       frame.pts() == kNoTimestamp ? kNoTimestamp : Rescale(frame.pts(), timebase, kMpegTs);
+  if (media_90k != kNoTimestamp) {
+    if (last_media_90k_ != kNoTimestamp && media_90k > last_media_90k_)
+      last_step_90k_ = std::min<int64_t>(media_90k - last_media_90k_, 90000);
+    last_media_90k_ = media_90k;
+  }
   auto report = [&](CardEvent::Kind kind, const std::shared_ptr<const Card>& card, uint64_t rev) {
     if (sink && media_90k != kNoTimestamp)
       sink(CardEvent{kind, card, rev, media_90k});
@@ -237,6 +242,27 @@ Status CardStage::Process(Frame& frame, Timebase timebase) {
     ++shared_->stats.pictures_drawn;
   }
   return first_error;
+}
+
+void CardStage::Restart() {
+  if (rung_) {
+    drawn_.clear();
+    return;
+  }
+  EventFn sink;
+  {
+    std::lock_guard lock(shared_->mu);
+    sink = shared_->sink;
+    shared_->decisions.clear();
+  }
+  for (auto& [id, d] : drawn_) {
+    if (d->visible && sink && last_media_90k_ != kNoTimestamp) {
+      sink(CardEvent{CardEvent::Kind::kHidden, d->shown_card, d->revision,
+                     last_media_90k_ + last_step_90k_});
+    }
+    d->visible = false;
+  }
+  last_media_90k_ = kNoTimestamp;
 }
 
 Status CardStage::Update(Drawn& d, const StagedCard& staged) {

@@ -87,6 +87,9 @@ class CardStage final : public FrameStage {
 
   Status Process(Frame& frame, Timebase timebase) override;
   bool active() const override;
+  // Ends what the previous publish showed (kHidden events just after its last picture), so the
+  // next publish's first picture with a card starts a new range on its own timeline.
+  void Restart() override;
   // kPerRendition: a new drawing stage for one rung; kSource: null.
   std::shared_ptr<FrameStage> ForRendition() override;
   CardStageStats stats() const;
@@ -113,6 +116,8 @@ class CardStage final : public FrameStage {
   std::shared_ptr<Shared> shared_;
 
   std::map<std::string, std::unique_ptr<Drawn>> drawn_;  // Process thread only
+  int64_t last_media_90k_ = kNoTimestamp;                 // ... and the pictures' times
+  int64_t last_step_90k_ = 3000;
 };
 
 }  // namespace strait::overlays

@@ -189,6 +189,27 @@ TEST_F(CardStageTest, ABadCardIsReportedAndOthersStillDraw) {
   EXPECT_EQ(events[0].card->id, "good");
 }
 
+// A new publish (a new graph on the same stage): the previous publish's ranges end just after its
+// last picture, and the new publish's first picture with the card starts a new one.
+TEST_F(CardStageTest, RestartEndsThePreviousPublishsRangesAndStartsOver) {
+  stage.SetCards({{Product("kept"), 1}});
+  for (int64_t pts : {0, 40, 80}) {
+    Frame f = Gray(640, 360, pts);
+    ASSERT_TRUE(stage.Process(f, kMs).ok());
+  }
+  ASSERT_EQ(events.size(), 1u);
+  stage.Restart();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].kind, CardEvent::Kind::kHidden);
+  EXPECT_EQ(events[1].media_90k, 120 * 90) << "one picture after the last";
+  Frame next = Gray(640, 360, 0);  // the new publish's timeline starts over
+  ASSERT_TRUE(stage.Process(next, kMs).ok());
+  EXPECT_GT(LumaChange(next, Box(*Product("kept"), 640, 360)), 40) << "the card stays on";
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[2].kind, CardEvent::Kind::kShown);
+  EXPECT_EQ(events[2].media_90k, 0);
+}
+
 // per_rendition: the decode thread decides and reports but leaves the source picture alone; each
 // rung's stage draws the card rendered at the rung's own size, on the pictures the decision was
 // made for (looked up by pts), even when the card set has changed since.

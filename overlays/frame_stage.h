@@ -27,6 +27,9 @@ class FrameStage {
   // A stage for one rendition's scaled pictures (its rung thread calls Process on them after
   // scaling), or null when this stage draws everything on the source picture (the default).
   virtual std::shared_ptr<FrameStage> ForRendition() { return nullptr; }
+  // A new publish's graph is about to use the stage (its timeline starts over): forget what the
+  // previous publish's pictures showed. Called between publishes, while no Process runs.
+  virtual void Restart() {}
 };
 
 // The stage with nothing to draw (no cards yet): every frame passes untouched.

@@ -298,6 +298,8 @@ PublishDecision StreamRegistry::Publish(const transport::PublishRequest& request
     t.decoder = transcode_.decoder;
     t.opus = transcode_.opus;
     t.overlay = entry->overlay;
+    if (t.overlay)
+      t.overlay->Restart();  // the previous publish's graph has ended: its cards' ranges end
     t.filler.slate_path = transcode_.slate;
     t.filler.hold_last =
         std::chrono::milliseconds(static_cast<int64_t>(transcode_.slate_after_s * 1000));

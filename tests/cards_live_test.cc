@@ -238,5 +238,62 @@ TEST_P(CardsLiveTest, CurlPutShowsTheCardOnEveryRenditionWithAMatchingDateRange)
 
 INSTANTIATE_TEST_SUITE_P(CardRender, CardsLiveTest, ::testing::Values("source", "per_rendition"));
 
+// Cards belong to the stream, not to a publish: the publisher stops (past the reconnect window:
+// its graph ends, the playlist gets EXT-X-ENDLIST) and a new publish starts a new graph — the
+// card is on its pictures from the first one, and its playlist starts a new range while the old
+// one got an END-DATE.
+using CardsReconnectTest = CardsLiveTest;
+
+TEST_P(CardsReconnectTest, ACardSurvivesThePublisherGoingAwayAndComingBack) {
+  const std::string push_cmd =
+      "ffmpeg -v error -re -f lavfi -i color=c=0x3c5a78:s=1280x720:r=30 -f lavfi "
+      "-i sine=frequency=440:sample_rate=48000 -t 5 -c:v libx264 -preset veryfast -tune "
+      "zerolatency -g 60 -pix_fmt yuv420p -c:a aac -f flv " + RtmpUrl(kKey);
+  {
+    test::BackgroundProcess first(push_cmd, dir_.File("push1.log"));
+    ASSERT_EQ(WaitFor("/live/shop1/360p-ts/playlist.m3u8", "#EXTINF", 20s).status, 200);
+    ASSERT_EQ(Curl("PUT", "/api/v1/streams/shop1/cards/sneakers", kCard), 201);
+    ASSERT_EQ(first.Wait(30s), 0) << first.Log();
+  }
+  WaitFor("/live/shop1/360p-ts/playlist.m3u8", "#EXT-X-ENDLIST", 10s);
+  std::this_thread::sleep_for(1s);
+  test::BackgroundProcess second(push_cmd, dir_.File("push2.log"));
+  ASSERT_EQ(second.Wait(30s), 0) << second.Log();
+  auto media = WaitFor("/live/shop1/360p-ts/playlist.m3u8", "#EXT-X-ENDLIST", 20s);
+  // The second publish's segments: after the last discontinuity.
+  const size_t cut = media.body.rfind("#EXT-X-DISCONTINUITY");
+  ASSERT_NE(cut, std::string::npos) << media.body;
+  const std::vector<std::string> ranges = DateRanges(media.body);
+  ASSERT_EQ(ranges.size(), 2u) << media.body;
+  EXPECT_FALSE(Attribute(ranges[0], "END-DATE").empty()) << "the first publish's range ended";
+  EXPECT_TRUE(Attribute(ranges[1], "END-DATE").empty()) << ranges[1];
+  std::string concat;
+  for (const std::string& line : test::Lines(media.body.substr(cut))) {
+    if (line.empty() || line[0] == '#')
+      continue;
+    auto seg = HttpFetch(HttpUrl("/live/shop1/360p-ts/" + line));
+    ASSERT_EQ(seg.status, 200);
+    concat += seg.body;
+  }
+  const std::string ts = dir_.File("second.ts");
+  std::ofstream(ts, std::ios::binary) << concat;
+  // The card's panel (top-left, 5 % / 8 % margins) at 360p: light on every picture.
+  auto stats = RunCommand("ffmpeg -v error -i " + ts +
+                              " -vf crop=40:16:60:40,signalstats,metadata=print:key=lavfi."
+                              "signalstats.YAVG:file=- -f null -",
+                          60s);
+  int pictures = 0, carded = 0;
+  for (const std::string& line : test::Lines(stats.output)) {
+    if (const size_t at = line.find("YAVG="); at != std::string::npos) {
+      ++pictures;
+      carded += std::stod(line.substr(at + 5)) > 180;
+    }
+  }
+  EXPECT_GT(pictures, 100) << stats.output;
+  EXPECT_EQ(carded, pictures) << "the card is on every picture of the new publish";
+}
+
+INSTANTIATE_TEST_SUITE_P(CardRender, CardsReconnectTest, ::testing::Values("source"));
+
 }  // namespace
 }  // namespace strait
