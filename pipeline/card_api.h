@@ -56,9 +56,9 @@ struct CardServiceOptions {
   std::string token;              // required bearer token (non-empty)
   size_t max_json_bytes = 64 * 1024;
   size_t max_image_bytes = 1 << 20;  // the HTTP server's body limit answers 413 above its own
-  int max_image_side = 2048;
+  int max_image_side = 1024;  // decoded RGBA kept in memory: at most 4 MiB an image
   size_t max_cards = 32;   // per stream
-  size_t max_images = 32;  // per stream
+  size_t max_images = 16;  // per stream: at most 64 MiB of decoded images
   bool per_rendition = false;  // api.card_render: per_rendition (CardRenderMode::kPerRendition)
 };
 
