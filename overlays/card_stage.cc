@@ -92,8 +92,16 @@ void CardStage::SetEventSink(EventFn sink) {
 }
 
 bool CardStage::active() const {
-  std::lock_guard lock(shared_->mu);
-  return !shared_->cards->empty();
+  std::shared_ptr<const std::vector<StagedCard>> cards;
+  {
+    std::lock_guard lock(shared_->mu);
+    cards = shared_->cards;
+  }
+  // A card hidden for good (hide_at passed) draws nothing again: not active.
+  const WallTime now = clock_.WallNow();
+  return std::any_of(cards->begin(), cards->end(), [&](const StagedCard& c) {
+    return !c.card->hide_at || now < *c.card->hide_at;
+  });
 }
 
 CardStageStats CardStage::stats() const {

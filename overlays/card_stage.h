@@ -86,6 +86,7 @@ class CardStage final : public FrameStage {
   void SetEventSink(EventFn sink);
 
   Status Process(Frame& frame, Timebase timebase) override;
+  // While any card is shown or still to be (a passthrough rendition needs it false).
   bool active() const override;
   // Ends what the previous publish showed (kHidden events just after its last picture), so the
   // next publish's first picture with a card starts a new range on its own timeline.

@@ -145,7 +145,9 @@ TEST_F(CardStageTest, ScheduledShowAndHideFollowTheWallClockWithAFade) {
   const double faint = LumaChange(fading, box), solid = LumaChange(full, box);
   EXPECT_GT(faint, 0);
   EXPECT_LT(faint, solid * 0.4) << "a fade starts faint";
+  EXPECT_TRUE(stage.active());
   clock.Advance(2s);  // past hide_at
+  EXPECT_FALSE(stage.active()) << "hidden for good: a passthrough rung may run again";
   Frame gone = Gray(1280, 720, 3550);
   ASSERT_TRUE(stage.Process(gone, kMs).ok());
   EXPECT_EQ(LumaChange(gone, box), 0);
