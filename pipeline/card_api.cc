@@ -291,8 +291,11 @@ class CardServiceImpl final : public CardService {
     if (req.body.size() > opts_.max_json_bytes) {
       return ApiError{413, "", "card JSON over " + std::to_string(opts_.max_json_bytes) + " bytes"};
     }
+    // JSON, or no type, or curl -d's default (application/x-www-form-urlencoded): the body is
+    // read as JSON. Anything else (text/plain, multipart/form-data) is a mistake worth naming.
     const std::string_view type = req.Header("content-type");
-    if (!type.empty() && type.find("json") == std::string_view::npos)
+    if (!type.empty() && type.find("json") == std::string_view::npos &&
+        type.find("x-www-form-urlencoded") == std::string_view::npos)
       return ApiError{415, "", "send the card as application/json"};
     json j = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded())

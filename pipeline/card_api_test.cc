@@ -204,6 +204,12 @@ TEST_F(CardApiTest, BadCardsAreRefusedNamingTheFieldAndChangeNothing) {
   Answer wrong_type = Call("PUT", "/api/v1/streams/shop/cards/bad", kSneakers,
                            {{"Content-Type", "text/plain"}});
   EXPECT_EQ(wrong_type.status, 415);
+  // curl -d without -H 'Content-Type: application/json' sends form-urlencoded: read as JSON.
+  EXPECT_EQ(Call("PUT", "/api/v1/streams/shop/cards/curl", kSneakers,
+                 {{"Content-Type", "application/x-www-form-urlencoded"}})
+                .status,
+            201);
+  ASSERT_EQ(Call("DELETE", "/api/v1/streams/shop/cards/curl").status, 204);
   EXPECT_EQ(Call("GET", "/api/v1/streams/shop/cards/bad").status, 404);
   Answer list = Call("GET", "/api/v1/streams/shop/cards");
   ASSERT_EQ(list.body["cards"].size(), 1u) << "the stream keeps its current cards";
