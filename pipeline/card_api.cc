@@ -56,7 +56,7 @@ http::Response ErrorResponse(const ApiError& e) {
   return r;
 }
 
-// "price.currency: \"XYZ\" is not ..." → field "price.currency".
+// "price.currency: \"XYZ\" is not ..." → field "price.currency", message "\"XYZ\" is not ...".
 ApiError FromStatus(int status, const Error& error) {
   const std::string& m = error.message();
   ApiError e{status, "", m};
@@ -64,6 +64,7 @@ ApiError FromStatus(int status, const Error& error) {
   if (colon != std::string::npos && colon < 40 &&
       m.find_first_not_of("abcdefghijklmnopqrstuvwxyz_.") == colon) {
     e.field = m.substr(0, colon);
+    e.message = m.substr(colon + 2);
   }
   return e;
 }

@@ -200,6 +200,10 @@ TEST_F(CardApiTest, BadCardsAreRefusedNamingTheFieldAndChangeNothing) {
     EXPECT_EQ(a.status, c.status) << c.body.substr(0, 120) << " → " << a.body.dump();
     EXPECT_EQ(Field(a), c.field) << c.body.substr(0, 120) << " → " << a.body.dump();
     EXPECT_FALSE(a.body["error"].value("message", "").empty());
+    if (!c.field.empty()) {
+      EXPECT_NE(a.body["error"].value("message", "").rfind(c.field + ":", 0), 0u)
+          << "the field is not repeated in the message: " << a.body.dump();
+    }
   }
   Answer wrong_type = Call("PUT", "/api/v1/streams/shop/cards/bad", kSneakers,
                            {{"Content-Type", "text/plain"}});

@@ -98,6 +98,8 @@ TEST_F(ConsoleTest, ProducerPinsACardWhileWatchingThePreview) {
   RecordProperty("screenshot", screenshot);
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_NE(run.output.find("\"token_hidden\":true"), std::string::npos) << run.output;
+  // hls.js in the page sees the pinned card as an EXT-X-DATERANGE (com.strait.card).
+  EXPECT_NE(run.output.find("\"title\":\"Console test mug\""), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("\"error_field_marked\":true"), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("price.currency"), std::string::npos) << run.output;
 

@@ -69,6 +69,22 @@ try {
   await page.waitForSelector(row, { timeout: 10000 });
   result.card_listed = true;
 
+  // The preview's player (hls.js) sees the card as timed metadata: an EXT-X-DATERANGE of class
+  // com.strait.card naming it, in the playlist it is playing.
+  result.step = 'daterange';
+  result.daterange = await until('the card as an EXT-X-DATERANGE in hls.js', () => page.evaluate((id) => {
+    const hls = window.straitConsole.hls;
+    if (!hls) return null;
+    for (const level of hls.levels || []) {
+      const ranges = (level.details && level.details.dateRanges) || {};
+      for (const r of Object.values(ranges)) {
+        if (r.class === 'com.strait.card' && r.attr['X-CARD-ID'] === id)
+          return { id: r.id, start: r.startDate.toISOString(), title: r.attr['X-TITLE'] };
+      }
+    }
+    return null;
+  }, cardId), 15000);
+
   // The row's quick stock change (PATCH stock_left).
   result.step = 'stock';
   await page.fill(`${row} input[type=number]`, '2');
