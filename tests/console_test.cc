@@ -4,14 +4,13 @@
 // an API error; the card is then read back through GET /api/v1/streams/demo/cards.
 // The screenshot is kept in ${build}/test-artifacts/console.png (the path is printed).
 #include <gtest/gtest.h>
-#include <spdlog/sinks/null_sink.h>
-#include <spdlog/spdlog.h>
 
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 
 #include "pipeline/app.h"
+#include "tests/support/live_fixture.h"
 #include "tests/support/subprocess.h"
 
 namespace strait {
@@ -31,12 +30,9 @@ class ConsoleTest : public ::testing::Test {
     config.http_listen = "127.0.0.1:0";
     config.srt_listen = "127.0.0.1:0";
     config.data_dir = dir_.path();
-    // The API token the App adopts from DATA_DIR/api.token (as config key api.token would set it).
-    std::ofstream(dir_.File("api.token")) << kToken << "\n";
+    config.api.token = kToken;
     ASSERT_TRUE(pipeline::EnableDemo(config));
-    auto logger =
-        std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
-    auto app = pipeline::App::Start(config, logger, clock_);
+    auto app = test::StartQuietApp(config, clock_);
     ASSERT_TRUE(app.ok()) << app.error().message();
     app_ = std::move(app.value());
   }

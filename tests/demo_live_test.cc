@@ -4,14 +4,13 @@
 // and the audio are present, the picture changes from one segment to the next (real motion),
 // and the audio is a tone, not silence.
 #include <gtest/gtest.h>
-#include <spdlog/sinks/null_sink.h>
-#include <spdlog/spdlog.h>
 
 #include <fstream>
 #include <regex>
 #include <thread>
 
 #include "pipeline/app.h"
+#include "tests/support/live_fixture.h"
 #include "tests/support/subprocess.h"
 
 namespace strait {
@@ -40,9 +39,7 @@ class DemoLiveTest : public ::testing::Test {
     config.hls.segment_duration_s = 1.0;
     ASSERT_TRUE(pipeline::EnableDemo(config));  // what `--demo` does with a config file
     ASSERT_EQ(config.streams.size(), 1u);
-    auto logger =
-        std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
-    auto app = pipeline::App::Start(config, logger, clock_);
+    auto app = test::StartQuietApp(config, clock_);
     ASSERT_TRUE(app.ok()) << app.error().message();
     app_ = std::move(app.value());
   }

@@ -24,6 +24,14 @@ inline constexpr char kOtherKey[] = "sk_other_93ab1e";  // stream shop2 (has an 
 inline constexpr char kShop2Passphrase[] = "shop2-secret-pass";
 inline constexpr char kShop2ReadKey[] = "rk_shop2_viewer";
 
+// Starts the App as the live tests do: on `config`, logging nowhere.
+inline Result<std::unique_ptr<pipeline::App>> StartQuietApp(const pipeline::Config& config,
+                                                            const Clock& clock) {
+  auto logger =
+      std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
+  return pipeline::App::Start(config, logger, clock);
+}
+
 class LiveServerTest : public ::testing::Test {
  protected:
   // The 8 s fixture is generated once per build tree (the file name carries its recipe version)
@@ -61,9 +69,7 @@ class LiveServerTest : public ::testing::Test {
     config.hls.variants = "ts";        // MPEG-TS, read by ffprobe/GStreamer; LL tests turn CMAF on
     config.hls.reconnect_grace_s = 0;  // EXT-X-ENDLIST as soon as a push ends; reconnect tests: on
     Configure(config);
-    auto logger =
-        std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
-    auto app = pipeline::App::Start(config, logger, clock_);
+    auto app = StartQuietApp(config, clock_);
     ASSERT_TRUE(app.ok()) << app.error().message();
     app_ = std::move(app.value());
   }
