@@ -51,7 +51,7 @@ struct Const8 {
 
 // (p + d * ia) / 255 for 16 lanes of 16 bits (see blend_sse41.cc).
 template <typename Src>
-__m256i Blend16(const uint8_t* dst, const Src& s, int i) {
+[[gnu::always_inline]] inline __m256i Blend16(const uint8_t* dst, const Src& s, int i) {
   const __m256i v = _mm256_add_epi16(
       _mm256_mullo_epi16(_mm256_cvtepu8_epi16(Load128(dst + i)), s.A(i)), s.P(i));
   return _mm256_srli_epi16(_mm256_mulhi_epu16(v, _mm256_set1_epi16(static_cast<short>(0x8081))),
@@ -70,7 +70,7 @@ __m128i Blend8Packed(const uint8_t* dst, const Src& s, int i) {
 
 // Blends dst[0..n) unless n < 8 (returns false: the caller goes scalar).
 template <typename Src>
-bool Row8Vector(uint8_t* dst, const Src& s, int n) {
+[[gnu::always_inline]] inline bool Row8Vector(uint8_t* dst, const Src& s, int n) {
   // packus works within 128-bit lanes, [lo0-7 hi0-7 | lo8-15 hi8-15]: reorder the quarters.
   auto block32 = [&](int i) {
     return _mm256_permute4x64_epi64(_mm256_packus_epi16(Blend16(dst, s, i), Blend16(dst, s, i + 16)),
@@ -107,7 +107,7 @@ void Row8(uint8_t* dst, const uint16_t* p, const uint8_t* ia, int n) {
 // A flat run of 32 or more: 32 samples a vector without widening them. Each 16-bit lane holds
 // two samples, the even one in its low byte (masked out) and the odd one in its high byte
 // (shifted down); with one p per parity and one alpha, the same formula needs no shuffle.
-void FlatLong8(uint8_t* dst, uint16_t p0, uint16_t p1, uint8_t ia, int n) {
+[[gnu::always_inline]] inline void FlatLong8(uint8_t* dst, uint16_t p0, uint16_t p1, uint8_t ia, int n) {
   const __m256i a = _mm256_set1_epi16(ia), k = _mm256_set1_epi16(static_cast<short>(0x8081));
   const __m256i low = _mm256_set1_epi16(0xff);
   auto block = [&](int i) {  // p0 goes to the samples of i's parity
@@ -126,7 +126,7 @@ void FlatLong8(uint8_t* dst, uint16_t p0, uint16_t p1, uint8_t ia, int n) {
   Store(dst + n - 32, last);
 }
 
-void Flat8(uint8_t* dst, uint16_t p0, uint16_t p1, uint8_t ia, int n) {
+[[gnu::always_inline]] inline void Flat8(uint8_t* dst, uint16_t p0, uint16_t p1, uint8_t ia, int n) {
   if (n >= 32) {
     FlatLong8(dst, p0, p1, ia, n);
     return;
@@ -138,7 +138,7 @@ void Flat8(uint8_t* dst, uint16_t p0, uint16_t p1, uint8_t ia, int n) {
 }
 
 // A run of fewer than 8 samples through one 16-sample window (see blend_sse41.cc).
-bool Short8(uint8_t* dst, const uint16_t* p, const uint8_t* ia, int lo, int hi, int span_lo,
+[[gnu::always_inline]] inline bool Short8(uint8_t* dst, const uint16_t* p, const uint8_t* ia, int lo, int hi, int span_lo,
             int span_hi) {
   if (span_hi - span_lo < 16)
     return false;
@@ -154,7 +154,7 @@ bool Short8(uint8_t* dst, const uint16_t* p, const uint8_t* ia, int lo, int hi, 
   return true;
 }
 
-void Copy(uint8_t* dst, const uint8_t* src, int n) {  // n >= 16
+[[gnu::always_inline]] inline void Copy(uint8_t* dst, const uint8_t* src, int n) {  // n >= 16
   if (n < 32) {
     const __m128i first = Load128(src), last = Load128(src + n - 16);
     Store128(dst, first);
