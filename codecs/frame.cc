@@ -5,6 +5,7 @@
 extern "C" {
 #include <libavutil/channel_layout.h>
 #include <libavutil/frame.h>
+#include <libavutil/hwcontext.h>
 #include <libavutil/pixfmt.h>
 #include <libavutil/samplefmt.h>
 }
@@ -103,6 +104,24 @@ Status Frame::MakeWritable() {
     return ffmpeg::AvError(err, "frame: make writable");
   }
   return OkStatus();
+}
+
+bool Frame::on_device() const {
+  return frame_ && frame_->hw_frames_ctx != nullptr;
+}
+
+Result<Frame> Frame::Download() const {
+  if (!on_device())
+    return Error("frame: not a GPU picture");
+  AVFrame* f = av_frame_alloc();
+  if (!f)
+    return Error("frame: out of memory");
+  Frame host(f);
+  if (int err = av_hwframe_transfer_data(f, frame_, 0); err < 0)
+    return ffmpeg::AvError(err, "frame: download from the GPU");
+  if (int err = av_frame_copy_props(f, frame_); err < 0)
+    return ffmpeg::AvError(err, "frame: download from the GPU");
+  return host;
 }
 
 Result<Frame> Frame::AllocateVideo(int width, int height, Layout layout) {

@@ -45,6 +45,13 @@ class Frame {
   bool writable() const;
   Status MakeWritable();
 
+  // A picture in GPU memory (a hardware frame: AV_PIX_FMT_CUDA with its frames context, as NVDEC
+  // and strait's CUDA scaler hand them out). Its pixels are not addressable from the CPU: data()
+  // gives device pointers, layout() is kOther. Download() copies it into a new system-memory frame
+  // (the frames context's software format, e.g. NV12) with the same pts and colour description.
+  bool on_device() const;
+  Result<Frame> Download() const;
+
   // Pixel access for code outside codecs/ (overlays), which sees no FFmpeg headers. A plane's
   // rows are linesize(plane) bytes apart; write only after MakeWritable().
   Layout layout() const;

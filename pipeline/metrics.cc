@@ -93,6 +93,9 @@ void RungFamilies(Writer& w, const std::vector<StreamView>& streams) {
           [](const RungStats& r) { return r.frames_capped; });
   PerRung(w, streams, "strait_rung_output_bytes_total", "counter", "Encoded video bytes per rung",
           [](const RungStats& r) { return r.bytes_out; });
+  PerRung(w, streams, "strait_rung_zero_copy", "gauge",
+          "1 = the rung's pictures stay on the GPU from NVDEC through scaling into NVENC",
+          [](const RungStats& r) { return r.zero_copy ? 1 : 0; });
   PerStream(w, streams, "strait_transcode_input_dropped_total", "counter",
             "Packets the transcoder dropped (to the next keyframe) when its input queue was full",
             [](auto& s) { return s.transcode_input_dropped; });

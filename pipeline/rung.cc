@@ -40,8 +40,9 @@ std::string NvencPreset(const std::string& x264) {
   return "p6";
 }
 
-// Whether h264_nvenc opens here, probed once per process (no GPU: the probe fails once, quietly
-// after that).
+}  // namespace
+
+// Probed once per process (no GPU: the probe fails once, quietly after that).
 bool NvencUsable() {
   static const bool usable = [] {
     // No NVIDIA driver: say nothing (FFmpeg would log an error for every probe).
@@ -59,12 +60,12 @@ bool NvencUsable() {
   return usable;
 }
 
-}  // namespace
-
 // Everything the rung's thread owns.
 struct Rung::Worker {
   std::unique_ptr<ffmpeg::Scaler> scaler;
   std::unique_ptr<cuda::Scaler> gpu_scaler;  // scaler: cuda, while it works
+  bool device = false;              // zero copy: the encoder reads GPU frames (`scaler` makes NV12)
+  bool device_scale_failed = false;  // GPU pictures the kernel cannot take: via system memory
   std::unique_ptr<ffmpeg::VideoEncoder> encoder;
   std::unique_ptr<transport::hls::Packager> packager;
   bool failed = false;
@@ -178,6 +179,69 @@ void Rung::Govern(Worker& w) {
   }
 }
 
+void Rung::Draw(Frame& scaled) {
+  if (!options_.overlay)
+    return;
+  if (Status s = options_.overlay->Process(scaled, timebase_);
+      !s.ok() && overlay_errors_++ % 300 == 0) {
+    logger_->warn("stream {}: rung {}: overlay: {} ({} pictures so far)", stream_name_, name(),
+                  s.error().message(), overlay_errors_);
+  }
+}
+
+// The system-memory path: scaled (CUDA's upload/resize/download, or swscale) and drawn on.
+Result<Frame> Rung::ToHost(Worker& w, const Frame& frame) {
+  // A GPU picture (its rung could not read it in place) comes down first.
+  Result<Frame> host = frame.on_device() ? frame.Download() : Result<Frame>(frame);
+  if (!host.ok())
+    return host.error();
+  Result<Frame> scaled = Error("no scaler");
+  if (w.gpu_scaler) {
+    scaled = w.gpu_scaler->Scale(*host);
+    if (!scaled.ok()) {  // e.g. a 10-bit source: the kernel takes 8-bit yuv420p only
+      logger_->warn("stream {}: rung {}: {}; scaling on the CPU from now on", stream_name_,
+                    name(), scaled.error().message());
+      w.gpu_scaler.reset();
+    }
+  }
+  if (!w.gpu_scaler)
+    scaled = w.scaler->Scale(*host);
+  if (!scaled.ok())
+    return scaled.error().Context("scale");
+  Draw(*scaled);
+  return scaled;
+}
+
+// Zero copy: a GPU frame of the rung's size for NVENC. GPU pictures are resized in place; a card
+// to draw brings the scaled picture down and back up; pictures in system memory are scaled to
+// NV12 on the CPU and uploaded.
+Result<Frame> Rung::ToDevice(Worker& w, const Frame& frame) {
+  const bool draw = options_.overlay && options_.overlay->active();
+  if (frame.on_device() && !w.device_scale_failed) {
+    Result<Frame> scaled = w.gpu_scaler->ScaleOnDevice(frame);
+    if (scaled.ok() && !draw)
+      return scaled;
+    if (scaled.ok()) {
+      Result<Frame> host = scaled->Download();
+      if (!host.ok())
+        return host.error();
+      Draw(*host);
+      return w.gpu_scaler->Upload(*host);
+    }
+    logger_->warn("stream {}: rung {}: {}; scaling these pictures on the CPU", stream_name_, name(),
+                  scaled.error().message());
+    w.device_scale_failed = true;
+  }
+  Result<Frame> host = frame.on_device() ? frame.Download() : Result<Frame>(frame);
+  if (!host.ok())
+    return host.error();
+  Result<Frame> nv12 = w.scaler->Scale(*host);
+  if (!nv12.ok())
+    return nv12.error().Context("scale");
+  Draw(*nv12);
+  return w.gpu_scaler->Upload(*nv12);
+}
+
 void Rung::Run() {
   Worker w;
   transport::hls::PackagerOptions popts;
@@ -228,6 +292,38 @@ void Rung::Run() {
     eo.threads = options_.encoder_threads;
     eo.track_id = 0;
     std::string errors;
+    if (options_.zero_copy && w.gpu_scaler && options_.encoder != "x264" && NvencUsable()) {
+      Result<AVBufferRef*> frames = w.gpu_scaler->DeviceFrames(first.on_device() ? &first : nullptr);
+      Result<std::unique_ptr<ffmpeg::VideoEncoder>> enc = Error("no frames context");
+      if (frames.ok()) {
+        ffmpeg::VideoEncoderOptions device = eo;
+        device.codec = "h264_nvenc";
+        device.preset = NvencPreset(plan.config.preset);
+        device.device_frames = *frames;
+        enc = ffmpeg::VideoEncoder::Create(device);
+      }
+      ffmpeg::ScalerOptions nv12 = so;
+      nv12.nv12 = true;
+      auto host_scaler = ffmpeg::Scaler::Create(nv12);
+      if (enc.ok() && host_scaler.ok()) {
+        w.encoder = std::move(*enc);
+        w.scaler = std::move(*host_scaler);
+        w.device = true;
+        logger_->info(
+            "stream {}: rung {} {}x{} {} kb/s with h264_nvenc, decode → scale → encode on the GPU",
+            stream_name_, name(), plan.width, plan.height, plan.config.bitrate_kbps);
+        std::lock_guard lock(mu_);
+        stats_.encoder = "h264_nvenc";
+        stats_.zero_copy = true;
+        return w.packager->AddTrack(w.encoder->track());
+      }
+      logger_->warn("stream {}: rung {}: zero copy unavailable ({}); pictures go through system "
+                    "memory",
+                    stream_name_, name(),
+                    !frames.ok() ? frames.error().message()
+                    : !enc.ok()  ? enc.error().message()
+                                 : host_scaler.error().message());
+    }
     for (const std::string& codec : EncoderCandidates(options_.encoder)) {
       const bool nvenc = codec.find("nvenc") != std::string::npos;
       if (nvenc && !NvencUsable()) {
@@ -250,7 +346,6 @@ void Rung::Run() {
       }
       errors += (errors.empty() ? "" : "; ") + enc.error().message();
     }
-    (void)first;
     if (!w.encoder)
       return Error("no encoder opened: " + errors);
     return w.packager->AddTrack(w.encoder->track());
@@ -294,25 +389,13 @@ void Rung::Run() {
     }
     if (options_.before_encode)
       options_.before_encode();
-    Result<Frame> scaled = Error("no scaler");
-    if (w.gpu_scaler) {
-      scaled = w.gpu_scaler->Scale(item.frame);
-      if (!scaled.ok()) {  // e.g. a 10-bit source: the kernel takes 8-bit yuv420p only
-        logger_->warn("stream {}: rung {}: {}; scaling on the CPU from now on", stream_name_,
-                      name(), scaled.error().message());
-        w.gpu_scaler.reset();
-      }
-    }
-    if (!w.gpu_scaler)
-      scaled = w.scaler->Scale(item.frame);
-    if (!scaled.ok())
-      return fail(scaled.error().Context("scale"));
-    if (options_.overlay) {
-      if (Status s = options_.overlay->Process(*scaled, timebase_);
-          !s.ok() && overlay_errors_++ % 300 == 0) {
-        logger_->warn("stream {}: rung {}: overlay: {} ({} pictures so far)", stream_name_, name(),
-                      s.error().message(), overlay_errors_);
-      }
+    Result<Frame> scaled = w.device ? ToDevice(w, item.frame) : ToHost(w, item.frame);
+    if (!scaled.ok()) {
+      if (!w.device)
+        return fail(scaled.error());
+      if (w.packet_errors++ < 5)  // zero copy: one picture lost, the rung goes on
+        logger_->warn("stream {}: rung {}: {}", stream_name_, name(), scaled.error().message());
+      return;
     }
     if (Status s = w.encoder->Encode(*scaled, item.force_idr, on_packet); !s.ok())
       return fail(s.error().Context("encode"));

@@ -51,6 +51,11 @@ struct RungOptions {
   RungPlan plan;
   std::string encoder = "auto";  // auto | x264 | nvenc
   std::string scaler = "cpu";    // cpu | cuda (falls back to cpu, logged)
+  // Zero copy (decoder: cuda, scaler: cuda, NVENC): GPU pictures are scaled on the GPU into
+  // frames NVENC reads in place; pictures in system memory (a card drawn, the slate) are scaled
+  // to NV12 on the CPU and uploaded. Falls back to the system-memory path, logged, when the CUDA
+  // scaler or NVENC on GPU frames does not open.
+  bool zero_copy = false;
   int encoder_threads = 1;
   double segment_duration_s = 2.0;
   double source_fps = 30;   // nominal, for rate control when the rung does not cap it
@@ -75,8 +80,12 @@ struct RungStats {
   int slow_level = 0;           // the governor's step now: fps divided by 2^slow_level
   uint64_t governor_steps = 0;  // changes of slow_level
   std::string encoder;          // the encoder that opened ("libx264", "h264_nvenc")
+  bool zero_copy = false;       // NVENC reads GPU frames scaled on the GPU
   std::string error;            // set when the rung stopped on an error
 };
+
+// Whether h264_nvenc opens on this machine (probed once per process; quiet without a driver).
+bool NvencUsable();
 
 class Rung {
  public:
@@ -111,6 +120,10 @@ class Rung {
   struct Worker;  // the thread's state (scaler, encoder, packager)
   void Run();
   void Govern(Worker& w);
+  // The picture for the encoder: in system memory, or on the GPU (zero copy).
+  Result<Frame> ToHost(Worker& w, const Frame& frame);
+  Result<Frame> ToDevice(Worker& w, const Frame& frame);
+  void Draw(Frame& scaled);  // the per-rendition overlay, errors logged
 
   const std::string stream_name_;
   const RungOptions options_;

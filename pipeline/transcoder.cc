@@ -11,6 +11,7 @@
 #include <thread>
 #include <variant>
 
+#include "codecs/cuda/scaler.h"
 #include "codecs/ffmpeg/audio_transcoder.h"
 #include "codecs/ffmpeg/video_decoder.h"
 #include "pipeline/filler.h"
@@ -153,6 +154,13 @@ struct Transcoder::Graph {
 
   bool OverlayActive() const { return opts.overlay && opts.overlay->active(); }
 
+  // The GPU end to end (NVDEC → CUDA scale → NVENC, pictures never in system memory): asked for
+  // by decoder: cuda + scaler: cuda + an encoder NVENC may serve, and possible here.
+  bool ZeroCopy() const {
+    return opts.decoder == "cuda" && opts.scaler == "cuda" && opts.encoder != "x264" &&
+           cuda::DeviceAvailable(nullptr) && NvencUsable();
+  }
+
   void OnTrack(const TrackInfo& t) {
     const bool has_pass = std::any_of(opts.ladder.begin(), opts.ladder.end(),
                                       [](const RungConfig& r) { return r.passthrough; });
@@ -174,11 +182,13 @@ struct Transcoder::Graph {
         d.threads = opts.decoder_threads;
         if (opts.decoder == "cuda") {
           d.hardware = ffmpeg::VideoDecoderOptions::Hardware::kCuda;
+          d.keep_on_device = ZeroCopy();
           auto gpu = ffmpeg::VideoDecoder::Create(t, d);
           if (gpu.ok()) {
             decoder = std::move(*gpu);
             video_track = t;
-            logger->info("stream {}: decoding {} with NVDEC", name, CodecName(t.codec));
+            logger->info("stream {}: decoding {} with NVDEC{}", name, CodecName(t.codec),
+                         d.keep_on_device ? ", pictures kept on the GPU" : "");
             return;
           }
           logger->warn("stream {}: {}; decoding on the CPU", name, gpu.error().message());
@@ -275,6 +285,7 @@ struct Transcoder::Graph {
       ro.plan = plan;
       ro.encoder = opts.encoder;
       ro.scaler = opts.scaler;
+      ro.zero_copy = first.on_device();  // the decoder keeps pictures on the GPU (ZeroCopy())
       ro.encoder_threads = threads;
       ro.segment_duration_s = opts.segment_duration_s;
       ro.source_fps = video_track->frame_rate > 0 ? video_track->frame_rate : 30;
@@ -307,6 +318,12 @@ struct Transcoder::Graph {
       last_picture = frame;  // a reference, before the overlay draws on it
     }
     if (opts.overlay) {
+      if (frame.on_device() && OverlayActive()) {  // cards are drawn in system memory
+        if (Result<Frame> host = frame.Download(); host.ok())
+          frame = std::move(*host);
+        else if (overlay_errors++ % 300 == 0)
+          logger->warn("stream {}: overlay: {}", name, host.error().message());
+      }
       const Timebase tb = video_track ? video_track->timebase : kMpegTs;
       if (Status s = opts.overlay->Process(frame, tb); !s.ok() && overlay_errors++ % 300 == 0)
         logger->warn("stream {}: overlay: {} ({} pictures so far)", name, s.error().message(),

@@ -252,6 +252,53 @@ TEST(TranscodeTest, CudaScalerRunsOrFallsBackToTheCpu) {
     GTEST_SKIP() << "no CUDA here; the CPU fallback produced the ladder: " << run.output;
 }
 
+// The GPU end to end: decoder: cuda + scaler: cuda + encoder: nvenc keeps pictures on the GPU from
+// NVDEC through the CUDA scaler into NVENC; pictures with a card come down for the CPU blend and
+// go back up. Where that is not possible each step says so and the CPU path makes the same ladder:
+// every rung, every picture, the card burned in.
+double MeanLuma(const std::string& ts, const std::string& crop);
+TEST(TranscodeTest, ZeroCopyGpuPathOrItsFallbackMakesTheLadderWithTheCard) {
+  TempDir tmp;
+  const std::string in = tmp.File("in.mp4"), card = tmp.File("card.png");
+  ASSERT_EQ(RunCommand("ffmpeg -v error -f lavfi -i color=c=black:size=1280x720:rate=30 -t 2 -c:v "
+                       "libx264 -preset ultrafast -pix_fmt yuv420p " +
+                       in)
+                .exit_code,
+            0);
+  ASSERT_EQ(RunCommand("ffmpeg -v error -f lavfi -i color=c=white:size=200x100 -frames:v 1 " + card)
+                .exit_code,
+            0);
+  std::ofstream(tmp.File("c.yaml"))
+      << "transcode:\n  decoder: cuda\n  scaler: cuda\n  encoder: nvenc\n";
+  const std::string out = tmp.File("out");
+  auto run = RunCommand(test::StraitBinary() + " transcode " + in + " " + out + " --config " +
+                            tmp.File("c.yaml") + " --overlay " + card,
+                        120s);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  for (const auto& [rung, width] : {std::pair{"720p", 1280}, {"480p", 854}, {"360p", 640}}) {
+    SCOPED_TRACE(rung);
+    const RenditionProbe r = ProbeRendition(out + "/" + rung);
+    ASSERT_EQ(r.error, "");
+    EXPECT_EQ(r.width, width);
+    EXPECT_EQ(r.video.size(), 60u);
+  }
+  EXPECT_GT(MeanLuma(out + "/720p/seg0.ts", "180:80:1050:590"), 225);
+  EXPECT_LT(MeanLuma(out + "/720p/seg0.ts", "200:100:100:100"), 25);
+  EXPECT_GT(MeanLuma(out + "/360p/seg0.ts", "80:40:525:295"), 225);
+  size_t gpu_rungs = 0;
+  for (size_t at = 0; (at = run.output.find("encode on the GPU", at)) != std::string::npos; ++at)
+    ++gpu_rungs;
+  if (gpu_rungs == 0) {
+    EXPECT_TRUE(run.output.find("decoding on the CPU") != std::string::npos ||
+                run.output.find("zero copy unavailable") != std::string::npos ||
+                run.output.find("scaling on the CPU") != std::string::npos)
+        << "the fallback must say why: " << run.output;
+    GTEST_SKIP() << "no GPU path here; the CPU fallback made the ladder";
+  }
+  EXPECT_EQ(gpu_rungs, 3u) << run.output;
+  EXPECT_NE(run.output.find("pictures kept on the GPU"), std::string::npos) << run.output;
+}
+
 // The mean luma of a region of the first picture of a segment.
 double MeanLuma(const std::string& ts, const std::string& crop) {
   auto r = RunCommand("ffmpeg -v error -i " + ts + " -frames:v 1 -vf crop=" + crop +

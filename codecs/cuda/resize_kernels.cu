@@ -7,7 +7,9 @@ namespace strait::cuda::kernels {
 namespace {
 
 // One thread per output pixel: the source position of its centre, then the weighted mean of the
-// four nearest source pixels (edges clamped). Fixed-point weights (8 bits), rounded.
+// four nearest source pixels (edges clamped). Fixed-point weights (8 bits), rounded. kChannels
+// samples a pixel, interleaved (2: NV12's UV plane), each resized alike.
+template <int kChannels>
 __global__ void ResizeBilinear(const uint8_t* __restrict__ src,
                                int sw,
                                int sh,
@@ -30,9 +32,14 @@ __global__ void ResizeBilinear(const uint8_t* __restrict__ src,
   const int wy = static_cast<int>((fy - y0) * 256.f + 0.5f);
   const uint8_t* r0 = src + y0 * spitch;
   const uint8_t* r1 = src + y1 * spitch;
-  const int top = r0[x0] * (256 - wx) + r0[x1] * wx;
-  const int bottom = r1[x0] * (256 - wx) + r1[x1] * wx;
-  dst[y * dpitch + x] = static_cast<uint8_t>((top * (256 - wy) + bottom * wy + (1 << 15)) >> 16);
+#pragma unroll
+  for (int c = 0; c < kChannels; ++c) {
+    const int a = x0 * kChannels + c, b = x1 * kChannels + c;
+    const int top = r0[a] * (256 - wx) + r0[b] * wx;
+    const int bottom = r1[a] * (256 - wx) + r1[b] * wx;
+    dst[y * dpitch + x * kChannels + c] =
+        static_cast<uint8_t>((top * (256 - wy) + bottom * wy + (1 << 15)) >> 16);
+  }
 }
 
 }  // namespace
@@ -45,11 +52,18 @@ int ResizePlane(const uint8_t* src,
                 int dst_width,
                 int dst_height,
                 int dst_pitch,
+                int channels,
                 void* stream) {
   const dim3 block(32, 8);
   const dim3 grid((dst_width + block.x - 1) / block.x, (dst_height + block.y - 1) / block.y);
-  ResizeBilinear<<<grid, block, 0, static_cast<cudaStream_t>(stream)>>>(
-      src, src_width, src_height, src_pitch, dst, dst_width, dst_height, dst_pitch);
+  const cudaStream_t s = static_cast<cudaStream_t>(stream);
+  if (channels == 2) {
+    ResizeBilinear<2><<<grid, block, 0, s>>>(src, src_width, src_height, src_pitch, dst, dst_width,
+                                             dst_height, dst_pitch);
+  } else {
+    ResizeBilinear<1><<<grid, block, 0, s>>>(src, src_width, src_height, src_pitch, dst, dst_width,
+                                             dst_height, dst_pitch);
+  }
   return static_cast<int>(cudaGetLastError());
 }
 

@@ -7,8 +7,9 @@
 
 namespace strait::cuda::kernels {
 
-// Bilinear resize of one 8-bit plane (luma or one chroma plane), pixel centres aligned like
-// swscale's SWS_BILINEAR. Asynchronous on `stream` (a cudaStream_t; null = the default stream).
+// Bilinear resize of one 8-bit plane (luma, one chroma plane, or with `channels` 2 NV12's
+// interleaved UV plane: widths count pixels, pitches bytes), pixel centres aligned like swscale's
+// SWS_BILINEAR. Asynchronous on `stream` (a cudaStream_t; null = the default stream).
 int ResizePlane(const uint8_t* src,
                 int src_width,
                 int src_height,
@@ -17,6 +18,7 @@ int ResizePlane(const uint8_t* src,
                 int dst_width,
                 int dst_height,
                 int dst_pitch,
+                int channels,
                 void* stream);
 
 }  // namespace strait::cuda::kernels

@@ -1,6 +1,13 @@
 #include "codecs/cuda/scaler.h"
 
 #include "codecs/ffmpeg/deleters.h"
+#include "codecs/ffmpeg/error.h"
+
+extern "C" {
+#include <libavutil/frame.h>
+#include <libavutil/hwcontext.h>
+#include <libavutil/pixdesc.h>
+}
 
 #ifdef STRAIT_HAVE_CUDA
 #include <cuda_runtime.h>
@@ -27,6 +34,15 @@ Result<std::unique_ptr<Scaler>> Scaler::Create(int, int) {
   return Error("cuda scaler: " + why);
 }
 Result<Frame> Scaler::Scale(const Frame&) {
+  return Error("cuda scaler: not built");
+}
+Result<Frame> Scaler::ScaleOnDevice(const Frame&) {
+  return Error("cuda scaler: not built");
+}
+Result<Frame> Scaler::Upload(const Frame&) {
+  return Error("cuda scaler: not built");
+}
+Result<AVBufferRef*> Scaler::DeviceFrames(const Frame*) {
   return Error("cuda scaler: not built");
 }
 
@@ -77,7 +93,11 @@ struct Scaler::Impl {
   int width = 0, height = 0;
   cudaStream_t stream = nullptr;
   DeviceBuffer src[3], dst[3];
+  AVBufferRef* device = nullptr;  // zero copy: FFmpeg's CUDA device and the output frames
+  AVBufferRef* frames = nullptr;
   ~Impl() {
+    av_buffer_unref(&frames);
+    av_buffer_unref(&device);
     if (stream)
       cudaStreamDestroy(stream);
   }
@@ -122,7 +142,7 @@ Result<Frame> Scaler::Scale(const Frame& input) {
                                           cudaMemcpyHostToDevice, m.stream);
         e != cudaSuccess)
       return CudaError(e, "upload");
-    if (int e = kernels::ResizePlane(m.src[p].ptr, sw, sh, sw, m.dst[p].ptr, dw, dh, dw, m.stream);
+    if (int e = kernels::ResizePlane(m.src[p].ptr, sw, sh, sw, m.dst[p].ptr, dw, dh, dw, 1, m.stream);
         e != 0)
       return CudaError(static_cast<cudaError_t>(e), "resize");
     if (cudaError_t e = cudaMemcpy2DAsync(o->data[p], o->linesize[p], m.dst[p].ptr, dw, dw, dh,
@@ -133,6 +153,104 @@ Result<Frame> Scaler::Scale(const Frame& input) {
   if (cudaError_t e = cudaStreamSynchronize(m.stream); e != cudaSuccess)
     return CudaError(e, "sync");
   out->set_pts(input.pts());
+  return out;
+}
+
+Result<AVBufferRef*> Scaler::DeviceFrames(const Frame* device_input) {
+  Impl& m = *impl_;
+  if (m.frames)
+    return m.frames;
+  if (!m.device) {
+    const AVFrame* in = device_input ? device_input->av() : nullptr;
+    if (in && in->hw_frames_ctx) {
+      const auto* fc = reinterpret_cast<const AVHWFramesContext*>(in->hw_frames_ctx->data);
+      m.device = av_buffer_ref(fc->device_ref);
+      if (!m.device)
+        return Error("cuda scaler: out of memory");
+    } else if (int err = av_hwdevice_ctx_create(&m.device, AV_HWDEVICE_TYPE_CUDA, nullptr,
+                                                nullptr, 1 /* AV_CUDA_USE_PRIMARY_CONTEXT */);
+               err < 0) {
+      return ffmpeg::AvError(err, "cuda scaler: open the CUDA device");
+    }
+  }
+  AVBufferRef* frames = av_hwframe_ctx_alloc(m.device);
+  if (!frames)
+    return Error("cuda scaler: out of memory");
+  auto* fc = reinterpret_cast<AVHWFramesContext*>(frames->data);
+  fc->format = AV_PIX_FMT_CUDA;
+  fc->sw_format = AV_PIX_FMT_NV12;
+  fc->width = m.width;
+  fc->height = m.height;
+  if (int err = av_hwframe_ctx_init(frames); err < 0) {
+    av_buffer_unref(&frames);
+    return ffmpeg::AvError(err, "cuda scaler: output frames");
+  }
+  m.frames = frames;
+  return m.frames;
+}
+
+namespace {
+
+// A new GPU frame from `frames`, with `props`' pts and colour description.
+Result<Frame> NewDeviceFrame(AVBufferRef* frames, const AVFrame* props) {
+  Frame out = Frame::Adopt(av_frame_alloc());
+  AVFrame* o = out.av();
+  if (!o)
+    return Error("cuda scaler: out of memory");
+  if (int err = av_hwframe_get_buffer(frames, o, 0); err < 0)
+    return ffmpeg::AvError(err, "cuda scaler: GPU frame");
+  if (int err = av_frame_copy_props(o, props); err < 0)
+    return ffmpeg::AvError(err, "cuda scaler: frame properties");
+  return out;
+}
+
+}  // namespace
+
+Result<Frame> Scaler::ScaleOnDevice(const Frame& input) {
+  Impl& m = *impl_;
+  const AVFrame* in = input.av();
+  if (!in || in->format != AV_PIX_FMT_CUDA || !in->hw_frames_ctx)
+    return Error("cuda scaler: input is not a GPU frame");
+  const auto* in_fc = reinterpret_cast<const AVHWFramesContext*>(in->hw_frames_ctx->data);
+  if (in_fc->sw_format != AV_PIX_FMT_NV12) {
+    const char* name = av_get_pix_fmt_name(in_fc->sw_format);
+    return Error(std::string("cuda scaler: GPU frames of ") + (name ? name : "?") +
+                 " (only NV12 is resized on the GPU)");
+  }
+  Result<AVBufferRef*> frames = DeviceFrames(&input);
+  if (!frames.ok())
+    return frames.error();
+  Result<Frame> out = NewDeviceFrame(*frames, in);
+  if (!out.ok())
+    return out.error();
+  AVFrame* o = out->av();
+  if (int e = kernels::ResizePlane(in->data[0], in->width, in->height, in->linesize[0], o->data[0],
+                                   m.width, m.height, o->linesize[0], 1, m.stream);
+      e != 0)
+    return CudaError(static_cast<cudaError_t>(e), "resize");
+  if (int e = kernels::ResizePlane(in->data[1], (in->width + 1) / 2, (in->height + 1) / 2,
+                                   in->linesize[1], o->data[1], m.width / 2, m.height / 2,
+                                   o->linesize[1], 2, m.stream);
+      e != 0)
+    return CudaError(static_cast<cudaError_t>(e), "resize");
+  if (cudaError_t e = cudaStreamSynchronize(m.stream); e != cudaSuccess)
+    return CudaError(e, "sync");
+  return out;
+}
+
+Result<Frame> Scaler::Upload(const Frame& nv12) {
+  Impl& m = *impl_;
+  const AVFrame* in = nv12.av();
+  if (!in || in->format != AV_PIX_FMT_NV12 || in->width != m.width || in->height != m.height)
+    return Error("cuda scaler: upload needs an NV12 picture of the output size");
+  Result<AVBufferRef*> frames = DeviceFrames(nullptr);
+  if (!frames.ok())
+    return frames.error();
+  Result<Frame> out = NewDeviceFrame(*frames, in);
+  if (!out.ok())
+    return out.error();
+  if (int err = av_hwframe_transfer_data(out->av(), in, 0); err < 0)
+    return ffmpeg::AvError(err, "cuda scaler: upload");
   return out;
 }
 

@@ -1,7 +1,17 @@
-// cuda::Scaler: the GPU counterpart of ffmpeg::Scaler for 8-bit yuv420p pictures: each plane is
-// copied to the device, resized by strait's bilinear kernel (resize_kernels.cu) and copied back
-// into a new yuv420p Frame with the input's pts. ffmpeg::Scaler is the reference its output is
-// checked against (cuda_scaler_test.cc). Device buffers are allocated once per input/output size.
+// cuda::Scaler: the GPU counterpart of ffmpeg::Scaler, with strait's bilinear kernel
+// (resize_kernels.cu), in two forms:
+//   - Scale(): 8-bit yuv420p pictures in system memory: each plane is copied to the device,
+//     resized and copied back into a new yuv420p Frame (device buffers allocated once per size);
+//   - ScaleOnDevice(): the zero-copy path. NV12 pictures already on the GPU (NVDEC's, kept there
+//     by VideoDecoderOptions::keep_on_device) are resized into GPU frames of the output size from
+//     the scaler's own frames context, which an NVENC encoder reads directly
+//     (VideoEncoderOptions::device_frames): decode, scale and encode without a copy through
+//     system memory. Upload() puts a picture the CPU made (a card drawn, the slate) into the same
+//     frames context, so the encoder sees one kind of frame.
+// ffmpeg::Scaler is the reference both are checked against (scaler_test.cc).
+//
+// Device frames live in CUDA's primary context (the one the CUDA runtime uses; the decoder opens
+// FFmpeg's CUDA device on it too).
 //
 // Available only in builds with STRAIT_CUDA (nvcc found) and on machines with an NVIDIA GPU:
 // Create() says which is missing, so callers fall back to the CPU scaler with a log line.
@@ -14,6 +24,8 @@
 
 #include "codecs/frame.h"
 #include "codecs/result.h"
+
+struct AVBufferRef;
 
 namespace strait::cuda {
 
@@ -29,6 +41,18 @@ class Scaler {
 
   // `input` must be 8-bit yuv420p (other formats: use ffmpeg::Scaler).
   Result<Frame> Scale(const Frame& input);
+
+  // ---- Zero copy ----
+  // `input` on the GPU (Frame::on_device(), NV12) → a GPU frame of the output size (NV12), with
+  // the input's pts and colour description, finished when this returns (an encoder on another
+  // CUDA stream may read it). P010 and other formats are an error: download and scale on the CPU.
+  Result<Frame> ScaleOnDevice(const Frame& input);
+  // A system-memory NV12 picture of the output size → a GPU frame of the same frames context.
+  Result<Frame> Upload(const Frame& nv12);
+  // Makes the output frames context (on `device_input`'s CUDA device, or a new one on the primary
+  // context when null) and returns it: an AVHWFramesContext (CUDA, NV12, the output size) owned by
+  // the scaler, for VideoEncoderOptions::device_frames.
+  Result<AVBufferRef*> DeviceFrames(const Frame* device_input);
 
  private:
   struct Impl;

@@ -104,19 +104,20 @@ Result<Frame> Scaler::Scale(const Frame& input) {
   const AVFrame* in = input.av();
   if (!in || in->width <= 0 || in->height <= 0 || in->format < 0)
     return Error("scale: empty or invalid input frame");
+  const AVPixelFormat out_format = s.options.nv12 ? AV_PIX_FMT_NV12 : AV_PIX_FMT_YUV420P;
   if (in->width == s.options.width && in->height == s.options.height &&
-      in->format == AV_PIX_FMT_YUV420P && in->color_range != AVCOL_RANGE_JPEG) {
+      in->format == out_format && in->color_range != AVCOL_RANGE_JPEG) {
     return input;  // another reference to the same picture
   }
   const bool full_range = IsFullRange(in);
   if (!s.sws || in->width != s.in_width || in->height != s.in_height || in->format != s.in_format ||
       full_range != s.in_full_range) {
     s.sws.reset(sws_getContext(in->width, in->height, SwsInputFormat(in->format, full_range),
-                               s.options.width, s.options.height, AV_PIX_FMT_YUV420P,
+                               s.options.width, s.options.height, out_format,
                                SwsFlags(s.options.filter), nullptr, nullptr, nullptr));
     if (!s.sws) {
       return Error("scale: unsupported conversion " + Describe(in->width, in->height, in->format) +
-                   " -> " + Describe(s.options.width, s.options.height, AV_PIX_FMT_YUV420P));
+                   " -> " + Describe(s.options.width, s.options.height, out_format));
     }
     int* inv_table = nullptr;
     int* table = nullptr;
@@ -132,7 +133,7 @@ Result<Frame> Scaler::Scale(const Frame& input) {
     s.in_full_range = full_range;
     ++s.reinits;
   }
-  Result<Frame> out = Frame::AllocateVideo(s.options.width, s.options.height, AV_PIX_FMT_YUV420P);
+  Result<Frame> out = Frame::AllocateVideo(s.options.width, s.options.height, out_format);
   if (!out.ok())
     return out.error().Context("scale");
   AVFrame* dst = out->av();

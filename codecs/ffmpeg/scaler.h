@@ -1,5 +1,6 @@
 // Scaler: pictures of any size and pixel format (yuv420p, yuv420p10le, nv12, ...) to one fixed
-// output size in 8-bit yuv420p, the input of the H.264 encoders, with libswscale. The swscale
+// output size in 8-bit yuv420p (or NV12, for pictures bound for a GPU encoder), the input of the
+// H.264 encoders, with libswscale. The swscale
 // context is built for the first input and rebuilt whenever the input size or format changes
 // (a resolution change mid-stream). Output frames keep the input pts, have square pixels and are
 // limited range (full-range input, yuvj420p included, is converted).
@@ -24,6 +25,7 @@ struct ScalerOptions {
   int width = 0;  // output size, > 0
   int height = 0;
   ScaleFilter filter = ScaleFilter::kBilinear;
+  bool nv12 = false;  // output NV12 (interleaved chroma) instead of yuv420p
 };
 
 class Scaler {

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdlib>
+
 #include "codecs/ffmpeg/test_media.h"
 
 namespace strait::ffmpeg {
@@ -111,6 +114,51 @@ TEST(ScalerTest, PassesThroughWhatNeedsNoScaling) {
   EXPECT_EQ(out->av()->data[0], in.av()->data[0]);  // same buffers
   EXPECT_EQ(out->pts(), 42);
   EXPECT_EQ(scaler->reinits(), 0);
+}
+
+// nv12: the same scaled picture with its chroma interleaved (the GPU encoders' input).
+TEST(ScalerTest, Nv12OutputIsTheSamePictureInterleaved) {
+  auto in = Frame::AllocateVideo(1280, 720, AV_PIX_FMT_YUV420P);
+  ASSERT_TRUE(in.ok());
+  AVFrame* f = in->av();
+  for (int p = 0; p < 3; ++p) {
+    const int w = p ? 640 : 1280, h = p ? 360 : 720;
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x)
+        f->data[p][y * f->linesize[p] + x] =
+            static_cast<uint8_t>(p == 1 ? x / 3 : p == 2 ? 255 - y / 2 : (x * 7 + y * 3) % 251);
+  }
+  in->set_pts(7);
+  ScalerOptions planar{640, 360, ScaleFilter::kBilinear};
+  ScalerOptions interleaved = planar;
+  interleaved.nv12 = true;
+  auto a = Scaler::Create(planar), b = Scaler::Create(interleaved);
+  ASSERT_TRUE(a.ok() && b.ok());
+  auto pa = (*a)->Scale(*in), pb = (*b)->Scale(*in);
+  ASSERT_TRUE(pa.ok() && pb.ok());
+  const AVFrame *ya = pa->av(), *nv = pb->av();
+  EXPECT_EQ(nv->format, AV_PIX_FMT_NV12);
+  EXPECT_EQ(pb->layout(), Frame::Layout::kNv12);
+  EXPECT_EQ(pb->pts(), 7);
+  int worst = 0;
+  for (int y = 0; y < 360; ++y) {
+    for (int x = 0; x < 640; ++x)
+      worst = std::max(worst, std::abs(ya->data[0][y * ya->linesize[0] + x] -
+                                       nv->data[0][y * nv->linesize[0] + x]));
+  }
+  for (int y = 0; y < 180; ++y) {
+    for (int x = 0; x < 320; ++x) {
+      worst = std::max(worst, std::abs(ya->data[1][y * ya->linesize[1] + x] -
+                                       nv->data[1][y * nv->linesize[1] + 2 * x]));
+      worst = std::max(worst, std::abs(ya->data[2][y * ya->linesize[2] + x] -
+                                       nv->data[1][y * nv->linesize[1] + 2 * x + 1]));
+    }
+  }
+  EXPECT_LE(worst, 1);
+  // An NV12 picture already of the output size passes through.
+  auto again = (*b)->Scale(*pb);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->av()->data[0], nv->data[0]);
 }
 
 TEST(ScalerTest, RejectsBadSizesAndEmptyFrames) {

@@ -33,6 +33,10 @@ const AVCodec* FindDecoder(CodecId codec) {
 
 }  // namespace
 
+// AV_CUDA_USE_PRIMARY_CONTEXT of libavutil/hwcontext_cuda.h, which includes the CUDA driver's
+// cuda.h (absent where the toolkit is).
+constexpr int kCudaUsePrimaryContext = 1 << 0;
+
 // Picks the CUDA surface format when the decoder offers it (NVDEC), else the first software one.
 AVPixelFormat PreferCuda(AVCodecContext*, const AVPixelFormat* formats) {
   for (const AVPixelFormat* f = formats; *f != AV_PIX_FMT_NONE; ++f)
@@ -53,6 +57,7 @@ struct VideoDecoder::Impl {
   AVPacketPtr packet{av_packet_alloc()};
   AVFramePtr frame{av_frame_alloc()};
   std::vector<uint8_t> pending_extradata;  // from UpdateTrack, sent with the next packet
+  bool keep_on_device = false;             // kCuda: CUDA frames as they are
 
   Status Run(const AVPacket* in, const FrameSink& sink) {
     return DecodeLoop(
@@ -63,7 +68,7 @@ struct VideoDecoder::Impl {
           AVFrame* keep = av_frame_alloc();
           if (!keep)
             return Error(what + ": out of memory");
-          if (out->format == AV_PIX_FMT_CUDA) {  // NVDEC: download to system memory (NV12)
+          if (out->format == AV_PIX_FMT_CUDA && !keep_on_device) {  // NVDEC: to system memory
             if (int err = av_hwframe_transfer_data(keep, out, 0); err < 0) {
               av_frame_free(&keep);
               return AvError(err, what + ": download from the GPU");
@@ -113,12 +118,18 @@ Result<std::unique_ptr<VideoDecoder>> VideoDecoder::Create(const TrackInfo& trac
     return s.error().Context(what);
   if (options.hardware == VideoDecoderOptions::Hardware::kCuda) {
     AVBufferRef* device = nullptr;
-    if (int err = av_hwdevice_ctx_create(&device, AV_HWDEVICE_TYPE_CUDA, nullptr, nullptr, 0);
+    // CUDA's primary context: the one the CUDA runtime (strait's kernels) uses, so device
+    // pointers of these frames are valid there too.
+    if (int err = av_hwdevice_ctx_create(&device, AV_HWDEVICE_TYPE_CUDA, nullptr, nullptr,
+                                         kCudaUsePrimaryContext);
         err < 0)
       return AvError(err, what + ": no CUDA device for NVDEC");
     impl->hw_device.reset(device);
     c->hw_device_ctx = av_buffer_ref(device);
     c->get_format = PreferCuda;
+    impl->keep_on_device = options.keep_on_device;
+    if (options.keep_on_device)
+      c->extra_hw_frames = 32;  // pictures held downstream (rung queues) beyond the DPB
   }
   if (int err = avcodec_open2(c, decoder, nullptr); err < 0)
     return AvError(err, what + ": open " + decoder->name);

@@ -29,6 +29,11 @@ struct VideoDecoderOptions {
   // for the CPU scalers and overlays. Create fails (with the reason) where no CUDA device opens,
   // and the caller falls back to kNone.
   enum class Hardware { kNone, kCuda } hardware = Hardware::kNone;
+  // kCuda only: hand the pictures out as they are, in GPU memory (Frame::on_device(), NV12 or
+  // P010 surfaces of the decoder's frames context, in CUDA's primary context so that strait's own
+  // kernels can use them), for a graph that scales and encodes on the GPU. Frame::Download()
+  // brings one to system memory where the CPU needs it (overlays, the CPU scalers).
+  bool keep_on_device = false;
 };
 
 class VideoDecoder {

@@ -116,6 +116,51 @@ TEST_F(VideoDecoderTest, NvdecMatchesTheCpuDecoder) {
   }
 }
 
+// keep_on_device: the same pictures, left in GPU memory until someone downloads them.
+TEST_F(VideoDecoderTest, NvdecCanKeepPicturesOnTheGpu) {
+  const Encoded e = Encode(320, 240, 10, 0, {0});
+  VideoDecoderOptions gpu_options;
+  gpu_options.hardware = VideoDecoderOptions::Hardware::kCuda;
+  gpu_options.keep_on_device = true;
+  auto gpu = VideoDecoder::Create(e.track, gpu_options);
+  if (!gpu.ok())
+    GTEST_SKIP() << gpu.error().message();
+  ASSERT_TRUE(DecodeAll(**gpu, e.packets).ok());
+  ASSERT_TRUE((*gpu)->Flush(sink_).ok());
+  std::vector<Frame> gpu_frames = std::move(frames_);
+  frames_.clear();
+  auto cpu = VideoDecoder::Create(e.track);
+  ASSERT_TRUE(cpu.ok());
+  ASSERT_TRUE(DecodeAll(**cpu, e.packets).ok());
+  ASSERT_TRUE((*cpu)->Flush(sink_).ok());
+  ASSERT_EQ(gpu_frames.size(), frames_.size());
+  for (size_t i = 0; i < frames_.size(); ++i) {
+    ASSERT_TRUE(gpu_frames[i].on_device());
+    EXPECT_EQ(gpu_frames[i].av()->format, AV_PIX_FMT_CUDA);
+    EXPECT_EQ(gpu_frames[i].layout(), Frame::Layout::kOther);  // no CPU pixels
+    auto host = gpu_frames[i].Download();
+    ASSERT_TRUE(host.ok()) << host.error().message();
+    EXPECT_FALSE(host->on_device());
+    EXPECT_EQ(host->pts(), frames_[i].pts());
+    EXPECT_EQ(host->av()->format, AV_PIX_FMT_NV12);
+    EXPECT_LT(test_media::LumaDifference(*host, frames_[i]), 1.0);
+  }
+}
+
+TEST_F(VideoDecoderTest, SystemMemoryPicturesAreNotOnTheGpu) {
+  const Encoded e = Encode(64, 48, 2, 0, {0});
+  auto cpu = VideoDecoder::Create(e.track);
+  ASSERT_TRUE(cpu.ok());
+  ASSERT_TRUE(DecodeAll(**cpu, e.packets).ok());
+  ASSERT_TRUE((*cpu)->Flush(sink_).ok());
+  ASSERT_FALSE(frames_.empty());
+  EXPECT_FALSE(frames_[0].on_device());
+  auto down = frames_[0].Download();
+  ASSERT_FALSE(down.ok());
+  EXPECT_NE(down.error().message().find("not a GPU picture"), std::string::npos);
+  EXPECT_FALSE(Frame().on_device());
+}
+
 TEST_F(VideoDecoderTest, SingleThreadDecodesEachPacketAtOnce) {
   const Encoded e = Encode(160, 120, 5, 0, {0});
   auto dec = VideoDecoder::Create(e.track, {.threads = 1});

@@ -11,6 +11,7 @@
 #include "codecs/ts/annexb.h"
 
 extern "C" {
+#include <libavutil/hwcontext.h>
 #include <libavutil/opt.h>
 #include <libavutil/pixdesc.h>
 }
@@ -192,7 +193,11 @@ Result<std::unique_ptr<VideoEncoder>> VideoEncoder::Create(const VideoEncoderOpt
   if (!known)
     return Error("video encoder: unknown encoder \"" + o.codec + "\"");
   const std::string what = o.codec + " " + std::to_string(o.width) + "x" + std::to_string(o.height);
-  const int pix_fmt = o.pixel_format < 0 ? AV_PIX_FMT_YUV420P : o.pixel_format;
+  if (o.device_frames && known->family != Family::kNvenc)
+    return Error(what + ": only NVENC reads GPU frames");
+  const int pix_fmt = o.device_frames ? AV_PIX_FMT_CUDA
+                      : o.pixel_format < 0 ? AV_PIX_FMT_YUV420P
+                                           : o.pixel_format;
   const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(static_cast<AVPixelFormat>(pix_fmt));
   if (!desc)
     return Error(what + ": bad pixel format");
@@ -218,6 +223,12 @@ Result<std::unique_ptr<VideoEncoder>> VideoEncoder::Create(const VideoEncoderOpt
   c->width = o.width;
   c->height = o.height;
   c->pix_fmt = static_cast<AVPixelFormat>(pix_fmt);
+  if (o.device_frames) {
+    c->sw_pix_fmt = reinterpret_cast<const AVHWFramesContext*>(o.device_frames->data)->sw_format;
+    c->hw_frames_ctx = av_buffer_ref(o.device_frames);
+    if (!c->hw_frames_ctx)
+      return Error(what + ": out of memory");
+  }
   c->sample_aspect_ratio = AVRational{1, 1};
   c->time_base = AVRational{o.timebase.num, o.timebase.den};
   c->framerate = av_d2q(o.fps, 1 << 16);

@@ -24,6 +24,8 @@
 #include "codecs/result.h"
 #include "codecs/track.h"
 
+struct AVBufferRef;
+
 namespace strait::ffmpeg {
 
 struct VideoEncoderOptions {
@@ -41,6 +43,10 @@ struct VideoEncoderOptions {
   int threads = 1;              // encoder threads; 0 = the encoder's automatic choice
   uint32_t track_id = 0;        // of the output packets and track()
   bool parameter_sets_in_keyframes = true;
+  // NVENC only: the frames context (AVHWFramesContext, CUDA) of the GPU pictures it will get, as
+  // cuda::Scaler::DeviceFrames() makes it; the encoder reads them in place (pixel_format is then
+  // ignored: every frame must come from this context). Null: pictures in system memory.
+  AVBufferRef* device_frames = nullptr;
 };
 
 class VideoEncoder {

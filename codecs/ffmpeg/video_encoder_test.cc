@@ -7,7 +7,10 @@
 
 #include <set>
 
+#include "codecs/cuda/scaler.h"
+#include "codecs/ffmpeg/scaler.h"
 #include "codecs/ffmpeg/test_media.h"
+#include "codecs/ffmpeg/video_decoder.h"
 #include "codecs/h264/avc_config.h"
 #include "codecs/hevc/hevc_config.h"
 
@@ -209,6 +212,51 @@ TEST_F(VideoEncoderTest, NvencOpensOrSaysWhy) {
     EXPECT_EQ(packets[i].keyframe(), i == 0 || i == 4) << i;
     EXPECT_EQ(Contains(NalTypes(packets[i]), 5), i == 0 || i == 4) << i;
   }
+}
+
+// Zero copy: NVENC reads GPU frames of the CUDA scaler's frames context in place; forced IDRs
+// and the pictures survive (decoded back on the CPU).
+TEST_F(VideoEncoderTest, NvencReadsGpuFramesInPlace) {
+  std::string why;
+  if (!cuda::DeviceAvailable(&why))
+    GTEST_SKIP() << why;
+  VideoEncoderOptions o = Options();
+  auto uploader = cuda::Scaler::Create(o.width, o.height);
+  ASSERT_TRUE(uploader.ok()) << uploader.error().message();
+  auto frames = (*uploader)->DeviceFrames(nullptr);
+  ASSERT_TRUE(frames.ok()) << frames.error().message();
+  o.codec = "h264_nvenc";
+  o.device_frames = *frames;
+  auto enc = VideoEncoder::Create(o);
+  if (!enc.ok())
+    GTEST_SKIP() << "h264_nvenc cannot open on GPU frames here: " << enc.error().message();
+  auto nv12 = Scaler::Create({o.width, o.height, ScaleFilter::kBilinear, true});
+  ASSERT_TRUE(nv12.ok());
+  std::vector<Packet> packets;
+  std::vector<Frame> sources;
+  for (int i = 0; i < 10; ++i) {
+    sources.push_back(test_media::Picture(o.width, o.height, i * 40, i));
+    auto host = (*nv12)->Scale(sources.back());
+    ASSERT_TRUE(host.ok());
+    auto gpu = (*uploader)->Upload(*host);
+    ASSERT_TRUE(gpu.ok()) << gpu.error().message();
+    ASSERT_TRUE((*enc)->Encode(*gpu, i == 0 || i == 4, [&](Packet p) {
+                  packets.push_back(std::move(p));
+                }).ok());
+  }
+  ASSERT_TRUE((*enc)->Flush([&](Packet p) { packets.push_back(std::move(p)); }).ok());
+  ASSERT_EQ(packets.size(), 10u);
+  for (size_t i = 0; i < packets.size(); ++i)
+    EXPECT_EQ(Contains(NalTypes(packets[i]), 5), i == 0 || i == 4) << i;
+  auto dec = VideoDecoder::Create((*enc)->track());
+  ASSERT_TRUE(dec.ok());
+  std::vector<Frame> decoded;
+  for (const Packet& p : packets)
+    ASSERT_TRUE((*dec)->Decode(p, [&](Frame f) { decoded.push_back(std::move(f)); }).ok());
+  ASSERT_TRUE((*dec)->Flush([&](Frame f) { decoded.push_back(std::move(f)); }).ok());
+  ASSERT_EQ(decoded.size(), sources.size());
+  for (size_t i = 0; i < decoded.size(); ++i)
+    EXPECT_LT(test_media::LumaDifference(decoded[i], sources[i]), 6.0) << i;
 }
 
 }  // namespace
