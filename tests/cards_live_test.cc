@@ -241,6 +241,40 @@ TEST_P(CardsLiveTest, CurlPutShowsTheCardOnEveryRenditionWithAMatchingDateRange)
     } else {
       EXPECT_LE(std::abs(late_ms), 2.0) << "first card picture at pts " << first_pts;
     }
+
+    // The same card in band, in the CMAF segments: one ID3 tag in an emsg box for its start, at
+    // the media time the card went onto the pictures (within the gap before this rendition's
+    // first card picture), and one for its end.
+    int starts = 0, ends = 0;
+    auto cmaf = HttpFetch(HttpUrl("/live/shop1/" + rung + "/playlist.m3u8"));
+    for (const std::string& line : test::Lines(cmaf.body)) {
+      if (line.empty() || line[0] == '#')
+        continue;
+      const std::string bytes = HttpFetch(HttpUrl("/live/shop1/" + rung + "/" + line)).body;
+      for (size_t at = bytes.find("emsg"); at != std::string::npos; at = bytes.find("emsg", at + 4)) {
+        if (at < 4)
+          continue;
+        const auto u8 = [&](size_t i) { return static_cast<uint64_t>(static_cast<uint8_t>(bytes[i])); };
+        const uint64_t size = u8(at - 4) << 24 | u8(at - 3) << 16 | u8(at - 2) << 8 | u8(at - 1);
+        const std::string box = bytes.substr(at - 4, size);
+        if (box.find("https://aomedia.org/emsg/ID3") == std::string::npos ||
+            box.find("\"X-CARD-ID\":\"sneakers\"") == std::string::npos)
+          continue;
+        uint64_t time = 0;  // version 1: version/flags, timescale (90 kHz), presentation_time
+        for (size_t i = 0; i < 8; ++i)
+          time = time << 8 | u8(at + 12 + i);
+        if (box.find("\"event\":\"start\"") != std::string::npos) {
+          ++starts;
+          EXPECT_LE(time / 90000.0, first_pts + 0.002) << line;
+          EXPECT_GT(time / 90000.0, first_pts - std::max(gap_ms, 1000.0 / 30) / 1000 - 0.002) << line;
+        } else if (box.find("\"event\":\"end\"") != std::string::npos) {
+          ++ends;
+          EXPECT_GT(time / 90000.0, pictures[last].pts) << line;
+        }
+      }
+    }
+    EXPECT_EQ(starts, 1) << cmaf.body;
+    EXPECT_EQ(ends, 1) << cmaf.body;
   }
 }
 

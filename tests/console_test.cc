@@ -96,6 +96,8 @@ TEST_F(ConsoleTest, ProducerPinsACardWhileWatchingThePreview) {
   EXPECT_NE(run.output.find("\"token_hidden\":true"), std::string::npos) << run.output;
   // hls.js in the page sees the pinned card as an EXT-X-DATERANGE (com.strait.card).
   EXPECT_NE(run.output.find("\"title\":\"Console test mug\""), std::string::npos) << run.output;
+  // ... and the same card in band, as an ID3 tag in an emsg box of the segments.
+  EXPECT_NE(run.output.find("\"in_band_start\":true"), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("\"error_field_marked\":true"), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("price.currency"), std::string::npos) << run.output;
 

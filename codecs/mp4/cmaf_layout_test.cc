@@ -47,6 +47,15 @@ std::string Fields(const std::string& type, std::span<const uint8_t> body, const
     std::snprintf(buf, sizeof(buf), " track=%u ntp=0x%016llx media=%llu", Be32(p + 4),
                   static_cast<unsigned long long>(Be64(p + 8)),
                   static_cast<unsigned long long>(Be64(p + 16)));
+  } else if (type == "emsg") {
+    const std::string scheme(reinterpret_cast<const char*>(p + 24));
+    const std::string value(reinterpret_cast<const char*>(p + 24 + scheme.size() + 1));
+    const size_t data = 24 + scheme.size() + 1 + value.size() + 1;
+    std::snprintf(buf, sizeof(buf), " v%u timescale=%u time=%llu duration=0x%08x id=%u", p[0],
+                  Be32(p + 4), static_cast<unsigned long long>(Be64(p + 8)), Be32(p + 16),
+                  Be32(p + 20));
+    return buf + (" scheme=" + scheme + " value=\"" + value + "\" data=" +
+                  Hex(body.subspan(data)));
   } else if (type == "trun") {
     const uint32_t flags = Be32(p) & 0xffffff;
     const uint32_t n = Be32(p + 4);
@@ -235,6 +244,37 @@ TEST(CmafLayout, ChunkGolden) {
   EXPECT_EQ(c.bytes.capacity(), c.bytes.size());  // sized exactly up front: no reallocation
   EXPECT_TRUE(w->empty());
   ExpectGolden("chunk_h264_aac.txt", Dump(c.bytes));
+}
+
+// Event messages (timed metadata in band) go between prft and moof, in the order given, and the
+// chunk is still sized exactly up front.
+TEST(CmafLayout, EventMessagesBeforeTheMoof) {
+  auto w = MakeWriter({H264Track(), AacTrack()});
+  ASSERT_TRUE(w);
+  ASSERT_TRUE(w->Add(Video(900000, 900000, true, 100)).ok());
+  ASSERT_TRUE(w->Add(Audio(480000)).ok());
+  std::vector<EventMessage> events(2);
+  events[0].scheme_id_uri = "https://aomedia.org/emsg/ID3";
+  events[0].presentation_time = 901500;
+  events[0].id = 7;
+  events[0].message_data = {'I', 'D', '3', 4, 0, 0, 0, 0, 0, 0};
+  events[1].scheme_id_uri = "urn:example";
+  events[1].value = "v";
+  events[1].timescale = 1000;
+  events[1].presentation_time = 10017;
+  events[1].event_duration = 2000;
+  const Chunk c = w->Flush(MediaTime{903000, kMpegTs}, Wall(), events);
+  EXPECT_EQ(c.bytes.capacity(), c.bytes.size());
+  const std::string d = Dump(c.bytes);
+  ExpectGolden("chunk_emsg.txt", d);
+  const size_t prft = d.find("prft"), first = d.find("emsg"), second = d.find("emsg", first + 1),
+               moof = d.find("moof");
+  ASSERT_NE(second, std::string::npos) << d;
+  EXPECT_LT(prft, first);
+  EXPECT_LT(second, moof);
+  // Without events: no emsg.
+  ASSERT_TRUE(w->Add(Video(903000, 903000, false, 10)).ok());
+  EXPECT_EQ(Dump(w->Flush(std::nullopt, std::nullopt).bytes).find("emsg"), std::string::npos);
 }
 
 TEST(CmafLayout, LastSampleDurations) {

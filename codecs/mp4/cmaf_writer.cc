@@ -115,8 +115,11 @@ int64_t CmafWriter::SampleDuration(const Track& track, size_t i, int64_t next_vi
   return track.last_duration > 0 ? track.last_duration : track.layout.default_duration;
 }
 
-size_t CmafWriter::ChunkSize(bool prft) const {
+size_t CmafWriter::ChunkSize(bool prft, std::span<const EventMessage> events) const {
   size_t size = (prft ? kPrftSize : 0) + 8 + kMfhdSize + 8 + payload_bytes_;
+  for (const EventMessage& e : events)  // header, timescale .. id, two C strings, data
+    size += 12 + 4 + 8 + 4 + 4 + e.scheme_id_uri.size() + 1 + e.value.size() + 1 +
+            e.message_data.size();
   for (const Track& t : tracks_) {
     if (!t.samples.empty())
       size += kTrafFixedSize + t.samples.size() * (t.layout.video ? 16 : 12);
@@ -125,7 +128,8 @@ size_t CmafWriter::ChunkSize(bool prft) const {
 }
 
 Chunk CmafWriter::Flush(std::optional<MediaTime> next_video_dts,
-                        std::optional<std::chrono::system_clock::time_point> wall_clock) {
+                        std::optional<std::chrono::system_clock::time_point> wall_clock,
+                        std::span<const EventMessage> events) {
   Chunk chunk;
   if (buffered_ == 0)
     return chunk;
@@ -136,7 +140,7 @@ Chunk CmafWriter::Flush(std::optional<MediaTime> next_video_dts,
                                      ? next_video_dts->In(kMpegTs).value
                                      : kNoTimestamp;
   const bool prft = wall_clock && !tracks_[0].samples.empty();
-  const size_t total = ChunkSize(prft);
+  const size_t total = ChunkSize(prft, events);
   chunk.bytes.reserve(total);
   BoxWriter w(chunk.bytes);
 
@@ -145,6 +149,17 @@ Chunk CmafWriter::Flush(std::optional<MediaTime> next_video_dts,
     w.U32(tracks_[0].layout.file_id);
     w.U64(NtpTimestamp(*wall_clock));
     w.U64(static_cast<uint64_t>(tracks_[0].samples[0].dts));
+    w.End(box);
+  }
+  for (const EventMessage& e : events) {
+    const size_t box = w.BeginFull("emsg", 1, 0);
+    w.U32(e.timescale);
+    w.U64(e.presentation_time);
+    w.U32(e.event_duration);
+    w.U32(e.id);
+    w.Bytes({reinterpret_cast<const uint8_t*>(e.scheme_id_uri.c_str()), e.scheme_id_uri.size() + 1});
+    w.Bytes({reinterpret_cast<const uint8_t*>(e.value.c_str()), e.value.size() + 1});
+    w.Bytes(e.message_data);
     w.End(box);
   }
 

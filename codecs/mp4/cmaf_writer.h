@@ -1,6 +1,6 @@
 // CmafWriter: sans-IO CMAF (fragmented ISO BMFF, ISO 23000-19) writing for LL-HLS. Create builds
 // the header (ftyp + moov, codecs/mp4/init_segment.h) once; Add buffers samples (payloads shared,
-// not copied); Flush turns everything buffered into one CMAF chunk — [prft] moof mdat — which the
+// not copied); Flush turns everything buffered into one CMAF chunk — [prft] [emsg...] moof mdat — which the
 // packager serves as an LL-HLS part and concatenates into segments. The caller decides where
 // chunks are cut (every part, keyframes for independent parts); the writer never looks at a clock.
 //
@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "codecs/media_time.h"
@@ -27,6 +28,18 @@
 #include "codecs/track.h"
 
 namespace strait::mp4 {
+
+// An event message (ISO 23009-1 5.10.3.3, `emsg` version 1: absolute presentation time), written
+// before a chunk's moof: timed metadata in band, e.g. an ID3 tag (codecs/id3) for HLS players.
+struct EventMessage {
+  std::string scheme_id_uri;  // e.g. id3::kEmsgScheme
+  std::string value;
+  uint32_t timescale = 90000;
+  uint64_t presentation_time = 0;  // on the tracks' media timeline, in `timescale`
+  uint32_t event_duration = 0xffffffff;  // unknown
+  uint32_t id = 0;
+  std::vector<uint8_t> message_data;
+};
 
 // One CMAF chunk as emitted by Flush.
 struct Chunk {
@@ -60,6 +73,7 @@ class CmafWriter {
   // number then does not advance):
   //  - prft, when `wall_clock` is given and track 1 has samples: the NTP time of track 1's first
   //    sample, media_time = its dts in track 1's timescale;
+  //  - one emsg (version 1) per `events` entry, in order;
   //  - moof: mfhd (sequence number 1, 2, ... per chunk), one traf per track with samples (tfhd
   //    default-base-is-moof, tfdt v1, trun v1);
   //  - mdat: the samples, track by track.
@@ -68,7 +82,8 @@ class CmafWriter {
   // chunk or an earlier one), else one frame (video 1/frame_rate or 3000 ticks, AAC 1024 samples,
   // Opus 960).
   Chunk Flush(std::optional<MediaTime> next_video_dts,
-              std::optional<std::chrono::system_clock::time_point> wall_clock);
+              std::optional<std::chrono::system_clock::time_point> wall_clock,
+              std::span<const EventMessage> events = {});
 
  private:
   struct Sample {
@@ -85,7 +100,7 @@ class CmafWriter {
   };
 
   explicit CmafWriter(InitSegmentData init);
-  size_t ChunkSize(bool prft) const;
+  size_t ChunkSize(bool prft, std::span<const EventMessage> events) const;
   int64_t SampleDuration(const Track& track, size_t i, int64_t next_video_dts) const;
 
   std::shared_ptr<const std::vector<uint8_t>> init_;

@@ -64,6 +64,15 @@ try {
   await page.fill('#f-stock', '5');
   await page.fill('#f-locale', 'en-US');
   await page.selectOption('#f-anchor', 'bottom-right');
+  // The in-band copy of the card's timed metadata: hls.js hands the page the ID3 tags it finds in
+  // the segments' emsg boxes.
+  await page.evaluate(() => {
+    window.straitId3 = [];
+    window.straitConsole.hls.on(Hls.Events.FRAG_PARSING_METADATA, (event, data) => {
+      for (const s of data.samples)
+        window.straitId3.push({ pts: s.pts, text: new TextDecoder().decode(s.data) });
+    });
+  });
   await page.click('#save');
   const row = `#cards li[data-card-id="${cardId}"]`;
   await page.waitForSelector(row, { timeout: 10000 });
@@ -84,6 +93,14 @@ try {
     }
     return null;
   }, cardId), 15000);
+
+  result.step = 'id3';
+  result.id3 = await until('the card as ID3 timed metadata (emsg) in hls.js', () => page.evaluate(
+    (id) => {
+      const hit = (window.straitId3 || []).find(
+        (t) => t.text.includes('"event":"start"') && t.text.includes(`"X-CARD-ID":"${id}"`));
+      return hit ? { in_band_start: true, pts: hit.pts } : null;
+    }, cardId), 15000);
 
   // The row's quick stock change (PATCH stock_left).
   result.step = 'stock';

@@ -209,6 +209,99 @@ TEST(DateRange, ListedOncePublishedEndedLater) {
   EXPECT_EQ(DateRangeLine(h.Playlist("src"), "card-late"), line);
 }
 
+// An emsg box (version 1) read back: the fields and the ID3 tag's one TXXX frame.
+struct Emsg {
+  uint32_t timescale = 0, duration = 0, id = 0;
+  uint64_t presentation_time = 0;
+  std::string scheme, value, description, text;
+};
+
+uint32_t Be32(const uint8_t* p) {
+  return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
+}
+
+// The top-level emsg boxes of `bytes` (a CMAF segment), in order.
+std::vector<Emsg> EmsgBoxes(const std::vector<uint8_t>& bytes) {
+  std::vector<Emsg> out;
+  for (size_t at = 0; at + 8 <= bytes.size();) {
+    const uint32_t size = Be32(&bytes[at]);
+    if (size < 8 || at + size > bytes.size())
+      break;
+    if (std::string(bytes.begin() + at + 4, bytes.begin() + at + 8) == "emsg") {
+      const uint8_t* p = &bytes[at + 8];
+      const uint8_t* end = &bytes[at] + size;
+      EXPECT_EQ(p[0], 1) << "version 1";
+      Emsg e;
+      e.timescale = Be32(p + 4);
+      e.presentation_time = uint64_t(Be32(p + 8)) << 32 | Be32(p + 12);
+      e.duration = Be32(p + 16);
+      e.id = Be32(p + 20);
+      const char* text = reinterpret_cast<const char*>(p + 24);
+      e.scheme = text;
+      e.value = text + e.scheme.size() + 1;
+      const uint8_t* tag = p + 24 + e.scheme.size() + 1 + e.value.size() + 1;
+      // ID3v2.4: header, then one TXXX frame: encoding, description NUL, value.
+      if (end - tag > 21 && std::string(tag, tag + 3) == "ID3" &&
+          std::string(tag + 10, tag + 14) == "TXXX") {
+        e.description = reinterpret_cast<const char*>(tag + 21);
+        e.text.assign(reinterpret_cast<const char*>(tag + 21 + e.description.size() + 1),
+                      reinterpret_cast<const char*>(end));
+      }
+      out.push_back(e);
+    }
+    at += size;
+  }
+  return out;
+}
+
+// The same ranges in band for interactive players that read timed metadata from the media: each
+// start and each end once, as an ID3 tag in an emsg box before the moof of the part that holds it,
+// in renditions with pictures only (the audio rendition would hand players every event twice).
+TEST(DateRange, InBandAsId3InEmsgOncePerStartAndEnd) {
+  Harness h(HlsVariants::kLowLatencyCmaf);
+  Packager& video = h.Add("720p");
+  Packager& audio = h.Add("audio", false, true);
+  h.stream.AddDateRange(Card("card-1", 2123.4));
+  h.Feed(video, 0, 4100);
+  h.Feed(audio, 0, 4100, false, true);
+  h.stream.EndDateRange("card-1", Ms(5000));
+  // Over before the part being written (a rendition created late sees the stream's old ranges):
+  // nothing to tell a player any more.
+  h.stream.AddDateRange(Card("card-gone", 100));
+  h.stream.EndDateRange("card-gone", Ms(200));
+  h.Feed(video, 4100, 8100);
+  h.Feed(audio, 4100, 8100, false, true);
+
+  std::vector<std::pair<uint64_t, Emsg>> found;  // segment, box
+  for (uint64_t seq = 0; seq < 4; ++seq) {
+    auto bytes = h.stream.FindRendition("720p")->Segment(seq);
+    ASSERT_TRUE(bytes) << seq;
+    for (const Emsg& e : EmsgBoxes(*bytes))
+      found.emplace_back(seq, e);
+    auto sound = h.stream.FindRendition("audio")->Segment(seq);
+    ASSERT_TRUE(sound) << seq;
+    EXPECT_TRUE(EmsgBoxes(*sound).empty()) << "audio segment " << seq;
+  }
+  ASSERT_EQ(found.size(), 2u);
+  const Emsg& start = found[0].second;
+  EXPECT_EQ(found[0].first, 1u) << "segment [2, 4) s holds 2.1234 s";
+  EXPECT_EQ(start.scheme, "https://aomedia.org/emsg/ID3");
+  EXPECT_EQ(start.value, "");
+  EXPECT_EQ(start.timescale, 90000u);
+  EXPECT_EQ(start.presentation_time, uint64_t(Ms(2123.4)));
+  EXPECT_EQ(start.duration, 0xffffffffu);
+  EXPECT_EQ(start.description, "com.strait.card");
+  EXPECT_EQ(start.text,
+            "{\"event\":\"start\",\"id\":\"card-1\",\"start\":2.123400,"
+            "\"X-TITLE\":\"Red sneakers\",\"X-PRICE\":\"49.90 EUR\"}");
+  const Emsg& end = found[1].second;
+  EXPECT_EQ(found[1].first, 2u) << "segment [4, 6) s holds 5 s";
+  EXPECT_EQ(end.presentation_time, uint64_t(Ms(5000)));
+  EXPECT_NE(end.id, start.id);
+  EXPECT_EQ(end.text.rfind("{\"event\":\"end\",\"id\":\"card-1\",\"end\":5.000000,", 0), 0u)
+      << end.text;
+}
+
 TEST(DateRange, QuotedValuesAndNamesAreSanitized) {
   MediaPlaylist p;
   SegmentEntry s;

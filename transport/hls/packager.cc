@@ -295,7 +295,12 @@ std::chrono::system_clock::time_point Packager::WallTime(int64_t ts) const {
 std::optional<PartData> Packager::TakePart(int64_t end_ts) {
   if (cmaf_writer_->empty())
     return std::nullopt;
-  mp4::Chunk chunk = cmaf_writer_->Flush(MediaTime{end_ts, kMpegTs}, WallTime(part_start_));
+  // Timed metadata in band rides with the pictures (an audio rendition of the same stream would
+  // hand players every event twice).
+  const std::vector<mp4::EventMessage> events =
+      video_track_ ? out_.TakeInbandEvents(part_start_, end_ts) : std::vector<mp4::EventMessage>{};
+  mp4::Chunk chunk =
+      cmaf_writer_->Flush(MediaTime{end_ts, kMpegTs}, WallTime(part_start_), events);
   PartData part;
   part.duration_s =
       static_cast<double>(std::max<int64_t>(end_ts - part_start_, 0)) / kTicksPerSecond;

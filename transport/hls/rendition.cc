@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <system_error>
+
+#include "codecs/id3/id3.h"
 
 namespace strait::transport::hls {
 namespace {
@@ -375,6 +378,97 @@ void Rendition::EndDateRange(const std::string& id, int64_t end_90k) {
       (void)Publish({});
     return;
   }
+}
+
+namespace {
+
+// `text` as a JSON string, quotes included.
+std::string JsonString(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::optional<mp4::EventMessage> InbandEvent(const DateRange& r, bool end) {
+  const int64_t at = end ? *r.end_90k : r.start_90k;
+  if (at < 0)
+    return std::nullopt;
+  char seconds[32];
+  std::snprintf(seconds, sizeof seconds, "%.6f", at / 90000.0);
+  const char* kind = end ? "end" : "start";
+  std::string json = "{\"event\":";
+  json += JsonString(kind);
+  json += ",\"id\":";
+  json += JsonString(r.id);
+  json += ',';
+  json += JsonString(kind);
+  json += ':';
+  json += seconds;
+  for (const auto& [name, value] : r.attributes) {
+    json += ',';
+    json += JsonString(name);
+    json += ':';
+    json += JsonString(value);
+  }
+  json += '}';
+  Result<std::vector<uint8_t>> tag =
+      id3::TxxxTag({{r.class_name.empty() ? "com.strait.daterange" : r.class_name, json}});
+  if (!tag.ok())
+    return std::nullopt;
+  mp4::EventMessage e;
+  e.scheme_id_uri = std::string(id3::kEmsgScheme);
+  e.presentation_time = static_cast<uint64_t>(at);
+  e.message_data = std::move(*tag);
+  return e;
+}
+
+}  // namespace
+
+std::vector<mp4::EventMessage> Rendition::TakeInbandEvents(int64_t start_90k, int64_t end_90k) {
+  std::lock_guard writer(writer_mu_);
+  std::vector<mp4::EventMessage> out;
+  for (HeldRange& r : ranges_) {
+    const bool over = r.range.end_90k && *r.range.end_90k <= start_90k;
+    if (!r.start_in_band && r.range.start_90k < end_90k) {
+      r.start_in_band = true;
+      if (over) {  // started and ended before this chunk: nothing to tell a player now
+        r.end_in_band = true;
+        continue;
+      }
+      if (auto e = InbandEvent(r.range, false)) {
+        e->id = static_cast<uint32_t>(next_event_id_++);
+        out.push_back(std::move(*e));
+      }
+    }
+    if (r.start_in_band && !r.end_in_band && r.range.end_90k && *r.range.end_90k < end_90k) {
+      r.end_in_band = true;
+      if (auto e = InbandEvent(r.range, true)) {
+        e->id = static_cast<uint32_t>(next_event_id_++);
+        out.push_back(std::move(*e));
+      }
+    }
+  }
+  return out;
 }
 
 MediaPlaylist Rendition::BuildPlaylist() const {

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "codecs/media_time.h"
+#include "codecs/mp4/cmaf_writer.h"
 #include "codecs/result.h"
 #include "transport/hls/deadlines.h"
 #include "transport/hls/output_observer.h"
@@ -159,6 +160,7 @@ class Rendition {
   void Clear();
 
   // ---- Timed metadata (any one thread besides the writer; takes the writer lock) ----
+  // Listed as EXT-X-DATERANGE; CMAF renditions with video also carry them in band (below).
   // Lists `range` from the publish of the segment or part holding start_90k on (at once when that
   // is already published; a start before this rendition's first media maps by extrapolation). An
   // ID already held is ignored: a range's attributes never change (an update is a new ID). At
@@ -169,6 +171,12 @@ class Rendition {
   // that media time is published. Unknown IDs and ranges already ended are ignored.
   void EndDateRange(const std::string& id, int64_t end_90k);
   static constexpr size_t kMaxDateRanges = 64;
+  // Writer side (CMAF): the same ranges in band, for the chunk [start_90k, end_90k) about to be
+  // written: an ID3 tag in an `emsg` (id3::kEmsgScheme) for each range start and each end before
+  // end_90k not written yet (a range already over by start_90k is skipped), each once. The tag's
+  // one TXXX frame: description = the range's CLASS, value = JSON {"event": "start"|"end", "id",
+  // "start"/"end" (media seconds), and the X- attributes by name}.
+  std::vector<mp4::EventMessage> TakeInbandEvents(int64_t start_90k, int64_t end_90k);
 
   // ---- Reader side (any thread) ----
   std::shared_ptr<const std::string> Playlist() const;  // null when not live
@@ -245,6 +253,7 @@ class Rendition {
   struct HeldRange {
     DateRange range;
     std::optional<std::chrono::system_clock::time_point> start, end;  // once resolved
+    bool start_in_band = false, end_in_band = false;  // written as emsg (TakeInbandEvents)
   };
 
   // Renders the window and swaps it in for readers, with `added` appended to the store.
@@ -309,6 +318,7 @@ class Rendition {
   // Timed metadata: the published media of the window (oldest first) and the ranges.
   std::deque<MediaSpan> spans_;
   std::deque<HeldRange> ranges_;
+  uint64_t next_event_id_ = 0;  // emsg ids, per rendition (writer_mu_)
 
   // Shared with readers, guarded by mu_.
   mutable std::mutex mu_;
