@@ -107,7 +107,11 @@ void Row8(uint8_t* dst, const uint16_t* p, const uint8_t* ia, int n) {
 // A flat run of 32 or more: 32 samples a vector without widening them. Each 16-bit lane holds
 // two samples, the even one in its low byte (masked out) and the odd one in its high byte
 // (shifted down); with one p per parity and one alpha, the same formula needs no shuffle.
-[[gnu::always_inline]] inline void FlatLong8(uint8_t* dst, uint16_t p0, uint16_t p1, uint8_t ia, int n) {
+[[gnu::always_inline]] inline void FlatLong8(uint8_t* dst,
+                                             uint16_t p0,
+                                             uint16_t p1,
+                                             uint8_t ia,
+                                             int n) {
   const __m256i a = _mm256_set1_epi16(ia), k = _mm256_set1_epi16(static_cast<short>(0x8081));
   const __m256i low = _mm256_set1_epi16(0xff);
   auto block = [&](int i) {  // p0 goes to the samples of i's parity
@@ -126,7 +130,11 @@ void Row8(uint8_t* dst, const uint16_t* p, const uint8_t* ia, int n) {
   Store(dst + n - 32, last);
 }
 
-[[gnu::always_inline]] inline void Flat8(uint8_t* dst, uint16_t p0, uint16_t p1, uint8_t ia, int n) {
+[[gnu::always_inline]] inline void Flat8(uint8_t* dst,
+                                         uint16_t p0,
+                                         uint16_t p1,
+                                         uint8_t ia,
+                                         int n) {
   if (n >= 32) {
     FlatLong8(dst, p0, p1, ia, n);
     return;
@@ -138,8 +146,13 @@ void Row8(uint8_t* dst, const uint16_t* p, const uint8_t* ia, int n) {
 }
 
 // A run of fewer than 8 samples through one 16-sample window (see blend_sse41.cc).
-[[gnu::always_inline]] inline bool Short8(uint8_t* dst, const uint16_t* p, const uint8_t* ia, int lo, int hi, int span_lo,
-            int span_hi) {
+[[gnu::always_inline]] inline bool Short8(uint8_t* dst,
+                                          const uint16_t* p,
+                                          const uint8_t* ia,
+                                          int lo,
+                                          int hi,
+                                          int span_lo,
+                                          int span_hi) {
   if (span_hi - span_lo < 16)
     return false;
   const int s = std::min(lo, span_hi - 16);

@@ -64,7 +64,7 @@ bool NvencUsable() {
 struct Rung::Worker {
   std::unique_ptr<ffmpeg::Scaler> scaler;
   std::unique_ptr<cuda::Scaler> gpu_scaler;  // scaler: cuda, while it works
-  bool device = false;              // zero copy: the encoder reads GPU frames (`scaler` makes NV12)
+  bool device = false;  // zero copy: the encoder reads GPU frames (`scaler` makes NV12)
   bool device_scale_failed = false;  // GPU pictures the kernel cannot take: via system memory
   std::unique_ptr<ffmpeg::VideoEncoder> encoder;
   std::unique_ptr<transport::hls::Packager> packager;
@@ -199,8 +199,8 @@ Result<Frame> Rung::ToHost(Worker& w, const Frame& frame) {
   if (w.gpu_scaler) {
     scaled = w.gpu_scaler->Scale(*host);
     if (!scaled.ok()) {  // e.g. a 10-bit source: the kernel takes 8-bit yuv420p only
-      logger_->warn("stream {}: rung {}: {}; scaling on the CPU from now on", stream_name_,
-                    name(), scaled.error().message());
+      logger_->warn("stream {}: rung {}: {}; scaling on the CPU from now on", stream_name_, name(),
+                    scaled.error().message());
       w.gpu_scaler.reset();
     }
   }
@@ -293,7 +293,8 @@ void Rung::Run() {
     eo.track_id = 0;
     std::string errors;
     if (options_.zero_copy && w.gpu_scaler && options_.encoder != "x264" && NvencUsable()) {
-      Result<AVBufferRef*> frames = w.gpu_scaler->DeviceFrames(first.on_device() ? &first : nullptr);
+      Result<AVBufferRef*> frames =
+          w.gpu_scaler->DeviceFrames(first.on_device() ? &first : nullptr);
       Result<std::unique_ptr<ffmpeg::VideoEncoder>> enc = Error("no frames context");
       if (frames.ok()) {
         ffmpeg::VideoEncoderOptions device = eo;
@@ -317,12 +318,13 @@ void Rung::Run() {
         stats_.zero_copy = true;
         return w.packager->AddTrack(w.encoder->track());
       }
-      logger_->warn("stream {}: rung {}: zero copy unavailable ({}); pictures go through system "
-                    "memory",
-                    stream_name_, name(),
-                    !frames.ok() ? frames.error().message()
-                    : !enc.ok()  ? enc.error().message()
-                                 : host_scaler.error().message());
+      logger_->warn(
+          "stream {}: rung {}: zero copy unavailable ({}); pictures go through system "
+          "memory",
+          stream_name_, name(),
+          !frames.ok() ? frames.error().message()
+          : !enc.ok()  ? enc.error().message()
+                       : host_scaler.error().message());
     }
     for (const std::string& codec : EncoderCandidates(options_.encoder)) {
       const bool nvenc = codec.find("nvenc") != std::string::npos;

@@ -251,10 +251,13 @@ TEST_P(CardsLiveTest, CurlPutShowsTheCardOnEveryRenditionWithAMatchingDateRange)
       if (line.empty() || line[0] == '#')
         continue;
       const std::string bytes = HttpFetch(HttpUrl("/live/shop1/" + rung + "/" + line)).body;
-      for (size_t at = bytes.find("emsg"); at != std::string::npos; at = bytes.find("emsg", at + 4)) {
+      for (size_t at = bytes.find("emsg"); at != std::string::npos;
+           at = bytes.find("emsg", at + 4)) {
         if (at < 4)
           continue;
-        const auto u8 = [&](size_t i) { return static_cast<uint64_t>(static_cast<uint8_t>(bytes[i])); };
+        const auto u8 = [&](size_t i) {
+          return static_cast<uint64_t>(static_cast<uint8_t>(bytes[i]));
+        };
         const uint64_t size = u8(at - 4) << 24 | u8(at - 3) << 16 | u8(at - 2) << 8 | u8(at - 1);
         const std::string box = bytes.substr(at - 4, size);
         if (box.find("https://aomedia.org/emsg/ID3") == std::string::npos ||
@@ -266,7 +269,8 @@ TEST_P(CardsLiveTest, CurlPutShowsTheCardOnEveryRenditionWithAMatchingDateRange)
         if (box.find("\"event\":\"start\"") != std::string::npos) {
           ++starts;
           EXPECT_LE(time / 90000.0, first_pts + 0.002) << line;
-          EXPECT_GT(time / 90000.0, first_pts - std::max(gap_ms, 1000.0 / 30) / 1000 - 0.002) << line;
+          EXPECT_GT(time / 90000.0, first_pts - std::max(gap_ms, 1000.0 / 30) / 1000 - 0.002)
+              << line;
         } else if (box.find("\"event\":\"end\"") != std::string::npos) {
           ++ends;
           EXPECT_GT(time / 90000.0, pictures[last].pts) << line;

@@ -142,7 +142,8 @@ Result<Frame> Scaler::Scale(const Frame& input) {
                                           cudaMemcpyHostToDevice, m.stream);
         e != cudaSuccess)
       return CudaError(e, "upload");
-    if (int e = kernels::ResizePlane(m.src[p].ptr, sw, sh, sw, m.dst[p].ptr, dw, dh, dw, 1, m.stream);
+    if (int e =
+            kernels::ResizePlane(m.src[p].ptr, sw, sh, sw, m.dst[p].ptr, dw, dh, dw, 1, m.stream);
         e != 0)
       return CudaError(static_cast<cudaError_t>(e), "resize");
     if (cudaError_t e = cudaMemcpy2DAsync(o->data[p], o->linesize[p], m.dst[p].ptr, dw, dw, dh,
@@ -167,8 +168,8 @@ Result<AVBufferRef*> Scaler::DeviceFrames(const Frame* device_input) {
       m.device = av_buffer_ref(fc->device_ref);
       if (!m.device)
         return Error("cuda scaler: out of memory");
-    } else if (int err = av_hwdevice_ctx_create(&m.device, AV_HWDEVICE_TYPE_CUDA, nullptr,
-                                                nullptr, 1 /* AV_CUDA_USE_PRIMARY_CONTEXT */);
+    } else if (int err = av_hwdevice_ctx_create(&m.device, AV_HWDEVICE_TYPE_CUDA, nullptr, nullptr,
+                                                1 /* AV_CUDA_USE_PRIMARY_CONTEXT */);
                err < 0) {
       return ffmpeg::AvError(err, "cuda scaler: open the CUDA device");
     }

@@ -105,8 +105,8 @@ Result<Frame> Scaler::Scale(const Frame& input) {
   if (!in || in->width <= 0 || in->height <= 0 || in->format < 0)
     return Error("scale: empty or invalid input frame");
   const AVPixelFormat out_format = s.options.nv12 ? AV_PIX_FMT_NV12 : AV_PIX_FMT_YUV420P;
-  if (in->width == s.options.width && in->height == s.options.height &&
-      in->format == out_format && in->color_range != AVCOL_RANGE_JPEG) {
+  if (in->width == s.options.width && in->height == s.options.height && in->format == out_format &&
+      in->color_range != AVCOL_RANGE_JPEG) {
     return input;  // another reference to the same picture
   }
   const bool full_range = IsFullRange(in);

@@ -125,8 +125,9 @@ TEST(ScalerTest, Nv12OutputIsTheSamePictureInterleaved) {
     const int w = p ? 640 : 1280, h = p ? 360 : 720;
     for (int y = 0; y < h; ++y)
       for (int x = 0; x < w; ++x)
-        f->data[p][y * f->linesize[p] + x] =
-            static_cast<uint8_t>(p == 1 ? x / 3 : p == 2 ? 255 - y / 2 : (x * 7 + y * 3) % 251);
+        f->data[p][y * f->linesize[p] + x] = static_cast<uint8_t>(p == 1   ? x / 3
+                                                                  : p == 2 ? 255 - y / 2
+                                                                           : (x * 7 + y * 3) % 251);
   }
   in->set_pts(7);
   ScalerOptions planar{640, 360, ScaleFilter::kBilinear};

@@ -240,9 +240,10 @@ TEST_F(VideoEncoderTest, NvencReadsGpuFramesInPlace) {
     ASSERT_TRUE(host.ok());
     auto gpu = (*uploader)->Upload(*host);
     ASSERT_TRUE(gpu.ok()) << gpu.error().message();
-    ASSERT_TRUE((*enc)->Encode(*gpu, i == 0 || i == 4, [&](Packet p) {
-                  packets.push_back(std::move(p));
-                }).ok());
+    ASSERT_TRUE(
+        (*enc)
+            ->Encode(*gpu, i == 0 || i == 4, [&](Packet p) { packets.push_back(std::move(p)); })
+            .ok());
   }
   ASSERT_TRUE((*enc)->Flush([&](Packet p) { packets.push_back(std::move(p)); }).ok());
   ASSERT_EQ(packets.size(), 10u);

@@ -54,8 +54,7 @@ std::string Fields(const std::string& type, std::span<const uint8_t> body, const
     std::snprintf(buf, sizeof(buf), " v%u timescale=%u time=%llu duration=0x%08x id=%u", p[0],
                   Be32(p + 4), static_cast<unsigned long long>(Be64(p + 8)), Be32(p + 16),
                   Be32(p + 20));
-    return buf + (" scheme=" + scheme + " value=\"" + value + "\" data=" +
-                  Hex(body.subspan(data)));
+    return buf + (" scheme=" + scheme + " value=\"" + value + "\" data=" + Hex(body.subspan(data)));
   } else if (type == "trun") {
     const uint32_t flags = Be32(p) & 0xffffff;
     const uint32_t n = Be32(p + 4);

@@ -157,7 +157,8 @@ Chunk CmafWriter::Flush(std::optional<MediaTime> next_video_dts,
     w.U64(e.presentation_time);
     w.U32(e.event_duration);
     w.U32(e.id);
-    w.Bytes({reinterpret_cast<const uint8_t*>(e.scheme_id_uri.c_str()), e.scheme_id_uri.size() + 1});
+    w.Bytes(
+        {reinterpret_cast<const uint8_t*>(e.scheme_id_uri.c_str()), e.scheme_id_uri.size() + 1});
     w.Bytes({reinterpret_cast<const uint8_t*>(e.value.c_str()), e.value.size() + 1});
     w.Bytes(e.message_data);
     w.End(box);

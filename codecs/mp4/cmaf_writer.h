@@ -1,8 +1,9 @@
 // CmafWriter: sans-IO CMAF (fragmented ISO BMFF, ISO 23000-19) writing for LL-HLS. Create builds
 // the header (ftyp + moov, codecs/mp4/init_segment.h) once; Add buffers samples (payloads shared,
-// not copied); Flush turns everything buffered into one CMAF chunk — [prft] [emsg...] moof mdat — which the
-// packager serves as an LL-HLS part and concatenates into segments. The caller decides where
-// chunks are cut (every part, keyframes for independent parts); the writer never looks at a clock.
+// not copied); Flush turns everything buffered into one CMAF chunk — [prft] [emsg...] moof mdat —
+// which the packager serves as an LL-HLS part and concatenates into segments. The caller decides
+// where chunks are cut (every part, keyframes for independent parts); the writer never looks at a
+// clock.
 //
 // Layout: track IDs 1..n in the order given; timescale 90 kHz for video, the sample rate for audio
 // (48 kHz for Opus). tfdt is the absolute decode time in that timescale (no rebasing: the caller
@@ -35,7 +36,7 @@ struct EventMessage {
   std::string scheme_id_uri;  // e.g. id3::kEmsgScheme
   std::string value;
   uint32_t timescale = 90000;
-  uint64_t presentation_time = 0;  // on the tracks' media timeline, in `timescale`
+  uint64_t presentation_time = 0;        // on the tracks' media timeline, in `timescale`
   uint32_t event_duration = 0xffffffff;  // unknown
   uint32_t id = 0;
   std::vector<uint8_t> message_data;
