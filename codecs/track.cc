@@ -10,6 +10,7 @@ std::string_view CodecName(CodecId codec) {
     case CodecId::kAac: return "aac";
     case CodecId::kOpus: return "opus";
     case CodecId::kMp3: return "mp3";
+    case CodecId::kTimedId3: return "timed_id3";
     case CodecId::kUnknown: break;
   }
   return "unknown";
@@ -23,6 +24,7 @@ MediaKind KindOf(CodecId codec) {
     case CodecId::kAac:
     case CodecId::kOpus:
     case CodecId::kMp3: return MediaKind::kAudio;
+    case CodecId::kTimedId3:
     case CodecId::kUnknown: break;
   }
   return MediaKind::kData;

@@ -22,6 +22,7 @@ enum class CodecId : uint8_t {
   kAac,
   kOpus,
   kMp3,
+  kTimedId3,  // ID3 tags as timed metadata (MPEG-TS stream type 0x15)
 };
 
 std::string_view CodecName(CodecId codec);

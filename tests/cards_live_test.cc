@@ -279,6 +279,20 @@ TEST_P(CardsLiveTest, CurlPutShowsTheCardOnEveryRenditionWithAMatchingDateRange)
     }
     EXPECT_EQ(starts, 1) << cmaf.body;
     EXPECT_EQ(ends, 1) << cmaf.body;
+
+    // ... and in the TS segments as a timed ID3 stream: its start and end tags at the same times.
+    std::vector<double> tags;
+    for (const std::string& t :
+         test::Lines(RunCommand("ffprobe -v error -select_streams d -show_entries packet=pts_time "
+                                "-of csv=p=0 " + ts)
+                         .output)) {
+      if (!t.empty())
+        tags.push_back(std::stod(t));
+    }
+    ASSERT_EQ(tags.size(), 2u);
+    EXPECT_LE(tags[0], first_pts + 0.002);
+    EXPECT_GT(tags[0], first_pts - std::max(gap_ms, 1000.0 / 30) / 1000 - 0.002);
+    EXPECT_GT(tags[1], pictures[last].pts);
   }
 }
 

@@ -12,6 +12,7 @@ constexpr Pair kPairs[] = {
     {CodecId::kH264, AV_CODEC_ID_H264}, {CodecId::kHevc, AV_CODEC_ID_HEVC},
     {CodecId::kAv1, AV_CODEC_ID_AV1},   {CodecId::kAac, AV_CODEC_ID_AAC},
     {CodecId::kMp3, AV_CODEC_ID_MP3},   {CodecId::kOpus, AV_CODEC_ID_OPUS},
+    {CodecId::kTimedId3, AV_CODEC_ID_TIMED_ID3},
 };
 
 }  // namespace

@@ -17,10 +17,11 @@ constexpr int64_t kMaxBackward = 5 * 90000;
 constexpr int64_t kMaxForward = 10 * 90000;
 constexpr int64_t kDiscontinuityStep = 3000;  // where the next dts lands after a jump (1/30 s)
 
-// What strait takes from a TS: every codec it knows except AV1 (no TS mapping in FFmpeg 5.1).
+// What strait takes from a TS: every audio/video codec it knows except AV1 (no TS mapping in
+// FFmpeg 5.1); timed metadata (ID3) in a publisher's stream is not passed on.
 std::optional<CodecId> SupportedCodec(AVCodecID id) {
   const std::optional<CodecId> codec = ffmpeg::FromAvCodecId(id);
-  return codec == CodecId::kAv1 ? std::nullopt : codec;
+  return codec == CodecId::kAv1 || codec == CodecId::kTimedId3 ? std::nullopt : codec;
 }
 
 struct MpegAudioHeader {

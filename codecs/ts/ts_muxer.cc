@@ -36,7 +36,9 @@ Status SetUpStream(AVStream* st, const TrackInfo& track) {
   if (par->codec_id == AV_CODEC_ID_NONE) {
     return Error("unsupported codec " + std::string(CodecName(track.codec)));
   }
-  par->codec_type = track.kind == MediaKind::kVideo ? AVMEDIA_TYPE_VIDEO : AVMEDIA_TYPE_AUDIO;
+  par->codec_type = track.kind == MediaKind::kVideo   ? AVMEDIA_TYPE_VIDEO
+                    : track.kind == MediaKind::kAudio ? AVMEDIA_TYPE_AUDIO
+                                                      : AVMEDIA_TYPE_DATA;
   if (!track.extradata.empty()) {
     par->extradata =
         static_cast<uint8_t*>(av_mallocz(track.extradata.size() + AV_INPUT_BUFFER_PADDING_SIZE));
@@ -48,7 +50,7 @@ Status SetUpStream(AVStream* st, const TrackInfo& track) {
   if (track.kind == MediaKind::kVideo) {
     par->width = track.width;
     par->height = track.height;
-  } else {
+  } else if (track.kind == MediaKind::kAudio) {
     int rate = track.sample_rate, channels = track.channels;
     if (track.codec == CodecId::kAac) {
       if (auto asc = aac::ParseAudioSpecificConfig(track.extradata); asc.ok()) {

@@ -25,7 +25,9 @@ namespace strait::ts {
 
 class TsMuxer {
  public:
-  // Tracks: H.264, HEVC (video) and AAC, MP3, Opus (audio). Packets are routed by track id.
+  // Tracks: H.264, HEVC (video), AAC, MP3, Opus (audio) and timed ID3 (data: a metadata stream,
+  // stream type 0x15 with the 'ID3 ' metadata descriptors, as HLS players read it). Packets are
+  // routed by track id.
   static Result<std::unique_ptr<TsMuxer>> Create(const std::vector<TrackInfo>& tracks);
   ~TsMuxer();
   TsMuxer(const TsMuxer&) = delete;

@@ -5,12 +5,15 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 #include "codecs/ffmpeg/deleters.h"
+#include "codecs/id3/id3.h"
 
 namespace strait::ts {
 namespace {
@@ -175,6 +178,88 @@ TEST_F(TsMuxerTest, HevcAacSegmentsProbeAndDecodeIndependently) {
   const auto segments = MuxSegments(media);
   ASSERT_GE(segments.size(), 3u);
   ExpectSegmentPlays(Save("hevc1.ts", segments[1]), "hevc");
+}
+
+// Timed metadata: an ID3 stream (stream type 0x15, 'ID3 ' metadata descriptors) beside the
+// pictures, as HLS players read it; FFmpeg finds it as timed_id3 with the tags and times written.
+TEST_F(TsMuxerTest, TimedId3StreamIsReadBackWithItsTimes) {
+  Media media = Demux(Make("id3.mp4", "-c:v libx264 -pix_fmt yuv420p"));
+  ASSERT_EQ(media.tracks.size(), 2u);
+  TrackInfo id3;
+  id3.id = 9;
+  id3.kind = MediaKind::kData;
+  id3.codec = CodecId::kTimedId3;
+  id3.timebase = kMpegTs;
+  media.tracks.push_back(id3);
+  auto muxer = TsMuxer::Create(media.tracks);
+  ASSERT_TRUE(muxer.ok()) << muxer.error().message();
+  const auto tag = [](const std::string& text) {
+    auto t = id3::TxxxTag({{"com.strait.card", text}});
+    EXPECT_TRUE(t.ok());
+    return t.ok() ? *t : std::vector<uint8_t>{};
+  };
+  bool first = false, second = false;
+  for (const Packet& p : media.packets) {
+    const int64_t at = Rescale(p.dts(), p.timebase(), kMpegTs);
+    if (p.kind() == MediaKind::kVideo && !first && at >= 45000) {  // 0.5 s
+      first = true;
+      ASSERT_TRUE((*muxer)->Write(Packet(9, MediaKind::kData, CodecId::kTimedId3,
+                                         tag("{\"event\":\"start\"}"), 45000, 45000, kMpegTs,
+                                         true))
+                      .ok());
+    }
+    if (p.kind() == MediaKind::kVideo && !second && at >= 135000) {  // 1.5 s
+      second = true;
+      ASSERT_TRUE((*muxer)->Write(Packet(9, MediaKind::kData, CodecId::kTimedId3,
+                                         tag("{\"event\":\"end\"}"), 135000, 135000, kMpegTs,
+                                         true))
+                      .ok());
+    }
+    ASSERT_TRUE((*muxer)->Write(p).ok());
+  }
+  ASSERT_TRUE((*muxer)->Finish().ok());
+  const std::string path = Save("id3.ts", (*muxer)->TakeBytes());
+  const std::string streams =
+      RunCommand("ffprobe -v error -show_entries stream=codec_name -of csv=p=0 " + path);
+  EXPECT_NE(streams.find("timed_id3"), std::string::npos) << streams;
+  // Times: 0.5 s and 1.5 s on the pictures' timeline (the muxer shifts every stream alike).
+  const auto times = [&](const std::string& select) {
+    std::vector<double> out;
+    std::istringstream in(RunCommand("ffprobe -v error -select_streams " + select +
+                                     " -show_entries packet=pts_time -of csv=p=0 " + path));
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty())
+        out.push_back(std::stod(line));
+    }
+    return out;
+  };
+  const std::vector<double> tags = times("d"), pictures = times("v");
+  ASSERT_EQ(tags.size(), 2u);
+  ASSERT_FALSE(pictures.empty());
+  const auto video = std::find_if(media.packets.begin(), media.packets.end(),
+                                  [](const Packet& p) { return p.kind() == MediaKind::kVideo; });
+  const double origin = Rescale(video->pts(), video->timebase(), kMpegTs) / 90000.0;
+  EXPECT_NEAR(tags[0] - pictures[0], 0.5 - origin, 1e-6);
+  EXPECT_NEAR(tags[1] - tags[0], 1.0, 1e-6);
+  // The PES payloads (stream_id 0xbd, private_stream_1) are the tags as written: what hls.js and
+  // Apple's players read. (FFmpeg's demuxer drops the first 5 bytes, as for metadata AU cells.)
+  std::string payloads;
+  std::ostringstream read;
+  read << std::ifstream(path, std::ios::binary).rdbuf();
+  const std::string bytes = read.str();
+  for (size_t at = 0; at + 188 <= bytes.size(); at += 188) {
+    const auto* p = reinterpret_cast<const uint8_t*>(bytes.data() + at);
+    size_t off = 4 + ((p[3] & 0x20) ? 1 + p[4] : 0);
+    if ((p[1] & 0x40) && off + 9 < 188 && p[off] == 0 && p[off + 1] == 0 && p[off + 2] == 1 &&
+        p[off + 3] == 0xbd) {
+      off += 9 + p[off + 8];
+      payloads.append(reinterpret_cast<const char*>(p + off), 188 - off);
+    }
+  }
+  EXPECT_EQ(payloads.find("ID3\x04"), 0u);
+  EXPECT_NE(payloads.find("TXXX"), std::string::npos);
+  EXPECT_LT(payloads.find("{\"event\":\"start\"}"), payloads.find("{\"event\":\"end\"}"));
+  EXPECT_EQ(RunCommand("ffmpeg -v error -i " + path + " -map 0:v -map 0:a -f null -"), "");
 }
 
 TEST_F(TsMuxerTest, RejectsUnknownTracksAndEmptyPackets) {

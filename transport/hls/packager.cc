@@ -159,7 +159,18 @@ Status Packager::Start() {
     cmaf_writer_ = std::move(*writer);
     out_.SetInit(cmaf_writer_->InitSegment());
   } else {
-    Result<std::unique_ptr<ts::TsMuxer>> muxer = ts::TsMuxer::Create(tracks_);
+    // Renditions with pictures carry the stream's timed metadata in band: an ID3 stream.
+    std::vector<TrackInfo> mux_tracks = tracks_;
+    if (video_track_) {
+      TrackInfo id3;
+      id3.id = kId3TrackId;
+      id3.kind = MediaKind::kData;
+      id3.codec = CodecId::kTimedId3;
+      id3.timebase = kMpegTs;
+      mux_tracks.push_back(id3);
+    }
+    last_id3_ts_ = kNoTimestamp;
+    Result<std::unique_ptr<ts::TsMuxer>> muxer = ts::TsMuxer::Create(mux_tracks);
     if (!muxer) {
       pending_.clear();
       return muxer.error().Context("hls " + out_.stream_name() + "/" + out_.name());
@@ -281,11 +292,28 @@ Status Packager::Mux(const Packet& packet) {
     ++segment_frames_;
     ++part_frames_;
   }
+  if (!cmaf_ && is_video)
+    WriteTsEvents(ts);
   if (Status s = cmaf_ ? cmaf_writer_->Add(packet) : muxer_->Write(packet); !s) {
     ++stats_.packets_dropped;
     return s.error().Context("hls " + out_.stream_name() + "/" + out_.name());
   }
   return OkStatus();
+}
+
+void Packager::WriteTsEvents(int64_t ts) {
+  // The ranges starting (or ending) at this picture or before it, each once, as ID3 PES packets
+  // just before it (its segment); a range already over is skipped. PES timestamps stay increasing.
+  for (mp4::EventMessage& e : out_.TakeInbandEvents(ts, ts + 1)) {
+    int64_t at = static_cast<int64_t>(e.presentation_time);
+    if (last_id3_ts_ != kNoTimestamp && at <= last_id3_ts_)
+      at = last_id3_ts_ + 1;
+    last_id3_ts_ = at;
+    const Packet id3(kId3TrackId, MediaKind::kData, CodecId::kTimedId3,
+                     std::move(e.message_data), at, at, kMpegTs, true);
+    if (Status s = muxer_->Write(id3); !s)
+      ++stats_.packets_dropped;
+  }
 }
 
 std::chrono::system_clock::time_point Packager::WallTime(int64_t ts) const {

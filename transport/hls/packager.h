@@ -112,6 +112,10 @@ class Packager {
   bool finished_ = false;
   bool seen_keyframe_ = false;
   std::optional<uint32_t> video_track_;  // the track segments are cut on
+  // TS: the timed ID3 stream of renditions with video (Rendition::TakeInbandEvents).
+  static constexpr uint32_t kId3TrackId = 0xffffff00;
+  int64_t last_id3_ts_ = kNoTimestamp;  // 90 kHz
+  void WriteTsEvents(int64_t ts);
 
   // Maps media time to wall time: the first packet's arrival.
   bool have_origin_ = false;

@@ -160,7 +160,7 @@ class Rendition {
   void Clear();
 
   // ---- Timed metadata (any one thread besides the writer; takes the writer lock) ----
-  // Listed as EXT-X-DATERANGE; CMAF renditions with video also carry them in band (below).
+  // Listed as EXT-X-DATERANGE; renditions with video also carry them in band (below).
   // Lists `range` from the publish of the segment or part holding start_90k on (at once when that
   // is already published; a start before this rendition's first media maps by extrapolation). An
   // ID already held is ignored: a range's attributes never change (an update is a new ID). At
@@ -171,9 +171,10 @@ class Rendition {
   // that media time is published. Unknown IDs and ranges already ended are ignored.
   void EndDateRange(const std::string& id, int64_t end_90k);
   static constexpr size_t kMaxDateRanges = 64;
-  // Writer side (CMAF): the same ranges in band, for the chunk [start_90k, end_90k) about to be
-  // written: an ID3 tag in an `emsg` (id3::kEmsgScheme) for each range start and each end before
-  // end_90k not written yet (a range already over by start_90k is skipped), each once. The tag's
+  // Writer side: the same ranges in band, for the media [start_90k, end_90k) about to be written
+  // (a CMAF part; TS: one picture): an ID3 tag as an `emsg` (id3::kEmsgScheme; TS writes the
+  // message_data as a timed ID3 PES) for each range start and each end before end_90k not written
+  // yet (a range already over by start_90k is skipped), each once. The tag's
   // one TXXX frame: description = the range's CLASS, value = JSON {"event": "start"|"end", "id",
   // "start"/"end" (media seconds), and the X- attributes by name}.
   std::vector<mp4::EventMessage> TakeInbandEvents(int64_t start_90k, int64_t end_90k);
