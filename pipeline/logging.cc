@@ -1,6 +1,7 @@
 #include "pipeline/logging.h"
 
 #include "codecs/ffmpeg/log.h"
+#include "codecs/json_escape.h"
 
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -25,39 +26,6 @@ class JsonMessageFlag final : public spdlog::custom_flag_formatter {
 };
 
 }  // namespace
-
-std::string JsonEscape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 8);
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out;
-}
 
 Result<std::shared_ptr<spdlog::logger>> MakeLogger(const std::string& format,
                                                    const std::string& level) {

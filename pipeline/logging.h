@@ -22,7 +22,4 @@ Result<std::shared_ptr<spdlog::logger>> MakeLogger(const std::string& format,
 // FFmpeg warn once per probe step.
 void RouteFfmpegLogs(std::shared_ptr<spdlog::logger> logger, const std::string& level);
 
-// Escapes a string for inclusion inside a JSON string literal (exposed for tests).
-std::string JsonEscape(std::string_view text);
-
 }  // namespace strait::pipeline

@@ -252,6 +252,17 @@ TEST(TranscodeTest, CudaScalerRunsOrFallsBackToTheCpu) {
     GTEST_SKIP() << "no CUDA here; the CPU fallback produced the ladder: " << run.output;
 }
 
+// 2 s of black 720p (H.264) and a 200x100 opaque white card (PNG).
+bool MakeBlackClipAndWhiteCard(const std::string& clip, const std::string& card) {
+  return RunCommand(
+             "ffmpeg -v error -f lavfi -i color=c=black:size=1280x720:rate=30 -t 2 -c:v "
+             "libx264 -preset ultrafast -pix_fmt yuv420p " +
+             clip)
+                 .exit_code == 0 &&
+         RunCommand("ffmpeg -v error -f lavfi -i color=c=white:size=200x100 -frames:v 1 " + card)
+                 .exit_code == 0;
+}
+
 // The GPU end to end: decoder: cuda + scaler: cuda + encoder: nvenc keeps pictures on the GPU from
 // NVDEC through the CUDA scaler into NVENC; pictures with a card come down for the CPU blend and
 // go back up. Where that is not possible each step says so and the CPU path makes the same ladder:
@@ -260,14 +271,7 @@ double MeanLuma(const std::string& ts, const std::string& crop);
 TEST(TranscodeTest, ZeroCopyGpuPathOrItsFallbackMakesTheLadderWithTheCard) {
   TempDir tmp;
   const std::string in = tmp.File("in.mp4"), card = tmp.File("card.png");
-  ASSERT_EQ(RunCommand("ffmpeg -v error -f lavfi -i color=c=black:size=1280x720:rate=30 -t 2 -c:v "
-                       "libx264 -preset ultrafast -pix_fmt yuv420p " +
-                       in)
-                .exit_code,
-            0);
-  ASSERT_EQ(RunCommand("ffmpeg -v error -f lavfi -i color=c=white:size=200x100 -frames:v 1 " + card)
-                .exit_code,
-            0);
+  ASSERT_TRUE(MakeBlackClipAndWhiteCard(in, card));
   std::ofstream(tmp.File("c.yaml"))
       << "transcode:\n  decoder: cuda\n  scaler: cuda\n  encoder: nvenc\n";
   const std::string out = tmp.File("out");
@@ -316,14 +320,7 @@ double MeanLuma(const std::string& ts, const std::string& crop) {
 TEST(TranscodeTest, OverlayCardIsBurnedIntoEveryRung) {
   TempDir tmp;
   const std::string in = tmp.File("in.mp4"), card = tmp.File("card.png");
-  ASSERT_EQ(RunCommand("ffmpeg -v error -f lavfi -i color=c=black:size=1280x720:rate=30 -t 2 -c:v "
-                       "libx264 -preset ultrafast -pix_fmt yuv420p " +
-                       in)
-                .exit_code,
-            0);
-  ASSERT_EQ(RunCommand("ffmpeg -v error -f lavfi -i color=c=white:size=200x100 -frames:v 1 " + card)
-                .exit_code,
-            0);
+  ASSERT_TRUE(MakeBlackClipAndWhiteCard(in, card));
   TempDir out;
   auto run = RunCommand(
       test::StraitBinary() + " transcode " + in + " " + out.path() + " --overlay " + card, 120s);

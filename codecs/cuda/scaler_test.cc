@@ -26,13 +26,11 @@ double Psnr(const AVFrame* a, const AVFrame* b, int plane, int w, int h) {
   return mse == 0 ? 99 : 10 * std::log10(255.0 * 255.0 / mse);
 }
 
-TEST(CudaScalerTest, MatchesTheCpuScaler) {
-  std::string why;
-  if (!DeviceAvailable(&why))
-    GTEST_SKIP() << why;
-  // A 1920x1080 picture with gradients and edges.
+// A 1920x1080 yuv420p picture with gradients and edges, pts 42.
+Result<Frame> TestPicture() {
   auto in = Frame::AllocateVideo(1920, 1080, AV_PIX_FMT_YUV420P);
-  ASSERT_TRUE(in.ok());
+  if (!in.ok())
+    return in;
   AVFrame* f = in->av();
   for (int p = 0; p < 3; ++p) {
     const int w = p ? 960 : 1920, h = p ? 540 : 1080;
@@ -42,6 +40,15 @@ TEST(CudaScalerTest, MatchesTheCpuScaler) {
             p ? 128 + (x - y) / 8 : ((x / 64 + y / 64) % 2 ? 200 : 40) + x % 16);
   }
   in->set_pts(42);
+  return in;
+}
+
+TEST(CudaScalerTest, MatchesTheCpuScaler) {
+  std::string why;
+  if (!DeviceAvailable(&why))
+    GTEST_SKIP() << why;
+  auto in = TestPicture();
+  ASSERT_TRUE(in.ok());
   auto gpu = Scaler::Create(1280, 720);
   ASSERT_TRUE(gpu.ok()) << gpu.error().message();
   auto cpu = ffmpeg::Scaler::Create({1280, 720, ffmpeg::ScaleFilter::kBilinear});
@@ -64,17 +71,8 @@ TEST(CudaScalerTest, ScaleOnDeviceMatchesTheCpuScaler) {
     GTEST_SKIP() << why;
   auto source = ffmpeg::Scaler::Create({1920, 1080, ffmpeg::ScaleFilter::kBilinear, true});
   ASSERT_TRUE(source.ok());
-  auto in = Frame::AllocateVideo(1920, 1080, AV_PIX_FMT_YUV420P);
+  auto in = TestPicture();
   ASSERT_TRUE(in.ok());
-  AVFrame* f = in->av();
-  for (int p = 0; p < 3; ++p) {
-    const int w = p ? 960 : 1920, h = p ? 540 : 1080;
-    for (int y = 0; y < h; ++y)
-      for (int x = 0; x < w; ++x)
-        f->data[p][y * f->linesize[p] + x] = static_cast<uint8_t>(
-            p ? 128 + (x - y) / 8 : ((x / 64 + y / 64) % 2 ? 200 : 40) + x % 16);
-  }
-  in->set_pts(42);
   auto nv12 = (*source)->Scale(*in);  // the same picture, NV12
   ASSERT_TRUE(nv12.ok());
   auto uploader = Scaler::Create(1920, 1080);

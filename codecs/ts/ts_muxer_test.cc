@@ -193,26 +193,23 @@ TEST_F(TsMuxerTest, TimedId3StreamIsReadBackWithItsTimes) {
   media.tracks.push_back(id3);
   auto muxer = TsMuxer::Create(media.tracks);
   ASSERT_TRUE(muxer.ok()) << muxer.error().message();
-  const auto tag = [](const std::string& text) {
-    auto t = id3::TxxxTag({{"com.strait.card", text}});
-    EXPECT_TRUE(t.ok());
-    return t.ok() ? *t : std::vector<uint8_t>{};
-  };
-  bool first = false, second = false;
+  // The tags, each written before the first picture at or after its time (0.5 s and 1.5 s).
+  struct Tag {
+    int64_t at;
+    const char* text;
+    bool written = false;
+  } tags_in[] = {{45000, "{\"event\":\"start\"}"}, {135000, "{\"event\":\"end\"}"}};
   for (const Packet& p : media.packets) {
-    const int64_t at = Rescale(p.dts(), p.timebase(), kMpegTs);
-    if (p.kind() == MediaKind::kVideo && !first && at >= 45000) {  // 0.5 s
-      first = true;
-      ASSERT_TRUE((*muxer)->Write(Packet(9, MediaKind::kData, CodecId::kTimedId3,
-                                         tag("{\"event\":\"start\"}"), 45000, 45000, kMpegTs,
-                                         true))
-                      .ok());
-    }
-    if (p.kind() == MediaKind::kVideo && !second && at >= 135000) {  // 1.5 s
-      second = true;
-      ASSERT_TRUE((*muxer)->Write(Packet(9, MediaKind::kData, CodecId::kTimedId3,
-                                         tag("{\"event\":\"end\"}"), 135000, 135000, kMpegTs,
-                                         true))
+    for (Tag& t : tags_in) {
+      if (p.kind() != MediaKind::kVideo || t.written ||
+          Rescale(p.dts(), p.timebase(), kMpegTs) < t.at)
+        continue;
+      t.written = true;
+      auto bytes = id3::TxxxTag({{"com.strait.card", t.text}});
+      ASSERT_TRUE(bytes.ok());
+      ASSERT_TRUE((*muxer)
+                      ->Write(Packet(9, MediaKind::kData, CodecId::kTimedId3, std::move(*bytes),
+                                     t.at, t.at, kMpegTs, true))
                       .ok());
     }
     ASSERT_TRUE((*muxer)->Write(p).ok());

@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "codecs/id3/id3.h"
+#include "codecs/json_escape.h"
 
 namespace strait::transport::hls {
 namespace {
@@ -385,28 +386,9 @@ namespace {
 // `text` as a JSON string, quotes included.
 std::string JsonString(std::string_view text) {
   std::string out = "\"";
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
+  out += JsonEscape(text);
+  out += '"';
+  return out;
 }
 
 std::optional<mp4::EventMessage> InbandEvent(const DateRange& r, bool end) {
