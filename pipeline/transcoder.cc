@@ -66,6 +66,7 @@ struct Transcoder::Graph {
   // While the publisher is away (Suspend): the filler, and what it continues from.
   Filler filler;
   Frame last_picture;  // the last decoded picture, before the overlay
+  bool source_draws = true;  // the overlay draws on the source picture (not per rendition)
   int64_t last_video_pts = kNoTimestamp;
   int64_t video_ticks = 0;            // measured picture interval
   int64_t aac_end = 0, opus_end = 0;  // ends of the audio written, 1/sample_rate
@@ -292,6 +293,7 @@ struct Transcoder::Graph {
       ro.live = opts.live;
       ro.queue_frames = opts.rung_queue_frames;
       ro.overlay = opts.overlay ? opts.overlay->ForRendition() : nullptr;
+      source_draws = ro.overlay == nullptr;
       ro.logger = logger;
       if (opts.before_encode) {
         const std::string rung_name = plan.config.name;
@@ -318,7 +320,9 @@ struct Transcoder::Graph {
       last_picture = frame;  // a reference, before the overlay draws on it
     }
     if (opts.overlay) {
-      if (frame.on_device() && OverlayActive()) {  // cards are drawn in system memory
+      // Cards are drawn in system memory: a GPU picture comes down while one is on (only where
+      // the source stage draws: per_rendition rungs draw on their own scaled pictures).
+      if (frame.on_device() && source_draws && OverlayActive()) {
         if (Result<Frame> host = frame.Download(); host.ok())
           frame = std::move(*host);
         else if (overlay_errors++ % 300 == 0)
