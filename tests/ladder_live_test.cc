@@ -79,10 +79,19 @@ TEST_F(LadderLiveTest, RtmpPushComesOutAsAnAlignedLadder) {
   EXPECT_EQ(master.body.find("src/"), std::string::npos) << "no passthrough in the default ladder";
   if (RunCommand("gst-inspect-1.0 hlsdemux").exit_code != 0)
     GTEST_SKIP() << "GStreamer hlsdemux not installed";
-  auto gst = RunCommand("gst-launch-1.0 -q souphttpsrc location=" + HttpUrl(base + "/master.m3u8") +
-                            " ! hlsdemux ! tsdemux ! h264parse ! avdec_h264 ! fakesink",
+  // playbin, as a GStreamer player plays HLS: hlsdemux and a decoder for every stream it exposes
+  // (the variant, and the audio group where hlsdemux takes it), relinked on variant switches. The
+  // hand-made `hlsdemux ! tsdemux ! h264parse ! avdec_h264` chain this replaced failed once on a
+  // loaded CI machine ("hlsdemux: streaming stopped, reason not-linked": a pad it never linked).
+  auto gst = RunCommand("gst-launch-1.0 -v playbin uri=" + HttpUrl(base + "/master.m3u8") +
+                            " video-sink='fakesink name=pictures sync=false silent=false'"
+                            " audio-sink='fakesink sync=false'",
                         60s);
   EXPECT_EQ(gst.exit_code, 0) << gst.output;
+  size_t pictures = 0;  // decoded pictures that reached the video sink (8 s at 30 fps: 240)
+  for (size_t at = 0; (at = gst.output.find("(pictures:sink) (", at)) != std::string::npos; ++at)
+    ++pictures;
+  EXPECT_GT(pictures, 120u) << gst.output.substr(0, 4000);
 }
 
 // hls.js in headless Chromium plays the ladder: it sees the three rungs and the audio group, loads
