@@ -25,11 +25,7 @@ constexpr char kToken[] = "tok_console_test_5b7e21";
 class ConsoleTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    pipeline::Config config = pipeline::DefaultConfig();
-    config.rtmp_listen = "127.0.0.1:0";
-    config.http_listen = "127.0.0.1:0";
-    config.srt_listen = "127.0.0.1:0";
-    config.data_dir = dir_.path();
+    pipeline::Config config = test::LoopbackConfig(dir_.path());
     config.api.token = kToken;
     ASSERT_TRUE(pipeline::EnableDemo(config));
     auto app = test::StartQuietApp(config, clock_);

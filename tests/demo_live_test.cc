@@ -30,11 +30,7 @@ int Count(const std::string& text, const std::string& needle) {
 class DemoLiveTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    pipeline::Config config = pipeline::DefaultConfig();
-    config.rtmp_listen = "127.0.0.1:0";
-    config.http_listen = "127.0.0.1:0";
-    config.srt_listen = "127.0.0.1:0";
-    config.data_dir = dir_.path();
+    pipeline::Config config = test::LoopbackConfig(dir_.path());
     // 1 s segments (the demo's GOP follows): two complete segments arrive in half the time.
     config.hls.segment_duration_s = 1.0;
     ASSERT_TRUE(pipeline::EnableDemo(config));  // what `--demo` does with a config file

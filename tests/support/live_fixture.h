@@ -24,6 +24,16 @@ inline constexpr char kOtherKey[] = "sk_other_93ab1e";  // stream shop2 (has an 
 inline constexpr char kShop2Passphrase[] = "shop2-secret-pass";
 inline constexpr char kShop2ReadKey[] = "rk_shop2_viewer";
 
+// The built-in defaults on loopback ports the kernel picks (RTMP, HTTP, SRT), data in `data_dir`.
+inline pipeline::Config LoopbackConfig(const std::string& data_dir) {
+  pipeline::Config config = pipeline::DefaultConfig();
+  config.rtmp_listen = "127.0.0.1:0";
+  config.http_listen = "127.0.0.1:0";
+  config.srt_listen = "127.0.0.1:0";
+  config.data_dir = data_dir;
+  return config;
+}
+
 // Starts the App as the live tests do: on `config`, logging nowhere.
 inline Result<std::unique_ptr<pipeline::App>> StartQuietApp(const pipeline::Config& config,
                                                             const Clock& clock) {
@@ -58,11 +68,7 @@ class LiveServerTest : public ::testing::Test {
   static std::string Clip() { return std::string(STRAIT_FIXTURE_DIR) + "/clip-720p-8s-v1.flv"; }
 
   void SetUp() override {
-    pipeline::Config config = pipeline::DefaultConfig();
-    config.rtmp_listen = "127.0.0.1:0";
-    config.http_listen = "127.0.0.1:0";
-    config.srt_listen = "127.0.0.1:0";
-    config.data_dir = dir_.path();
+    pipeline::Config config = LoopbackConfig(dir_.path());
     config.streams = {{"shop1", kKey, "", "", "", ""},
                       {"shop2", kOtherKey, kShop2Passphrase, kShop2ReadKey, "", ""}};
     config.transcode.enabled = false;  // the source only ("src"); transcode tests turn it on
