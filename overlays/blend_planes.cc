@@ -181,6 +181,68 @@ void FillSolid(Planes& pl, size_t begin, size_t end) {
   }
 }
 
+// A row's runs while they are made: kSkip (transparent, neither read nor written) as well.
+constexpr int kSkip = 3;
+struct Segment {
+  int begin, end, kind;  // a RunKind, or kSkip
+  int size() const { return end - begin; }
+};
+
+// Blend runs are made at least kMinBlend elements long by taking elements from a neighbour (the
+// blend formula gives an opaque sample's value and leaves a transparent one unchanged), so that
+// the SIMD kernels never blend a run of a few samples through a masked window whose store the
+// next run's load then overlaps (a stalled store forward each time: chroma at the edges of an
+// opaque block has hundreds of such runs).
+constexpr int kMinBlend = 16;
+
+// Joins neighbours of the same kind (flat neighbours only when they are the same flat value:
+// never, as the row was cut where the value changes; so blend and skip only).
+void Coalesce(std::vector<Segment>& row) {
+  std::vector<Segment> out;
+  for (const Segment& s : row) {
+    if (s.size() <= 0)
+      continue;
+    if (!out.empty() && out.back().end == s.begin && out.back().kind == s.kind &&
+        (s.kind == int(RunKind::kBlend) || s.kind == kSkip))
+      out.back().end = s.end;
+    else
+      out.push_back(s);
+  }
+  row = std::move(out);
+}
+
+// Grows every blend run shorter than kMinBlend into its neighbours: a neighbour gives elements
+// while it stays kMinRun long (a skipped stretch: any length), otherwise it becomes blend whole.
+void GrowShortBlends(std::vector<Segment>& row, int width) {
+  if (width < kMinBlend)
+    return;
+  auto keep = [](const Segment& s) { return s.kind == kSkip ? 0 : kMinRun; };
+  for (bool changed = true; changed;) {
+    changed = false;
+    Coalesce(row);
+    for (size_t i = 0; i < row.size() && !changed; ++i) {
+      Segment& b = row[i];
+      if (b.kind != int(RunKind::kBlend) || b.size() >= kMinBlend)
+        continue;
+      const int need = kMinBlend - b.size();
+      Segment* right = i + 1 < row.size() ? &row[i + 1] : nullptr;
+      Segment* left = i > 0 ? &row[i - 1] : nullptr;
+      if (right && right->size() - need >= keep(*right)) {
+        right->begin += need;
+        b.end += need;
+      } else if (left && left->size() - need >= keep(*left)) {
+        left->end -= need;
+        b.begin -= need;
+      } else if (right) {
+        right->kind = int(RunKind::kBlend);
+      } else if (left) {
+        left->kind = int(RunKind::kBlend);
+      }
+      changed = true;
+    }
+  }
+}
+
 // Cuts each row into runs; a unit is one sample (nv12 chroma: a U, V pair).
 void BuildRuns(Planes& pl) {
   const int step = pl.key.interleaved ? 2 : 1, units = pl.width / step;
@@ -202,39 +264,40 @@ void BuildRuns(Planes& pl) {
       pl.solid8[plane].resize(pl.p8[plane].size());
   }
   pl.row_runs.assign(1, 0);
+  std::vector<Segment> segments;
   for (int y = 0; y < pl.height; ++y) {
     const size_t row = size_t(y) * pl.width;
-    auto add = [&](int begin, int end, RunKind kind) {
-      if (kind == RunKind::kBlend && pl.runs.size() > size_t(pl.row_runs.back()) &&
-          pl.runs.back().kind == RunKind::kBlend && pl.runs.back().end == begin) {
-        pl.runs.back().end = end;
-        return;
-      }
-      pl.runs.push_back({begin, end, kind});
-    };
+    segments.clear();
     for (int u = 0; u < units;) {
       const size_t e = row + size_t(u) * step;
       const int a = alpha(e);
       int v = u + 1;
       auto at = [&](int w) { return row + size_t(w) * step; };
+      int kind;
       if (a == 0) {
         while (v < units && alpha(at(v)) == 0)
           ++v;
-        if (u > 0 && v < units && (v - u) * step < kMinRun)  // else skipped
-          add(u * step, v * step, RunKind::kBlend);
+        // A short gap between two runs is blended with them; the row's ends are skipped.
+        kind = u > 0 && v < units && (v - u) * step < kMinRun ? int(RunKind::kBlend) : kSkip;
       } else if (a == pl.full()) {
         while (v < units && alpha(at(v)) == pl.full())
           ++v;
-        const bool copy = (v - u) * step >= kMinRun;
-        if (copy)
-          FillSolid(pl, e, at(v));
-        add(u * step, v * step, copy ? RunKind::kCopy : RunKind::kBlend);
+        kind = (v - u) * step >= kMinRun ? int(RunKind::kCopy) : int(RunKind::kBlend);
       } else {
         while (v < units && same(e, at(v)))
           ++v;
-        add(u * step, v * step, (v - u) * step >= kMinRun ? RunKind::kFlat : RunKind::kBlend);
+        kind = (v - u) * step >= kMinRun ? int(RunKind::kFlat) : int(RunKind::kBlend);
       }
+      segments.push_back({u * step, v * step, kind});
       u = v;
+    }
+    GrowShortBlends(segments, pl.width);
+    for (const Segment& s : segments) {
+      if (s.kind == kSkip)
+        continue;
+      if (s.kind == int(RunKind::kCopy))
+        FillSolid(pl, row + s.begin, row + s.end);
+      pl.runs.push_back({s.begin, s.end, RunKind(s.kind)});
     }
     pl.row_runs.push_back(static_cast<int>(pl.runs.size()));
   }

@@ -594,14 +594,14 @@ TEST(BlendTest, ScalarMatchesTheDoubleModel) {
 }
 
 TEST(BlendTest, PanelsBecomeFlatAndCopyRuns) {
-  // 64 x 8: transparent left edge, a panel, an opaque block, the panel again.
-  Card card = UniformCard(64, 8, 200, 200, 200, 230);
+  // 128 x 8: transparent left edge, a panel, an opaque block, the panel again.
+  Card card = UniformCard(128, 8, 200, 200, 200, 230);
   for (int y = 0; y < 8; ++y) {
-    for (int x = 0; x < 64; ++x) {
-      uint8_t* p = &card.rgba[(size_t(y) * 64 + x) * 4];
+    for (int x = 0; x < 128; ++x) {
+      uint8_t* p = &card.rgba[(size_t(y) * 128 + x) * 4];
       if (x < 3)
         p[0] = p[1] = p[2] = p[3] = 0;
-      else if (x >= 24 && x < 48)
+      else if (x >= 48 && x < 96)
         p[0] = uint8_t(x), p[1] = 9, p[2] = 99, p[3] = 255;
     }
   }
@@ -612,15 +612,28 @@ TEST(BlendTest, PanelsBecomeFlatAndCopyRuns) {
   ASSERT_EQ(luma.row_runs[1], 3);
   EXPECT_EQ(luma.runs[0].begin, 3);  // the transparent edge is skipped
   EXPECT_EQ(luma.runs[0].kind, RunKind::kFlat);
-  EXPECT_EQ(luma.runs[1].begin, 24);
+  EXPECT_EQ(luma.runs[1].begin, 48);
   EXPECT_EQ(luma.runs[1].kind, RunKind::kCopy);
   EXPECT_EQ(luma.runs[2].kind, RunKind::kFlat);
-  EXPECT_EQ(luma.runs[2].end, 64);
+  EXPECT_EQ(luma.runs[2].end, 128);
   key.chroma = true;
   key.interleaved = true;
   const PreparedCard::Planes& uv = prepared.GetPlanes(key);
-  EXPECT_EQ(uv.runs[0].kind, RunKind::kBlend);  // the sample straddling the transparent edge
-  EXPECT_EQ(uv.runs[1].kind, RunKind::kFlat);
+  // U, V pairs: the pair straddling the transparent edge (elements 2-4) is blended, grown to 16
+  // elements into the panel after it, so that no blend run is shorter than a SIMD window; the
+  // pairs straddling the opaque block's edges likewise; the last one (left siting: past the
+  // card's right edge) takes the panel before it, which would be too short to stay flat.
+  const std::vector<PlaneRun> want = {{2, 18, RunKind::kBlend},
+                                      {18, 48, RunKind::kFlat},
+                                      {48, 64, RunKind::kBlend},
+                                      {64, 96, RunKind::kCopy},
+                                      {96, 130, RunKind::kBlend}};
+  ASSERT_EQ(uv.row_runs[1], int(want.size()));
+  for (size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(uv.runs[i].begin, want[i].begin) << i;
+    EXPECT_EQ(uv.runs[i].end, want[i].end) << i;
+    EXPECT_EQ(uv.runs[i].kind, want[i].kind) << i;
+  }
 }
 
 TEST(BlendTest, CardsOffTheFrameWriteNothing) {

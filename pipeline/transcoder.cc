@@ -181,6 +181,13 @@ struct Transcoder::Graph {
           (void)decoder->Flush([this](Frame f) { OnFrame(std::move(f)); });
         ffmpeg::VideoDecoderOptions d;
         d.threads = opts.decoder_threads;
+        if (d.threads <= 0) {
+          const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+          d.threads = DefaultDecoderThreads(
+              cores, static_cast<int>(std::count_if(
+                         opts.ladder.begin(), opts.ladder.end(),
+                         [](const RungConfig& r) { return !r.passthrough; })));
+        }
         if (opts.decoder == "cuda") {
           d.hardware = ffmpeg::VideoDecoderOptions::Hardware::kCuda;
           d.keep_on_device = ZeroCopy();
@@ -201,6 +208,8 @@ struct Transcoder::Graph {
           return;
         }
         decoder = std::move(*dec);
+        logger->info("stream {}: decoding {} on the CPU, {} thread{}", name, CodecName(t.codec),
+                     d.threads, d.threads == 1 ? "" : "s");
       }
       video_track = t;
       return;
@@ -500,6 +509,10 @@ struct Transcoder::Graph {
       (void)opus->Finish(grace_expired);
   }
 };
+
+int DefaultDecoderThreads(int cores, int encoded_rungs) {
+  return std::clamp(cores - encoded_rungs + 1, 1, 4);
+}
 
 Transcoder::Transcoder(std::string stream_name,
                        transport::hls::Stream& out,

@@ -51,13 +51,20 @@ struct TranscoderOptions {
   bool live = true;
   size_t input_queue_packets = 600;  // about 10 s of 30 fps video + audio
   size_t rung_queue_frames = 8;
-  int decoder_threads = 0;                        // 0 = one per core
+  int decoder_threads = 0;  // 0 = DefaultDecoderThreads(cores, encoded rungs of the ladder)
   int encoder_threads = 0;                        // per rung; 0 = cores / rungs (at least 1)
   std::shared_ptr<overlays::FrameStage> overlay;  // null = pass-through
   FillerOptions filler;  // what Suspend shows: the last picture, then the slate
   std::function<void(const std::string& rung)> before_encode;  // test hook
   std::shared_ptr<spdlog::logger> logger;
 };
+
+// The CPU decoder's threads when TranscoderOptions::decoder_threads is 0: the cores the rungs'
+// encoders leave free, plus one, between 1 and 4. libavcodec's frame threads cost CPU (the 1080p
+// bench clip: 3.8 CPU-s to decode on one thread, 4.2 with 3 frame threads) and a picture of
+// latency each; where every core already has a rung's encoder to run (3 rungs, 2 cores) a single
+// decode thread makes the ladder faster (bench/README.md), and more than 4 only adds latency.
+int DefaultDecoderThreads(int cores, int encoded_rungs);
 
 struct TranscoderStats {
   uint64_t packets_in = 0;

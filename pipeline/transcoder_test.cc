@@ -34,6 +34,14 @@ std::vector<ffmpeg::FileReader::Event> ReadAll(const std::string& path) {
   }
 }
 
+TEST(TranscoderTest, DecoderThreadsAreTheCoresTheEncodersLeave) {
+  EXPECT_EQ(DefaultDecoderThreads(2, 3), 1);  // the reference machine's ladder
+  EXPECT_EQ(DefaultDecoderThreads(1, 1), 1);
+  EXPECT_EQ(DefaultDecoderThreads(4, 3), 2);
+  EXPECT_EQ(DefaultDecoderThreads(8, 0), 4);  // passthrough only: at most 4 (latency)
+  EXPECT_EQ(DefaultDecoderThreads(64, 3), 4);
+}
+
 TEST(TranscoderTest, SlowRungDropsWholeGopsAndStaysBounded) {
   const auto dir =
       std::filesystem::temp_directory_path() / ("strait-transcoder-" + std::to_string(::getpid()));
