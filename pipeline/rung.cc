@@ -40,6 +40,11 @@ std::string NvencPreset(const std::string& x264) {
   return "p6";
 }
 
+// The picture itself, or its copy in system memory when it lives on the GPU.
+Result<Frame> InSystemMemory(const Frame& frame) {
+  return frame.on_device() ? frame.Download() : Result<Frame>(frame);
+}
+
 }  // namespace
 
 // Probed once per process (no GPU: the probe fails once, quietly after that).
@@ -192,7 +197,7 @@ void Rung::Draw(Frame& scaled) {
 // The system-memory path: scaled (CUDA's upload/resize/download, or swscale) and drawn on.
 Result<Frame> Rung::ToHost(Worker& w, const Frame& frame) {
   // A GPU picture (its rung could not read it in place) comes down first.
-  Result<Frame> host = frame.on_device() ? frame.Download() : Result<Frame>(frame);
+  Result<Frame> host = InSystemMemory(frame);
   if (!host.ok())
     return host.error();
   Result<Frame> scaled = Error("no scaler");
@@ -232,7 +237,7 @@ Result<Frame> Rung::ToDevice(Worker& w, const Frame& frame) {
                   scaled.error().message());
     w.device_scale_failed = true;
   }
-  Result<Frame> host = frame.on_device() ? frame.Download() : Result<Frame>(frame);
+  Result<Frame> host = InSystemMemory(frame);
   if (!host.ok())
     return host.error();
   Result<Frame> nv12 = w.scaler->Scale(*host);

@@ -31,6 +31,10 @@ struct ResumeInput {
 };
 using Input = std::variant<TrackInfo, Packet, EndInput, SuspendInput, ResumeInput>;
 
+int Cores() {
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 }  // namespace
 
 struct Transcoder::Graph {
@@ -182,9 +186,8 @@ struct Transcoder::Graph {
         ffmpeg::VideoDecoderOptions d;
         d.threads = opts.decoder_threads;
         if (d.threads <= 0) {
-          const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
           d.threads = DefaultDecoderThreads(
-              cores, static_cast<int>(std::count_if(
+              Cores(), static_cast<int>(std::count_if(
                          opts.ladder.begin(), opts.ladder.end(),
                          [](const RungConfig& r) { return !r.passthrough; })));
         }
@@ -282,10 +285,8 @@ struct Transcoder::Graph {
     size_t encoded = std::count_if(plans.begin(), plans.end(),
                                    [](const RungPlan& p) { return !p.config.passthrough; });
     int threads = opts.encoder_threads;
-    if (threads <= 0) {
-      const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-      threads = std::max(1, cores / static_cast<int>(std::max<size_t>(1, encoded)));
-    }
+    if (threads <= 0)
+      threads = std::max(1, Cores() / static_cast<int>(std::max<size_t>(1, encoded)));
     const Timebase tb = video_track->timebase;
     std::vector<std::shared_ptr<Rung>> created;
     for (const RungPlan& plan : plans) {
