@@ -96,6 +96,10 @@ void RungFamilies(Writer& w, const std::vector<StreamView>& streams) {
   PerRung(w, streams, "strait_rung_zero_copy", "gauge",
           "1 = the rung's pictures stay on the GPU from NVDEC through scaling into NVENC",
           [](const RungStats& r) { return r.zero_copy ? 1 : 0; });
+  PerRung(w, streams, "strait_rung_source_switches_total", "counter",
+          "Passthrough rung: switches between copying the source and encoding it (a card on or "
+          "the publisher away)",
+          [](const RungStats& r) { return r.source_switches; });
   PerStream(w, streams, "strait_transcode_input_dropped_total", "counter",
             "Packets the transcoder dropped (to the next keyframe) when its input queue was full",
             [](auto& s) { return s.transcode_input_dropped; });

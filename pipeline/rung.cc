@@ -40,6 +40,36 @@ std::string NvencPreset(const std::string& x264) {
   return "p6";
 }
 
+// The bitrate of the source a passthrough rung copies, over the last 10 s of it: the rate it
+// encodes at while a card is on (unless its config sets one).
+class SourceRate {
+ public:
+  void Add(const Packet& p) {
+    const int64_t ms = Rescale(p.dts(), p.timebase(), kMillis);
+    if (!window_.empty() && ms < window_.back().first)
+      window_.clear();  // a new timeline (a new publish)
+    window_.emplace_back(ms, p.size());
+    bytes_ += p.size();
+    while (window_.size() > 1 && ms - window_.front().first > 10000) {
+      bytes_ -= window_.front().second;
+      window_.pop_front();
+    }
+  }
+  // 0 until it has seen a second of the source.
+  int kbps() const {
+    if (window_.size() < 2)
+      return 0;
+    const int64_t span = window_.back().first - window_.front().first;
+    if (span < 1000)
+      return 0;
+    return static_cast<int>(static_cast<double>(bytes_) * 8 / span);
+  }
+
+ private:
+  std::deque<std::pair<int64_t, size_t>> window_;  // dts (ms), bytes
+  size_t bytes_ = 0;
+};
+
 // The picture itself, or its copy in system memory when it lives on the GPU.
 Result<Frame> InSystemMemory(const Frame& frame) {
   return frame.on_device() ? frame.Download() : Result<Frame>(frame);
@@ -120,6 +150,28 @@ void Rung::End() {
     queue_.push_back(EndItem{});
   }
   cv_.notify_all();
+}
+
+void Rung::PushItem(Item item) {
+  {
+    std::lock_guard lock(mu_);
+    if (ended_)
+      return;
+    queue_.push_back(std::move(item));
+  }
+  cv_.notify_all();
+}
+
+void Rung::PushTrack(const TrackInfo& track) {
+  PushItem(track);
+}
+
+void Rung::PushPacket(const Packet& packet) {
+  PushItem(packet);
+}
+
+void Rung::ResumeCopy() {
+  PushItem(ResumeCopyItem{});
 }
 
 void Rung::PushFrame(const Frame& frame, bool force_idr) {
@@ -253,7 +305,16 @@ void Rung::Run() {
   popts.target_duration_s = options_.segment_duration_s;
   popts.expect_audio = false;  // video only: the audio is a rendition of its own
   w.packager = std::make_unique<transport::hls::Packager>(outs_, clock_, popts);
-  const RungPlan& plan = options_.plan;
+  RungPlan plan = options_.plan;  // a passthrough's size: each encoded stretch's pictures'
+  // Passthrough: the source's track, whether pictures are being encoded instead of packets
+  // copied, the packets waiting meanwhile, and the copied source's bitrate.
+  std::optional<TrackInfo> source_track;
+  bool encoding = false;
+  std::deque<Packet> held;
+  SourceRate source_rate;
+  // The copied source's pts − dts at keyframes (its B-picture delay), timebase_: encoded
+  // stretches carry the same offset, so decode timestamps run on across both cuts.
+  int64_t source_delay = 0;
 
   auto write = [&](const Packet& p) {
     if (Status s = w.packager->Write(p); !s.ok() && w.packet_errors++ < 5)
@@ -266,6 +327,18 @@ void Rung::Run() {
     stats_.error = e.message();
   };
   auto open = [&](const Frame& first) -> Status {
+    if (options_.copies_source) {
+      // The source's own size (even, as 4:2:0 needs) and rate; its measured bitrate.
+      plan.width = std::max(2, first.width() / 2 * 2);
+      plan.height = std::max(2, first.height() / 2 * 2);
+      int kbps = options_.plan.config.bitrate_kbps;
+      if (kbps <= 0)
+        kbps = source_rate.kbps();
+      if (kbps <= 0)  // no source seen yet: ~0.1 bit per pixel
+        kbps = static_cast<int>(plan.width * plan.height * options_.source_fps * 0.1 / 1000);
+      plan.config.bitrate_kbps = std::clamp(kbps, 300, 50000);
+      plan.config.maxrate_kbps = std::max(plan.config.bitrate_kbps, plan.config.maxrate_kbps);
+    }
     ffmpeg::ScalerOptions so;
     so.width = plan.width;
     so.height = plan.height;
@@ -295,7 +368,7 @@ void Rung::Run() {
         plan.config.bufsize_kbps ? int64_t{plan.config.bufsize_kbps} * 1000 : 2 * eo.maxrate;
     eo.profile = plan.config.profile;
     eo.threads = options_.encoder_threads;
-    eo.track_id = 0;
+    eo.track_id = source_track ? source_track->id : 0;  // a passthrough: the source's track
     std::string errors;
     if (options_.zero_copy && w.gpu_scaler && options_.encoder != "x264" && NvencUsable()) {
       Result<AVBufferRef*> frames =
@@ -357,21 +430,78 @@ void Rung::Run() {
       return Error("no encoder opened: " + errors);
     return w.packager->AddTrack(w.encoder->track());
   };
-  auto on_packet = [&](Packet p) {
+  auto output = [&](const Packet& p) {
     {
       std::lock_guard lock(mu_);
       stats_.bytes_out += p.size();
     }
     write(p);
   };
+  auto on_packet = [&](Packet p) {  // the encoder's
+    if (source_delay > 0 && p.dts() != kNoTimestamp)
+      p = p.WithTimestamps(p.pts(), p.dts() - source_delay);
+    output(p);
+  };
+  // Passthrough: a source packet into the rendition, or waiting while pictures are encoded.
+  auto copy = [&](const Packet& p) {
+    if (encoding) {
+      held.push_back(p);
+      return;
+    }
+    source_rate.Add(p);
+    if (p.keyframe() && p.pts() != kNoTimestamp && p.dts() != kNoTimestamp)
+      source_delay = std::max<int64_t>(0, Rescale(p.pts() - p.dts(), p.timebase(), timebase_));
+    output(p);
+  };
+  auto count_switch = [&] {
+    std::lock_guard lock(mu_);
+    ++stats_.source_switches;
+  };
+  // Passthrough: the end of an encoded stretch; copying resumes at the first packet held.
+  auto resume_copy = [&] {
+    if (!encoding)
+      return;
+    if (w.encoder && !w.failed) {
+      if (Status s = w.encoder->Flush(on_packet); !s.ok())
+        logger_->warn("stream {}: rung {}: flush: {}", stream_name_, name(), s.error().message());
+    }
+    std::unique_ptr<transport::hls::Packager> packager = std::move(w.packager);
+    w = Worker{};  // encoder, scalers, frame-rate cap and governor anew
+    w.packager = std::move(packager);
+    {
+      std::lock_guard lock(mu_);
+      stats_.slow_level = 0;
+    }
+    encoding = false;
+    if (source_track) {  // the source's configuration again: a new segment, a discontinuity
+      if (Status s = w.packager->AddTrack(*source_track); !s.ok())
+        logger_->warn("stream {}: rung {}: {}", stream_name_, name(), s.error().message());
+    }
+    if (held.empty())
+      logger_->info("stream {}: rung {}: copying the source again", stream_name_, name());
+    else
+      logger_->info("stream {}: rung {}: copying the source again from its keyframe at {:.3f} s",
+                    stream_name_, name(), held.front().pts_time().seconds());
+    count_switch();
+    std::deque<Packet> waiting;
+    waiting.swap(held);
+    for (const Packet& p : waiting)
+      copy(p);
+  };
   auto encode = [&](const FrameItem& item) {
+    if (options_.copies_source && !encoding) {
+      encoding = true;
+      logger_->info("stream {}: rung {}: encoding the source's pictures from {:.3f} s on",
+                    stream_name_, name(), MediaTime{item.frame.pts(), timebase_}.seconds());
+      count_switch();
+    }
     if (w.failed)
       return;
     if (item.force_idr && options_.live)
       Govern(w);
     // Frame-rate cap (the configured one, lowered by the governor): keep a frame when it is due;
     // a marked frame is always kept.
-    const double configured = plan.config.max_fps > 0
+    const double configured = plan.config.max_fps > 0 && !options_.copies_source
                                   ? std::min(plan.config.max_fps, options_.source_fps)
                                   : options_.source_fps;
     const double cap = std::max(kMinGovernedFps, configured / (1 << w.slow_level));
@@ -423,11 +553,23 @@ void Rung::Run() {
     cv_.notify_all();  // room for a waiting producer
     if (auto* f = std::get_if<FrameItem>(&item)) {
       encode(*f);
+    } else if (auto* t = std::get_if<TrackInfo>(&item)) {
+      source_track = *t;
+      if (!encoding) {  // else it takes effect when copying resumes
+        if (Status s = w.packager->AddTrack(*t); !s.ok())
+          logger_->warn("stream {}: rung {}: {}", stream_name_, name(), s.error().message());
+      }
+    } else if (auto* p = std::get_if<Packet>(&item)) {
+      copy(*p);
+    } else if (std::holds_alternative<ResumeCopyItem>(item)) {
+      resume_copy();
     } else {
       break;  // EndItem
     }
   }
-  if (w.encoder && !w.failed) {
+  if (!held.empty()) {
+    resume_copy();  // the source after the last encoded stretch (flushes the encoder first)
+  } else if (w.encoder && !w.failed) {
     if (Status s = w.encoder->Flush(on_packet); !s.ok())
       fail(s.error().Context("flush"));
   }

@@ -14,6 +14,14 @@
 // never a lone reference frame) and counts them; in file mode Push waits for room, so nothing is
 // lost and memory stays bounded either way.
 //
+// Passthrough (`copies_source`): the rendition is the source as published — PushTrack/PushPacket
+// copy its packets — except while the decode thread hands it pictures instead (a card is on, or
+// the publisher is away and the filler runs): the first picture pushed switches it to encoding
+// pictures at their own size (a new IDR; the playlist gets a discontinuity); packets pushed while
+// it encodes wait, and ResumeCopy() flushes the encoder and copies again from the first of them
+// (a source keyframe). The decode thread chooses both cuts so that every source picture is in
+// the rendition exactly once (Transcoder: SourceMode).
+//
 // Threads: Push*, End and stats() from the decode thread (stats() from any thread); everything
 // else on the rung's thread. Owns its scaler, encoder and packager; borrows the Rendition and
 // Clock (which outlive it). The destructor ends and joins the thread.
@@ -66,6 +74,10 @@ struct RungOptions {
   // Test hook: runs on the rung's thread before each encode (e.g. to slow an encoder down).
   std::function<void()> before_encode;
   std::shared_ptr<spdlog::logger> logger;
+  // The ladder's passthrough rung: copies the source (see above). Encoding, it keeps the source's
+  // size and frame rate, at `bitrate_kbps` when configured, else at the bitrate measured over the
+  // last 10 s of the copied source.
+  bool copies_source = false;
 };
 
 struct RungStats {
@@ -77,11 +89,12 @@ struct RungStats {
   uint64_t gops_dropped = 0;
   uint64_t bytes_out = 0;
   size_t queue_high_water = 0;
-  int slow_level = 0;           // the governor's step now: fps divided by 2^slow_level
-  uint64_t governor_steps = 0;  // changes of slow_level
-  std::string encoder;          // the encoder that opened ("libx264", "h264_nvenc")
-  bool zero_copy = false;       // NVENC reads GPU frames scaled on the GPU
-  std::string error;            // set when the rung stopped on an error
+  int slow_level = 0;            // the governor's step now: fps divided by 2^slow_level
+  uint64_t governor_steps = 0;   // changes of slow_level
+  std::string encoder;           // the encoder that opened ("libx264", "h264_nvenc")
+  bool zero_copy = false;        // NVENC reads GPU frames scaled on the GPU
+  uint64_t source_switches = 0;  // passthrough: switches between copying and encoding
+  std::string error;             // set when the rung stopped on an error
 };
 
 // Whether h264_nvenc opens on this machine (probed once per process; quiet without a driver).
@@ -102,6 +115,10 @@ class Rung {
 
   // One decoded (and overlaid) picture; `force_idr` at segment boundaries.
   void PushFrame(const Frame& frame, bool force_idr);
+  // Passthrough only: the source's video track and packets, and the end of an encoded stretch.
+  void PushTrack(const TrackInfo& track);
+  void PushPacket(const Packet& packet);
+  void ResumeCopy();
   // End of input: the rung drains its queue, flushes the encoder and finishes the playlist.
   void End();
   // Waits until the rung has finished after End().
@@ -115,7 +132,8 @@ class Rung {
     bool force_idr = false;
   };
   struct EndItem {};
-  using Item = std::variant<FrameItem, EndItem>;
+  struct ResumeCopyItem {};
+  using Item = std::variant<FrameItem, EndItem, TrackInfo, Packet, ResumeCopyItem>;
 
   struct Worker;  // the thread's state (scaler, encoder, packager)
   void Run();
@@ -124,6 +142,7 @@ class Rung {
   Result<Frame> ToHost(Worker& w, const Frame& frame);
   Result<Frame> ToDevice(Worker& w, const Frame& frame);
   void Draw(Frame& scaled);  // the per-rendition overlay, errors logged
+  void PushItem(Item item);  // a passthrough's track, packet or switch (not counted as a frame)
 
   const std::string stream_name_;
   const RungOptions options_;

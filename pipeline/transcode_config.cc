@@ -74,19 +74,25 @@ Status ParseRung(Reader& r, const YAML::Node& node, const std::string& ladder, R
   if (node["passthrough"])
     STRAIT_TRY(r.Bool(node["passthrough"], what + " passthrough", rung.passthrough));
   if (rung.passthrough) {
-    for (const char* k : {"height", "max_fps", "bitrate_kbps", "maxrate_kbps", "bufsize_kbps",
-                          "profile", "preset"}) {
+    // The source's own size and rate; the encoder settings apply while a card is on.
+    for (const char* k : {"height", "max_fps"}) {
       if (node[k])
-        return At(r.source(), node[k], what + " is passthrough: '" + k + "' does not apply");
+        return At(r.source(), node[k],
+                  what + " is passthrough: '" + k + "' does not apply (it keeps the source's)");
     }
-    return OkStatus();
+    rung.max_fps = 0;
+    if (node["bitrate_kbps"])
+      STRAIT_TRY(
+          r.Int(node["bitrate_kbps"], what + " bitrate_kbps", 50, 100000, rung.bitrate_kbps));
+  } else {
+    if (!node["height"] || !node["bitrate_kbps"])
+      return At(r.source(), node,
+                what + " needs 'height' and 'bitrate_kbps' (or passthrough: true)");
+    STRAIT_TRY(r.Int(node["height"], what + " height", 72, 4320, rung.height));
+    if (rung.height % 2)
+      return At(r.source(), node["height"], what + " height must be even");
+    STRAIT_TRY(r.Int(node["bitrate_kbps"], what + " bitrate_kbps", 50, 100000, rung.bitrate_kbps));
   }
-  if (!node["height"] || !node["bitrate_kbps"])
-    return At(r.source(), node, what + " needs 'height' and 'bitrate_kbps' (or passthrough: true)");
-  STRAIT_TRY(r.Int(node["height"], what + " height", 72, 4320, rung.height));
-  if (rung.height % 2)
-    return At(r.source(), node["height"], what + " height must be even");
-  STRAIT_TRY(r.Int(node["bitrate_kbps"], what + " bitrate_kbps", 50, 100000, rung.bitrate_kbps));
   if (node["maxrate_kbps"])
     STRAIT_TRY(r.Int(node["maxrate_kbps"], what + " maxrate_kbps", rung.bitrate_kbps, 200000,
                      rung.maxrate_kbps));
@@ -127,6 +133,9 @@ Status ParseLadders(Reader& r, const YAML::Node& node, TranscodeConfig& out) {
       STRAIT_TRY(ParseRung(r, item, name, rung));
       if (!names.insert(rung.name).second)
         return At(r.source(), item["name"], "duplicate rung name '" + rung.name + "'");
+      if (rung.passthrough && std::any_of(rungs.begin(), rungs.end(),
+                                          [](const RungConfig& c) { return c.passthrough; }))
+        return At(r.source(), item, "ladder '" + name + "' has more than one passthrough rung");
       rungs.push_back(std::move(rung));
     }
     out.ladders[name] = std::move(rungs);

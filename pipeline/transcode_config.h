@@ -30,8 +30,11 @@ class Node;
 namespace strait::pipeline {
 
 struct RungConfig {
-  std::string name;              // rendition name in URLs: 1-32 of A-Z a-z 0-9 - _ .
-  bool passthrough = false;      // the source as published, not re-encoded (only without overlays)
+  std::string name;  // rendition name in URLs: 1-32 of A-Z a-z 0-9 - _ .
+  // The source as published, copied — except while a card is on or the publisher is away: then
+  // its pictures are encoded at the source's size and rate (bitrate_kbps: 0 = the copied
+  // source's measured bitrate). At most one per ladder; height and max_fps do not apply.
+  bool passthrough = false;
   int height = 0;                // output height; the width follows the source aspect ratio (even)
   double max_fps = 30;           // frames above this rate are dropped (0 = the source rate)
   int bitrate_kbps = 0;          // target (VBV average)

@@ -44,7 +44,7 @@ transcode:
   ladder: shop
   ladders:
     shop:
-      - {name: src, passthrough: true}
+      - {name: src, passthrough: true, bitrate_kbps: 4500, preset: faster}
       - {name: 540p, height: 540, bitrate_kbps: 1800, max_fps: 25, preset: faster, profile: main}
 streams:
   - {name: a, key: sk_aaaaaa, ladder: default}
@@ -56,6 +56,9 @@ streams:
   EXPECT_EQ(c->transcode.ladder, "shop");
   ASSERT_EQ(c->transcode.ladders.at("shop").size(), 2u);
   EXPECT_TRUE(c->transcode.ladders.at("shop")[0].passthrough);
+  EXPECT_EQ(c->transcode.ladders.at("shop")[0].bitrate_kbps, 4500);  // while a card is on
+  EXPECT_EQ(c->transcode.ladders.at("shop")[0].preset, "faster");
+  EXPECT_EQ(c->transcode.ladders.at("shop")[0].max_fps, 0) << "the source's rate";
   const RungConfig& r = c->transcode.ladders.at("shop")[1];
   EXPECT_EQ(r.height, 540);
   EXPECT_EQ(r.max_fps, 25);
@@ -82,6 +85,11 @@ TEST(TranscodeConfigTest, BadLaddersNameTheSpot) {
        "needs 'height' and 'bitrate_kbps'"},
       {"transcode:\n  ladders:\n    x:\n      - {name: s, passthrough: true, height: 720}\n",
        "is passthrough: 'height' does not apply"},
+      {"transcode:\n  ladders:\n    x:\n      - {name: s, passthrough: true, max_fps: 30}\n",
+       "is passthrough: 'max_fps' does not apply"},
+      {"transcode:\n  ladders:\n    x:\n      - {name: s, passthrough: true}\n"
+       "      - {name: t, passthrough: true}\n",
+       "more than one passthrough rung"},
       {"transcode:\n  ladders:\n    x:\n      - {name: a, height: 720, bitrate_kbps: 900}\n"
        "      - {name: a, height: 360, bitrate_kbps: 400}\n",
        "duplicate rung name 'a'"},

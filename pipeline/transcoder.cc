@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <deque>
 #include <future>
+#include <limits>
 #include <mutex>
 #include <thread>
 #include <variant>
@@ -60,8 +61,19 @@ struct Transcoder::Graph {
   std::unique_ptr<ffmpeg::AudioTranscoder> audio_transcoder;
   std::unique_ptr<ffmpeg::AudioTranscoder> opus_transcoder;  // opts.opus: the source → Opus
   std::unique_ptr<transport::hls::Packager> opus;            // the "audio-opus" rendition
-  std::unique_ptr<transport::hls::Packager> passthrough;     // video only
-  std::unique_ptr<transport::hls::Packager> audio;           // the "audio" rendition
+  // The ladder's passthrough rung (created with the video track): it copies the source while
+  // no card is on and the publisher is there; otherwise it encodes the decoded pictures. The cuts
+  // (SourceMode) keep every source picture in it exactly once: copy → encode after the packets
+  // copied so far (the pictures they carry stay copied, B-pictures still to come included);
+  // encode → copy at the next source keyframe once the card is off.
+  std::shared_ptr<Rung> source_rung;  // guarded by mu (the pointer)
+  enum class SourceMode { kCopy, kEncode, kResuming };
+  SourceMode source_mode = SourceMode::kCopy;
+  int64_t copied_max_pts = kNoTimestamp;  // the latest picture copied so far
+  int64_t encode_from = 0;  // kEncode/kResuming: pictures from here on are encoded, not copied
+  int64_t copy_from = 0;    // kResuming: the keyframe copying resumes at
+  size_t resuming_packets = 0;
+  std::unique_ptr<transport::hls::Packager> audio;  // the "audio" rendition
   bool have_boundary = false;
   int64_t next_boundary = 0;
   int64_t segment_ticks = 0;
@@ -69,7 +81,7 @@ struct Transcoder::Graph {
   uint64_t audio_errors = 0;
   // While the publisher is away (Suspend): the filler, and what it continues from.
   Filler filler;
-  Frame last_picture;  // the last decoded picture, before the overlay
+  Frame last_picture;        // the last decoded picture, before the overlay
   bool source_draws = true;  // the overlay draws on the source picture (not per rendition)
   int64_t last_video_pts = kNoTimestamp;
   int64_t video_ticks = 0;            // measured picture interval
@@ -166,17 +178,118 @@ struct Transcoder::Graph {
            cuda::DeviceAvailable(nullptr) && NvencUsable();
   }
 
-  void OnTrack(const TrackInfo& t) {
-    const bool has_pass = std::any_of(opts.ladder.begin(), opts.ladder.end(),
-                                      [](const RungConfig& r) { return r.passthrough; });
-    if (has_pass && !passthrough && !OverlayActive()) {
-      auto it = std::find_if(opts.ladder.begin(), opts.ladder.end(),
-                             [](const RungConfig& r) { return r.passthrough; });
-      passthrough = std::make_unique<transport::hls::Packager>(out.AddOutputs(it->name), clock,
-                                                               PackagerOpts(true, false));
+  int EncoderThreads(size_t encoded_rungs) const {
+    if (opts.encoder_threads > 0)
+      return opts.encoder_threads;
+    return std::max(1, Cores() / static_cast<int>(std::max<size_t>(1, encoded_rungs)));
+  }
+
+  RungOptions BaseRungOptions(const RungPlan& plan) const {
+    RungOptions ro;
+    ro.plan = plan;
+    ro.encoder = opts.encoder;
+    ro.scaler = opts.scaler;
+    ro.segment_duration_s = opts.segment_duration_s;
+    ro.source_fps = video_track && video_track->frame_rate > 0 ? video_track->frame_rate : 30;
+    ro.live = opts.live;
+    ro.queue_frames = opts.rung_queue_frames;
+    ro.overlay = opts.overlay ? opts.overlay->ForRendition() : nullptr;
+    ro.logger = logger;
+    if (opts.before_encode) {
+      const std::string rung_name = plan.config.name;
+      ro.before_encode = [hook = opts.before_encode, rung_name] { hook(rung_name); };
     }
-    if (passthrough && t.kind == MediaKind::kVideo)
-      (void)passthrough->AddTrack(t);
+    return ro;
+  }
+
+  void CreateSourceRung(const TrackInfo& t) {
+    auto it = std::find_if(opts.ladder.begin(), opts.ladder.end(),
+                           [](const RungConfig& r) { return r.passthrough; });
+    if (it == opts.ladder.end())
+      return;
+    RungOptions ro = BaseRungOptions(RungPlan{*it, 0, 0});
+    ro.copies_source = true;
+    ro.source_fps = t.frame_rate > 0 ? t.frame_rate : 30;
+    ro.encoder_threads =
+        EncoderThreads(std::count_if(opts.ladder.begin(), opts.ladder.end(),
+                                     [](const RungConfig& r) { return !r.passthrough; }));
+    auto rung =
+        std::make_shared<Rung>(name, std::move(ro), out.AddOutputs(it->name), clock, t.timebase);
+    std::lock_guard lock(mu);
+    source_rung = std::move(rung);
+  }
+
+  // A source video packet, before it is decoded: copied into the passthrough rendition, or not.
+  void CopySource(const Packet& p) {
+    const int64_t pts = p.pts() != kNoTimestamp ? p.pts() : p.dts();
+    auto push = [&] {
+      source_rung->PushPacket(p);
+      copied_max_pts = copied_max_pts == kNoTimestamp ? pts : std::max(copied_max_pts, pts);
+    };
+    switch (source_mode) {
+      case SourceMode::kCopy:
+        if (!OverlayActive())
+          return push();
+        EncodeSourceAfterCopied("a card is on");
+        [[fallthrough]];
+      case SourceMode::kEncode:
+        if (pts < encode_from)
+          return push();  // a B-picture the copied pictures still need (it stays copied)
+        if (p.keyframe() && !OverlayActive() && !filler.active()) {
+          source_mode = SourceMode::kResuming;
+          copy_from = pts;
+          resuming_packets = 0;
+          push();
+        }
+        return;
+      case SourceMode::kResuming:
+        if (pts < copy_from)
+          return;  // a leading picture of an open GOP: its pictures are encoded
+        push();
+        if (++resuming_packets > kMaxResumingPackets) {  // the decoder never got there
+          logger->warn("stream {}: passthrough: no picture decoded at the resume point; copying",
+                       name);
+          source_rung->ResumeCopy();
+          source_mode = SourceMode::kCopy;
+        }
+        return;
+    }
+  }
+  static constexpr size_t kMaxResumingPackets = 600;
+
+  // From the next decoded picture after the ones copied so far, the passthrough encodes.
+  void EncodeSourceAfterCopied(const char* why) {
+    source_mode = SourceMode::kEncode;
+    encode_from =
+        copied_max_pts == kNoTimestamp ? std::numeric_limits<int64_t>::min() : copied_max_pts + 1;
+    logger->debug("stream {}: passthrough: {}: encoding the source's pictures", name, why);
+  }
+
+  // A decoded picture (card drawn), in the passthrough's encoded stretches.
+  void FeedSource(const Frame& frame, bool idr) {
+    switch (source_mode) {
+      case SourceMode::kCopy:
+        return;
+      case SourceMode::kEncode:
+        if (frame.pts() >= encode_from)
+          source_rung->PushFrame(frame, idr);
+        return;
+      case SourceMode::kResuming:
+        if (frame.pts() < encode_from)
+          return;
+        if (frame.pts() < copy_from)
+          return source_rung->PushFrame(frame, idr);
+        source_rung->ResumeCopy();  // every picture before the keyframe is in: copy from it on
+        source_mode = SourceMode::kCopy;
+        return;
+    }
+  }
+
+  void OnTrack(const TrackInfo& t) {
+    if (t.kind == MediaKind::kVideo && !source_rung)
+      CreateSourceRung(t);
+    if (source_rung && t.kind == MediaKind::kVideo)
+      source_rung->PushTrack(t);
     if (t.kind == MediaKind::kVideo) {
       if (decoder && decoder->track().codec == t.codec) {
         (void)decoder->UpdateTrack(t);
@@ -187,9 +300,9 @@ struct Transcoder::Graph {
         d.threads = opts.decoder_threads;
         if (d.threads <= 0) {
           d.threads = DefaultDecoderThreads(
-              Cores(), static_cast<int>(std::count_if(
-                         opts.ladder.begin(), opts.ladder.end(),
-                         [](const RungConfig& r) { return !r.passthrough; })));
+              Cores(),
+              static_cast<int>(std::count_if(opts.ladder.begin(), opts.ladder.end(),
+                                             [](const RungConfig& r) { return !r.passthrough; })));
         }
         if (opts.decoder == "cuda") {
           d.hardware = ffmpeg::VideoDecoderOptions::Hardware::kCuda;
@@ -282,33 +395,17 @@ struct Transcoder::Graph {
 
   void CreateRungs(const Frame& first) {
     const std::vector<RungPlan> plans = ResolveLadder(opts.ladder, first.width(), first.height());
-    size_t encoded = std::count_if(plans.begin(), plans.end(),
-                                   [](const RungPlan& p) { return !p.config.passthrough; });
-    int threads = opts.encoder_threads;
-    if (threads <= 0)
-      threads = std::max(1, Cores() / static_cast<int>(std::max<size_t>(1, encoded)));
+    const size_t encoded = std::count_if(plans.begin(), plans.end(),
+                                         [](const RungPlan& p) { return !p.config.passthrough; });
     const Timebase tb = video_track->timebase;
     std::vector<std::shared_ptr<Rung>> created;
     for (const RungPlan& plan : plans) {
       if (plan.config.passthrough)
         continue;
-      RungOptions ro;
-      ro.plan = plan;
-      ro.encoder = opts.encoder;
-      ro.scaler = opts.scaler;
+      RungOptions ro = BaseRungOptions(plan);
       ro.zero_copy = first.on_device();  // the decoder keeps pictures on the GPU (ZeroCopy())
-      ro.encoder_threads = threads;
-      ro.segment_duration_s = opts.segment_duration_s;
-      ro.source_fps = video_track->frame_rate > 0 ? video_track->frame_rate : 30;
-      ro.live = opts.live;
-      ro.queue_frames = opts.rung_queue_frames;
-      ro.overlay = opts.overlay ? opts.overlay->ForRendition() : nullptr;
+      ro.encoder_threads = EncoderThreads(encoded);
       source_draws = ro.overlay == nullptr;
-      ro.logger = logger;
-      if (opts.before_encode) {
-        const std::string rung_name = plan.config.name;
-        ro.before_encode = [hook = opts.before_encode, rung_name] { hook(rung_name); };
-      }
       created.push_back(
           std::make_shared<Rung>(name, std::move(ro), out.AddOutputs(plan.config.name), clock, tb));
     }
@@ -365,6 +462,8 @@ struct Transcoder::Graph {
     }
     for (auto& r : RungsSnapshot())
       r->PushFrame(frame, idr);
+    if (source_rung)
+      FeedSource(frame, idr);
   }
 
   void WriteOpus(const Packet& a) {
@@ -398,6 +497,8 @@ struct Transcoder::Graph {
   void BeginFill(std::chrono::milliseconds grace) {
     if (decoder)
       (void)decoder->Flush([this](Frame f) { OnFrame(std::move(f)); });
+    if (source_rung && source_mode == SourceMode::kCopy)
+      EncodeSourceAfterCopied("the publisher is away");  // the filler's pictures
     const Timebase tb = video_track ? video_track->timebase : kMpegTs;
     int64_t ticks = video_ticks;
     if (video_track && video_track->frame_rate > 0)
@@ -446,8 +547,8 @@ struct Transcoder::Graph {
         OnTrack(*t);
       } else if (auto* p = std::get_if<Packet>(&item)) {
         if (p->kind() == MediaKind::kVideo) {
-          if (passthrough)
-            (void)passthrough->Write(*p);
+          if (source_rung)
+            CopySource(*p);
           if (!decoder)
             continue;
           if (Status s = decoder->Decode(*p, [this](Frame f) { OnFrame(std::move(f)); }); !s.ok()) {
@@ -496,12 +597,14 @@ struct Transcoder::Graph {
       (void)decoder->Flush([this](Frame f) { OnFrame(std::move(f)); });
     if (audio_transcoder && audio)
       (void)audio_transcoder->Flush([this](Packet a) { (void)audio->Write(a); });
+    if (source_rung)
+      source_rung->End();  // writes what it holds (copy after the last encoded stretch)
     for (auto& r : RungsSnapshot())
       r->End();
     for (auto& r : RungsSnapshot())
       r->Join();
-    if (passthrough)
-      (void)passthrough->Finish(grace_expired);
+    if (source_rung)
+      source_rung->Join();
     if (audio)
       (void)audio->Finish(grace_expired);
     if (opus_transcoder && opus)
@@ -552,6 +655,8 @@ TranscoderStats Transcoder::Stats() const {
     std::lock_guard lock(graph_->mu);
     s = graph_->counters;
     rungs = graph_->rungs;
+    if (graph_->source_rung)
+      rungs.insert(rungs.begin(), graph_->source_rung);
   }
   for (const auto& r : rungs)
     s.rungs.emplace_back(r->name(), r->stats());

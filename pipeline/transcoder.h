@@ -6,7 +6,9 @@
 //                                 scale, encode, package video-only; frames shared by reference)
 //                               audio: AAC passes through, anything else → AudioTranscoder (once)
 //                                 → the "audio" rendition, the audio group of every rung
-//                               passthrough rung: the source video packets → its own Packager
+//                               passthrough rung (own thread): the source video packets copied,
+//                                 or the decoded pictures encoded while a card is on or the
+//                                 publisher is away (cut so every picture is in it once)
 //
 // The ladder is resolved (rungs taller than the source skipped) when the first picture is
 // decoded, and each rung gets a Rendition of the hls::Stream. Segment boundaries are every
@@ -52,7 +54,7 @@ struct TranscoderOptions {
   size_t input_queue_packets = 600;  // about 10 s of 30 fps video + audio
   size_t rung_queue_frames = 8;
   int decoder_threads = 0;  // 0 = DefaultDecoderThreads(cores, encoded rungs of the ladder)
-  int encoder_threads = 0;                        // per rung; 0 = cores / rungs (at least 1)
+  int encoder_threads = 0;  // per rung; 0 = cores / rungs (at least 1)
   std::shared_ptr<overlays::FrameStage> overlay;  // null = pass-through
   FillerOptions filler;  // what Suspend shows: the last picture, then the slate
   std::function<void(const std::string& rung)> before_encode;  // test hook

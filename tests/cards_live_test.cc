@@ -8,6 +8,7 @@
 //   - a DELETE takes it off again and closes the range with an END-DATE.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <ctime>
 #include <fstream>
@@ -168,8 +169,10 @@ TEST_P(CardsLiveTest, CurlPutShowsTheCardOnEveryRenditionWithAMatchingDateRange)
       ASSERT_EQ(seg.status, 200);
       const std::string file = dir_.File(rung + "-" + line);
       std::ofstream(file, std::ios::binary) << seg.body;
-      auto first = RunCommand("ffprobe -v error -select_streams v -show_entries packet=pts_time "
-                              "-read_intervals %+#1 -of csv=p=0 " + file);
+      auto first = RunCommand(
+          "ffprobe -v error -select_streams v -show_entries packet=pts_time "
+          "-read_intervals %+#1 -of csv=p=0 " +
+          file);
       ASSERT_TRUE(pdt) << media.body;
       segment_starts.emplace_back(*pdt, std::stod(first.output));
       concat += seg.body;
@@ -178,8 +181,9 @@ TEST_P(CardsLiveTest, CurlPutShowsTheCardOnEveryRenditionWithAMatchingDateRange)
     std::ofstream(ts, std::ios::binary) << concat;
     auto stats = [&](int x, int y, int w, int h) {
       // -copyts: the pictures' own pts, as ffprobe reports the segments' (not shifted to 0).
-      return RunCommand("ffmpeg -v error -copyts -i " + ts + " -vf crop=" + std::to_string(w) + ":" +
-                            std::to_string(h) + ":" + std::to_string(x) + ":" + std::to_string(y) +
+      return RunCommand("ffmpeg -v error -copyts -i " + ts + " -vf crop=" + std::to_string(w) +
+                            ":" + std::to_string(h) + ":" + std::to_string(x) + ":" +
+                            std::to_string(y) +
                             ",signalstats,metadata=print:key=lavfi.signalstats.YAVG:file=- "
                             "-f null -",
                         120s)
@@ -197,8 +201,8 @@ TEST_P(CardsLiveTest, CurlPutShowsTheCardOnEveryRenditionWithAMatchingDateRange)
       return out;
     };
     const auto in_card = parse(stats(cx, cy, cw, ch));
-    const auto free = parse(stats(size.first * 3 / 4, size.second * 3 / 4, size.first / 5,
-                                  size.second / 5));
+    const auto free =
+        parse(stats(size.first * 3 / 4, size.second * 3 / 4, size.first / 5, size.second / 5));
     ASSERT_GT(in_card.size(), 150u);  // ~12 s at 30 fps, fewer where a loaded machine dropped
     ASSERT_EQ(in_card.size(), free.size());
     const double background = free.front().second;
@@ -284,7 +288,8 @@ TEST_P(CardsLiveTest, CurlPutShowsTheCardOnEveryRenditionWithAMatchingDateRange)
     std::vector<double> tags;
     for (const std::string& t :
          test::Lines(RunCommand("ffprobe -v error -select_streams d -show_entries packet=pts_time "
-                                "-of csv=p=0 " + ts)
+                                "-of csv=p=0 " +
+                                ts)
                          .output)) {
       if (!t.empty())
         tags.push_back(std::stod(t));
@@ -298,6 +303,134 @@ TEST_P(CardsLiveTest, CurlPutShowsTheCardOnEveryRenditionWithAMatchingDateRange)
 
 INSTANTIATE_TEST_SUITE_P(CardRender, CardsLiveTest, ::testing::Values("source", "per_rendition"));
 
+// A ladder with a passthrough rung: the source is copied while no card is on (B-pictures and
+// all), its pictures are encoded while one is (the card burned in at the source's size), and
+// copying resumes at the next source keyframe after the DELETE — every source picture in the
+// rendition exactly once, the playlist marking each switch with a discontinuity.
+class PassthroughCardsTest : public CardsLiveTest {
+ protected:
+  void Configure(pipeline::Config& config) override {
+    CardsLiveTest::Configure(config);
+    pipeline::RungConfig src;
+    src.name = "src";
+    src.passthrough = true;
+    src.max_fps = 0;
+    pipeline::RungConfig small;
+    small.name = "360p";
+    small.height = 360;
+    small.bitrate_kbps = 700;
+    config.transcode.ladders["default"] = {src, small};
+  }
+};
+
+TEST_P(PassthroughCardsTest, ThePassthroughRenditionShowsTheCardAndCopiesTheSourceOtherwise) {
+  // No zerolatency: the publisher's x264 uses B-pictures (reordered), as OBS's does by default.
+  test::BackgroundProcess push(
+      "ffmpeg -v error -re -f lavfi -i color=c=0x3c5a78:s=1280x720:r=30 -f lavfi "
+      "-i sine=frequency=440:sample_rate=48000 -t 14 -c:v libx264 -preset veryfast -g 60 "
+      "-pix_fmt yuv420p -c:a aac -f flv " +
+          RtmpUrl(kKey),
+      dir_.File("push.log"));
+  ASSERT_EQ(WaitFor("/live/shop1/src-ts/playlist.m3u8", "#EXTINF", 20s).status, 200);
+  std::this_thread::sleep_for(3s);
+  ASSERT_EQ(Curl("PUT", "/api/v1/streams/shop1/cards/sneakers", kCard), 201);
+  std::this_thread::sleep_for(4s);
+  ASSERT_EQ(Curl("DELETE", "/api/v1/streams/shop1/cards/sneakers"), 204);
+  ASSERT_EQ(push.Wait(40s), 0) << push.Log();
+
+  struct Rendition {
+    std::string playlist;
+    std::vector<std::pair<double, char>> pictures;  // pts, picture type, in pts order
+    double first_card = -1, last_card = -1;
+  };
+  auto read = [&](const std::string& name, int width, int height) {
+    Rendition r;
+    r.playlist = WaitFor("/live/shop1/" + name + "/playlist.m3u8", "#EXT-X-ENDLIST", 20s).body;
+    std::string concat;
+    for (const std::string& line : test::Lines(r.playlist)) {
+      if (line.empty() || line[0] == '#')
+        continue;
+      auto seg = HttpFetch(HttpUrl("/live/shop1/" + name + "/" + line));
+      EXPECT_EQ(seg.status, 200) << line;
+      concat += seg.body;
+    }
+    const std::string ts = dir_.File(name + ".ts");
+    std::ofstream(ts, std::ios::binary) << concat;
+    for (const std::string& line :
+         test::Lines(RunCommand("ffprobe -v error -select_streams v -show_entries "
+                                "frame=pts_time,pict_type -of csv=p=0 " +
+                                    ts,
+                                60s)
+                         .output)) {
+      if (const size_t comma = line.find(',');
+          comma != std::string::npos && comma + 1 < line.size())
+        r.pictures.emplace_back(std::stod(line.substr(0, comma)), line[comma + 1]);
+    }
+    std::sort(r.pictures.begin(), r.pictures.end());
+    // The card's white panel (top-left, 5 % / 8 % margins) right of its text, at either size.
+    const std::string crop =
+        std::to_string(width * 8 / 100) + ":" + std::to_string(height * 11 / 100) + ":" +
+        std::to_string(width * 21 / 100) + ":" + std::to_string(height * 11 / 100);
+    double pts = 0;
+    for (const std::string& line :
+         test::Lines(RunCommand("ffmpeg -v error -copyts -i " + ts + " -vf crop=" + crop +
+                                    ",signalstats,metadata=print:key=lavfi.signalstats.YAVG:"
+                                    "file=- -f null -",
+                                120s)
+                         .output)) {
+      if (const size_t at = line.find("pts_time:"); at != std::string::npos)
+        pts = std::stod(line.substr(at + 9));
+      if (const size_t at = line.find("YAVG=");
+          at != std::string::npos && std::stod(line.substr(at + 5)) > 180) {
+        if (r.first_card < 0)
+          r.first_card = pts;
+        r.last_card = pts;
+      }
+    }
+    return r;
+  };
+  const Rendition src = read("src-ts", 1280, 720);
+  const Rendition small = read("360p-ts", 640, 360);
+
+  // Every source picture once: no duplicate, no gap (30 fps, millisecond timestamps).
+  ASSERT_GT(src.pictures.size(), 250u) << src.playlist;
+  for (size_t i = 1; i < src.pictures.size(); ++i) {
+    const double step = src.pictures[i].first - src.pictures[i - 1].first;
+    EXPECT_GT(step, 0.02) << "a picture twice at " << src.pictures[i].first;
+    EXPECT_LT(step, 0.05) << "pictures missing before " << src.pictures[i].first;
+  }
+  // The card on the passthrough: from about when the encoded rung shows it (the pictures the
+  // decoder still held when the card came — B-picture reordering plus a frame thread — were
+  // already copied) until the same last picture.
+  ASSERT_GE(small.first_card, 0) << "no card on 360p";
+  ASSERT_GE(src.first_card, 0) << "no card on the passthrough rendition";
+  EXPECT_GE(src.first_card, small.first_card - 0.001);
+  EXPECT_LE(src.first_card, small.first_card + 0.2) << "at most 6 pictures later";
+  EXPECT_NEAR(src.last_card, small.last_card, 0.001);
+  // Copied (B-pictures) before the card and after it; encoded (none: zerolatency) while it shows.
+  int b_before = 0, b_during = 0, b_after = 0;
+  for (const auto& [pts, type] : src.pictures) {
+    if (type != 'B')
+      continue;
+    (pts < src.first_card ? b_before : pts <= src.last_card ? b_during : b_after)++;
+  }
+  EXPECT_GT(b_before, 10) << "copied before the card";
+  EXPECT_EQ(b_during, 0) << "encoded while the card shows";
+  EXPECT_GT(b_after, 10) << "copied again after the DELETE";
+  // Two switches, each a discontinuity; the DATERANGE is listed here too.
+  size_t discontinuities = 0;
+  for (size_t at = 0; (at = src.playlist.find("#EXT-X-DISCONTINUITY\n", at)) != std::string::npos;
+       ++at)
+    ++discontinuities;
+  EXPECT_EQ(discontinuities, 2u) << src.playlist;
+  EXPECT_EQ(DateRanges(src.playlist).size(), 1u) << src.playlist;
+  EXPECT_EQ(DateRanges(HttpFetch(HttpUrl("/live/shop1/src/playlist.m3u8")).body).size(), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(CardRender,
+                         PassthroughCardsTest,
+                         ::testing::Values("source", "per_rendition"));
+
 // Cards belong to the stream, not to a publish: the publisher stops (past the reconnect window:
 // its graph ends, the playlist gets EXT-X-ENDLIST) and a new publish starts a new graph — the
 // card is on its pictures from the first one, and its playlist starts a new range while the old
@@ -308,7 +441,8 @@ TEST_P(CardsReconnectTest, ACardSurvivesThePublisherGoingAwayAndComingBack) {
   const std::string push_cmd =
       "ffmpeg -v error -re -f lavfi -i color=c=0x3c5a78:s=1280x720:r=30 -f lavfi "
       "-i sine=frequency=440:sample_rate=48000 -t 5 -c:v libx264 -preset veryfast -tune "
-      "zerolatency -g 60 -pix_fmt yuv420p -c:a aac -f flv " + RtmpUrl(kKey);
+      "zerolatency -g 60 -pix_fmt yuv420p -c:a aac -f flv " +
+      RtmpUrl(kKey);
   {
     test::BackgroundProcess first(push_cmd, dir_.File("push1.log"));
     ASSERT_EQ(WaitFor("/live/shop1/360p-ts/playlist.m3u8", "#EXTINF", 20s).status, 200);
