@@ -91,7 +91,15 @@ TEST_F(LadderLiveTest, RtmpPushComesOutAsAnAlignedLadder) {
   size_t pictures = 0;  // decoded pictures that reached the video sink (8 s at 30 fps: 240)
   for (size_t at = 0; (at = gst.output.find("(pictures:sink) (", at)) != std::string::npos; ++at)
     ++pictures;
-  EXPECT_GT(pictures, 120u) << gst.output.substr(0, 4000);
+  // On failure: GStreamer's warnings and errors, and how its run ended.
+  std::string notes;
+  for (const std::string& line : test::Lines(gst.output))
+    if (line.find("WARNING") != std::string::npos || line.find("ERROR") != std::string::npos ||
+        line.find("EOS") != std::string::npos)
+      notes += line + "\n";
+  EXPECT_GT(pictures, 120u) << notes << "...\n"
+                            << gst.output.substr(gst.output.size() -
+                                                 std::min<size_t>(gst.output.size(), 3000));
 }
 
 // hls.js in headless Chromium plays the ladder: it sees the three rungs and the audio group, loads
