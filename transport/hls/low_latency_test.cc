@@ -39,18 +39,20 @@ std::string Text(const std::shared_ptr<const std::vector<uint8_t>>& b) {
   return b ? std::string(b->begin(), b->end()) : std::string();
 }
 
-RenditionOptions LlOptions(double segment_s = 2.0) {
+RenditionOptions LlOptions(double segment_s = 2.0, double part_s = 0.334) {
   RenditionOptions o;
   o.window_segments = 10;
   o.segment_target_s = segment_s;
-  o.part_target_s = 0.334;
+  o.part_target_s = part_s;
   return o;
 }
 
 // A CMAF stream with two renditions fed the same synthetic media (so each reports the other).
 struct LlStream {
-  explicit LlStream(double segment_s = 2.0, HlsVariants variants = HlsVariants::kLowLatencyCmaf)
-      : catalog(LlOptions(segment_s), variants) {
+  explicit LlStream(double segment_s = 2.0,
+                    HlsVariants variants = HlsVariants::kLowLatencyCmaf,
+                    double part_s = 0.334)
+      : catalog(LlOptions(segment_s, part_s), variants) {
     stream = catalog.Add("shop1");
     PackagerOptions po;
     po.target_duration_s = segment_s;
@@ -228,10 +230,31 @@ TEST(LowLatency, TooFarAheadIsRefusedAtOnce) {
   LlStream s;
   s.Feed(0, 4400);  // the open segment is 2 with 1 part (2.0)
   EXPECT_EQ(s.Get("/live/shop1/720p/playlist.m3u8?_HLS_msn=5").status, 400);
-  EXPECT_EQ(s.Get("/live/shop1/720p/playlist.m3u8?_HLS_msn=2&_HLS_part=4").status, 400);
+  // RFC 8216bis 6.2.5.2: the Advance Part Limit is 3 / PART-TARGET parts past the last part when
+  // PART-TARGET is under a second: 8.98 at 0.334 s, so part 2.9 is too far and 2.8 is held (hls.js
+  // asks for a segment's expected last part to wait for the whole segment).
+  EXPECT_EQ(s.Get("/live/shop1/720p/playlist.m3u8?_HLS_msn=2&_HLS_part=9").status, 400);
   EXPECT_EQ(s.Get("/live/shop1/720p/playlist.m3u8?_HLS_msn=1&_HLS_part=2").status, 200);
   EXPECT_EQ(s.rendition().waiting(), 0u);
+  auto held = Hold(s, "/live/shop1/720p/playlist.m3u8?_HLS_msn=2&_HLS_part=8");
+  EXPECT_EQ(held->future.wait_for(50ms), std::future_status::timeout);
+  EXPECT_EQ(s.rendition().waiting(), 1u);
+  s.Feed(4400, 6400);  // segment 2 closes with 6 parts; 2.8 means part 3.0, which now exists
+  ASSERT_EQ(held->future.wait_for(1s), std::future_status::ready);
+  EXPECT_EQ(held->future.get().status, 200);
   EXPECT_EQ(s.Get("/live/nope/720p/playlist.m3u8?_HLS_msn=1").status, 404);
+}
+
+TEST(LowLatency, TheAdvancePartLimitIsThreePartsForLongParts) {
+  LlStream s(4.0, HlsVariants::kLowLatencyCmaf, 1.0);  // PART-TARGET 1 s: the limit is 3 parts
+  s.gop_ms = 4000;
+  s.Feed(0, 9100);  // segments 0, 1 and part 2.0
+  EXPECT_EQ(s.Get("/live/shop1/720p/playlist.m3u8?_HLS_msn=2&_HLS_part=4").status, 400);
+  auto held = Hold(s, "/live/shop1/720p/playlist.m3u8?_HLS_msn=2&_HLS_part=3");
+  EXPECT_EQ(held->future.wait_for(50ms), std::future_status::timeout);
+  s.Feed(9100, 12100);  // part 2.3
+  ASSERT_EQ(held->future.wait_for(1s), std::future_status::ready);
+  EXPECT_EQ(held->future.get().status, 200);
 }
 
 TEST(LowLatency, NeverSatisfiedGets503InTime) {

@@ -626,9 +626,15 @@ AwaitResult Rendition::Await(uint64_t msn,
     return AwaitResult::kNotLive;
   if (Reached(position_, msn, part))
     return AwaitResult::kReady;
-  // RFC 8216bis 6.2.5.2: more than two segments, or three parts, beyond the last in the playlist.
+  // RFC 8216bis 6.2.5.2: more than two segments beyond the last in the playlist, or a part past
+  // its last part by more than the Advance Part Limit: 3 / PART-TARGET parts when that is under a
+  // second (~9 at 0.334 s: players ask for a segment's last part to wait for the whole segment),
+  // else 3.
+  const double part_target = options_.part_target_s;
+  const double advance_limit = part_target > 0 && part_target < 1 ? 3 / part_target : 3;
   if (msn > position_.open + 2 ||
-      (part && msn == position_.open && *part >= position_.open_parts + 3))
+      (part && msn == position_.open &&
+       static_cast<double>(*part) + 1 - static_cast<double>(position_.open_parts) > advance_limit))
     return AwaitResult::kTooFar;
   const uint64_t n = next_wait_id_++;
   waiters_.emplace(n, Waiter{msn, part, std::move(wake)});
