@@ -228,7 +228,9 @@ TEST(CmafLayout, InitSegmentGolden) {
 TEST(CmafLayout, ChunkGolden) {
   auto w = MakeWriter({H264Track(), AacTrack()});
   ASSERT_TRUE(w);
-  // I P B at 10 s (decode order), 30 fps; four AAC frames.
+  // I P B at 10 s (decode order), 30 fps; four AAC frames. The pictures are reordered (the I
+  // frame shown 3000 after its dts): decode times move 3000 later, tfdt = the I frame's pts and
+  // the B frame's composition offset negative.
   ASSERT_TRUE(w->Add(Video(900000, 903000, true, 100)).ok());
   ASSERT_TRUE(w->Add(Audio(480000)).ok());
   ASSERT_TRUE(w->Add(Audio(481024)).ok());

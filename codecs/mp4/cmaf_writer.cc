@@ -96,12 +96,18 @@ Status CmafWriter::Add(const Packet& packet) {
   const int64_t offset = packet.pts() == kNoTimestamp ? 0 : Rescale(packet.pts(), tb, scale) - dts;
   if (offset < std::numeric_limits<int32_t>::min() || offset > std::numeric_limits<int32_t>::max())
     return fail("pts - dts out of range");
+  if (track->layout.video && track->decode_shift == kNoTimestamp)
+    track->decode_shift = std::max<int64_t>(0, offset);
   track->samples.push_back(Sample{packet.shared_payload(), dts, static_cast<int32_t>(offset),
                                   !track->layout.video || packet.keyframe()});
   track->last_dts = dts;
   ++buffered_;
   payload_bytes_ += packet.size();
   return OkStatus();
+}
+
+int64_t CmafWriter::Shift(const Track& track) {
+  return track.decode_shift == kNoTimestamp ? 0 : track.decode_shift;
 }
 
 int64_t CmafWriter::SampleDuration(const Track& track, size_t i, int64_t next_video_dts) const {
@@ -148,7 +154,7 @@ Chunk CmafWriter::Flush(std::optional<MediaTime> next_video_dts,
     const size_t box = w.BeginFull("prft", 1, 0);
     w.U32(tracks_[0].layout.file_id);
     w.U64(NtpTimestamp(*wall_clock));
-    w.U64(static_cast<uint64_t>(tracks_[0].samples[0].dts));
+    w.U64(static_cast<uint64_t>(tracks_[0].samples[0].dts + Shift(tracks_[0])));
     w.End(box);
   }
   for (const EventMessage& e : events) {
@@ -188,8 +194,9 @@ Chunk CmafWriter::Flush(std::optional<MediaTime> next_video_dts,
     const size_t tfhd = w.BeginFull("tfhd", 0, kTfhdDefaultBaseIsMoof);
     w.U32(t.layout.file_id);
     w.End(tfhd);
+    const int64_t shift = Shift(t);
     const size_t tfdt = w.BeginFull("tfdt", 1, 0);
-    w.U64(static_cast<uint64_t>(t.samples[0].dts));
+    w.U64(static_cast<uint64_t>(t.samples[0].dts + shift));
     w.End(tfdt);
     // Audio samples all start at their dts: no composition offsets.
     const size_t trun = w.BeginFull("trun", 1, kTrunFlags | (video ? kTrunCompositionOffsets : 0));
@@ -205,7 +212,7 @@ Chunk CmafWriter::Flush(std::optional<MediaTime> next_video_dts,
       w.U32(static_cast<uint32_t>(s.payload->size()));
       w.U32(s.sync ? kSyncSampleFlags : kNonSyncSampleFlags);
       if (video)
-        w.U32(static_cast<uint32_t>(s.composition_offset));
+        w.U32(static_cast<uint32_t>(static_cast<int32_t>(s.composition_offset - shift)));
     }
     t.last_duration = duration;
     w.End(trun);

@@ -8,7 +8,11 @@
 // Layout: track IDs 1..n in the order given; timescale 90 kHz for video, the sample rate for audio
 // (48 kHz for Opus). tfdt is the absolute decode time in that timescale (no rebasing: the caller
 // rebases when it wants a timeline from 0). Every trun is version 1 with a data offset and
-// per-sample duration, size, flags, and (video) signed composition offsets.
+// per-sample duration, size, flags, and (video) signed composition offsets. Video with B-pictures
+// (the first sample's pts after its dts by D) is written CMAF-style: decode times moved later by
+// D and composition offsets smaller by D (negative for reordered pictures), so that a fragment's
+// baseMediaDecodeTime is its first picture's presentation time — players that place fragments
+// by tfdt (hls.js after a discontinuity) leave no gap; presentation times are unchanged.
 //
 // Threads: none; one owner calls it from one thread at a time. Owns the buffered samples, which
 // hold references to the packets' payloads until the next Flush.
@@ -98,11 +102,15 @@ class CmafWriter {
     std::vector<Sample> samples;  // capacity kept across chunks
     int64_t last_dts = kNoTimestamp;
     int64_t last_duration = 0;  // of the last sample written, 0 before the first
+    // Video: the first sample's pts − dts (a B-picture stream's reorder delay), added to every
+    // written decode time and taken off every composition offset (see the header comment).
+    int64_t decode_shift = kNoTimestamp;
   };
 
   explicit CmafWriter(InitSegmentData init);
   size_t ChunkSize(bool prft, std::span<const EventMessage> events) const;
   int64_t SampleDuration(const Track& track, size_t i, int64_t next_video_dts) const;
+  static int64_t Shift(const Track& track);  // decode_shift, 0 before the first sample
 
   std::shared_ptr<const std::vector<uint8_t>> init_;
   std::vector<Track> tracks_;
