@@ -431,6 +431,50 @@ INSTANTIATE_TEST_SUITE_P(CardRender,
                          PassthroughCardsTest,
                          ::testing::Values("source", "per_rendition"));
 
+// hls.js (headless Chromium; its standard mode, which asks blocking reloads for a segment's last
+// expected part) plays the passthrough rendition live while a card
+// goes on and off twice: four switches between the copied source (B-pictures) and the encoded
+// pictures, each a discontinuity with a new init segment. No hole in the buffer at a switch
+// (fragments start at their first picture's presentation time) and no blocking reload refused.
+using PassthroughPlayerTest = PassthroughCardsTest;
+
+TEST_P(PassthroughPlayerTest, HlsJsPlaysThePassthroughAcrossTheSwitches) {
+  const std::string browser_dir = std::string(STRAIT_SOURCE_DIR) + "/tests/browser";
+  if (RunCommand("command -v node && test -x /usr/bin/chromium").exit_code != 0)
+    GTEST_SKIP() << "node or chromium missing (scripts/install-deps.sh installs them)";
+  if (RunCommand("test -d " + browser_dir + "/node_modules/hls.js").exit_code != 0)
+    GTEST_SKIP() << "tests/browser/node_modules missing (scripts/install-deps.sh runs npm ci)";
+  test::BackgroundProcess push(
+      "ffmpeg -v error -re -f lavfi -i testsrc2=s=1280x720:r=30 -f lavfi "
+      "-i sine=frequency=440:sample_rate=48000 -t 26 -c:v libx264 -preset veryfast -g 60 "
+      "-pix_fmt yuv420p -c:a aac -f flv " +
+          RtmpUrl(kKey),
+      dir_.File("push.log"));
+  ASSERT_EQ(WaitFor("/live/shop1/src/playlist.m3u8", "#EXT-X-PART:", 20s).status, 200);
+  test::BackgroundProcess play(
+      "node " + browser_dir + "/play.mjs " + HttpUrl("/live/shop1/src/playlist.m3u8") + " 14",
+      dir_.File("play.log"));
+  for (int i = 0; i < 2; ++i) {
+    std::this_thread::sleep_for(3s);
+    ASSERT_EQ(Curl("PUT", "/api/v1/streams/shop1/cards/sneakers", kCard), 201);
+    std::this_thread::sleep_for(4s);
+    ASSERT_EQ(Curl("DELETE", "/api/v1/streams/shop1/cards/sneakers"), 204);
+  }
+  EXPECT_EQ(play.Wait(60s), 0) << play.Log();
+  const std::string result = play.Log();
+  EXPECT_EQ(result.find("bufferSeekOverHole"), std::string::npos) << result;
+  EXPECT_EQ(result.find("levelLoadError 400"), std::string::npos) << result;
+  const auto media = HttpFetch(HttpUrl("/live/shop1/src/playlist.m3u8"));
+  size_t discontinuities = 0;
+  for (size_t at = 0; (at = media.body.find("#EXT-X-DISCONTINUITY\n", at)) != std::string::npos;
+       ++at)
+    ++discontinuities;
+  EXPECT_GE(discontinuities, 3u) << "the card's switches are in the window\n" << media.body;
+  push.Wait(30s);
+}
+
+INSTANTIATE_TEST_SUITE_P(CardRender, PassthroughPlayerTest, ::testing::Values("source"));
+
 // Cards belong to the stream, not to a publish: the publisher stops (past the reconnect window:
 // its graph ends, the playlist gets EXT-X-ENDLIST) and a new publish starts a new graph — the
 // card is on its pictures from the first one, and its playlist starts a new range while the old
