@@ -432,10 +432,10 @@ INSTANTIATE_TEST_SUITE_P(CardRender,
                          ::testing::Values("source", "per_rendition"));
 
 // hls.js (headless Chromium; its standard mode, which asks blocking reloads for a segment's last
-// expected part) plays the passthrough rendition live while a card
-// goes on and off twice: four switches between the copied source (B-pictures) and the encoded
-// pictures, each a discontinuity with a new init segment. No hole in the buffer at a switch
-// (fragments start at their first picture's presentation time) and no blocking reload refused.
+// expected part) plays the passthrough rendition live while a card goes on and off twice: four
+// switches between the copied source (B-pictures) and the encoded pictures, each a discontinuity
+// with a new init segment. No hole in the buffer at a switch (fragments start at their first
+// picture's presentation time) and no blocking reload refused.
 using PassthroughPlayerTest = PassthroughCardsTest;
 
 TEST_P(PassthroughPlayerTest, HlsJsPlaysThePassthroughAcrossTheSwitches) {
