@@ -439,11 +439,9 @@ INSTANTIATE_TEST_SUITE_P(CardRender,
 using PassthroughPlayerTest = PassthroughCardsTest;
 
 TEST_P(PassthroughPlayerTest, HlsJsPlaysThePassthroughAcrossTheSwitches) {
-  const std::string browser_dir = std::string(STRAIT_SOURCE_DIR) + "/tests/browser";
-  if (RunCommand("command -v node && test -x /usr/bin/chromium").exit_code != 0)
-    GTEST_SKIP() << "node or chromium missing (scripts/install-deps.sh installs them)";
-  if (RunCommand("test -d " + browser_dir + "/node_modules/hls.js").exit_code != 0)
-    GTEST_SKIP() << "tests/browser/node_modules missing (scripts/install-deps.sh runs npm ci)";
+  if (const std::string missing = test::BrowserMissing(); !missing.empty())
+    GTEST_SKIP() << missing;
+  const std::string browser_dir = test::BrowserDir();
   test::BackgroundProcess push(
       "ffmpeg -v error -re -f lavfi -i testsrc2=s=1280x720:r=30 -f lavfi "
       "-i sine=frequency=440:sample_rate=48000 -t 26 -c:v libx264 -preset veryfast -g 60 "

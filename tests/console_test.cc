@@ -65,17 +65,17 @@ TEST_F(ConsoleTest, PageAndHlsJsAreServedByStrait) {
 }
 
 TEST_F(ConsoleTest, ProducerPinsACardWhileWatchingThePreview) {
-  const std::string browser_dir = std::string(STRAIT_SOURCE_DIR) + "/tests/browser";
-  if (RunCommand("command -v node && test -x /usr/bin/chromium").exit_code != 0)
-    GTEST_SKIP() << "node or chromium missing (scripts/install-deps.sh installs them)";
-  if (RunCommand("test -d " + browser_dir + "/node_modules/playwright-core").exit_code != 0)
-    GTEST_SKIP() << "tests/browser/node_modules missing (scripts/install-deps.sh runs npm ci)";
+  if (const std::string missing = test::BrowserMissing(); !missing.empty())
+    GTEST_SKIP() << missing;
+  const std::string browser_dir = test::BrowserDir();
   if (HttpFetch(Url("/console/hls.min.js")).status != 200)
     GTEST_SKIP() << "build/console/hls.min.js missing (scripts/install-deps.sh, then rebuild)";
-  const auto streams = RunCommand("curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer " +
-                                  std::string(kToken) + "' '" + Url("/api/v1/streams") + "'");
+  const auto streams =
+      RunCommand("curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer " +
+                 std::string(kToken) + "' '" + Url("/api/v1/streams") + "'");
   if (streams.output != "200")
-    GTEST_SKIP() << "GET /api/v1/streams answers " << streams.output << ": the card API is not wired";
+    GTEST_SKIP() << "GET /api/v1/streams answers " << streams.output
+                 << ": the card API is not wired";
 
   const std::filesystem::path artifacts =
       std::filesystem::path(STRAIT_FIXTURE_DIR).parent_path() / "test-artifacts";

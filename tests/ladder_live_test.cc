@@ -105,11 +105,9 @@ TEST_F(LadderLiveTest, RtmpPushComesOutAsAnAlignedLadder) {
 // hls.js in headless Chromium plays the ladder: it sees the three rungs and the audio group, loads
 // audio fragments from the audio rendition and video from a rung, and playback advances.
 TEST_F(LadderLiveTest, HlsJsPlaysTheLadderWithItsAudioGroup) {
-  const std::string browser_dir = std::string(STRAIT_SOURCE_DIR) + "/tests/browser";
-  if (RunCommand("command -v node && test -x /usr/bin/chromium").exit_code != 0)
-    GTEST_SKIP() << "node or chromium missing (scripts/install-deps.sh installs them)";
-  if (RunCommand("test -d " + browser_dir + "/node_modules/hls.js").exit_code != 0)
-    GTEST_SKIP() << "tests/browser/node_modules missing (scripts/install-deps.sh runs npm ci)";
+  if (const std::string missing = test::BrowserMissing(); !missing.empty())
+    GTEST_SKIP() << missing;
+  const std::string browser_dir = test::BrowserDir();
   test::BackgroundProcess push(
       "ffmpeg -v error -re -i " + Clip() + " -c copy -f flv " + RtmpUrl(kKey),
       dir_.File("push.log"));

@@ -146,11 +146,9 @@ TEST_F(LlHlsLiveTest, EveryServedPlaylistConformsDuringALivePush) {
 // hls.js in low-latency mode plays the live push: playback advances, it loads parts, no fatal
 // error; its latency is recorded.
 TEST_F(LlHlsLiveTest, HlsJsPlaysInLowLatencyMode) {
-  const std::string browser_dir = std::string(STRAIT_SOURCE_DIR) + "/tests/browser";
-  if (RunCommand("command -v node && test -x /usr/bin/chromium").exit_code != 0)
-    GTEST_SKIP() << "node or chromium missing (scripts/install-deps.sh installs them)";
-  if (RunCommand("test -d " + browser_dir + "/node_modules/hls.js").exit_code != 0)
-    GTEST_SKIP() << "tests/browser/node_modules missing (scripts/install-deps.sh runs npm ci)";
+  if (const std::string missing = test::BrowserMissing(); !missing.empty())
+    GTEST_SKIP() << missing;
+  const std::string browser_dir = test::BrowserDir();
   auto push = Push(25);
   ASSERT_EQ(WaitFor("/live/shop1/master.m3u8", "#EXT-X-STREAM-INF", 15s).status, 200);
   auto play = RunCommand(
@@ -207,9 +205,8 @@ class LlHlsReconnectTest : public LlHlsLiveTest {
 // sequence and the timeline continue without a discontinuity (same parameters), and hls.js keeps
 // playing across the gap.
 TEST_F(LlHlsReconnectTest, PublisherReturnsWithinTheGraceWindow) {
-  const std::string browser_dir = std::string(STRAIT_SOURCE_DIR) + "/tests/browser";
-  const bool browser = RunCommand("command -v node && test -x /usr/bin/chromium").exit_code == 0 &&
-                       RunCommand("test -d " + browser_dir + "/node_modules/hls.js").exit_code == 0;
+  const std::string browser_dir = test::BrowserDir();
+  const bool browser = test::BrowserMissing().empty();
   const std::string url = "/live/shop1/src/playlist.m3u8";
   auto first = Push(9);
   ASSERT_EQ(WaitFor("/live/shop1/master.m3u8", "#EXT-X-STREAM-INF", 15s).status, 200);

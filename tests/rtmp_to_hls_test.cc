@@ -103,13 +103,9 @@ namespace {
 
 // A viewer's browser: hls.js in headless Chromium plays the live stream while ffmpeg pushes.
 TEST_F(RtmpToHlsTest, HlsJsInHeadlessChromiumPlaysTheLiveStream) {
-  const std::string browser_dir = std::string(STRAIT_SOURCE_DIR) + "/tests/browser";
-  if (!test::HaveTool("node") || !test::HaveTool("chromium")) {
-    GTEST_SKIP() << "node or chromium missing (scripts/install-deps.sh installs them)";
-  }
-  if (test::RunCommand("test -d " + browser_dir + "/node_modules/hls.js").exit_code != 0) {
-    GTEST_SKIP() << "tests/browser/node_modules missing (scripts/install-deps.sh runs npm ci)";
-  }
+  if (const std::string missing = test::BrowserMissing(); !missing.empty())
+    GTEST_SKIP() << missing;
+  const std::string browser_dir = test::BrowserDir();
   BackgroundProcess push("ffmpeg -v error -re -i " + Clip() + " -c copy -f flv " + RtmpUrl(kKey),
                          dir_.File("push.log"));
   ASSERT_EQ(WaitFor("/live/shop1/master.m3u8", "#EXT-X-STREAM-INF", 15s).status, 200);

@@ -24,6 +24,23 @@ inline constexpr char kOtherKey[] = "sk_other_93ab1e";  // stream shop2 (has an 
 inline constexpr char kShop2Passphrase[] = "shop2-secret-pass";
 inline constexpr char kShop2ReadKey[] = "rk_shop2_viewer";
 
+// tests/browser: play.mjs (hls.js in headless Chromium), player.html, console.mjs.
+inline std::string BrowserDir() {
+  return std::string(STRAIT_SOURCE_DIR) + "/tests/browser";
+}
+
+// Why the browser tests cannot run here (node, chromium or tests/browser/node_modules missing),
+// or "" when they can: a test skips with it.
+inline std::string BrowserMissing() {
+  if (RunCommand("command -v node && test -x /usr/bin/chromium").exit_code != 0)
+    return "node or chromium missing (scripts/install-deps.sh installs them)";
+  if (RunCommand("test -d " + BrowserDir() + "/node_modules/hls.js -a -d " + BrowserDir() +
+                 "/node_modules/playwright-core")
+          .exit_code != 0)
+    return "tests/browser/node_modules missing (scripts/install-deps.sh runs npm ci)";
+  return "";
+}
+
 // The built-in defaults on loopback ports the kernel picks (RTMP, HTTP, SRT), data in `data_dir`.
 inline pipeline::Config LoopbackConfig(const std::string& data_dir) {
   pipeline::Config config = pipeline::DefaultConfig();
