@@ -81,6 +81,17 @@ class CardsLiveTest : public test::LiveServerTest,
     config.api.card_render = GetParam();
   }
 
+  // ffmpeg pushing `seconds` of the lavfi picture `video` at 1280x720, 30 fps (a GOP every 2 s)
+  // and a tone, paced like a live encoder; `x264`: more encoder options.
+  std::string Push(const std::string& video, int seconds, const std::string& x264) {
+    const char* more = video.find('=') == std::string::npos ? "=" : ":";  // options so far?
+    return "ffmpeg -v error -re -f lavfi -i " + video + more +
+           "s=1280x720:r=30 -f lavfi -i sine=frequency=440:sample_rate=48000 -t " +
+           std::to_string(seconds) + " -c:v libx264 -preset veryfast " + x264 +
+           " -g 60 -pix_fmt yuv420p -c:a aac -f flv " + RtmpUrl(kKey);
+  }
+  static constexpr char kFlat[] = "color=c=0x3c5a78";  // one flat colour, Y ~ 90
+
   // curl, as a user would; returns the HTTP status.
   int Curl(const std::string& method, const std::string& path, const std::string& body = "") {
     const std::string file = dir_.File("body.json");
@@ -95,12 +106,7 @@ class CardsLiveTest : public test::LiveServerTest,
 
 TEST_P(CardsLiveTest, CurlPutShowsTheCardOnEveryRenditionWithAMatchingDateRange) {
   // 16 s of one flat colour (Y ~ 90) with a tone, paced like a live encoder.
-  test::BackgroundProcess push(
-      "ffmpeg -v error -re -f lavfi -i color=c=0x3c5a78:s=1280x720:r=30 -f lavfi "
-      "-i sine=frequency=440:sample_rate=48000 -t 16 -c:v libx264 -preset veryfast -tune "
-      "zerolatency -g 60 -pix_fmt yuv420p -c:a aac -f flv " +
-          RtmpUrl(kKey),
-      dir_.File("push.log"));
+  test::BackgroundProcess push(Push(kFlat, 16, "-tune zerolatency"), dir_.File("push.log"));
   ASSERT_EQ(WaitFor("/live/shop1/720p/playlist.m3u8", "#EXT-X-PART:", 20s).status, 200);
   std::this_thread::sleep_for(3s);  // a few segments without the card
   const Wall before_put = std::chrono::system_clock::now();
@@ -325,12 +331,7 @@ class PassthroughCardsTest : public CardsLiveTest {
 
 TEST_P(PassthroughCardsTest, ThePassthroughRenditionShowsTheCardAndCopiesTheSourceOtherwise) {
   // No zerolatency: the publisher's x264 uses B-pictures (reordered), as OBS's does by default.
-  test::BackgroundProcess push(
-      "ffmpeg -v error -re -f lavfi -i color=c=0x3c5a78:s=1280x720:r=30 -f lavfi "
-      "-i sine=frequency=440:sample_rate=48000 -t 14 -c:v libx264 -preset veryfast -g 60 "
-      "-pix_fmt yuv420p -c:a aac -f flv " +
-          RtmpUrl(kKey),
-      dir_.File("push.log"));
+  test::BackgroundProcess push(Push(kFlat, 14, ""), dir_.File("push.log"));
   ASSERT_EQ(WaitFor("/live/shop1/src-ts/playlist.m3u8", "#EXTINF", 20s).status, 200);
   std::this_thread::sleep_for(3s);
   ASSERT_EQ(Curl("PUT", "/api/v1/streams/shop1/cards/sneakers", kCard), 201);
@@ -442,12 +443,7 @@ TEST_P(PassthroughPlayerTest, HlsJsPlaysThePassthroughAcrossTheSwitches) {
   if (const std::string missing = test::BrowserMissing(); !missing.empty())
     GTEST_SKIP() << missing;
   const std::string browser_dir = test::BrowserDir();
-  test::BackgroundProcess push(
-      "ffmpeg -v error -re -f lavfi -i testsrc2=s=1280x720:r=30 -f lavfi "
-      "-i sine=frequency=440:sample_rate=48000 -t 26 -c:v libx264 -preset veryfast -g 60 "
-      "-pix_fmt yuv420p -c:a aac -f flv " +
-          RtmpUrl(kKey),
-      dir_.File("push.log"));
+  test::BackgroundProcess push(Push("testsrc2", 26, ""), dir_.File("push.log"));
   ASSERT_EQ(WaitFor("/live/shop1/src/playlist.m3u8", "#EXT-X-PART:", 20s).status, 200);
   test::BackgroundProcess play(
       "node " + browser_dir + "/play.mjs " + HttpUrl("/live/shop1/src/playlist.m3u8") + " 14",
@@ -480,11 +476,7 @@ INSTANTIATE_TEST_SUITE_P(CardRender, PassthroughPlayerTest, ::testing::Values("s
 using CardsReconnectTest = CardsLiveTest;
 
 TEST_P(CardsReconnectTest, ACardSurvivesThePublisherGoingAwayAndComingBack) {
-  const std::string push_cmd =
-      "ffmpeg -v error -re -f lavfi -i color=c=0x3c5a78:s=1280x720:r=30 -f lavfi "
-      "-i sine=frequency=440:sample_rate=48000 -t 5 -c:v libx264 -preset veryfast -tune "
-      "zerolatency -g 60 -pix_fmt yuv420p -c:a aac -f flv " +
-      RtmpUrl(kKey);
+  const std::string push_cmd = Push(kFlat, 5, "-tune zerolatency");
   {
     test::BackgroundProcess first(push_cmd, dir_.File("push1.log"));
     ASSERT_EQ(WaitFor("/live/shop1/360p-ts/playlist.m3u8", "#EXTINF", 20s).status, 200);
