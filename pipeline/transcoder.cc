@@ -178,6 +178,12 @@ struct Transcoder::Graph {
            cuda::DeviceAvailable(nullptr) && NvencUsable();
   }
 
+  // The ladder's rungs that always encode (all but the passthrough one).
+  int EncodedRungsConfigured() const {
+    return static_cast<int>(std::count_if(opts.ladder.begin(), opts.ladder.end(),
+                                          [](const RungConfig& r) { return !r.passthrough; }));
+  }
+
   int EncoderThreads(size_t encoded_rungs) const {
     if (opts.encoder_threads > 0)
       return opts.encoder_threads;
@@ -210,9 +216,7 @@ struct Transcoder::Graph {
     RungOptions ro = BaseRungOptions(RungPlan{*it, 0, 0});
     ro.copies_source = true;
     ro.source_fps = t.frame_rate > 0 ? t.frame_rate : 30;
-    ro.encoder_threads =
-        EncoderThreads(std::count_if(opts.ladder.begin(), opts.ladder.end(),
-                                     [](const RungConfig& r) { return !r.passthrough; }));
+    ro.encoder_threads = EncoderThreads(EncodedRungsConfigured());
     auto rung =
         std::make_shared<Rung>(name, std::move(ro), out.AddOutputs(it->name), clock, t.timebase);
     std::lock_guard lock(mu);
@@ -299,10 +303,7 @@ struct Transcoder::Graph {
         ffmpeg::VideoDecoderOptions d;
         d.threads = opts.decoder_threads;
         if (d.threads <= 0) {
-          d.threads = DefaultDecoderThreads(
-              Cores(),
-              static_cast<int>(std::count_if(opts.ladder.begin(), opts.ladder.end(),
-                                             [](const RungConfig& r) { return !r.passthrough; })));
+          d.threads = DefaultDecoderThreads(Cores(), EncodedRungsConfigured());
         }
         if (opts.decoder == "cuda") {
           d.hardware = ffmpeg::VideoDecoderOptions::Hardware::kCuda;
