@@ -20,9 +20,9 @@
 #include "codecs/ffmpeg/log.h"
 #include "overlays/card_stage.h"
 #include "pipeline/card_api.h"
-#include "pipeline/demo_cards.h"
 #include "pipeline/console.h"
 #include "pipeline/demo.h"
+#include "pipeline/demo_cards.h"
 #include "pipeline/metrics.h"
 #include "pipeline/stream_registry.h"
 #include "transport/hls/catalog.h"
@@ -82,6 +82,18 @@ std::filesystem::path SequenceFloorPath(const std::string& data_dir) {
   return std::filesystem::path(data_dir) / "hls-sequence";
 }
 
+}  // namespace
+
+uint64_t SequenceFromWallClock(std::chrono::system_clock::time_point now) {
+  constexpr int64_t k2025 = 1735689600;  // 2025-01-01T00:00:00Z, seconds since the epoch
+  const int64_t half_seconds =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() / 500 -
+      2 * k2025;
+  return static_cast<uint64_t>(std::max<int64_t>(0, half_seconds));
+}
+
+namespace {
+
 uint64_t ReadSequenceFloor(const std::string& data_dir) {
   std::ifstream in(SequenceFloorPath(data_dir));
   uint64_t n = 0;
@@ -106,14 +118,13 @@ transport::hls::RenditionOptions HlsOptions(
   if (config.hls.write_to_disk)
     o.data_dir = config.data_dir;
   // Never reuse a segment URI across restarts (CDNs cache segments as immutable): start above
-  // both the wall clock in tenths of a second (covers a crash) and the highest number the last
-  // run handed out, persisted at shutdown (covers a clock that went back).
-  o.first_sequence = std::max(
-      static_cast<uint64_t>(
-          std::chrono::duration_cast<std::chrono::milliseconds>(clock.WallNow().time_since_epoch())
-              .count() /
-          100),
-      ReadSequenceFloor(config.data_dir));
+  // both the wall clock in half seconds since 2025 (covers a crash: no segment is shorter than
+  // hls.segment_duration's minimum, 0.5 s) and the highest number the last run handed out,
+  // persisted at shutdown (covers a clock that went back). Half seconds since 2025 stay below
+  // 2^31 until 2059: players that parse EXT-X-MEDIA-SEQUENCE into a 32-bit int (GStreamer's
+  // hlsdemux warns and renumbers from 0 above it) read the real numbers.
+  o.first_sequence =
+      std::max(SequenceFromWallClock(clock.WallNow()), ReadSequenceFloor(config.data_dir));
   return o;
 }
 
@@ -296,9 +307,9 @@ class AppImpl final : public App {
 
   http::Handler MakeHandler() {
     http::Handler hls = transport::hls::MakeHlsHandler(catalog_);
-    http::Handler console = MakeConsoleHandler(
-        config_.console_dir.empty() ? DefaultConsoleDir()
-                                    : std::filesystem::path(config_.console_dir));
+    http::Handler console = MakeConsoleHandler(config_.console_dir.empty()
+                                                   ? DefaultConsoleDir()
+                                                   : std::filesystem::path(config_.console_dir));
     return [this, hls, console](const http::Request& req, http::Reply reply) {
       if (req.path == "/healthz") {
         reply(http::Response::Text(200, "ok\n"));
@@ -394,8 +405,8 @@ void PrintBanner(const Config& config, const App& app) {
     std::printf("           or   srt://%s:%u?streamid=publish:KEY\n", rtmp_host.c_str(),
                 app.srt_port());
   }
-  std::printf("  Console       http://%s:%u/console#token=%s\n", http_host.c_str(),
-              app.http_port(), app.api_token().c_str());
+  std::printf("  Console       http://%s:%u/console#token=%s\n", http_host.c_str(), app.http_port(),
+              app.api_token().c_str());
   std::printf("  Card API      http://%s:%u/api/v1/streams   (Authorization: Bearer %s)\n",
               http_host.c_str(), app.http_port(), app.api_token().c_str());
   std::printf("  Metrics       http://%s:%u/metrics\n", http_host.c_str(), app.http_port());

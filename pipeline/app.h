@@ -8,6 +8,7 @@
 // publishes, joins the threads. Destruction stops.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -38,6 +39,11 @@ class App {
   virtual std::string MetricsText() const = 0;
   virtual void Stop() = 0;
 };
+
+// The first media sequence number at `now` (before the data directory's floor): half seconds
+// since 2025-01-01T00:00Z, so that no restart reuses a number however short the segments
+// (hls.segment_duration >= 0.5 s), and below 2^31 until 2059 for 32-bit player parsers.
+uint64_t SequenceFromWallClock(std::chrono::system_clock::time_point now);
 
 // `strait serve`: starts the App, prints the start-up banner (OBS settings, playback URLs),
 // runs until a signal. Returns the process exit code.

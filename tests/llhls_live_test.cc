@@ -282,7 +282,7 @@ class SequenceFloorTest : public LlHlsLiveTest {
     LlHlsLiveTest::Configure(config);
     std::ofstream(dir_.File("hls-sequence")) << kFloor << "\n";
   }
-  static constexpr uint64_t kFloor = 90000000000;  // far above the wall clock's tenths of seconds
+  static constexpr uint64_t kFloor = 90000000000;  // far above the wall clock's half seconds
 };
 
 // Media sequence numbers start above what the data directory remembers, and the highest one is

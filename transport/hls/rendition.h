@@ -54,7 +54,8 @@ struct RenditionOptions {
   std::shared_ptr<OutputObserver> observer;
   // The media sequence number of the first segment. Segment URIs carry it and are cached as
   // immutable, so a server restart must not reuse numbers: the App derives it from the wall clock
-  // at start (tenths of a second since the epoch), which outruns any real segment rate.
+  // at start (half seconds since 2025: pipeline::SequenceFromWallClock), which outruns any
+  // segment rate hls.segment_duration allows.
   uint64_t first_sequence = 0;
   SegmentFormat format = SegmentFormat::kTs;
   double segment_target_s = 2.0;  // the packager's target: first TARGETDURATION, hold timeouts
