@@ -84,6 +84,11 @@ int Transcode(const std::string& input,
               output_dir.c_str(), summary->media_seconds, summary->wall_seconds, speed,
               static_cast<unsigned long long>(summary->stats.frames_decoded));
   for (const auto& [name, rung] : summary->stats.rungs) {
+    if (rung.encoder.empty()) {  // a passthrough rung that only copied the source
+      std::printf("  %-8s the source copied: %llu kB\n", name.c_str(),
+                  static_cast<unsigned long long>(rung.bytes_out / 1000));
+      continue;
+    }
     std::printf("  %-8s %s%s: %llu frames encoded, %llu capped, %llu kB\n", name.c_str(),
                 rung.encoder.c_str(), rung.zero_copy ? " (GPU frames, zero copy)" : "",
                 static_cast<unsigned long long>(rung.frames_encoded),
