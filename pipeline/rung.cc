@@ -174,6 +174,10 @@ void Rung::ResumeCopy() {
   PushItem(ResumeCopyItem{});
 }
 
+void Rung::SetSourceDelay(int64_t delay) {
+  PushItem(SourceDelayItem{delay});
+}
+
 void Rung::PushFrame(const Frame& frame, bool force_idr) {
   std::unique_lock lock(mu_);
   if (ended_)
@@ -563,6 +567,8 @@ void Rung::Run() {
       copy(*p);
     } else if (std::holds_alternative<ResumeCopyItem>(item)) {
       resume_copy();
+    } else if (auto* d = std::get_if<SourceDelayItem>(&item)) {
+      source_delay = std::max<int64_t>(0, d->delay);
     } else {
       break;  // EndItem
     }

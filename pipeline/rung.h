@@ -119,6 +119,9 @@ class Rung {
   void PushTrack(const TrackInfo& track);
   void PushPacket(const Packet& packet);
   void ResumeCopy();
+  // The source's pts - dts at a keyframe not copied (its B-picture delay, in the video timebase):
+  // encoded stretches carry it, so that decode timestamps continue when copying resumes.
+  void SetSourceDelay(int64_t delay);
   // End of input: the rung drains its queue, flushes the encoder and finishes the playlist.
   void End();
   // Waits until the rung has finished after End().
@@ -133,7 +136,10 @@ class Rung {
   };
   struct EndItem {};
   struct ResumeCopyItem {};
-  using Item = std::variant<FrameItem, EndItem, TrackInfo, Packet, ResumeCopyItem>;
+  struct SourceDelayItem {
+    int64_t delay = 0;
+  };
+  using Item = std::variant<FrameItem, EndItem, TrackInfo, Packet, ResumeCopyItem, SourceDelayItem>;
 
   struct Worker;  // the thread's state (scaler, encoder, packager)
   void Run();

@@ -73,6 +73,7 @@ struct Transcoder::Graph {
   int64_t encode_from = 0;  // kEncode/kResuming: pictures from here on are encoded, not copied
   int64_t copy_from = 0;    // kResuming: the keyframe copying resumes at
   size_t resuming_packets = 0;
+  int64_t told_delay = 0;  // the source delay last told to the passthrough rung (not copied)
   std::unique_ptr<transport::hls::Packager> audio;  // the "audio" rendition
   bool have_boundary = false;
   int64_t next_boundary = 0;
@@ -239,6 +240,14 @@ struct Transcoder::Graph {
       case SourceMode::kEncode:
         if (pts < encode_from)
           return push();  // a B-picture the copied pictures still need (it stays copied)
+        if (p.keyframe() && p.pts() != kNoTimestamp && p.dts() != kNoTimestamp &&
+            p.pts() - p.dts() != told_delay) {
+          // Encoding from the start (a card on as the publish began): the rung has copied no
+          // keyframe to learn the source's B-picture delay from.
+          told_delay = p.pts() - p.dts();
+          source_rung->SetSourceDelay(Rescale(told_delay, p.timebase(),
+                                              video_track ? video_track->timebase : p.timebase()));
+        }
         if (p.keyframe() && !OverlayActive() && !filler.active()) {
           source_mode = SourceMode::kResuming;
           copy_from = pts;

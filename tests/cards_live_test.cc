@@ -400,6 +400,21 @@ TEST_P(PassthroughCardsTest, ThePassthroughRenditionShowsTheCardAndCopiesTheSour
     EXPECT_GT(step, 0.02) << "a picture twice at " << src.pictures[i].first;
     EXPECT_LT(step, 0.05) << "pictures missing before " << src.pictures[i].first;
   }
+  // Decode timestamps run on across both switches (the encoded stretch carries the source's
+  // B-picture delay): each packet's dts after the one before, in the order the segments list them.
+  double last_dts = -1;
+  for (const std::string& line :
+       test::Lines(RunCommand("ffprobe -v error -select_streams v -show_entries packet=dts_time "
+                              "-of csv=p=0 " +
+                                  dir_.File("src-ts.ts"),
+                              60s)
+                       .output)) {
+    if (line.empty() || line == "N/A")
+      continue;
+    const double dts = std::stod(line);
+    EXPECT_GT(dts, last_dts) << "decode time went back";
+    last_dts = dts;
+  }
   // The card on the passthrough: from about when the encoded rung shows it (the pictures the
   // decoder still held when the card came — B-picture reordering plus a frame thread — were
   // already copied) until the same last picture.
