@@ -162,11 +162,12 @@ struct Transcoder::Graph {
     return f.get();
   }
 
-  transport::hls::PackagerOptions PackagerOpts(bool expect_video, bool expect_audio) const {
+  // The audio renditions' packagers ("audio", "audio-opus"): audio only, cut on the video grid.
+  transport::hls::PackagerOptions AudioPackagerOpts() const {
     transport::hls::PackagerOptions p;
     p.target_duration_s = opts.segment_duration_s;
-    p.expect_video = expect_video;
-    p.expect_audio = expect_audio;
+    p.expect_video = false;
+    p.expect_audio = true;
     return p;
   }
 
@@ -362,7 +363,7 @@ struct Transcoder::Graph {
     // One audio rendition for every rung (the master playlist's audio group), encoded once.
     if (!audio) {
       audio = std::make_unique<transport::hls::Packager>(out.AddOutputs("audio"), clock,
-                                                         PackagerOpts(false, true));
+                                                         AudioPackagerOpts());
     }
     if (Status s = audio->AddTrack(*audio_out); !s.ok())
       logger->warn("stream {}: audio track: {}", name, s.error().message());
@@ -390,7 +391,7 @@ struct Transcoder::Graph {
     if (!opus) {
       opus = std::make_unique<transport::hls::Packager>(
           std::vector<transport::hls::Rendition*>{out.AddOutputs("audio-opus").front()}, clock,
-          PackagerOpts(false, true));
+          AudioPackagerOpts());
     }
     if (Status s = opus->AddTrack(opus_transcoder->track()); !s.ok())
       logger->warn("stream {}: opus track: {}", name, s.error().message());
