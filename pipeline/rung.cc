@@ -568,7 +568,11 @@ void Rung::Run() {
     } else if (std::holds_alternative<ResumeCopyItem>(item)) {
       resume_copy();
     } else if (auto* d = std::get_if<SourceDelayItem>(&item)) {
-      source_delay = std::max<int64_t>(0, d->delay);
+      // An encoded stretch keeps the delay it began with: its decode timestamps are pts − delay,
+      // so a change would take them back (an open GOP's keyframes carry more delay than its
+      // first IDR, and the hint overtakes the pictures decoded before that keyframe).
+      if (!encoding)
+        source_delay = std::max<int64_t>(0, d->delay);
     } else {
       break;  // EndItem
     }

@@ -120,7 +120,8 @@ class Rung {
   void PushPacket(const Packet& packet);
   void ResumeCopy();
   // The source's pts - dts at a keyframe not copied (its B-picture delay, in the video timebase):
-  // encoded stretches carry it, so that decode timestamps continue when copying resumes.
+  // encoded stretches carry it, so that decode timestamps continue when copying resumes. Taken
+  // only between encoded stretches (one in progress keeps its delay).
   void SetSourceDelay(int64_t delay);
   // End of input: the rung drains its queue, flushes the encoder and finishes the playlist.
   void End();

@@ -5,8 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <fstream>
+#include <limits>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "tests/support/hls_probe.h"
@@ -334,6 +337,62 @@ TEST(TranscodeTest, OverlayCardIsBurnedIntoEveryRung) {
                         " --overlay " + tmp.File("missing.png"));
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.output.find("--overlay"), std::string::npos) << bad.output;
+}
+
+// A passthrough rung with the card on throughout encodes every source picture. The source is an
+// open-GOP x264 stream with B-pictures: its first IDR is two pictures ahead of decode order, its
+// later keyframes three; the encoded rendition keeps the first delay, so its decode timestamps
+// still rise (they went back at the second keyframe and the muxer refused pictures).
+TEST(TranscodeTest, PassthroughWithACardKeepsEveryPictureOfAnOpenGopSource) {
+  TempDir tmp;
+  const std::string in = tmp.File("in.mp4"), card = tmp.File("card.png");
+  ASSERT_EQ(RunCommand("ffmpeg -v error -f lavfi -i testsrc2=size=320x180:rate=30 -t 4 -c:v "
+                       "libx264 -preset veryfast -bf 3 -g 30 -x264-params open-gop=1 " +
+                       in +
+                       " && ffmpeg -v error -f lavfi -i color=c=white:size=60x30 "
+                       "-frames:v 1 " +
+                       card)
+                .exit_code,
+            0);
+  auto keyframes = RunCommand(
+      "ffprobe -v error -select_streams v -show_entries packet=pts,dts,flags "
+      "-of csv=p=0 " +
+      in + " | grep K");
+  ASSERT_NE(keyframes.output.find("0,-1024,K"), std::string::npos) << keyframes.output;
+  ASSERT_NE(keyframes.output.find("15360,14336,K"), std::string::npos)
+      << "the fixture's second keyframe should carry more delay: " << keyframes.output;
+  std::ofstream(tmp.File("c.yaml")) << "transcode:\n  ladder: l\n  ladders:\n    l:\n"
+                                       "      - {name: src, passthrough: true}\n"
+                                       "      - {name: 144p, height: 144, bitrate_kbps: 200}\n";
+  const std::string out = tmp.File("out");
+  auto run = RunCommand(test::StraitBinary() + " transcode " + in + " " + out + " --config " +
+                            tmp.File("c.yaml") + " --overlay " + card,
+                        120s);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(run.output.find("warn"), std::string::npos) << run.output;
+  auto packets = RunCommand(
+      "ffprobe -v error -select_streams v -show_entries packet=pts,dts -of "
+      "csv=p=0 " +
+      out + "/src/playlist.m3u8");
+  ASSERT_EQ(packets.exit_code, 0) << packets.output;
+  std::istringstream lines(packets.output);
+  std::string line;
+  std::set<long> pts;
+  long last_dts = std::numeric_limits<long>::min();
+  int count = 0, dts_back = 0;
+  while (std::getline(lines, line)) {
+    long p = 0, d = 0;
+    if (std::sscanf(line.c_str(), "%ld,%ld", &p, &d) != 2)
+      continue;
+    ++count;
+    pts.insert(p);
+    dts_back += d <= last_dts;
+    last_dts = d;
+  }
+  EXPECT_EQ(count, 120) << "every source picture, once";
+  EXPECT_EQ(pts.size(), 120u);
+  EXPECT_EQ(dts_back, 0) << "decode timestamps strictly rising";
+  EXPECT_GT(MeanLuma(out + "/src/seg0.ts", "50:20:225:115"), 225) << "the card, bottom right";
 }
 
 // Variable frame rate (a phone app dropping frames unevenly): output PTS are the source's, and the
