@@ -142,7 +142,12 @@ VariantInfo Packager::BuildVariant() const {
         codecs_audio = *codec;
     }
   }
-  v.codecs = codecs_video;
+  // Every format this publish has had, first seen first (Start() adds the current one): a
+  // stable string, so the master playlist does not change at each switch back.
+  for (const std::string& c : video_codecs_)
+    v.codecs += (v.codecs.empty() ? "" : ",") + c;
+  if (video_codecs_.empty())
+    v.codecs = codecs_video;
   if (!codecs_audio.empty())
     v.codecs += (v.codecs.empty() ? "" : ",") + codecs_audio;
   v.frame_rate = std::round(v.frame_rate * 1000.0) / 1000.0;
@@ -150,6 +155,17 @@ VariantInfo Packager::BuildVariant() const {
 }
 
 Status Packager::Start() {
+  if (codec_added_ && !seen_keyframe_)
+    video_codecs_.pop_back();  // the last configuration never had a picture muxed
+  codec_added_ = false;
+  if (const TrackInfo* video = video_track_ ? FindTrack(*video_track_) : nullptr) {
+    Result<std::string> codec = CodecString(*video);
+    if (codec.ok() && std::find(video_codecs_.begin(), video_codecs_.end(), *codec) ==
+                          video_codecs_.end()) {
+      video_codecs_.push_back(*codec);
+      codec_added_ = true;
+    }
+  }
   if (cmaf_) {
     Result<std::unique_ptr<mp4::CmafWriter>> writer = mp4::CmafWriter::Create(tracks_);
     if (!writer) {
@@ -403,6 +419,8 @@ void Packager::Restart() {
   tracks_.clear();
   pending_.clear();
   video_track_.reset();
+  video_codecs_.clear();
+  codec_added_ = false;
   finished_ = false;
   seen_keyframe_ = false;
   have_origin_ = false;

@@ -20,6 +20,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "codecs/clock.h"
@@ -112,6 +113,11 @@ class Packager {
   bool finished_ = false;
   bool seen_keyframe_ = false;
   std::optional<uint32_t> video_track_;  // the track segments are cut on
+  // Every video codec string this publish has muxed, first seen first: a configuration change (a
+  // passthrough's encoded stretch, a new level after a size change) keeps the earlier ones in
+  // CODECS, which lists each format the variant has (RFC 8216bis 4.4.6.2).
+  std::vector<std::string> video_codecs_;
+  bool codec_added_ = false;  // by the last Start(); taken back if no picture follows
   // TS: the timed ID3 stream of renditions with video (Rendition::TakeInbandEvents).
   static constexpr uint32_t kId3TrackId = 0xffffff00;
   int64_t last_id3_ts_ = kNoTimestamp;  // 90 kHz

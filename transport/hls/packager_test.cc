@@ -224,8 +224,21 @@ TEST_F(PackagerTest, ChangedVideoConfigRestartsMuxerWithDiscontinuity) {
   Feed(p, MakeLive(3000, 2500));
   const std::string pl = Playlist();
   EXPECT_NE(pl.find("#EXT-X-DISCONTINUITY\n"), std::string::npos) << pl;
-  EXPECT_EQ(src_.Variant()->codecs, "avc1.4d4028,mp4a.40.2");
+  // CODECS lists every format the variant has had in this publish (the playlist still holds the
+  // first configuration's segments); the resolution is the current one.
+  EXPECT_EQ(src_.Variant()->codecs, "avc1.64001f,avc1.4d4028,mp4a.40.2");
   EXPECT_EQ(src_.Variant()->height, 1080);
+  // Back to the first configuration: no format added; a new publish starts the list again.
+  ASSERT_TRUE(p.AddTrack(VideoTrack()).ok());
+  Feed(p, MakeLive(5500, 2500));
+  EXPECT_EQ(src_.Variant()->codecs, "avc1.64001f,avc1.4d4028,mp4a.40.2");
+  // ... and a configuration replaced before any picture of it was muxed is not listed.
+  p.Restart();
+  ASSERT_TRUE(p.AddTrack(v).ok());
+  ASSERT_TRUE(p.AddTrack(AudioTrack()).ok());
+  ASSERT_TRUE(p.AddTrack(VideoTrack()).ok());
+  Feed(p, MakeLive(8000, 2500));
+  EXPECT_EQ(src_.Variant()->codecs, "avc1.64001f,mp4a.40.2");
 }
 
 TEST(RenditionStore, ByteCapDropsOldestButKeepsNewest) {
