@@ -312,7 +312,9 @@ INSTANTIATE_TEST_SUITE_P(CardRender, CardsLiveTest, ::testing::Values("source", 
 // A ladder with a passthrough rung: the source is copied while no card is on (B-pictures and
 // all), its pictures are encoded while one is (the card burned in at the source's size), and
 // copying resumes at the next source keyframe after the DELETE — every source picture in the
-// rendition exactly once, the playlist marking each switch with a discontinuity.
+// rendition exactly once, on one timeline: no discontinuity at the switches (the other renditions
+// have none there, and renditions must share discontinuity sequence numbers), a new init segment
+// at each in the CMAF rendition.
 class PassthroughCardsTest : public CardsLiveTest {
  protected:
   void Configure(pipeline::Config& config) override {
@@ -415,13 +417,14 @@ TEST_P(PassthroughCardsTest, ThePassthroughRenditionShowsTheCardAndCopiesTheSour
     EXPECT_GT(dts, last_dts) << "decode time went back";
     last_dts = dts;
   }
-  // The card on the passthrough: from about when the encoded rung shows it (the pictures the
-  // decoder still held when the card came — B-picture reordering plus a frame thread — were
-  // already copied) until the same last picture.
+  // The card on the passthrough: from the first picture that arrived after the PUT, so a little
+  // after the encoded rung shows it (that one draws it on the pictures still being decoded when
+  // the PUT came — B-picture reordering, a frame thread, and the decode thread's lag behind the
+  // arrivals, a few more pictures when the machine is busy), until the same last picture.
   ASSERT_GE(small.first_card, 0) << "no card on 360p";
   ASSERT_GE(src.first_card, 0) << "no card on the passthrough rendition";
   EXPECT_GE(src.first_card, small.first_card - 0.001);
-  EXPECT_LE(src.first_card, small.first_card + 0.2) << "at most 6 pictures later";
+  EXPECT_LE(src.first_card, small.first_card + 0.5) << "at most 15 pictures later";
   EXPECT_NEAR(src.last_card, small.last_card, 0.001);
   // Copied (B-pictures) before the card and after it; encoded (none: zerolatency) while it shows.
   int b_before = 0, b_during = 0, b_after = 0;
@@ -433,12 +436,16 @@ TEST_P(PassthroughCardsTest, ThePassthroughRenditionShowsTheCardAndCopiesTheSour
   EXPECT_GT(b_before, 10) << "copied before the card";
   EXPECT_EQ(b_during, 0) << "encoded while the card shows";
   EXPECT_GT(b_after, 10) << "copied again after the DELETE";
-  // Two switches, each a discontinuity; the DATERANGE is listed here too.
-  size_t discontinuities = 0;
-  for (size_t at = 0; (at = src.playlist.find("#EXT-X-DISCONTINUITY\n", at)) != std::string::npos;
-       ++at)
-    ++discontinuities;
-  EXPECT_EQ(discontinuities, 2u) << src.playlist;
+  // Two switches, neither a discontinuity here nor in the other renditions; each a new EXT-X-MAP
+  // in the CMAF rendition. The DATERANGE is listed here too.
+  const std::string cmaf = HttpFetch(HttpUrl("/live/shop1/src/playlist.m3u8")).body;
+  for (const std::string& playlist : {src.playlist, small.playlist, cmaf,
+                                      HttpFetch(HttpUrl("/live/shop1/audio/playlist.m3u8")).body})
+    EXPECT_EQ(playlist.find("#EXT-X-DISCONTINUITY"), std::string::npos) << playlist;
+  size_t maps = 0;
+  for (size_t at = 0; (at = cmaf.find("#EXT-X-MAP:", at)) != std::string::npos; ++at)
+    ++maps;
+  EXPECT_EQ(maps, 3u) << cmaf;
   EXPECT_EQ(DateRanges(src.playlist).size(), 1u) << src.playlist;
   EXPECT_EQ(DateRanges(HttpFetch(HttpUrl("/live/shop1/src/playlist.m3u8")).body).size(), 1u);
 }
@@ -448,37 +455,45 @@ INSTANTIATE_TEST_SUITE_P(CardRender,
                          ::testing::Values("source", "per_rendition"));
 
 // hls.js (headless Chromium; its standard mode, which asks blocking reloads for a segment's last
-// expected part) plays the passthrough rendition live while a card goes on and off twice: four
-// switches between the copied source (B-pictures) and the encoded pictures, each a discontinuity
-// with a new init segment. No hole in the buffer at a switch (fragments start at their first
-// picture's presentation time) and no blocking reload refused.
+// expected part) plays the master playlist, held on its top level — the passthrough, with the
+// audio rendition — live while a card goes on and off twice: four switches between the copied
+// source (Main profile, B-pictures) and the encoded pictures (High), each a new init segment and
+// codec string. Then a second player starts after the switches (it once waited forever with no
+// picture: the video playlist alone had discontinuities, the audio playlist none). No hole in the
+// buffer at a switch (fragments start at their first picture's presentation time) and no blocking
+// reload refused.
 using PassthroughPlayerTest = PassthroughCardsTest;
 
 TEST_P(PassthroughPlayerTest, HlsJsPlaysThePassthroughAcrossTheSwitches) {
   if (const std::string missing = test::BrowserMissing(); !missing.empty())
     GTEST_SKIP() << missing;
   const std::string browser_dir = test::BrowserDir();
-  test::BackgroundProcess push(Push("testsrc2", 26, ""), dir_.File("push.log"));
+  test::BackgroundProcess push(Push("testsrc2", 26, "-profile:v main"), dir_.File("push.log"));
   ASSERT_EQ(WaitFor("/live/shop1/src/playlist.m3u8", "#EXT-X-PART:", 20s).status, 200);
-  test::BackgroundProcess play(
-      "node " + browser_dir + "/play.mjs " + HttpUrl("/live/shop1/src/playlist.m3u8") + " 14",
-      dir_.File("play.log"));
+  const std::string player =
+      "TOP=1 node " + browser_dir + "/play.mjs " + HttpUrl("/live/shop1/master.m3u8");
+  test::BackgroundProcess play(player + " 14", dir_.File("play.log"));
   for (int i = 0; i < 2; ++i) {
     std::this_thread::sleep_for(3s);
     ASSERT_EQ(Curl("PUT", "/api/v1/streams/shop1/cards/sneakers", kCard), 201);
     std::this_thread::sleep_for(4s);
     ASSERT_EQ(Curl("DELETE", "/api/v1/streams/shop1/cards/sneakers"), 204);
   }
-  EXPECT_EQ(play.Wait(60s), 0) << play.Log();
-  const std::string result = play.Log();
-  EXPECT_EQ(result.find("bufferSeekOverHole"), std::string::npos) << result;
-  EXPECT_EQ(result.find("levelLoadError 400"), std::string::npos) << result;
+  test::BackgroundProcess late(player + " 4", dir_.File("late.log"));
+  for (test::BackgroundProcess* p : {&play, &late}) {
+    EXPECT_EQ(p->Wait(60s), 0) << p->Log();
+    const std::string result = p->Log();
+    EXPECT_NE(result.find("\"height\":720,\"ok\""), std::string::npos)  // the video's size
+        << "the passthrough played\n"
+        << result;
+    EXPECT_EQ(result.find("bufferSeekOverHole"), std::string::npos) << result;
+    EXPECT_EQ(result.find("levelLoadError 400"), std::string::npos) << result;
+  }
   const auto media = HttpFetch(HttpUrl("/live/shop1/src/playlist.m3u8"));
-  size_t discontinuities = 0;
-  for (size_t at = 0; (at = media.body.find("#EXT-X-DISCONTINUITY\n", at)) != std::string::npos;
-       ++at)
-    ++discontinuities;
-  EXPECT_GE(discontinuities, 3u) << "the card's switches are in the window\n" << media.body;
+  size_t maps = 0;
+  for (size_t at = 0; (at = media.body.find("#EXT-X-MAP:", at)) != std::string::npos; ++at)
+    ++maps;
+  EXPECT_GE(maps, 4u) << "the card's switches are in the window\n" << media.body;
   push.Wait(30s);
 }
 

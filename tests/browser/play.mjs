@@ -1,5 +1,6 @@
 // Plays an HLS URL with hls.js in headless Chromium and reports whether playback advanced.
-// Usage: [LL=1] node play.mjs URL [SECONDS_TO_PLAY=2] [SCREENSHOT.png]   (LL=1: lowLatencyMode)
+// Usage: [LL=1] [TOP=1] node play.mjs URL [SECONDS_TO_PLAY=2] [SCREENSHOT.png]
+//   LL=1: lowLatencyMode; TOP=1: a master playlist's highest level only (no ABR switching)
 // Prints one JSON line; exit 0 when video.currentTime advanced past SECONDS_TO_PLAY with no fatal
 // hls.js error within 45 s, 1 otherwise, 2 when Chromium cannot start.
 import { chromium } from 'playwright-core';
@@ -10,7 +11,7 @@ const [url, secondsArg, screenshot] = process.argv.slice(2);
 const want = Number(secondsArg || 2);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const page_url = 'file://' + path.join(here, 'player.html') + '?src=' + encodeURIComponent(url) +
-                 (process.env.LL === '1' ? '&ll=1' : '');
+                 (process.env.LL === '1' ? '&ll=1' : '') + (process.env.TOP === '1' ? '&top=1' : '');
 
 let browser;
 try {

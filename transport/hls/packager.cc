@@ -58,6 +58,8 @@ Status Packager::AddTrack(const TrackInfo& track) {
     if (SameConfig(existing, track))
       return OkStatus();  // a repeated sequence header
     // A new configuration mid-stream: close the segment and the muxer; restart at a keyframe.
+    // The timeline goes on (same tracks, timestamps continuing): no discontinuity.
+    continuing_ = muxing_;
     if (Status s = StopMuxer(); !s)
       return s;
     existing = track;
@@ -160,8 +162,8 @@ Status Packager::Start() {
   codec_added_ = false;
   if (const TrackInfo* video = video_track_ ? FindTrack(*video_track_) : nullptr) {
     Result<std::string> codec = CodecString(*video);
-    if (codec.ok() && std::find(video_codecs_.begin(), video_codecs_.end(), *codec) ==
-                          video_codecs_.end()) {
+    if (codec.ok() &&
+        std::find(video_codecs_.begin(), video_codecs_.end(), *codec) == video_codecs_.end()) {
       video_codecs_.push_back(*codec);
       codec_added_ = true;
     }
@@ -197,7 +199,11 @@ Status Packager::Start() {
   stats_.started = true;
   seen_keyframe_ = false;
   segment_open_ = false;
-  out_.BeginPublish(BuildVariant());
+  if (continuing_)
+    out_.ChangeVariant(BuildVariant());
+  else
+    out_.BeginPublish(BuildVariant());
+  continuing_ = false;
   std::deque<Packet> pending;
   pending.swap(pending_);
   Status status;
@@ -325,8 +331,8 @@ void Packager::WriteTsEvents(int64_t ts) {
     if (last_id3_ts_ != kNoTimestamp && at <= last_id3_ts_)
       at = last_id3_ts_ + 1;
     last_id3_ts_ = at;
-    const Packet id3(kId3TrackId, MediaKind::kData, CodecId::kTimedId3,
-                     std::move(e.message_data), at, at, kMpegTs, true);
+    const Packet id3(kId3TrackId, MediaKind::kData, CodecId::kTimedId3, std::move(e.message_data),
+                     at, at, kMpegTs, true);
     if (Status s = muxer_->Write(id3); !s)
       ++stats_.packets_dropped;
   }
@@ -421,6 +427,7 @@ void Packager::Restart() {
   video_track_.reset();
   video_codecs_.clear();
   codec_added_ = false;
+  continuing_ = false;
   finished_ = false;
   seen_keyframe_ = false;
   have_origin_ = false;

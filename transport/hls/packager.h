@@ -69,7 +69,9 @@ class Packager {
   Packager& operator=(const Packager&) = delete;
 
   // A track's configuration (MediaSink::OnTrack). A changed configuration of a running track cuts
-  // the segment and restarts the muxer (with a discontinuity).
+  // the segment and restarts the muxer (a new init segment for CMAF; no discontinuity: the
+  // timeline continues, see Rendition::ChangeVariant). A track added to a running muxer restarts
+  // it with a discontinuity (the tracks changed).
   Status AddTrack(const TrackInfo& track);
   // One packet (MediaSink::OnPacket). Errors are per packet; the packager stays usable.
   Status Write(const Packet& packet);
@@ -118,6 +120,7 @@ class Packager {
   // CODECS, which lists each format the variant has (RFC 8216bis 4.4.6.2).
   std::vector<std::string> video_codecs_;
   bool codec_added_ = false;  // by the last Start(); taken back if no picture follows
+  bool continuing_ = false;   // the next Start() is a configuration change of a running publish
   // TS: the timed ID3 stream of renditions with video (Rendition::TakeInbandEvents).
   static constexpr uint32_t kId3TrackId = 0xffffff00;
   int64_t last_id3_ts_ = kNoTimestamp;  // 90 kHz

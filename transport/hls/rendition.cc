@@ -89,6 +89,15 @@ void Rendition::BeginPublish(VariantInfo variant) {
     (void)Publish({});
 }
 
+void Rendition::ChangeVariant(VariantInfo variant) {
+  std::lock_guard writer(writer_mu_);
+  variant.uri = name_ + "/playlist.m3u8";
+  base_variant_ = std::move(variant);
+  init_changed_ = false;  // a later reconnect compares against this configuration
+  if (!window_.empty())
+    (void)Publish({});
+}
+
 void Rendition::EndPublish(bool at_once) {
   std::lock_guard writer(writer_mu_);
   if (!at_once && options_.reconnect_grace.count() > 0 && options_.deadlines && !window_.empty()) {

@@ -144,6 +144,13 @@ class Rendition {
   // A publish starts: the variant (codecs, resolution) is set; if segments were already produced,
   // the next segment carries EXT-X-DISCONTINUITY and any EXT-X-ENDLIST is dropped.
   void BeginPublish(VariantInfo variant);
+  // The same publish goes on in a new configuration (a passthrough switching between the copied
+  // source and encoded pictures, an encoder reopened): the variant changes, the timeline does not,
+  // so no EXT-X-DISCONTINUITY. Renditions of one stream must share discontinuity sequence numbers
+  // (RFC 8216bis 6.2.4: matching content, matching numbers); one only this rendition had would
+  // stall players that line up the audio rendition by it (hls.js, ExoPlayer). A new init segment
+  // (SetInit) still gets its EXT-X-MAP.
+  void ChangeVariant(VariantInfo variant);
   // Appends a completed segment, slides the window, re-renders the playlist. A data-dir write
   // failure is returned but the segment is still served from memory. CMAF: `bytes` may be null:
   // the segment is its parts (AddPart, then `last_part`) concatenated. The last part and the
