@@ -3,12 +3,15 @@
 #include "codecs/ffmpeg/codec_ids.h"
 
 #include <cstring>
+#include <span>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "codecs/aac/audio_specific_config.h"
 #include "codecs/ffmpeg/deleters.h"
 #include "codecs/ffmpeg/error.h"
+#include "codecs/h264/avc_config.h"
 
 extern "C" {
 #include <libavutil/channel_layout.h>
@@ -67,6 +70,61 @@ Status SetUpStream(AVStream* st, const TrackInfo& track) {
   return OkStatus();
 }
 
+// H.264: the avcC's SPS and PPS as length-prefixed NAL units, for keyframes that lack them.
+struct ParameterSets {
+  int length_size = 4;
+  std::vector<uint8_t> units;  // empty: not H.264, or no usable avcC
+};
+
+ParameterSets ParameterSetsOf(const TrackInfo& track) {
+  ParameterSets out;
+  if (track.codec != CodecId::kH264)
+    return out;
+  Result<h264::AvcConfig> avcc = h264::ParseAvcConfig(track.extradata);
+  if (!avcc.ok() || avcc->sps.empty() || avcc->pps.empty())
+    return out;
+  out.length_size = avcc->nal_length_size;
+  auto append = [&](const std::vector<uint8_t>& nal) {
+    for (int i = out.length_size - 1; i >= 0; --i)
+      out.units.push_back(static_cast<uint8_t>(nal.size() >> (8 * i)));
+    out.units.insert(out.units.end(), nal.begin(), nal.end());
+  };
+  for (const auto& sps : avcc->sps)
+    append(sps);
+  for (const auto& pps : avcc->pps)
+    append(pps);
+  return out;
+}
+
+// A keyframe that is not an IDR and carries no SPS — an open GOP's recovery-point I picture —
+// gets the parameter sets in front of it (after an access unit delimiter), so that a segment
+// starting there decodes on its own. FFmpeg's h264_mp4toannexb inserts them before IDR pictures
+// only. Returns false when nothing is needed (or the NAL units do not parse).
+bool WithParameterSets(std::span<const uint8_t> au,
+                       const ParameterSets& sets,
+                       std::vector<uint8_t>* out) {
+  const int n = sets.length_size;
+  size_t insert_at = 0;
+  for (size_t at = 0; at + n <= au.size();) {
+    size_t length = 0;
+    for (int i = 0; i < n; ++i)
+      length = (length << 8) | au[at + i];
+    if (length == 0 || length > au.size() - at - n)
+      return false;
+    const int type = au[at + n] & 0x1f;
+    if (type == 5 || type == 7)
+      return false;  // an IDR (the filter inserts them) or the sets are there
+    if (type == 9 && at == 0)
+      insert_at = n + length;  // after the access unit delimiter
+    at += n + length;
+  }
+  out->reserve(au.size() + sets.units.size());
+  out->assign(au.begin(), au.begin() + static_cast<ptrdiff_t>(insert_at));
+  out->insert(out->end(), sets.units.begin(), sets.units.end());
+  out->insert(out->end(), au.begin() + static_cast<ptrdiff_t>(insert_at), au.end());
+  return true;
+}
+
 }  // namespace
 
 struct TsMuxer::Impl {
@@ -75,6 +133,7 @@ struct TsMuxer::Impl {
   ffmpeg::AVFormatOutputPtr format;
   ffmpeg::AVPacketPtr packet{av_packet_alloc()};
   std::vector<std::pair<uint32_t, int>> stream_of_track;  // track id -> stream index
+  std::vector<ParameterSets> parameter_sets;              // by stream index
   std::vector<uint8_t> out;
   uint64_t bytes_out = 0;
   bool finished = false;
@@ -113,6 +172,7 @@ Result<std::unique_ptr<TsMuxer>> TsMuxer::Create(const std::vector<TrackInfo>& t
       return s.error().Context("ts mux: track " + std::to_string(track.id));
     }
     impl->stream_of_track.emplace_back(track.id, st->index);
+    impl->parameter_sets.push_back(ParameterSetsOf(track));
   }
   auto* buffer = static_cast<unsigned char*>(av_malloc(kIoBufferSize));
   if (!buffer)
@@ -147,17 +207,26 @@ Status TsMuxer::Write(const Packet& packet) {
     return Error("ts mux: packet without dts");
 
   AVPacket* pkt = impl_->packet.get();
-  auto* ref = new std::shared_ptr<const Packet::Buffer>(packet.shared_payload());
-  // FFmpeg's API is not const-correct; the buffer is flagged read-only and never written.
-  pkt->buf =
-      av_buffer_create(const_cast<uint8_t*>(packet.data().data()), static_cast<int>(packet.size()),
-                       &ReleasePayload, ref, AV_BUFFER_FLAG_READONLY);
-  if (!pkt->buf) {
-    delete ref;
-    return Error("ts mux: out of memory");
+  const ParameterSets& sets = impl_->parameter_sets[static_cast<size_t>(index)];
+  std::vector<uint8_t> with_sets;
+  if (packet.keyframe() && !sets.units.empty() &&
+      WithParameterSets(packet.data(), sets, &with_sets)) {
+    if (av_new_packet(pkt, static_cast<int>(with_sets.size())) < 0)
+      return Error("ts mux: out of memory");
+    std::memcpy(pkt->data, with_sets.data(), with_sets.size());
+  } else {
+    auto* ref = new std::shared_ptr<const Packet::Buffer>(packet.shared_payload());
+    // FFmpeg's API is not const-correct; the buffer is flagged read-only and never written.
+    pkt->buf = av_buffer_create(const_cast<uint8_t*>(packet.data().data()),
+                                static_cast<int>(packet.size()), &ReleasePayload, ref,
+                                AV_BUFFER_FLAG_READONLY);
+    if (!pkt->buf) {
+      delete ref;
+      return Error("ts mux: out of memory");
+    }
+    pkt->data = pkt->buf->data;
+    pkt->size = static_cast<int>(packet.size());
   }
-  pkt->data = pkt->buf->data;
-  pkt->size = static_cast<int>(packet.size());
   pkt->stream_index = index;
   pkt->dts = packet.dts();
   pkt->pts = packet.pts() == kNoTimestamp ? packet.dts() : packet.pts();

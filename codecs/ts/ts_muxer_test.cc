@@ -171,6 +171,29 @@ TEST_F(TsMuxerTest, H264AacSegmentsProbeAndDecodeIndependently) {
   }
 }
 
+// An open GOP (x264 open-gop, as some hardware encoders send): after the first IDR, keyframes are
+// recovery-point I pictures, not IDRs, and the stream carries no SPS/PPS of its own (they are in
+// the avcC). Each segment still starts with them, so that it decodes on its own; FFmpeg's
+// h264_mp4toannexb puts them before IDR pictures only.
+TEST_F(TsMuxerTest, OpenGopSegmentsCarryTheParameterSetsAtEveryKeyframe) {
+  const Media media = Demux(Make("open.mp4",
+                                 "-c:v libx264 -pix_fmt yuv420p -bf 3 -x264-params "
+                                 "open-gop=1"));
+  ASSERT_EQ(media.tracks.size(), 2u);
+  const auto segments = MuxSegments(media);
+  ASSERT_EQ(segments.size(), 4u);
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const std::string path = Save("open" + std::to_string(i) + ".ts", segments[i]);
+    // The first picture of the segment is an I picture (IDR only in the first) and decodes.
+    const std::string frames = RunCommand(
+        "ffprobe -v error -select_streams v -show_entries frame=pict_type,key_frame -of csv=p=0 " +
+        path);
+    EXPECT_NE(frames.find("I"), std::string::npos) << i << ": " << frames;
+    EXPECT_EQ(frames.find("non-existing PPS"), std::string::npos) << i << ": " << frames;
+    EXPECT_GE(std::count(frames.begin(), frames.end(), '\n'), 25) << i << ": " << frames;
+  }
+}
+
 TEST_F(TsMuxerTest, HevcAacSegmentsProbeAndDecodeIndependently) {
   const Media media =
       Demux(Make("hevc.mp4", "-c:v libx265 -x265-params log-level=error -tag:v hvc1"));
