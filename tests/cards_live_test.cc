@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <ctime>
 #include <fstream>
@@ -468,8 +469,13 @@ TEST_P(PassthroughPlayerTest, HlsJsPlaysThePassthroughAcrossTheSwitches) {
   if (const std::string missing = test::BrowserMissing(); !missing.empty())
     GTEST_SKIP() << missing;
   const std::string browser_dir = test::BrowserDir();
-  test::BackgroundProcess push(Push("testsrc2", 26, "-profile:v main"), dir_.File("push.log"));
+  // Open GOPs: keyframes after the first are recovery-point I pictures (not IDRs) with more
+  // pts − dts delay than the pictures around them.
+  test::BackgroundProcess push(Push("testsrc2", 26, "-profile:v main -x264-params open-gop=1"),
+                               dir_.File("push.log"));
   ASSERT_EQ(WaitFor("/live/shop1/src/playlist.m3u8", "#EXT-X-PART:", 20s).status, 200);
+  // The master lists a rendition once its first segment measured its bandwidth.
+  ASSERT_EQ(WaitFor("/live/shop1/master.m3u8", "src/playlist.m3u8", 20s).status, 200);
   const std::string player =
       "TOP=1 node " + browser_dir + "/play.mjs " + HttpUrl("/live/shop1/master.m3u8");
   test::BackgroundProcess play(player + " 14", dir_.File("play.log"));
@@ -494,7 +500,43 @@ TEST_P(PassthroughPlayerTest, HlsJsPlaysThePassthroughAcrossTheSwitches) {
   for (size_t at = 0; (at = media.body.find("#EXT-X-MAP:", at)) != std::string::npos; ++at)
     ++maps;
   EXPECT_GE(maps, 4u) << "the card's switches are in the window\n" << media.body;
-  push.Wait(30s);
+  ASSERT_EQ(push.Wait(30s), 0) << push.Log();
+  // The TS rendition: every segment decodes on its own (each starts with SPS/PPS, though open-GOP
+  // keyframes are not IDRs), and decode timestamps rise across the switches.
+  const std::string ts = WaitFor("/live/shop1/src-ts/playlist.m3u8", "#EXT-X-ENDLIST", 20s).body;
+  std::string concat;
+  for (const std::string& line : test::Lines(ts)) {
+    if (line.empty() || line[0] == '#')
+      continue;
+    auto seg = HttpFetch(HttpUrl("/live/shop1/src-ts/" + line));
+    ASSERT_EQ(seg.status, 200) << line;
+    const std::string file = dir_.File(line);
+    std::ofstream(file, std::ios::binary) << seg.body;
+    EXPECT_EQ(RunCommand("ffmpeg -v error -i " + file +
+                         " -map 0:v -f null - 2>&1 | "
+                         "grep -c 'non-existing PPS'")
+                  .output,
+              "0\n")
+        << line;
+    concat += seg.body;
+  }
+  std::ofstream(dir_.File("src.ts"), std::ios::binary) << concat;
+  double last_dts = -1;
+  int packets = 0;
+  for (const std::string& line :
+       test::Lines(RunCommand("ffprobe -v quiet -select_streams v -show_entries packet=dts_time "
+                              "-of csv=p=0 " +
+                                  dir_.File("src.ts"),
+                              60s)
+                       .output)) {
+    if (line.empty() || !std::isdigit(static_cast<unsigned char>(line[0])))
+      continue;  // N/A
+    const double dts = std::stod(line);
+    EXPECT_GT(dts, last_dts) << "decode time went back at packet " << packets;
+    last_dts = dts;
+    ++packets;
+  }
+  EXPECT_GT(packets, 300);
 }
 
 INSTANTIATE_TEST_SUITE_P(CardRender, PassthroughPlayerTest, ::testing::Values("source"));

@@ -257,6 +257,23 @@ TEST(LowLatency, TheAdvancePartLimitIsThreePartsForLongParts) {
   EXPECT_EQ(held->future.get().status, 200);
 }
 
+// Segments longer than the 2 s target (a source sending a keyframe every 3.2 s): TARGETDURATION is
+// 4, a segment can have up to 12 parts of 0.334 s, and a request for part 9 of the segment just
+// opened (hls.js expects as many parts as the segment before had) is held, not refused.
+TEST(LowLatency, APartTheOpenSegmentCanStillHaveIsHeld) {
+  LlStream s;
+  s.gop_ms = 3200;
+  s.Feed(0, 6500);  // segments 0 and 1 (3.2 s each, 10 parts), part 2.0
+  ASSERT_NE(Text(s.rendition().Document(false)->body).find("#EXT-X-TARGETDURATION:4"),
+            std::string::npos);
+  auto held = Hold(s, "/live/shop1/720p/playlist.m3u8?_HLS_msn=2&_HLS_part=9");
+  EXPECT_EQ(held->future.wait_for(50ms), std::future_status::timeout);
+  s.Feed(6500, 9700);  // part 2.9
+  ASSERT_EQ(held->future.wait_for(1s), std::future_status::ready);
+  EXPECT_EQ(held->future.get().status, 200);
+  EXPECT_EQ(s.Get("/live/shop1/720p/playlist.m3u8?_HLS_msn=3&_HLS_part=12").status, 400);
+}
+
 TEST(LowLatency, NeverSatisfiedGets503InTime) {
   LlStream s(1.0);
   s.gop_ms = 1000;

@@ -574,6 +574,8 @@ Status Rendition::Publish(const Added& added) {
     at.ended = writer_ended_;
     at.open = next_sequence_;
     at.open_parts = open_parts_.size();
+    at.target_duration_s = std::max(
+        {target_duration_s_, static_cast<int>(std::ceil(options_.segment_target_s - 1e-3)), 1});
     for (const WindowEntry& w : window_)
       at.part_counts.emplace_back(w.entry.sequence, w.entry.parts.size());
     WakeWaiters(std::move(at));
@@ -638,12 +640,17 @@ AwaitResult Rendition::Await(uint64_t msn,
   // RFC 8216bis 6.2.5.2: more than two segments beyond the last in the playlist, or a part past
   // its last part by more than the Advance Part Limit: 3 / PART-TARGET parts when that is under a
   // second (~9 at 0.334 s: players ask for a segment's last part to wait for the whole segment),
-  // else 3.
+  // else 3. A part the open segment can still have (TARGETDURATION / PART-TARGET of them) is
+  // never refused: when segments run long (a source's keyframes off the grid, a passthrough's
+  // switch), hls.js asks early for the last part it expects from the segment before.
   const double part_target = options_.part_target_s;
   const double advance_limit = part_target > 0 && part_target < 1 ? 3 / part_target : 3;
+  const double can_have =
+      part_target > 0 ? std::ceil(position_.target_duration_s / part_target - 1e-3) : 0;
   if (msn > position_.open + 2 ||
       (part && msn == position_.open &&
-       static_cast<double>(*part) + 1 - static_cast<double>(position_.open_parts) > advance_limit))
+       static_cast<double>(*part) + 1 - static_cast<double>(position_.open_parts) > advance_limit &&
+       static_cast<double>(*part) >= can_have))
     return AwaitResult::kTooFar;
   const uint64_t n = next_wait_id_++;
   waiters_.emplace(n, Waiter{msn, part, std::move(wake)});

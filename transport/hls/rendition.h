@@ -241,6 +241,7 @@ class Rendition {
     bool ended = false;
     uint64_t open = 0;                                      // the segment in progress
     uint64_t open_parts = 0;                                // its parts so far
+    int target_duration_s = 0;                              // the playlist's TARGETDURATION
     std::deque<std::pair<uint64_t, uint64_t>> part_counts;  // complete segments in the window
   };
   struct Added {  // what one Publish adds
