@@ -19,7 +19,12 @@ constexpr double kMinGovernedFps = 7.5;
 constexpr int kCalmBoundariesToRecover = 3;
 
 // The encoders to try for `choice`, in order.
-std::vector<std::string> EncoderCandidates(const std::string& choice) {
+std::vector<std::string> EncoderCandidates(const std::string& choice, CodecId codec) {
+  if (codec == CodecId::kHevc) {  // a passthrough of an HEVC source keeps its codec
+    if (choice == "x264")
+      return {"libx265"};
+    return {"hevc_nvenc", "libx265"};
+  }
   if (choice == "x264")
     return {"libx264"};
   return {"h264_nvenc", "libx264"};  // auto, and nvenc with its logged CPU fallback
@@ -76,6 +81,10 @@ Result<Frame> InSystemMemory(const Frame& frame) {
 }
 
 }  // namespace
+
+bool PassthroughCanEncode(CodecId codec) {
+  return codec == CodecId::kH264 || codec == CodecId::kHevc;
+}
 
 // Probed once per process (no GPU: the probe fails once, quietly after that).
 bool NvencUsable() {
@@ -370,11 +379,18 @@ void Rung::Run() {
         1000;
     eo.bufsize =
         plan.config.bufsize_kbps ? int64_t{plan.config.bufsize_kbps} * 1000 : 2 * eo.maxrate;
-    eo.profile = plan.config.profile;
+    // A passthrough encodes in the source's codec (its playlist then needs no codec change):
+    // H.264, or HEVC (NVENC, else libx265, with the encoder's own profile).
+    const CodecId codec =
+        options_.copies_source && source_track ? source_track->codec : CodecId::kH264;
+    if (!PassthroughCanEncode(codec))
+      return Error("no " + std::string(CodecName(codec)) + " encoder");
+    eo.profile = codec == CodecId::kH264 ? plan.config.profile : "";
     eo.threads = options_.encoder_threads;
     eo.track_id = source_track ? source_track->id : 0;  // a passthrough: the source's track
     std::string errors;
-    if (options_.zero_copy && w.gpu_scaler && options_.encoder != "x264" && NvencUsable()) {
+    if (options_.zero_copy && w.gpu_scaler && options_.encoder != "x264" && NvencUsable() &&
+        codec == CodecId::kH264) {
       Result<AVBufferRef*> frames =
           w.gpu_scaler->DeviceFrames(first.on_device() ? &first : nullptr);
       Result<std::unique_ptr<ffmpeg::VideoEncoder>> enc = Error("no frames context");
@@ -408,24 +424,27 @@ void Rung::Run() {
           : !enc.ok()  ? enc.error().message()
                        : host_scaler.error().message());
     }
-    for (const std::string& codec : EncoderCandidates(options_.encoder)) {
-      const bool nvenc = codec.find("nvenc") != std::string::npos;
+    for (const std::string& name : EncoderCandidates(options_.encoder, codec)) {
+      const bool nvenc = name.find("nvenc") != std::string::npos;
       if (nvenc && !NvencUsable()) {
-        errors = "h264_nvenc does not open on this machine";
+        errors = name + " does not open on this machine";
         continue;
       }
-      eo.codec = codec;
-      eo.preset = nvenc ? NvencPreset(plan.config.preset) : plan.config.preset;
+      eo.codec = name;
+      // libx265 is several times slower than libx264 at the same preset name: its fastest.
+      eo.preset = nvenc               ? NvencPreset(plan.config.preset)
+                  : name == "libx265" ? "ultrafast"
+                                      : plan.config.preset;
       auto enc = ffmpeg::VideoEncoder::Create(eo);
       if (enc.ok()) {
         w.encoder = std::move(*enc);
         if (!errors.empty() && options_.encoder == "nvenc")
-          logger_->warn("stream {}: rung {}: NVENC unavailable ({}), using libx264", stream_name_,
-                        name(), errors);
-        logger_->info("stream {}: rung {} {}x{} {} kb/s with {}", stream_name_, name(), plan.width,
-                      plan.height, plan.config.bitrate_kbps, codec);
+          logger_->warn("stream {}: rung {}: NVENC unavailable ({}), using {}", stream_name_,
+                        this->name(), errors, name);
+        logger_->info("stream {}: rung {} {}x{} {} kb/s with {}", stream_name_, this->name(),
+                      plan.width, plan.height, plan.config.bitrate_kbps, name);
         std::lock_guard lock(mu_);
-        stats_.encoder = codec;
+        stats_.encoder = name;
         break;
       }
       errors += (errors.empty() ? "" : "; ") + enc.error().message();

@@ -99,6 +99,9 @@ struct RungStats {
 
 // Whether h264_nvenc opens on this machine (probed once per process; quiet without a driver).
 bool NvencUsable();
+// Whether a passthrough rung can encode pictures in a source's codec (H.264; HEVC through
+// hevc_nvenc or libx265). For other codecs (AV1) it copies the source only: no card on it.
+bool PassthroughCanEncode(CodecId codec);
 
 class Rung {
  public:

@@ -74,6 +74,7 @@ struct Transcoder::Graph {
   int64_t copy_from = 0;    // kResuming: the keyframe copying resumes at
   size_t resuming_packets = 0;
   int64_t told_delay = 0;  // the source delay last told to the passthrough rung (not copied)
+  bool warned_uncarded_source = false;              // a source codec the passthrough cannot encode
   std::unique_ptr<transport::hls::Packager> audio;  // the "audio" rendition
   bool have_boundary = false;
   int64_t next_boundary = 0;
@@ -236,6 +237,16 @@ struct Transcoder::Graph {
       case SourceMode::kCopy:
         if (!OverlayActive())
           return push();
+        if (!PassthroughCanEncode(p.codec())) {
+          if (!warned_uncarded_source) {
+            warned_uncarded_source = true;
+            logger->warn(
+                "stream {}: passthrough: no {} encoder, so the card is not drawn on the "
+                "passthrough rendition (the others show it)",
+                name, CodecName(p.codec()));
+          }
+          return push();
+        }
         EncodeSourceAfterCopied("a card is on");
         [[fallthrough]];
       case SourceMode::kEncode:
@@ -508,7 +519,8 @@ struct Transcoder::Graph {
   void BeginFill(std::chrono::milliseconds grace) {
     if (decoder)
       (void)decoder->Flush([this](Frame f) { OnFrame(std::move(f)); });
-    if (source_rung && source_mode == SourceMode::kCopy)
+    if (source_rung && source_mode == SourceMode::kCopy && video_track &&
+        PassthroughCanEncode(video_track->codec))
       EncodeSourceAfterCopied("the publisher is away");  // the filler's pictures
     const Timebase tb = video_track ? video_track->timebase : kMpegTs;
     int64_t ticks = video_ticks;

@@ -395,6 +395,42 @@ TEST(TranscodeTest, PassthroughWithACardKeepsEveryPictureOfAnOpenGopSource) {
   EXPECT_GT(MeanLuma(out + "/src/seg0.ts", "50:20:225:115"), 225) << "the card, bottom right";
 }
 
+// An HEVC source's passthrough with the card on is encoded in HEVC (libx265 here, hevc_nvenc where
+// a GPU is), so the rendition never changes codec and its CODECS names HEVC only.
+TEST(TranscodeTest, PassthroughOfAnHevcSourceKeepsHevcWithTheCard) {
+  TempDir tmp;
+  const std::string in = tmp.File("in.mp4"), card = tmp.File("card.png");
+  ASSERT_EQ(RunCommand("ffmpeg -v error -f lavfi -i testsrc2=size=320x180:rate=30 -t 3 -c:v "
+                       "libx265 -preset ultrafast -x265-params log-level=error -tag:v hvc1 " +
+                       in +
+                       " && ffmpeg -v error -f lavfi -i color=c=white:size=60x30 "
+                       "-frames:v 1 " +
+                       card)
+                .exit_code,
+            0);
+  std::ofstream(tmp.File("c.yaml")) << "transcode:\n  ladder: l\n  ladders:\n    l:\n"
+                                       "      - {name: src, passthrough: true}\n"
+                                       "      - {name: 144p, height: 144, bitrate_kbps: 200}\n";
+  const std::string out = tmp.File("out");
+  auto run = RunCommand(test::StraitBinary() + " transcode " + in + " " + out + " --config " +
+                            tmp.File("c.yaml") + " --overlay " + card,
+                        120s);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("libx265: 90 frames encoded"), std::string::npos) << run.output;
+  const std::string master = test::ReadFile(out + "/master.m3u8");
+  const size_t src = master.find("src/playlist.m3u8");
+  ASSERT_NE(src, std::string::npos) << master;
+  const std::string entry = master.substr(master.rfind("#EXT-X-STREAM-INF", src), src);
+  EXPECT_NE(entry.find("CODECS=\"hvc1."), std::string::npos) << entry;
+  EXPECT_EQ(entry.find("avc1"), std::string::npos) << entry;
+  auto codecs = RunCommand(
+      "ffprobe -v error -select_streams v -show_entries stream=codec_name -of "
+      "csv=p=0 " +
+      out + "/src/playlist.m3u8 | grep . | sort -u");
+  EXPECT_EQ(codecs.output, "hevc\n");
+  EXPECT_GT(MeanLuma(out + "/src/seg0.ts", "50:20:225:115"), 225) << "the card, bottom right";
+}
+
 // Variable frame rate (a phone app dropping frames unevenly): output PTS are the source's, and the
 // segments still cut every 2 s of source time with an IDR, on every rung alike.
 TEST(TranscodeTest, VariableFrameRateKeepsSourceTimestampsAndTheSegmentGrid) {
