@@ -510,7 +510,7 @@ void Rung::Run() {
       stats_.slow_level = 0;
     }
     encoding = false;
-    if (source_track) {  // the source's configuration again: a new segment, a discontinuity
+    if (source_track) {  // the source's configuration again: a new segment, the same timeline
       if (Status s = w.packager->AddTrack(*source_track); !s.ok())
         logger_->warn("stream {}: rung {}: {}", stream_name_, name(), s.error().message());
     }

@@ -17,7 +17,8 @@
 // Passthrough (`copies_source`): the rendition is the source as published — PushTrack/PushPacket
 // copy its packets — except while the decode thread hands it pictures instead (a card is on, or
 // the publisher is away and the filler runs): the first picture pushed switches it to encoding
-// pictures at their own size (a new IDR; the playlist gets a discontinuity); packets pushed while
+// pictures at their own size, in the source's codec (a new IDR and segment on the same timeline,
+// no discontinuity: Rendition::ChangeVariant); packets pushed while
 // it encodes wait, and ResumeCopy() flushes the encoder and copies again from the first of them
 // (a source keyframe). The decode thread chooses both cuts so that every source picture is in
 // the rendition exactly once (Transcoder: SourceMode).
