@@ -339,41 +339,49 @@ TEST(TranscodeTest, OverlayCardIsBurnedIntoEveryRung) {
   EXPECT_NE(bad.output.find("--overlay"), std::string::npos) << bad.output;
 }
 
+// `strait transcode` of a 320x180 clip that ffmpeg makes with `video_args` (into in.mp4), through
+// a ladder of a passthrough rung and 144p, with a white 60x30 card on throughout.
+TranscodeRun TranscodePassthroughWithCard(const TempDir& tmp, const std::string& video_args) {
+  TranscodeRun run;
+  const std::string in = tmp.File("in.mp4"), card = tmp.File("card.png");
+  auto made = RunCommand(
+      "ffmpeg -v error -f lavfi -i testsrc2=size=320x180:rate=30 " + video_args + " " + in +
+      " && ffmpeg -v error -f lavfi -i color=c=white:size=60x30 -frames:v 1 " + card);
+  if (made.exit_code != 0) {
+    run.output = made.output;
+    return run;
+  }
+  std::ofstream(tmp.File("c.yaml")) << "transcode:\n  ladder: l\n  ladders:\n    l:\n"
+                                       "      - {name: src, passthrough: true}\n"
+                                       "      - {name: 144p, height: 144, bitrate_kbps: 200}\n";
+  run.dir = tmp.File("out");
+  auto r = RunCommand(test::StraitBinary() + " transcode " + in + " " + run.dir + " --config " +
+                          tmp.File("c.yaml") + " --overlay " + card,
+                      120s);
+  run.exit_code = r.exit_code;
+  run.output = r.output;
+  return run;
+}
+
 // A passthrough rung with the card on throughout encodes every source picture. The source is an
 // open-GOP x264 stream with B-pictures: its first IDR is two pictures ahead of decode order, its
 // later keyframes three; the encoded rendition keeps the first delay, so its decode timestamps
 // still rise (they went back at the second keyframe and the muxer refused pictures).
 TEST(TranscodeTest, PassthroughWithACardKeepsEveryPictureOfAnOpenGopSource) {
   TempDir tmp;
-  const std::string in = tmp.File("in.mp4"), card = tmp.File("card.png");
-  ASSERT_EQ(RunCommand("ffmpeg -v error -f lavfi -i testsrc2=size=320x180:rate=30 -t 4 -c:v "
-                       "libx264 -preset veryfast -bf 3 -g 30 -x264-params open-gop=1 " +
-                       in +
-                       " && ffmpeg -v error -f lavfi -i color=c=white:size=60x30 "
-                       "-frames:v 1 " +
-                       card)
-                .exit_code,
-            0);
+  const TranscodeRun run = TranscodePassthroughWithCard(
+      tmp, "-t 4 -c:v libx264 -preset veryfast -bf 3 -g 30 -x264-params open-gop=1");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(run.output.find("warn"), std::string::npos) << run.output;
   auto keyframes = RunCommand(
-      "ffprobe -v error -select_streams v -show_entries packet=pts,dts,flags "
-      "-of csv=p=0 " +
-      in + " | grep K");
+      "ffprobe -v error -select_streams v -show_entries packet=pts,dts,flags -of csv=p=0 " +
+      tmp.File("in.mp4") + " | grep K");
   ASSERT_NE(keyframes.output.find("0,-1024,K"), std::string::npos) << keyframes.output;
   ASSERT_NE(keyframes.output.find("15360,14336,K"), std::string::npos)
       << "the fixture's second keyframe should carry more delay: " << keyframes.output;
-  std::ofstream(tmp.File("c.yaml")) << "transcode:\n  ladder: l\n  ladders:\n    l:\n"
-                                       "      - {name: src, passthrough: true}\n"
-                                       "      - {name: 144p, height: 144, bitrate_kbps: 200}\n";
-  const std::string out = tmp.File("out");
-  auto run = RunCommand(test::StraitBinary() + " transcode " + in + " " + out + " --config " +
-                            tmp.File("c.yaml") + " --overlay " + card,
-                        120s);
-  ASSERT_EQ(run.exit_code, 0) << run.output;
-  EXPECT_EQ(run.output.find("warn"), std::string::npos) << run.output;
-  auto packets = RunCommand(
-      "ffprobe -v error -select_streams v -show_entries packet=pts,dts -of "
-      "csv=p=0 " +
-      out + "/src/playlist.m3u8");
+  auto packets =
+      RunCommand("ffprobe -v error -select_streams v -show_entries packet=pts,dts -of csv=p=0 " +
+                 run.dir + "/src/playlist.m3u8");
   ASSERT_EQ(packets.exit_code, 0) << packets.output;
   std::istringstream lines(packets.output);
   std::string line;
@@ -392,43 +400,30 @@ TEST(TranscodeTest, PassthroughWithACardKeepsEveryPictureOfAnOpenGopSource) {
   EXPECT_EQ(count, 120) << "every source picture, once";
   EXPECT_EQ(pts.size(), 120u);
   EXPECT_EQ(dts_back, 0) << "decode timestamps strictly rising";
-  EXPECT_GT(MeanLuma(out + "/src/seg0.ts", "50:20:225:115"), 225) << "the card, bottom right";
+  EXPECT_GT(MeanLuma(run.dir + "/src/seg0.ts", "50:20:225:115"), 225) << "the card, bottom right";
 }
 
 // An HEVC source's passthrough with the card on is encoded in HEVC (libx265 here, hevc_nvenc where
 // a GPU is), so the rendition never changes codec and its CODECS names HEVC only.
 TEST(TranscodeTest, PassthroughOfAnHevcSourceKeepsHevcWithTheCard) {
   TempDir tmp;
-  const std::string in = tmp.File("in.mp4"), card = tmp.File("card.png");
-  ASSERT_EQ(RunCommand("ffmpeg -v error -f lavfi -i testsrc2=size=320x180:rate=30 -t 3 -c:v "
-                       "libx265 -preset ultrafast -x265-params log-level=error -tag:v hvc1 " +
-                       in +
-                       " && ffmpeg -v error -f lavfi -i color=c=white:size=60x30 "
-                       "-frames:v 1 " +
-                       card)
-                .exit_code,
-            0);
-  std::ofstream(tmp.File("c.yaml")) << "transcode:\n  ladder: l\n  ladders:\n    l:\n"
-                                       "      - {name: src, passthrough: true}\n"
-                                       "      - {name: 144p, height: 144, bitrate_kbps: 200}\n";
-  const std::string out = tmp.File("out");
-  auto run = RunCommand(test::StraitBinary() + " transcode " + in + " " + out + " --config " +
-                            tmp.File("c.yaml") + " --overlay " + card,
-                        120s);
+  const TranscodeRun run = TranscodePassthroughWithCard(
+      tmp, "-t 3 -c:v libx265 -preset ultrafast -x265-params log-level=error -tag:v hvc1");
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_NE(run.output.find("libx265: 90 frames encoded"), std::string::npos) << run.output;
-  const std::string master = test::ReadFile(out + "/master.m3u8");
-  const size_t src = master.find("src/playlist.m3u8");
-  ASSERT_NE(src, std::string::npos) << master;
-  const std::string entry = master.substr(master.rfind("#EXT-X-STREAM-INF", src), src);
+  const std::string master = test::ReadFile(run.dir + "/master.m3u8");
+  const size_t uri = master.find("src/playlist.m3u8");
+  ASSERT_NE(uri, std::string::npos) << master;
+  const size_t entry_at = master.rfind("#EXT-X-STREAM-INF", uri);
+  ASSERT_NE(entry_at, std::string::npos) << master;
+  const std::string entry = master.substr(entry_at, uri - entry_at);
   EXPECT_NE(entry.find("CODECS=\"hvc1."), std::string::npos) << entry;
   EXPECT_EQ(entry.find("avc1"), std::string::npos) << entry;
-  auto codecs = RunCommand(
-      "ffprobe -v error -select_streams v -show_entries stream=codec_name -of "
-      "csv=p=0 " +
-      out + "/src/playlist.m3u8 | grep . | sort -u");
+  auto codecs =
+      RunCommand("ffprobe -v error -select_streams v -show_entries stream=codec_name -of csv=p=0 " +
+                 run.dir + "/src/playlist.m3u8 | grep . | sort -u");
   EXPECT_EQ(codecs.output, "hevc\n");
-  EXPECT_GT(MeanLuma(out + "/src/seg0.ts", "50:20:225:115"), 225) << "the card, bottom right";
+  EXPECT_GT(MeanLuma(run.dir + "/src/seg0.ts", "50:20:225:115"), 225) << "the card, bottom right";
 }
 
 // Variable frame rate (a phone app dropping frames unevenly): output PTS are the source's, and the
