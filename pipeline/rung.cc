@@ -453,21 +453,9 @@ void Rung::Run() {
       return Error("no encoder opened: " + errors);
     return w.packager->AddTrack(w.encoder->track());
   };
-  // Passthrough: decode timestamps kept rising across the switches. An open GOP's keyframes
-  // carry more pts − dts delay than the pictures around them, so the first packet after a switch
-  // can come out at or below the last one's dts: it is raised (never above its pts), as the
-  // stretch's next few are, until the two timelines meet.
-  int64_t last_dts = kNoTimestamp;  // timebase_
-  auto output = [&](Packet p) {
-    if (options_.copies_source && p.dts() != kNoTimestamp) {
-      if (last_dts != kNoTimestamp) {
-        const int64_t floor = Rescale(last_dts, timebase_, p.timebase()) + 1;
-        const int64_t pts = p.pts() != kNoTimestamp ? p.pts() : floor;
-        if (p.dts() < floor && floor <= pts)
-          p = p.WithTimestamps(p.pts(), floor);
-      }
-      last_dts = Rescale(p.dts(), p.timebase(), timebase_);
-    }
+  // (A passthrough's switch onto an open GOP's keyframe, which carries more pts − dts delay, can
+  // take decode time back by a picture or two: the Packager raises those.)
+  auto output = [&](const Packet& p) {
     {
       std::lock_guard lock(mu_);
       stats_.bytes_out += p.size();

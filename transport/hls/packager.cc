@@ -156,6 +156,27 @@ VariantInfo Packager::BuildVariant() const {
   return v;
 }
 
+Result<Packet> Packager::WithRisingDts(const Packet& packet) {
+  auto last = std::find_if(last_dts_.begin(), last_dts_.end(),
+                           [&](const auto& t) { return t.first == packet.track_id(); });
+  if (last == last_dts_.end())
+    last = last_dts_.insert(last_dts_.end(), {packet.track_id(), kNoTimestamp});
+  const Timebase tb = packet.timebase();
+  Packet out = packet;
+  if (last->second != kNoTimestamp && To90k(packet.dts(), tb) <= last->second) {
+    int64_t raised = Rescale(last->second + 1, kMpegTs, tb);
+    while (To90k(raised, tb) <= last->second)
+      ++raised;
+    if (packet.pts() != kNoTimestamp && raised > packet.pts())
+      return Error("hls " + out_.stream_name() + "/" + out_.name() + ": track " +
+                   std::to_string(packet.track_id()) + ": decode time " +
+                   std::to_string(packet.dts()) + " not after the last one; packet dropped");
+    out = packet.WithTimestamps(packet.pts(), raised);
+  }
+  last->second = To90k(out.dts(), tb);
+  return out;
+}
+
 Status Packager::Start() {
   if (codec_added_ && !seen_keyframe_)
     video_codecs_.pop_back();  // the last configuration never had a picture muxed
@@ -214,14 +235,20 @@ Status Packager::Start() {
   return status;
 }
 
-Status Packager::Write(const Packet& packet) {
+Status Packager::Write(const Packet& in) {
   for (auto& m : mirrors_)
-    (void)m->Write(packet);
+    (void)m->Write(in);
   ++stats_.packets_in;
-  if (finished_ || !FindTrack(packet.track_id()) || packet.dts() == kNoTimestamp) {
+  if (finished_ || !FindTrack(in.track_id()) || in.dts() == kNoTimestamp) {
     ++stats_.packets_dropped;
     return OkStatus();
   }
+  Result<Packet> rising = WithRisingDts(in);
+  if (!rising.ok()) {
+    ++stats_.packets_dropped;
+    return rising.error();
+  }
+  const Packet& packet = *rising;
   if (!have_origin_) {
     have_origin_ = true;
     wall_origin_ = clock_.WallNow();
@@ -428,6 +455,7 @@ void Packager::Restart() {
   video_codecs_.clear();
   codec_added_ = false;
   continuing_ = false;
+  last_dts_.clear();
   finished_ = false;
   seen_keyframe_ = false;
   have_origin_ = false;

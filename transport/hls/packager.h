@@ -73,8 +73,9 @@ class Packager {
   // timeline continues, see Rendition::ChangeVariant). A track added to a running muxer restarts
   // it with a discontinuity (the tracks changed).
   Status AddTrack(const TrackInfo& track);
-  // One packet (MediaSink::OnPacket). Errors are per packet; the packager stays usable.
-  Status Write(const Packet& packet);
+  // One packet (MediaSink::OnPacket). Errors are per packet; the packager stays usable. A
+  // decode time at or before the track's last is raised just past it (see last_dts_).
+  Status Write(const Packet& in);
   // The publish ended (MediaSink::OnEnd): flushes the last partial segment and marks the playlist
   // with EXT-X-ENDLIST (after the rendition's reconnect grace window unless `end_now`). Further
   // Writes are ignored until Restart().
@@ -121,6 +122,12 @@ class Packager {
   std::vector<std::string> video_codecs_;
   bool codec_added_ = false;  // by the last Start(); taken back if no picture follows
   bool continuing_ = false;   // the next Start() is a configuration change of a running publish
+  // Decode timestamps rise strictly per track, as the muxers need: one at or before the last (a
+  // passthrough's switch onto an open GOP's keyframe, which carries more pts − dts delay; a
+  // publisher's slip) is raised to just after it, where that keeps it at or before its pts; else
+  // the packet is dropped with an error. 90 kHz, by track id; a new publish starts afresh.
+  std::vector<std::pair<uint32_t, int64_t>> last_dts_;
+  Result<Packet> WithRisingDts(const Packet& packet);
   // TS: the timed ID3 stream of renditions with video (Rendition::TakeInbandEvents).
   static constexpr uint32_t kId3TrackId = 0xffffff00;
   int64_t last_id3_ts_ = kNoTimestamp;  // 90 kHz

@@ -73,6 +73,28 @@ TEST_F(PackagerTest, StartsAtOnceWhenNoAudioExpected) {
   EXPECT_TRUE(p.stats().started);
 }
 
+// A decode time at or before the last one of its track (a passthrough switching onto an open
+// GOP's keyframe, which carries more pts − dts delay) is raised just past it: the muxer, which
+// refuses anything but rising decode times, takes the picture. One that cannot be raised without
+// passing its own pts is dropped with an error.
+TEST_F(PackagerTest, DecodeTimesThatGoBackAreRaisedWhereThePtsAllows) {
+  PackagerOptions options;
+  options.expect_audio = false;
+  Packager p(src_, clock_, options);
+  ASSERT_TRUE(p.AddTrack(VideoTrack()).ok());
+  Feed(p, {testing::VideoPacket(0, true), testing::VideoPacket(33, false),
+           testing::VideoPacket(67, false)});
+  const Packet key = testing::VideoPacket(0, true);
+  EXPECT_TRUE(p.Write(key.WithTimestamps(133, 60)).ok()) << "dts 60 after 67: raised to 68";
+  EXPECT_TRUE(p.Write(testing::VideoPacket(100, false)).ok()) << "dts 100 after 68";
+  const Status s = p.Write(testing::VideoPacket(0, false).WithTimestamps(90, 90));
+  ASSERT_FALSE(s.ok()) << "pts 90 is before the last dts, 100";
+  EXPECT_NE(s.error().message().find("decode time"), std::string::npos) << s.error().message();
+  EXPECT_EQ(p.stats().packets_dropped, 1u);
+  Feed(p, {testing::VideoPacket(167, false), testing::VideoPacket(2000, true)});
+  EXPECT_EQ(p.stats().segments, 1u);
+}
+
 TEST_F(PackagerTest, CutsAtKeyframesOnceTargetReached) {
   Packager p(src_, clock_);
   ASSERT_TRUE(p.AddTrack(VideoTrack()).ok());
