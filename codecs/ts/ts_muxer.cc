@@ -3,6 +3,7 @@
 #include "codecs/ffmpeg/codec_ids.h"
 
 #include <cstring>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -12,6 +13,7 @@
 #include "codecs/ffmpeg/deleters.h"
 #include "codecs/ffmpeg/error.h"
 #include "codecs/h264/avc_config.h"
+#include "codecs/ts/annexb.h"
 
 extern "C" {
 #include <libavutil/channel_layout.h>
@@ -99,30 +101,25 @@ ParameterSets ParameterSetsOf(const TrackInfo& track) {
 // A keyframe that is not an IDR and carries no SPS — an open GOP's recovery-point I picture —
 // gets the parameter sets in front of it (after an access unit delimiter), so that a segment
 // starting there decodes on its own. FFmpeg's h264_mp4toannexb inserts them before IDR pictures
-// only. Returns false when nothing is needed (or the NAL units do not parse).
-bool WithParameterSets(std::span<const uint8_t> au,
-                       const ParameterSets& sets,
-                       std::vector<uint8_t>* out) {
-  const int n = sets.length_size;
+// only. Returns where they go in `au`, or nullopt when nothing is needed (or the NAL units do
+// not parse).
+std::optional<size_t> ParameterSetsGoAt(std::span<const uint8_t> au, int length_size) {
+  const size_t n = static_cast<size_t>(length_size);
   size_t insert_at = 0;
   for (size_t at = 0; at + n <= au.size();) {
     size_t length = 0;
-    for (int i = 0; i < n; ++i)
+    for (size_t i = 0; i < n; ++i)
       length = (length << 8) | au[at + i];
     if (length == 0 || length > au.size() - at - n)
-      return false;
-    const int type = au[at + n] & 0x1f;
+      return std::nullopt;
+    const int type = H264NalType(au.subspan(at + n, length));
     if (type == 5 || type == 7)
-      return false;  // an IDR (the filter inserts them) or the sets are there
+      return std::nullopt;  // an IDR (the filter inserts them) or the sets are there
     if (type == 9 && at == 0)
       insert_at = n + length;  // after the access unit delimiter
     at += n + length;
   }
-  out->reserve(au.size() + sets.units.size());
-  out->assign(au.begin(), au.begin() + static_cast<ptrdiff_t>(insert_at));
-  out->insert(out->end(), sets.units.begin(), sets.units.end());
-  out->insert(out->end(), au.begin() + static_cast<ptrdiff_t>(insert_at), au.end());
-  return true;
+  return insert_at;
 }
 
 }  // namespace
@@ -208,12 +205,17 @@ Status TsMuxer::Write(const Packet& packet) {
 
   AVPacket* pkt = impl_->packet.get();
   const ParameterSets& sets = impl_->parameter_sets[static_cast<size_t>(index)];
-  std::vector<uint8_t> with_sets;
-  if (packet.keyframe() && !sets.units.empty() &&
-      WithParameterSets(packet.data(), sets, &with_sets)) {
-    if (av_new_packet(pkt, static_cast<int>(with_sets.size())) < 0)
+  const std::span<const uint8_t> au = packet.data();
+  std::optional<size_t> sets_at;
+  if (packet.keyframe() && !sets.units.empty())
+    sets_at = ParameterSetsGoAt(au, sets.length_size);
+  if (sets_at) {  // a copy with the parameter sets spliced in
+    if (av_new_packet(pkt, static_cast<int>(au.size() + sets.units.size())) < 0)
       return Error("ts mux: out of memory");
-    std::memcpy(pkt->data, with_sets.data(), with_sets.size());
+    std::memcpy(pkt->data, au.data(), *sets_at);
+    std::memcpy(pkt->data + *sets_at, sets.units.data(), sets.units.size());
+    std::memcpy(pkt->data + *sets_at + sets.units.size(), au.data() + *sets_at,
+                au.size() - *sets_at);
   } else {
     auto* ref = new std::shared_ptr<const Packet::Buffer>(packet.shared_payload());
     // FFmpeg's API is not const-correct; the buffer is flagged read-only and never written.

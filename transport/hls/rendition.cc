@@ -465,8 +465,7 @@ std::vector<mp4::EventMessage> Rendition::TakeInbandEvents(int64_t start_90k, in
 MediaPlaylist Rendition::BuildPlaylist() const {
   MediaPlaylist p;
   p.format = options_.format;
-  p.target_duration_s = std::max(
-      {target_duration_s_, static_cast<int>(std::ceil(options_.segment_target_s - 1e-3)), 1});
+  p.target_duration_s = TargetDuration();
   p.discontinuity_sequence = discontinuity_sequence_;
   p.ended = writer_ended_;
   for (const WindowEntry& w : window_)
@@ -574,8 +573,7 @@ Status Rendition::Publish(const Added& added) {
     at.ended = writer_ended_;
     at.open = next_sequence_;
     at.open_parts = open_parts_.size();
-    at.target_duration_s = std::max(
-        {target_duration_s_, static_cast<int>(std::ceil(options_.segment_target_s - 1e-3)), 1});
+    at.target_duration_s = TargetDuration();
     for (const WindowEntry& w : window_)
       at.part_counts.emplace_back(w.entry.sequence, w.entry.parts.size());
     WakeWaiters(std::move(at));
@@ -685,6 +683,11 @@ void Rendition::WakeWaiters(Position position) {
   }
   for (auto& wake : woken)
     wake();
+}
+
+int Rendition::TargetDuration() const {
+  return std::max(
+      {target_duration_s_, static_cast<int>(std::ceil(options_.segment_target_s - 1e-3)), 1});
 }
 
 std::filesystem::path Rendition::Dir() const {

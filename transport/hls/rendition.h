@@ -278,6 +278,8 @@ class Rendition {
   void WakeWaiters(Position position);
   static bool Reached(const Position& at, uint64_t msn, std::optional<uint64_t> part);
   std::filesystem::path Dir() const;
+  // EXT-X-TARGETDURATION: the longest segment so far, at least the configured target (writer).
+  int TargetDuration() const;
 
   const std::string stream_name_;
   const std::string name_;
