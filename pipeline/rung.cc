@@ -197,9 +197,24 @@ void Rung::PushFrame(const Frame& frame, bool force_idr) {
     return;
   }
   dropping_ = false;
+  if (options_.live && queued_frames_ >= options_.queue_frames && force_idr) {
+    // A segment's keyframe is kept even behind realtime: without it this rung's segment would
+    // run on into the next one, and its segments (and media sequence numbers) would no longer
+    // match the other rungs'. The newest waiting picture that is not a keyframe makes room (the
+    // end of the previous segment holds its last picture a little longer).
+    for (auto it = queue_.rbegin(); it != queue_.rend(); ++it) {
+      if (auto* f = std::get_if<FrameItem>(&*it); f && !f->force_idr) {
+        queue_.erase(std::next(it).base());
+        --queued_frames_;
+        ++stats_.frames_dropped;
+        break;
+      }
+    }
+  }
   if (options_.live && queued_frames_ >= options_.queue_frames) {
-    // Behind realtime: skip to the next segment boundary, so this rung loses a whole GOP-aligned
-    // chunk and its later segments still start where every other rung's do.
+    // Behind realtime: skip to the next segment boundary, so this rung loses the rest of a GOP
+    // (never a lone reference frame) and its later segments still start where every other
+    // rung's do. (A keyframe itself is dropped only when the queue holds nothing but keyframes.)
     dropping_ = true;
     ++stats_.frames_dropped;
     if (stats_.gops_dropped++ % 32 == 0) {

@@ -10,9 +10,11 @@
 // Realtime governor (live): at each segment boundary a rung whose queue is half full halves its
 // frame rate (down to 1/4), and gets it back after a few calm boundaries. Backpressure, the last
 // resort: the queue holds at most `queue_frames` pictures. Push in live mode never waits: when the
-// queue is full, this rung drops frames until the next marked frame (a whole GOP-aligned chunk,
-// never a lone reference frame) and counts them; in file mode Push waits for room, so nothing is
-// lost and memory stays bounded either way.
+// queue is full, this rung drops frames until the next marked frame (the rest of a GOP, never a
+// lone reference frame) and counts them; a marked frame that finds the queue full takes the place
+// of the newest waiting unmarked one, so every segment keeps its keyframe and the rung's segments
+// (and media sequence numbers) stay those of the other rungs. In file mode Push waits for room, so
+// nothing is lost and memory stays bounded either way.
 //
 // Passthrough (`copies_source`): the rendition is the source as published — PushTrack/PushPacket
 // copy its packets — except while the decode thread hands it pictures instead (a card is on, or

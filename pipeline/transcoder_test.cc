@@ -1,6 +1,7 @@
 // The transcode graph as a live session sees it: packets arrive in real time and one rung's
-// encoder is too slow (a test hook). The governor lowers that rung's frame rate at a segment
-// boundary; before it can, the rung loses whole GOP-aligned chunks, counted; its queue never grows
+// encoder is too slow or stalls (a test hook). The governor lowers that rung's frame rate at a
+// segment boundary; before it can, the rung loses the rest of a GOP at a time, counted, but never
+// a segment's keyframe (its segments stay aligned with the other rungs'); its queue never grows
 // past its bound.
 #include "pipeline/transcoder.h"
 
@@ -10,7 +11,9 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <thread>
+#include <utility>
 
 #include "codecs/ffmpeg/file_reader.h"
 #include "transport/hls/stream.h"
@@ -42,57 +45,97 @@ TEST(TranscoderTest, DecoderThreadsAreTheCoresTheEncodersLeave) {
   EXPECT_EQ(DefaultDecoderThreads(64, 3), 4);
 }
 
-TEST(TranscoderTest, SlowRungDropsWholeGopsAndStaysBounded) {
-  const auto dir =
-      std::filesystem::temp_directory_path() / ("strait-transcoder-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const std::string clip = (dir / "in.mp4").string();
-  ASSERT_EQ(std::system(("ffmpeg -v error -y -f lavfi -i testsrc2=size=320x240:rate=30 -f lavfi "
-                         "-i sine=sample_rate=48000 -t 10 -c:v libx264 -preset ultrafast -g 30 "
-                         "-pix_fmt yuv420p -c:a aac " +
-                         clip)
-                            .c_str()),
-            0);
-  const auto events = ReadAll(clip);
-  ASSERT_GT(events.size(), 300u);
-
-  transport::hls::Stream stream("t", {});
-  SystemClock clock;
-  TranscoderOptions opts;
-  RungConfig fast, slow;
-  fast.name = "240p";
-  fast.height = 240;
-  fast.bitrate_kbps = 400;
-  fast.preset = "ultrafast";
-  slow = fast;
-  slow.name = "120p";
-  slow.height = 120;
-  slow.bitrate_kbps = 150;
-  opts.ladder = {fast, slow};
-  opts.encoder = "x264";
-  opts.live = true;
-  opts.rung_queue_frames = 6;
-  opts.segment_duration_s = 1.0;
-  opts.before_encode = [](const std::string& rung) {
-    if (rung == "120p")
-      std::this_thread::sleep_for(25ms);  // 40 fps at best: behind a 100 fps feed
-  };
-  opts.logger =
-      std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>());
-  Transcoder transcoder("t", stream, clock, opts);
-  for (const auto& e : events) {
-    if (auto* t = std::get_if<TrackInfo>(&e)) {
-      transcoder.OnTrack(*t);
-    } else if (auto* p = std::get_if<Packet>(&e)) {
-      transcoder.OnPacket(*p);
-      if (p->kind() == MediaKind::kVideo)
-        std::this_thread::sleep_for(10ms);  // the publisher's pace, 3x realtime
-    }
+// A 10 s 320x240 clip (keyframe every second) pushed live at 3x realtime through a two-rung
+// ladder whose "120p" rung runs `slow_encode` before each picture; 1 s segments.
+class SlowRungTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("strait-transcoder-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir_);
+    const std::string clip = (dir_ / "in.mp4").string();
+    ASSERT_EQ(std::system(("ffmpeg -v error -y -f lavfi -i testsrc2=size=320x240:rate=30 -f lavfi "
+                           "-i sine=sample_rate=48000 -t 10 -c:v libx264 -preset ultrafast -g 30 "
+                           "-pix_fmt yuv420p -c:a aac " +
+                           clip)
+                              .c_str()),
+              0);
+    events_ = ReadAll(clip);
+    ASSERT_GT(events_.size(), 300u);
   }
-  transcoder.OnEnd(OkStatus());
-  const TranscoderStats stats = transcoder.Stats();
-  std::filesystem::remove_all(dir);
+  void TearDown() override { std::filesystem::remove_all(dir_); }
 
+  TranscoderStats Run(std::function<void()> slow_encode) {
+    TranscoderOptions opts;
+    RungConfig fast, slow;
+    fast.name = "240p";
+    fast.height = 240;
+    fast.bitrate_kbps = 400;
+    fast.preset = "ultrafast";
+    slow = fast;
+    slow.name = "120p";
+    slow.height = 120;
+    slow.bitrate_kbps = 150;
+    opts.ladder = {fast, slow};
+    opts.encoder = "x264";
+    opts.live = true;
+    opts.rung_queue_frames = 6;
+    opts.segment_duration_s = 1.0;
+    opts.before_encode = [&](const std::string& rung) {
+      if (rung == "120p")
+        slow_encode();
+    };
+    opts.logger =
+        std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>());
+    Transcoder transcoder("t", stream_, clock_, opts);
+    for (const auto& e : events_) {
+      if (auto* t = std::get_if<TrackInfo>(&e)) {
+        transcoder.OnTrack(*t);
+      } else if (auto* p = std::get_if<Packet>(&e)) {
+        transcoder.OnPacket(*p);
+        if (p->kind() == MediaKind::kVideo)
+          std::this_thread::sleep_for(10ms);  // the publisher's pace, 3x realtime
+      }
+    }
+    transcoder.OnEnd(OkStatus());
+    return transcoder.Stats();
+  }
+
+  // The slow rung still publishes, its playlist is finished, and it has every segment: a rung
+  // behind realtime keeps each segment's keyframe, so its segments are the other rung's (the
+  // same durations: none runs into the next) and their media sequence numbers match (a player
+  // switching rungs asks for the same number).
+  void ExpectEverySegment() {
+    auto* slow = stream_.FindRendition("120p");
+    auto* fast = stream_.FindRendition("240p");
+    ASSERT_NE(slow, nullptr);
+    ASSERT_NE(fast, nullptr);
+    EXPECT_TRUE(slow->Stats().ended);
+    EXPECT_EQ(fast->Stats().segments_total, 10u);
+    EXPECT_EQ(slow->Stats().segments_total, fast->Stats().segments_total);
+    EXPECT_EQ(slow->Stats().next_sequence, fast->Stats().next_sequence);
+    // The last segment's end is its last picture's plus that picture's spacing, which the slow
+    // rung's sparser pictures make longer: compared up to that one.
+    auto durations = [](const std::string& playlist) {
+      std::vector<std::string> out;
+      for (size_t at = 0; (at = playlist.find("#EXTINF:", at)) != std::string::npos; ++at)
+        out.push_back(playlist.substr(at, playlist.find(',', at) - at));
+      if (!out.empty())
+        out.pop_back();
+      return out;
+    };
+    EXPECT_EQ(durations(*slow->Playlist()), durations(*fast->Playlist())) << *slow->Playlist();
+  }
+
+  std::filesystem::path dir_;
+  std::vector<ffmpeg::FileReader::Event> events_;
+  transport::hls::Stream stream_{"t", {.window_segments = 10}};  // lists every segment
+  SystemClock clock_;
+};
+
+TEST_F(SlowRungTest, DropsGopTailsAndStaysBounded) {
+  const TranscoderStats stats =
+      Run([] { std::this_thread::sleep_for(25ms); });  // 40 fps at best: behind a 100 fps feed
   EXPECT_EQ(stats.frames_decoded, 300u);
   ASSERT_EQ(stats.rungs.size(), 2u);
   const RungStats& s = stats.rungs[1].second;
@@ -106,11 +149,22 @@ TEST(TranscoderTest, SlowRungDropsWholeGopsAndStaysBounded) {
   EXPECT_GT(s.frames_governed, 0u);
   EXPECT_LT(s.frames_encoded, 300u);
   EXPECT_LE(stats.rungs[0].second.queue_high_water, 6u);
-  // The slow rung still publishes, and its playlist is finished.
-  auto* rendition = stream.FindRendition("120p");
-  ASSERT_NE(rendition, nullptr);
-  EXPECT_TRUE(rendition->Stats().ended);
-  EXPECT_GT(rendition->Stats().segments_total, 0u);
+  ExpectEverySegment();
+}
+
+// A stall (the encoder's thread held up for 1.5 s: another process took the cores) while
+// several segment boundaries go by: the rung's full queue makes room for each boundary's
+// keyframe, so the rung loses pictures but no segment.
+TEST_F(SlowRungTest, AStalledRungKeepsEverySegment) {
+  bool stalled = false;
+  const TranscoderStats stats = Run([&] {
+    if (!std::exchange(stalled, true))
+      std::this_thread::sleep_for(1500ms);
+  });
+  const RungStats& s = stats.rungs[1].second;
+  EXPECT_GT(s.frames_dropped, 30u);
+  EXPECT_LE(s.queue_high_water, 6u) << "the slow rung's queue is bounded";
+  ExpectEverySegment();
 }
 
 }  // namespace
