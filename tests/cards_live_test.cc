@@ -486,6 +486,20 @@ TEST_P(PassthroughPlayerTest, HlsJsPlaysThePassthroughAcrossTheSwitches) {
     ASSERT_EQ(Curl("DELETE", "/api/v1/streams/shop1/cards/sneakers"), 204);
   }
   test::BackgroundProcess late(player + " 4", dir_.File("late.log"));
+  // Every switch is a new init segment: the first (copied) one and one per switch, read while
+  // they are all still in the playlist's window (the last one comes at the source's next
+  // keyframe after the DELETE).
+  size_t maps = 0;
+  test::HttpResult media;
+  for (auto until = std::chrono::steady_clock::now() + 10s;
+       maps < 5 && std::chrono::steady_clock::now() < until;
+       std::this_thread::sleep_for(200ms)) {
+    media = HttpFetch(HttpUrl("/live/shop1/src/playlist.m3u8"));
+    maps = 0;
+    for (size_t at = 0; (at = media.body.find("#EXT-X-MAP:", at)) != std::string::npos; ++at)
+      ++maps;
+  }
+  EXPECT_GE(maps, 4u) << "the card's switches are in the window\n" << media.body;
   for (test::BackgroundProcess* p : {&play, &late}) {
     EXPECT_EQ(p->Wait(60s), 0) << p->Log();
     const std::string result = p->Log();
@@ -501,11 +515,6 @@ TEST_P(PassthroughPlayerTest, HlsJsPlaysThePassthroughAcrossTheSwitches) {
     }
     EXPECT_EQ(result.find("levelLoadError 400"), std::string::npos) << result;
   }
-  const auto media = HttpFetch(HttpUrl("/live/shop1/src/playlist.m3u8"));
-  size_t maps = 0;
-  for (size_t at = 0; (at = media.body.find("#EXT-X-MAP:", at)) != std::string::npos; ++at)
-    ++maps;
-  EXPECT_GE(maps, 4u) << "the card's switches are in the window\n" << media.body;
   ASSERT_EQ(push.Wait(30s), 0) << push.Log();
   // The TS rendition: every segment decodes on its own (each starts with SPS/PPS, though open-GOP
   // keyframes are not IDRs), and decode timestamps rise across the switches.

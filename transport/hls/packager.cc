@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "codecs/codec_string.h"
 #include "codecs/mp4/cmaf_writer.h"
@@ -55,18 +56,26 @@ Status Packager::AddTrack(const TrackInfo& track) {
   for (TrackInfo& existing : tracks_) {
     if (existing.id != track.id)
       continue;
-    if (SameConfig(existing, track))
-      return OkStatus();  // a repeated sequence header
-    // A new configuration mid-stream: close the segment and the muxer; restart at a keyframe.
-    // The timeline goes on (same tracks, timestamps continuing): no discontinuity.
-    continuing_ = muxing_;
-    if (Status s = StopMuxer(); !s)
-      return s;
-    existing = track;
-    if (track.kind == MediaKind::kVideo)
-      video_track_ = track.id;
-    return ReadyToStart() ? Start() : OkStatus();
+    const bool pending_here = pending_config_ && pending_config_->id == track.id;
+    if (SameConfig(existing, track)) {
+      if (pending_here)
+        pending_config_.reset();  // back to the configuration in use before any new picture
+      return OkStatus();          // a repeated sequence header
+    }
+    if (pending_here && SameConfig(*pending_config_, track))
+      return OkStatus();
+    // A new configuration mid-stream: the segment is cut and the muxer restarted at a keyframe.
+    // The timeline goes on (same tracks, timestamps continuing): no discontinuity. The video
+    // track's change waits for its first keyframe (Write), so that the open segment ends where
+    // that keyframe starts: pictures dropped before the change (a rung behind realtime, the end
+    // of a passthrough's encoded stretch) then leave no hole in the timeline.
+    if (muxing_ && segment_open_ && video_track_ && track.id == *video_track_) {
+      pending_config_ = track;
+      return OkStatus();
+    }
+    return ChangeConfig(track, kNoTimestamp);
   }
+  ApplyPendingConfig();  // a new track restarts the muxer anyway
   tracks_.push_back(track);
   if (track.kind == MediaKind::kVideo && !video_track_)
     video_track_ = track.id;
@@ -77,6 +86,29 @@ Status Packager::AddTrack(const TrackInfo& track) {
       return s;
   }
   return !muxing_ && ReadyToStart() ? Start() : OkStatus();
+}
+
+Status Packager::ChangeConfig(const TrackInfo& track, int64_t end_ts) {
+  continuing_ = muxing_;
+  if (Status s = StopMuxer(end_ts); !s)
+    return s;
+  for (TrackInfo& existing : tracks_) {
+    if (existing.id == track.id)
+      existing = track;
+  }
+  if (track.kind == MediaKind::kVideo)
+    video_track_ = track.id;
+  return ReadyToStart() ? Start() : OkStatus();
+}
+
+void Packager::ApplyPendingConfig() {
+  if (!pending_config_)
+    return;
+  for (TrackInfo& existing : tracks_) {
+    if (existing.id == pending_config_->id)
+      existing = *pending_config_;
+  }
+  pending_config_.reset();
 }
 
 int64_t Packager::PendingSpanMs(MediaKind kind) const {
@@ -249,6 +281,17 @@ Status Packager::Write(const Packet& in) {
     return rising.error();
   }
   const Packet& packet = *rising;
+  if (pending_config_ && packet.track_id() == pending_config_->id) {
+    // The new configuration's pictures before its first keyframe cannot be decoded; from that
+    // keyframe on it replaces the old one (see AddTrack).
+    if (!packet.keyframe()) {
+      ++stats_.packets_dropped;
+      return OkStatus();
+    }
+    const TrackInfo track = *std::exchange(pending_config_, std::nullopt);
+    if (Status s = ChangeConfig(track, To90k(packet.dts(), packet.timebase())); !s)
+      return s;
+  }
   if (!have_origin_) {
     have_origin_ = true;
     wall_origin_ = clock_.WallNow();
@@ -417,12 +460,14 @@ Status Packager::CloseSegment(int64_t end_ts) {
   return out_.AddSegment(std::move(segment), std::move(last_part));
 }
 
-Status Packager::StopMuxer() {
+Status Packager::StopMuxer(int64_t end_ts) {
   if (!muxing_)
     return OkStatus();
   Status status = muxer_ ? muxer_->Finish() : OkStatus();
   if (segment_open_) {
-    if (Status s = CloseSegment(last_ts_ + last_delta_); !s && status)
+    if (end_ts == kNoTimestamp || end_ts <= last_ts_)
+      end_ts = last_ts_ + last_delta_;
+    if (Status s = CloseSegment(end_ts); !s && status)
       status = s;
   }
   muxer_.reset();
@@ -442,6 +487,7 @@ Status Packager::Finish(bool end_now) {
   if (Status s = StopMuxer(); !s && status)
     status = s;
   pending_.clear();
+  pending_config_.reset();
   finished_ = true;
   out_.EndPublish(end_now);
   return status;

@@ -70,8 +70,10 @@ class Packager {
 
   // A track's configuration (MediaSink::OnTrack). A changed configuration of a running track cuts
   // the segment and restarts the muxer (a new init segment for CMAF; no discontinuity: the
-  // timeline continues, see Rendition::ChangeVariant). A track added to a running muxer restarts
-  // it with a discontinuity (the tracks changed).
+  // timeline continues, see Rendition::ChangeVariant); the video track's cut waits for the new
+  // configuration's first keyframe, where the closed segment then ends (its last picture lasts
+  // until then: no hole), and its pictures before that keyframe are dropped. A track added to a
+  // running muxer restarts it with a discontinuity (the tracks changed).
   Status AddTrack(const TrackInfo& track);
   // One packet (MediaSink::OnPacket). Errors are per packet; the packager stays usable. A
   // decode time at or before the track's last is raised just past it (see last_dts_).
@@ -96,7 +98,12 @@ class Packager {
   Status ClosePart(int64_t end_ts);     // CMAF: flushes the buffered samples as one part
   std::optional<PartData> TakePart(int64_t end_ts);  // ... and returns it, unpublished
   std::chrono::system_clock::time_point WallTime(int64_t ts) const;
-  Status StopMuxer();  // closes the open segment and the muxer
+  // Closes the open segment (ending at end_ts, the next sample's start; kNoTimestamp or one not
+  // after the last sample: the last sample's end, estimated from the one before) and the muxer.
+  Status StopMuxer(int64_t end_ts = kNoTimestamp);
+  // A running track's new configuration: closes the segment at end_ts, restarts the muxer.
+  Status ChangeConfig(const TrackInfo& track, int64_t end_ts);
+  void ApplyPendingConfig();  // into tracks_, without a cut of its own
   VariantInfo BuildVariant() const;
   const TrackInfo* FindTrack(uint32_t id) const;
   int64_t PendingSpanMs(MediaKind kind) const;
@@ -122,6 +129,8 @@ class Packager {
   std::vector<std::string> video_codecs_;
   bool codec_added_ = false;  // by the last Start(); taken back if no picture follows
   bool continuing_ = false;   // the next Start() is a configuration change of a running publish
+  // The video track's new configuration, waiting for its first keyframe (AddTrack).
+  std::optional<TrackInfo> pending_config_;
   // Decode timestamps rise strictly per track, as the muxers need: one at or before the last (a
   // passthrough's switch onto an open GOP's keyframe, which carries more pts − dts delay; a
   // publisher's slip) is raised to just after it, where that keeps it at or before its pts; else

@@ -245,7 +245,7 @@ TEST_F(PackagerTest, ChangedVideoConfigRestartsTheMuxerWithoutADiscontinuity) {
   TrackInfo v = VideoTrack();
   v.extradata = testdata::kAvcC1080pMain;
   ASSERT_TRUE(p.AddTrack(v).ok());
-  EXPECT_EQ(p.stats().segments, 2u);  // the open segment was closed
+  EXPECT_EQ(p.stats().segments, 1u);  // the open segment ends at the new keyframe...
   Feed(p, MakeLive(3000, 2500));
   const std::string pl = Playlist();
   EXPECT_EQ(pl.find("#EXT-X-DISCONTINUITY"), std::string::npos) << pl;
@@ -265,6 +265,50 @@ TEST_F(PackagerTest, ChangedVideoConfigRestartsTheMuxerWithoutADiscontinuity) {
   ASSERT_TRUE(p.AddTrack(VideoTrack()).ok());
   Feed(p, MakeLive(8000, 2500));
   EXPECT_EQ(src_.Variant()->codecs, "avc1.64001f,mp4a.40.2");
+}
+
+// Pictures dropped before a configuration change (a rung behind realtime, the end of a
+// passthrough's encoded stretch) leave no hole: the segment before the change ends where the new
+// configuration's first keyframe starts, in TS and in CMAF (whose last sample then lasts until
+// there: a player's buffer has no gap to seek over). The new configuration's pictures before
+// that keyframe are dropped.
+TEST_F(PackagerTest, AVideoConfigChangeEndsTheSegmentAtTheNewKeyframe) {
+  RenditionOptions cmaf_options;
+  cmaf_options.format = SegmentFormat::kCmaf;
+  Rendition& cmaf = stream_.AddRendition("src-cmaf", cmaf_options);
+  PackagerOptions options;
+  options.expect_audio = false;
+  Packager p({&src_, &cmaf}, clock_, options);
+  ASSERT_TRUE(p.AddTrack(VideoTrack()).ok());
+  for (int64_t ms = 0; ms < 1500; ms += 33)
+    ASSERT_TRUE(p.Write(testing::VideoPacket(ms, ms == 0)).ok());
+  // Nothing from 1.5 s to 2 s; the new configuration's keyframe is at 2 s.
+  TrackInfo v = VideoTrack();
+  v.extradata = testdata::kAvcC1080pMain;
+  ASSERT_TRUE(p.AddTrack(v).ok());
+  EXPECT_EQ(p.stats().segments, 0u);
+  const uint64_t dropped = p.stats().packets_dropped;
+  ASSERT_TRUE(p.Write(testing::VideoPacket(1980, false)).ok());
+  EXPECT_EQ(p.stats().packets_dropped, dropped + 1) << "before the new configuration's keyframe";
+  for (int64_t ms = 2000; ms <= 4000; ms += 40)
+    ASSERT_TRUE(p.Write(testing::VideoPacket(ms, ms % 2000 == 0)).ok());
+  EXPECT_EQ(p.stats().segments, 2u);
+  for (Rendition* r : {&src_, &cmaf}) {
+    const std::string pl = *r->Playlist();
+    const size_t first = pl.find("#EXTINF:");
+    ASSERT_NE(first, std::string::npos) << pl;
+    EXPECT_EQ(pl.substr(first, 14), "#EXTINF:2.000,") << pl;
+    EXPECT_EQ(pl.find("#EXT-X-DISCONTINUITY"), std::string::npos) << pl;
+  }
+  // CMAF: the first segment's parts add up to its 2 s.
+  double parts = 0;
+  const std::string pl = *cmaf.Playlist();
+  for (size_t at = 0; (at = pl.find("#EXT-X-PART:DURATION=", at)) != std::string::npos; ++at) {
+    if (at > pl.find("#EXTINF:"))
+      break;
+    parts += std::stod(pl.substr(at + 21));
+  }
+  EXPECT_NEAR(parts, 2.0, 0.002) << pl;
 }
 
 TEST(RenditionStore, ByteCapDropsOldestButKeepsNewest) {
