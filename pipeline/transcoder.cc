@@ -15,6 +15,8 @@
 #include "codecs/cuda/scaler.h"
 #include "codecs/ffmpeg/audio_transcoder.h"
 #include "codecs/ffmpeg/video_decoder.h"
+#include "codecs/h264/avc_config.h"
+#include "codecs/ts/annexb.h"
 #include "pipeline/filler.h"
 #include "transport/hls/packager.h"
 #include "transport/hls/stream.h"
@@ -75,6 +77,7 @@ struct Transcoder::Graph {
   size_t resuming_packets = 0;
   int64_t told_delay = 0;  // the source delay last told to the passthrough rung (not copied)
   bool warned_uncarded_source = false;              // a source codec the passthrough cannot encode
+  bool warned_open_gop = false;                     // copying waits for an IDR (CanResumeCopyAt)
   std::unique_ptr<transport::hls::Packager> audio;  // the "audio" rendition
   bool have_boundary = false;
   int64_t next_boundary = 0;
@@ -260,7 +263,7 @@ struct Transcoder::Graph {
           source_rung->SetSourceDelay(Rescale(told_delay, p.timebase(),
                                               video_track ? video_track->timebase : p.timebase()));
         }
-        if (p.keyframe() && !OverlayActive() && !filler.active()) {
+        if (p.keyframe() && !OverlayActive() && !filler.active() && CanResumeCopyAt(p)) {
           source_mode = SourceMode::kResuming;
           copy_from = pts;
           resuming_packets = 0;
@@ -281,6 +284,30 @@ struct Transcoder::Graph {
     }
   }
   static constexpr size_t kMaxResumingPackets = 600;
+
+  // Copying may resume at an H.264 keyframe only when it is an IDR. An open GOP's recovery-point
+  // I picture is not: the pictures after it still name older ones (x264's memory management
+  // commands), and a decoder that restarts there — as a player's does at the switch, the init
+  // segment having changed — fails on them in Chrome ("mmco: unref short failure" is fatal to its
+  // strict decoder, PIPELINE_ERROR_DECODE). An open-GOP source (x264 open-gop sends one IDR
+  // only) stays encoded until an IDR comes. HEVC's CRA pictures are made for restarting.
+  bool CanResumeCopyAt(const Packet& p) {
+    if (p.codec() != CodecId::kH264 || !video_track)
+      return true;
+    Result<h264::AvcConfig> avcc = h264::ParseAvcConfig(video_track->extradata);
+    const std::optional<bool> idr = ts::H264HasIdr(p.data(), avcc.ok() ? avcc->nal_length_size : 4);
+    if (!idr || *idr)
+      return true;
+    if (!warned_open_gop) {
+      warned_open_gop = true;
+      logger->warn(
+          "stream {}: passthrough: the source's keyframes are not IDRs (open GOP): it stays "
+          "encoded until an IDR comes (a player cannot restart decoding at an open-GOP "
+          "keyframe); a closed-GOP encoder setting lets it copy again",
+          name);
+    }
+    return false;
+  }
 
   // From the next decoded picture after the ones copied so far, the passthrough encodes.
   void EncodeSourceAfterCopied(const char* why) {

@@ -458,8 +458,8 @@ INSTANTIATE_TEST_SUITE_P(CardRender,
 // hls.js (headless Chromium; its standard mode, which asks blocking reloads for a segment's last
 // expected part) plays the master playlist, held on its top level — the passthrough, with the
 // audio rendition — live while a card goes on and off twice: four switches between the copied
-// source (Main profile, B-pictures) and the encoded pictures (High), each a new init segment and
-// codec string. Then a second player starts after the switches (it once waited forever with no
+// source (Main profile, B-pictures, as OBS's x264 sends by default) and the encoded pictures
+// (High), each a new init segment and codec string. Then a second player starts after the switches (it once waited forever with no
 // picture: the video playlist alone had discontinuities, the audio playlist none). No hole in the
 // buffer at a switch (fragments start at their first picture's presentation time) and no blocking
 // reload refused.
@@ -469,10 +469,7 @@ TEST_P(PassthroughPlayerTest, HlsJsPlaysThePassthroughAcrossTheSwitches) {
   if (const std::string missing = test::BrowserMissing(); !missing.empty())
     GTEST_SKIP() << missing;
   const std::string browser_dir = test::BrowserDir();
-  // Open GOPs: keyframes after the first are recovery-point I pictures (not IDRs) with more
-  // pts − dts delay than the pictures around them.
-  test::BackgroundProcess push(Push("testsrc2", 26, "-profile:v main -x264-params open-gop=1"),
-                               dir_.File("push.log"));
+  test::BackgroundProcess push(Push("testsrc2", 26, "-profile:v main"), dir_.File("push.log"));
   ASSERT_EQ(WaitFor("/live/shop1/src/playlist.m3u8", "#EXT-X-PART:", 20s).status, 200);
   // The master lists a rendition once its first segment measured its bandwidth.
   ASSERT_EQ(WaitFor("/live/shop1/master.m3u8", "src/playlist.m3u8", 20s).status, 200);
@@ -516,8 +513,8 @@ TEST_P(PassthroughPlayerTest, HlsJsPlaysThePassthroughAcrossTheSwitches) {
     EXPECT_EQ(result.find("levelLoadError 400"), std::string::npos) << result;
   }
   ASSERT_EQ(push.Wait(30s), 0) << push.Log();
-  // The TS rendition: every segment decodes on its own (each starts with SPS/PPS, though open-GOP
-  // keyframes are not IDRs), and decode timestamps rise across the switches.
+  // The TS rendition: every segment decodes on its own, and decode timestamps rise across the
+  // switches.
   const std::string ts = WaitFor("/live/shop1/src-ts/playlist.m3u8", "#EXT-X-ENDLIST", 20s).body;
   std::string concat;
   for (const std::string& line : test::Lines(ts)) {
@@ -555,6 +552,60 @@ TEST_P(PassthroughPlayerTest, HlsJsPlaysThePassthroughAcrossTheSwitches) {
 }
 
 INSTANTIATE_TEST_SUITE_P(CardRender, PassthroughPlayerTest, ::testing::Values("source"));
+
+// An open-GOP source (x264 open-gop, as some hardware encoders send): after the first IDR its
+// keyframes are recovery-point I pictures, with more pts − dts delay than the pictures around
+// them. Copied, every TS segment still decodes on its own (the parameter sets are put in front
+// of those keyframes). Once a card was on, the passthrough stays encoded after the card went: a
+// player's decoder restarting at an open-GOP keyframe (as it does at the switch back, the init
+// segment having changed) fails in Chrome on the pictures that follow, so copying waits for an
+// IDR, which this source never sends again.
+using OpenGopPassthroughTest = PassthroughCardsTest;
+
+TEST_P(OpenGopPassthroughTest, StaysEncodedAfterTheCardUntilAnIdr) {
+  test::BackgroundProcess push(Push("testsrc2", 12, "-profile:v main -x264-params open-gop=1"),
+                               dir_.File("push.log"));
+  ASSERT_EQ(WaitFor("/live/shop1/src-ts/playlist.m3u8", "#EXTINF", 20s).status, 200);
+  std::this_thread::sleep_for(2s);
+  ASSERT_EQ(Curl("PUT", "/api/v1/streams/shop1/cards/sneakers", kCard), 201);
+  std::this_thread::sleep_for(3s);
+  ASSERT_EQ(Curl("DELETE", "/api/v1/streams/shop1/cards/sneakers"), 204);
+  ASSERT_EQ(push.Wait(30s), 0) << push.Log();
+  const std::string ts = WaitFor("/live/shop1/src-ts/playlist.m3u8", "#EXT-X-ENDLIST", 20s).body;
+  std::vector<std::string> segments;
+  for (const std::string& line : test::Lines(ts)) {
+    if (line.empty() || line[0] == '#')
+      continue;
+    auto seg = HttpFetch(HttpUrl("/live/shop1/src-ts/" + line));
+    ASSERT_EQ(seg.status, 200) << line;
+    segments.push_back(dir_.File(line));
+    std::ofstream(segments.back(), std::ios::binary) << seg.body;
+    EXPECT_EQ(RunCommand("ffmpeg -v error -i " + segments.back() +
+                         " -map 0:v -f null - 2>&1 | grep -c 'non-existing PPS'")
+                  .output,
+              "0\n")
+        << line;
+  }
+  ASSERT_GE(segments.size(), 4u) << ts;
+  // B-pictures: copied (the source's) in the first segment, none in the last (encoded, 6 s after
+  // the card went; zerolatency).
+  auto b_pictures = [&](const std::string& file) {
+    return RunCommand("ffprobe -v quiet -select_streams v -show_entries frame=pict_type -of "
+                      "csv=p=0 " +
+                      file + " | grep -c B")
+        .output;
+  };
+  EXPECT_NE(b_pictures(segments.front()), "0\n") << "copied before the card";
+  EXPECT_EQ(b_pictures(segments.back()), "0\n") << "still encoded after the card went";
+  // One switch only in CMAF: the copied source's init segment, then the encoder's.
+  const std::string cmaf = HttpFetch(HttpUrl("/live/shop1/src/playlist.m3u8")).body;
+  size_t maps = 0;
+  for (size_t at = 0; (at = cmaf.find("#EXT-X-MAP:", at)) != std::string::npos; ++at)
+    ++maps;
+  EXPECT_EQ(maps, 2u) << cmaf;
+}
+
+INSTANTIATE_TEST_SUITE_P(CardRender, OpenGopPassthroughTest, ::testing::Values("source"));
 
 // Cards belong to the stream, not to a publish: the publisher stops (past the reconnect window:
 // its graph ends, the playlist gets EXT-X-ENDLIST) and a new publish starts a new graph — the

@@ -140,6 +140,25 @@ int HevcNalType(std::span<const uint8_t> nal) {
   return nal.empty() ? -1 : (nal[0] >> 1) & 0x3f;
 }
 
+std::optional<bool> H264HasIdr(std::span<const uint8_t> au, int length_size) {
+  if (length_size < 1 || length_size > 4)
+    return std::nullopt;
+  const size_t n = static_cast<size_t>(length_size);
+  bool idr = false;
+  for (size_t at = 0; at < au.size();) {
+    if (au.size() - at < n)
+      return std::nullopt;
+    size_t length = 0;
+    for (size_t i = 0; i < n; ++i)
+      length = (length << 8) | au[at + i];
+    if (length == 0 || length > au.size() - at - n)
+      return std::nullopt;
+    idr |= H264NalType(au.subspan(at + n, length)) == 5;
+    at += n + length;
+  }
+  return idr;
+}
+
 Result<std::vector<uint8_t>> BuildAvcC(const std::vector<Nal>& sps,
                                        const std::vector<Nal>& pps,
                                        VideoSize* size) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -25,6 +26,10 @@ void AppendLengthPrefixed(std::span<const uint8_t> nal, std::vector<uint8_t>& ou
 // NAL unit type: H.264 (5 bits of byte 0) and HEVC (6 bits of byte 0 >> 1); -1 when empty.
 int H264NalType(std::span<const uint8_t> nal);
 int HevcNalType(std::span<const uint8_t> nal);
+
+// Whether a length-prefixed H.264 access unit (NAL lengths of `length_size` bytes, 1..4) holds an
+// IDR slice: false for an open GOP's recovery-point I picture. nullopt when it does not parse.
+std::optional<bool> H264HasIdr(std::span<const uint8_t> au, int length_size);
 
 struct VideoSize {
   int width = 0;

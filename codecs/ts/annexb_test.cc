@@ -35,6 +35,21 @@ TEST(TsDemuxAnnexB, LengthPrefix) {
   EXPECT_EQ(out, (std::vector<uint8_t>{7, 0, 0, 0, 3, 0x65, 1, 2}));
 }
 
+// An access unit with an IDR slice (after an AUD), one with a non-IDR I slice only (an open
+// GOP's recovery point, SEI first), with 4- and 2-byte NAL lengths; lengths past the end fail.
+TEST(TsDemuxAnnexB, H264HasIdrReadsTheSliceTypes) {
+  const std::vector<uint8_t> idr = {0, 0, 0, 2, 0x09, 0xf0, 0, 0, 0, 3, 0x65, 0x88, 0x84};
+  const std::vector<uint8_t> recovery = {0, 0, 0, 2, 0x06, 0x06, 0, 0, 0, 3, 0x41, 0x9a, 0x02};
+  const std::vector<uint8_t> short_lengths = {0, 2, 0x09, 0xf0, 0, 3, 0x25, 0x88, 0x84};
+  EXPECT_EQ(H264HasIdr(idr, 4), std::optional<bool>(true));
+  EXPECT_EQ(H264HasIdr(recovery, 4), std::optional<bool>(false));
+  EXPECT_EQ(H264HasIdr(short_lengths, 2), std::optional<bool>(true));  // nal_ref_idc 1, type 5
+  EXPECT_EQ(H264HasIdr(short_lengths, 4), std::nullopt);
+  EXPECT_EQ(H264HasIdr(std::vector<uint8_t>{0, 0, 0, 9, 0x65}, 4), std::nullopt);
+  EXPECT_EQ(H264HasIdr(idr, 0), std::nullopt);
+  EXPECT_EQ(H264HasIdr({}, 4), std::optional<bool>(false));
+}
+
 TEST(TsDemuxAnnexB, AvcCRoundTrip) {
   auto ref = h264::ParseAvcConfig(testdata::kAvcC720pHigh);
   ASSERT_TRUE(ref.ok());
