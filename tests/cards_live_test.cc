@@ -340,6 +340,17 @@ TEST_P(PassthroughCardsTest, ThePassthroughRenditionShowsTheCardAndCopiesTheSour
   ASSERT_EQ(Curl("PUT", "/api/v1/streams/shop1/cards/sneakers", kCard), 201);
   std::this_thread::sleep_for(4s);
   ASSERT_EQ(Curl("DELETE", "/api/v1/streams/shop1/cards/sneakers"), 204);
+  // Once copying resumed (at the next keyframe): did the governor thin the encoded stretch (a
+  // loaded machine)? Then its pictures may be up to 4 apart; never otherwise.
+  std::this_thread::sleep_for(3s);
+  int64_t thinned = 0;
+  for (const std::string& line : test::Lines(HttpFetch(HttpUrl("/metrics")).body)) {
+    for (const char* name : {"strait_rung_frames_governed_total{stream=\"shop1\",rung=\"src\"} ",
+                             "strait_rung_frames_dropped_total{stream=\"shop1\",rung=\"src\"} "}) {
+      if (line.rfind(name, 0) == 0)
+        thinned += std::stoll(line.substr(std::string(name).size()));
+    }
+  }
   ASSERT_EQ(push.Wait(40s), 0) << push.Log();
 
   struct Rendition {
@@ -396,12 +407,15 @@ TEST_P(PassthroughCardsTest, ThePassthroughRenditionShowsTheCardAndCopiesTheSour
   const Rendition src = read("src-ts", 1280, 720);
   const Rendition small = read("360p-ts", 640, 360);
 
-  // Every source picture once: no duplicate, no gap (30 fps, millisecond timestamps).
-  ASSERT_GT(src.pictures.size(), 250u) << src.playlist;
+  // Every source picture once: no duplicate, no gap (30 fps, millisecond timestamps) — unless
+  // the governor thinned the encoded stretch.
+  ASSERT_GT(src.pictures.size(), thinned > 0 ? 150u : 250u) << src.playlist;
   for (size_t i = 1; i < src.pictures.size(); ++i) {
     const double step = src.pictures[i].first - src.pictures[i - 1].first;
     EXPECT_GT(step, 0.02) << "a picture twice at " << src.pictures[i].first;
-    EXPECT_LT(step, 0.05) << "pictures missing before " << src.pictures[i].first;
+    EXPECT_LT(step, thinned > 0 ? 0.14 : 0.05)
+        << "pictures missing before " << src.pictures[i].first << " (" << thinned
+        << " governed or dropped)";
   }
   // Decode timestamps run on across both switches (the encoded stretch carries the source's
   // B-picture delay): each packet's dts after the one before, in the order the segments list them.
