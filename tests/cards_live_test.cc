@@ -210,7 +210,8 @@ TEST_P(CardsLiveTest, CurlPutShowsTheCardOnEveryRenditionWithAMatchingDateRange)
     const auto in_card = parse(stats(cx, cy, cw, ch));
     const auto free =
         parse(stats(size.first * 3 / 4, size.second * 3 / 4, size.first / 5, size.second / 5));
-    ASSERT_GT(in_card.size(), 150u);  // ~12 s at 30 fps, fewer where a loaded machine dropped
+    // ~12 s at 30 fps (360 pictures); a loaded machine's governor may thin a rung to a quarter.
+    ASSERT_GT(in_card.size(), 80u);
     ASSERT_EQ(in_card.size(), free.size());
     const double background = free.front().second;
 

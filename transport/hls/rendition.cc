@@ -80,6 +80,10 @@ void Rendition::BeginPublish(VariantInfo variant) {
     std::lock_guard lock(mu_);
     continuation_.reset();
   }
+  {
+    std::lock_guard lock(mu_);
+    audio_only_ = variant.has_audio && !variant.has_video;
+  }
   base_variant_ = std::move(variant);
   if ((segments_total_ > 0 || !open_parts_.empty()) && !resume)
     pending_discontinuity_ = true;
@@ -777,6 +781,11 @@ std::optional<RenditionReport> Rendition::Report() const {
 std::optional<VariantInfo> Rendition::Variant() const {
   std::lock_guard lock(mu_);
   return variant_;
+}
+
+bool Rendition::AudioPending() const {
+  std::lock_guard lock(mu_);
+  return audio_only_ && !variant_;
 }
 
 bool Rendition::ended() const {

@@ -214,6 +214,10 @@ class Rendition {
   // How long a blocking request may be held: 3 target durations (then 503).
   std::chrono::milliseconds HoldTimeout() const;
   std::optional<VariantInfo> Variant() const;  // with measured bandwidth; nullopt when not live
+  // An audio-only publish began here and its first segment is not out yet: the master playlist
+  // waits for it before listing video-only renditions (a player reads the master once: one
+  // listing them without their audio group would play silent).
+  bool AudioPending() const;
   bool ended() const;
   RenditionStats Stats() const;
   // Within the reconnect grace window after a publish ended: where its media timeline ended
@@ -345,6 +349,7 @@ class Rendition {
   std::optional<RenditionReport> report_;
   std::optional<int64_t> continuation_;  // timeline end while paused
   std::optional<VariantInfo> variant_;
+  bool audio_only_ = false;  // the publish's variant, from BeginPublish / ChangeVariant
   RenditionStats stats_;
 
   // Blocking requests, guarded by wait_mu_ (never held with mu_).

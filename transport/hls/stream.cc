@@ -1,5 +1,6 @@
 #include "transport/hls/stream.h"
 
+#include <algorithm>
 #include <fstream>
 
 namespace strait::transport::hls {
@@ -165,20 +166,34 @@ void Stream::RenderMaster() {
       all.push_back(r.get());
   }
   std::shared_ptr<const std::string> texts[2];
+  bool hold[2] = {false, false};
   for (const SegmentFormat format : {SegmentFormat::kTs, SegmentFormat::kCmaf}) {
     // Audio-only renditions beside video-only ones form an audio group; anything else is listed
     // as variants of their own.
     std::vector<VariantInfo> variants, video_only, audio_only;
+    bool audio_pending = false;
+    uint64_t video_segments = 0;
     for (Rendition* r : all) {
       if (r->format() != format)
         continue;
+      audio_pending |= r->AudioPending();
       if (std::optional<VariantInfo> v = r->Variant()) {
-        if (v->has_video && !v->has_audio)
+        if (v->has_video && !v->has_audio) {
           video_only.push_back(*v);
+          video_segments = std::max(video_segments, r->Stats().segments_total);
+        }
         else if (!v->has_video && v->has_audio)
           audio_only.push_back(*v);
         variants.push_back(std::move(*v));
       }
+    }
+    // Video-only renditions wait for their audio group: the master is what it was (none at the
+    // start of a publish) until the audio rendition's first segment — for a few segments at
+    // most (an audio track that never sends a frame must not keep the stream off the air).
+    if (audio_pending && audio_only.empty() && !video_only.empty() &&
+        video_segments < kMaxSegmentsWaitingForAudio) {
+      hold[Index(format)] = true;
+      continue;
     }
     const bool grouped = !audio_only.empty() && !video_only.empty() &&
                          video_only.size() + audio_only.size() == variants.size();
@@ -197,6 +212,8 @@ void Stream::RenderMaster() {
     std::lock_guard lock(mu_);
     const bool had_cmaf = master_text_[1] != nullptr;
     for (size_t i = 0; i < 2; ++i) {
+      if (hold[i])
+        texts[i] = master_text_[i];
       if (same(master_text_[i], texts[i]))
         continue;
       changed[i] = true;

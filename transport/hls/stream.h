@@ -70,6 +70,7 @@ class Stream {
 
  private:
   void RenderMaster();
+  static constexpr uint64_t kMaxSegmentsWaitingForAudio = 3;
   std::vector<RenditionReport> ReportsExcept(const std::string& name) const;
   void WriteMaster(const std::string& file, const std::shared_ptr<const std::string>& text);
 
