@@ -341,17 +341,21 @@ TEST_P(PassthroughCardsTest, ThePassthroughRenditionShowsTheCardAndCopiesTheSour
   ASSERT_EQ(Curl("PUT", "/api/v1/streams/shop1/cards/sneakers", kCard), 201);
   std::this_thread::sleep_for(4s);
   ASSERT_EQ(Curl("DELETE", "/api/v1/streams/shop1/cards/sneakers"), 204);
-  // Once copying resumed (at the next keyframe): did the governor thin the encoded stretch (a
-  // loaded machine)? Then its pictures may be up to 4 apart; never otherwise.
+  // Once copying resumed (at the next keyframe): did a loaded machine's governor thin the
+  // encoded stretch (pictures up to 4 apart), or its last resort drop the rest of a GOP (up to a
+  // segment's worth, so the last carded pictures may differ)? Never otherwise.
   std::this_thread::sleep_for(3s);
-  int64_t thinned = 0;
+  int64_t governed = 0, dropped = 0;
   for (const std::string& line : test::Lines(HttpFetch(HttpUrl("/metrics")).body)) {
-    for (const char* name : {"strait_rung_frames_governed_total{stream=\"shop1\",rung=\"src\"} ",
-                             "strait_rung_frames_dropped_total{stream=\"shop1\",rung=\"src\"} "}) {
+    for (auto [name, count] :
+         {std::pair{"strait_rung_frames_governed_total{stream=\"shop1\",rung=\"src\"} ", &governed},
+          std::pair{"strait_rung_frames_dropped_total{stream=\"shop1\",rung=\"src\"} ", &dropped}}) {
       if (line.rfind(name, 0) == 0)
-        thinned += std::stoll(line.substr(std::string(name).size()));
+        *count = std::stoll(line.substr(std::string(name).size()));
     }
   }
+  const int64_t thinned = governed + dropped;
+  const double max_step = dropped > 0 ? 2.1 : governed > 0 ? 0.14 : 0.05;
   ASSERT_EQ(push.Wait(40s), 0) << push.Log();
 
   struct Rendition {
@@ -414,9 +418,8 @@ TEST_P(PassthroughCardsTest, ThePassthroughRenditionShowsTheCardAndCopiesTheSour
   for (size_t i = 1; i < src.pictures.size(); ++i) {
     const double step = src.pictures[i].first - src.pictures[i - 1].first;
     EXPECT_GT(step, 0.02) << "a picture twice at " << src.pictures[i].first;
-    EXPECT_LT(step, thinned > 0 ? 0.14 : 0.05)
-        << "pictures missing before " << src.pictures[i].first << " (" << thinned
-        << " governed or dropped)";
+    EXPECT_LT(step, max_step) << "pictures missing before " << src.pictures[i].first << " ("
+                              << governed << " governed, " << dropped << " dropped)";
   }
   // Decode timestamps run on across both switches (the encoded stretch carries the source's
   // B-picture delay): each packet's dts after the one before, in the order the segments list them.
@@ -441,7 +444,8 @@ TEST_P(PassthroughCardsTest, ThePassthroughRenditionShowsTheCardAndCopiesTheSour
   ASSERT_GE(src.first_card, 0) << "no card on the passthrough rendition";
   EXPECT_GE(src.first_card, small.first_card - 0.001);
   EXPECT_LE(src.first_card, small.first_card + 0.5) << "at most 15 pictures later";
-  EXPECT_NEAR(src.last_card, small.last_card, 0.001);
+  if (dropped == 0)
+    EXPECT_NEAR(src.last_card, small.last_card, 0.001);
   // Copied (B-pictures) before the card and after it; encoded (none: zerolatency) while it shows.
   int b_before = 0, b_during = 0, b_after = 0;
   for (const auto& [pts, type] : src.pictures) {
