@@ -349,7 +349,8 @@ TEST_P(PassthroughCardsTest, ThePassthroughRenditionShowsTheCardAndCopiesTheSour
   for (const std::string& line : test::Lines(HttpFetch(HttpUrl("/metrics")).body)) {
     for (auto [name, count] :
          {std::pair{"strait_rung_frames_governed_total{stream=\"shop1\",rung=\"src\"} ", &governed},
-          std::pair{"strait_rung_frames_dropped_total{stream=\"shop1\",rung=\"src\"} ", &dropped}}) {
+          std::pair{"strait_rung_frames_dropped_total{stream=\"shop1\",rung=\"src\"} ",
+                    &dropped}}) {
       if (line.rfind(name, 0) == 0)
         *count = std::stoll(line.substr(std::string(name).size()));
     }
@@ -478,10 +479,10 @@ INSTANTIATE_TEST_SUITE_P(CardRender,
 // expected part) plays the master playlist, held on its top level — the passthrough, with the
 // audio rendition — live while a card goes on and off twice: four switches between the copied
 // source (Main profile, B-pictures, as OBS's x264 sends by default) and the encoded pictures
-// (High), each a new init segment and codec string. Then a second player starts after the switches (it once waited forever with no
-// picture: the video playlist alone had discontinuities, the audio playlist none). No hole in the
-// buffer at a switch (fragments start at their first picture's presentation time) and no blocking
-// reload refused.
+// (High), each a new init segment and codec string. Then a second player starts after the switches
+// (it once waited forever with no picture: the video playlist alone had discontinuities, the audio
+// playlist none). No hole in the buffer at a switch (fragments start at their first picture's
+// presentation time) and no blocking reload refused.
 using PassthroughPlayerTest = PassthroughCardsTest;
 
 TEST_P(PassthroughPlayerTest, HlsJsPlaysThePassthroughAcrossTheSwitches) {
@@ -508,8 +509,7 @@ TEST_P(PassthroughPlayerTest, HlsJsPlaysThePassthroughAcrossTheSwitches) {
   size_t maps = 0;
   test::HttpResult media;
   for (auto until = std::chrono::steady_clock::now() + 10s;
-       maps < 5 && std::chrono::steady_clock::now() < until;
-       std::this_thread::sleep_for(200ms)) {
+       maps < 5 && std::chrono::steady_clock::now() < until; std::this_thread::sleep_for(200ms)) {
     media = HttpFetch(HttpUrl("/live/shop1/src/playlist.m3u8"));
     maps = 0;
     for (size_t at = 0; (at = media.body.find("#EXT-X-MAP:", at)) != std::string::npos; ++at)
@@ -609,9 +609,10 @@ TEST_P(OpenGopPassthroughTest, StaysEncodedAfterTheCardUntilAnIdr) {
   // B-pictures: copied (the source's) in the first segment, none in the last (encoded, 6 s after
   // the card went; zerolatency).
   auto b_pictures = [&](const std::string& file) {
-    return RunCommand("ffprobe -v quiet -select_streams v -show_entries frame=pict_type -of "
-                      "csv=p=0 " +
-                      file + " | grep -c B")
+    return RunCommand(
+               "ffprobe -v quiet -select_streams v -show_entries frame=pict_type -of "
+               "csv=p=0 " +
+               file + " | grep -c B")
         .output;
   };
   EXPECT_NE(b_pictures(segments.front()), "0\n") << "copied before the card";

@@ -112,7 +112,8 @@ TEST_F(LadderLiveTest, RtmpPushComesOutAsAnAlignedLadder) {
     ++pictures;
     int h = 0, m = 0;
     double s = 0;
-    if (const size_t at = line.find("pts: "); at != std::string::npos &&
+    if (const size_t at = line.find("pts: ");
+        at != std::string::npos &&
         std::sscanf(line.c_str() + at, "pts: %d:%d:%lf", &h, &m, &s) == 3) {
       first_pts = std::min(first_pts, h * 3600 + m * 60 + s);
       last_pts = std::max(last_pts, h * 3600 + m * 60 + s);
@@ -137,9 +138,9 @@ TEST_F(LadderLiveTest, RtmpPushComesOutAsAnAlignedLadder) {
       << pictures << " pictures played, the leanest rung has " << fewest_frames << "\n"
       << notes << "...\n"
       << tail;
-  EXPECT_GT(last_pts - first_pts, 7.0) << "pictures from " << first_pts << " s to " << last_pts
-                                       << " s\n"
-                                       << notes;
+  EXPECT_GT(last_pts - first_pts, 7.0)
+      << "pictures from " << first_pts << " s to " << last_pts << " s\n"
+      << notes;
 }
 
 // hls.js in headless Chromium plays the ladder: it sees the three rungs and the audio group, loads

@@ -181,8 +181,7 @@ void Stream::RenderMaster() {
         if (v->has_video && !v->has_audio) {
           video_only.push_back(*v);
           video_segments = std::max(video_segments, r->Stats().segments_total);
-        }
-        else if (!v->has_video && v->has_audio)
+        } else if (!v->has_video && v->has_audio)
           audio_only.push_back(*v);
         variants.push_back(std::move(*v));
       }
