@@ -505,7 +505,9 @@ TEST_P(PassthroughPlayerTest, HlsJsPlaysThePassthroughAcrossTheSwitches) {
   test::BackgroundProcess late(player + " 4", dir_.File("late.log"));
   // Every switch is a new init segment: the first (copied) one and one per switch, read while
   // they are all still in the playlist's window (the last one comes at the source's next
-  // keyframe after the DELETE).
+  // keyframe after the DELETE). Five; at least three — copied, encoded, copied again — where a
+  // loaded machine's decode lag let the second card come before copying had resumed (one longer
+  // encoded stretch).
   size_t maps = 0;
   test::HttpResult media;
   for (auto until = std::chrono::steady_clock::now() + 10s;
@@ -515,7 +517,7 @@ TEST_P(PassthroughPlayerTest, HlsJsPlaysThePassthroughAcrossTheSwitches) {
     for (size_t at = 0; (at = media.body.find("#EXT-X-MAP:", at)) != std::string::npos; ++at)
       ++maps;
   }
-  EXPECT_GE(maps, 4u) << "the card's switches are in the window\n" << media.body;
+  EXPECT_GE(maps, 3u) << "the card's switches are in the window\n" << media.body;
   for (test::BackgroundProcess* p : {&play, &late}) {
     EXPECT_EQ(p->Wait(60s), 0) << p->Log();
     const std::string result = p->Log();
