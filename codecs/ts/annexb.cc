@@ -1,5 +1,6 @@
 #include "codecs/ts/annexb.h"
 
+#include <algorithm>
 #include <string>
 
 #include "codecs/h264/avc_config.h"
@@ -140,23 +141,30 @@ int HevcNalType(std::span<const uint8_t> nal) {
   return nal.empty() ? -1 : (nal[0] >> 1) & 0x3f;
 }
 
-std::optional<bool> H264HasIdr(std::span<const uint8_t> au, int length_size) {
+std::optional<std::vector<LengthPrefixedNal>> SplitLengthPrefixed(std::span<const uint8_t> au,
+                                                                  int length_size) {
   if (length_size < 1 || length_size > 4)
     return std::nullopt;
   const size_t n = static_cast<size_t>(length_size);
-  bool idr = false;
-  for (size_t at = 0; at < au.size();) {
-    if (au.size() - at < n)
-      return std::nullopt;
+  std::vector<LengthPrefixedNal> out;
+  for (size_t at = 0; at + n <= au.size();) {
     size_t length = 0;
     for (size_t i = 0; i < n; ++i)
       length = (length << 8) | au[at + i];
     if (length == 0 || length > au.size() - at - n)
       return std::nullopt;
-    idr |= H264NalType(au.subspan(at + n, length)) == 5;
+    out.push_back({at, au.subspan(at + n, length)});
     at += n + length;
   }
-  return idr;
+  return out;
+}
+
+std::optional<bool> H264HasIdr(std::span<const uint8_t> au, int length_size) {
+  const auto nals = SplitLengthPrefixed(au, length_size);
+  if (!nals)
+    return std::nullopt;
+  return std::any_of(nals->begin(), nals->end(),
+                     [](const LengthPrefixedNal& u) { return H264NalType(u.nal) == 5; });
 }
 
 Result<std::vector<uint8_t>> BuildAvcC(const std::vector<Nal>& sps,

@@ -27,8 +27,18 @@ void AppendLengthPrefixed(std::span<const uint8_t> nal, std::vector<uint8_t>& ou
 int H264NalType(std::span<const uint8_t> nal);
 int HevcNalType(std::span<const uint8_t> nal);
 
-// Whether a length-prefixed H.264 access unit (NAL lengths of `length_size` bytes, 1..4) holds an
-// IDR slice: false for an open GOP's recovery-point I picture. nullopt when it does not parse.
+// The NAL units of a length-prefixed access unit (lengths of `length_size` bytes, 1..4), each
+// with the offset of its length field in `au`; fewer than `length_size` bytes left at the end are
+// ignored. nullopt when a length is 0 or runs past the end.
+struct LengthPrefixedNal {
+  size_t offset = 0;
+  std::span<const uint8_t> nal;
+};
+std::optional<std::vector<LengthPrefixedNal>> SplitLengthPrefixed(std::span<const uint8_t> au,
+                                                                  int length_size);
+
+// Whether a length-prefixed H.264 access unit holds an IDR slice: false for an open GOP's
+// recovery-point I picture. nullopt when it does not parse.
 std::optional<bool> H264HasIdr(std::span<const uint8_t> au, int length_size);
 
 struct VideoSize {

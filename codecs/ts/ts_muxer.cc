@@ -104,20 +104,16 @@ ParameterSets ParameterSetsOf(const TrackInfo& track) {
 // only. Returns where they go in `au`, or nullopt when nothing is needed (or the NAL units do
 // not parse).
 std::optional<size_t> ParameterSetsGoAt(std::span<const uint8_t> au, int length_size) {
-  const size_t n = static_cast<size_t>(length_size);
+  const auto nals = SplitLengthPrefixed(au, length_size);
+  if (!nals)
+    return std::nullopt;
   size_t insert_at = 0;
-  for (size_t at = 0; at + n <= au.size();) {
-    size_t length = 0;
-    for (size_t i = 0; i < n; ++i)
-      length = (length << 8) | au[at + i];
-    if (length == 0 || length > au.size() - at - n)
-      return std::nullopt;
-    const int type = H264NalType(au.subspan(at + n, length));
+  for (const LengthPrefixedNal& u : *nals) {
+    const int type = H264NalType(u.nal);
     if (type == 5 || type == 7)
       return std::nullopt;  // an IDR (the filter inserts them) or the sets are there
-    if (type == 9 && at == 0)
-      insert_at = n + length;  // after the access unit delimiter
-    at += n + length;
+    if (type == 9 && u.offset == 0)
+      insert_at = u.offset + static_cast<size_t>(length_size) + u.nal.size();  // after the AUD
   }
   return insert_at;
 }

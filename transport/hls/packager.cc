@@ -92,23 +92,22 @@ Status Packager::ChangeConfig(const TrackInfo& track, int64_t end_ts) {
   continuing_ = muxing_;
   if (Status s = StopMuxer(end_ts); !s)
     return s;
+  SetTrackConfig(track);
+  return ReadyToStart() ? Start() : OkStatus();
+}
+
+void Packager::SetTrackConfig(const TrackInfo& track) {
   for (TrackInfo& existing : tracks_) {
     if (existing.id == track.id)
       existing = track;
   }
   if (track.kind == MediaKind::kVideo)
     video_track_ = track.id;
-  return ReadyToStart() ? Start() : OkStatus();
 }
 
 void Packager::ApplyPendingConfig() {
-  if (!pending_config_)
-    return;
-  for (TrackInfo& existing : tracks_) {
-    if (existing.id == pending_config_->id)
-      existing = *pending_config_;
-  }
-  pending_config_.reset();
+  if (pending_config_)
+    SetTrackConfig(*std::exchange(pending_config_, std::nullopt));
 }
 
 int64_t Packager::PendingSpanMs(MediaKind kind) const {

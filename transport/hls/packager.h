@@ -103,7 +103,8 @@ class Packager {
   Status StopMuxer(int64_t end_ts = kNoTimestamp);
   // A running track's new configuration: closes the segment at end_ts, restarts the muxer.
   Status ChangeConfig(const TrackInfo& track, int64_t end_ts);
-  void ApplyPendingConfig();  // into tracks_, without a cut of its own
+  void SetTrackConfig(const TrackInfo& track);  // replaces the track's entry in tracks_
+  void ApplyPendingConfig();                    // into tracks_, without a cut of its own
   VariantInfo BuildVariant() const;
   const TrackInfo* FindTrack(uint32_t id) const;
   int64_t PendingSpanMs(MediaKind kind) const;
