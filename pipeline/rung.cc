@@ -332,6 +332,7 @@ void Rung::Run() {
   transport::hls::PackagerOptions popts;
   popts.target_duration_s = options_.segment_duration_s;
   popts.expect_audio = false;  // video only: the audio is a rendition of its own
+  popts.anchor = options_.wall_anchor;
   w.packager = std::make_unique<transport::hls::Packager>(outs_, clock_, popts);
   RungPlan plan = options_.plan;  // a passthrough's size: each encoded stretch's pictures'
   // Passthrough: the source's track, whether pictures are being encoded instead of packets

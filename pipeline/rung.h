@@ -54,6 +54,7 @@ class logger;
 }
 namespace strait::transport::hls {
 class Rendition;
+class WallAnchor;
 }
 
 namespace strait::pipeline {
@@ -81,6 +82,9 @@ struct RungOptions {
   // size and frame rate, at `bitrate_kbps` when configured, else at the bitrate measured over the
   // last 10 s of the copied source.
   bool copies_source = false;
+  // The publish's media-time → wall-time mapping, shared by all its renditions' packagers (one
+  // program date time for one media time in every playlist); null: the packager's own.
+  std::shared_ptr<transport::hls::WallAnchor> wall_anchor;
 };
 
 struct RungStats {

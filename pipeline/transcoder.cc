@@ -79,6 +79,11 @@ struct Transcoder::Graph {
   bool warned_uncarded_source = false;              // a source codec the passthrough cannot encode
   bool warned_open_gop = false;                     // copying waits for an IDR (CanResumeCopyAt)
   std::unique_ptr<transport::hls::Packager> audio;  // the "audio" rendition
+  // Dates media time for every rendition's packager (the rungs', "audio", "audio-opus"), so a
+  // picture has one program date time in all the stream's playlists. Kept across a reconnect
+  // within the grace window, as the packagers and the timeline are.
+  const std::shared_ptr<transport::hls::WallAnchor> wall_anchor =
+      std::make_shared<transport::hls::WallAnchor>();
   bool have_boundary = false;
   int64_t next_boundary = 0;
   int64_t segment_ticks = 0;
@@ -172,6 +177,7 @@ struct Transcoder::Graph {
     p.target_duration_s = opts.segment_duration_s;
     p.expect_video = false;
     p.expect_audio = true;
+    p.anchor = wall_anchor;
     return p;
   }
 
@@ -202,6 +208,7 @@ struct Transcoder::Graph {
     ro.encoder = opts.encoder;
     ro.scaler = opts.scaler;
     ro.segment_duration_s = opts.segment_duration_s;
+    ro.wall_anchor = wall_anchor;
     ro.source_fps = video_track && video_track->frame_rate > 0 ? video_track->frame_rate : 30;
     ro.live = opts.live;
     ro.queue_frames = opts.rung_queue_frames;

@@ -129,7 +129,12 @@ class SlowRungTest : public ::testing::Test {
 
   std::filesystem::path dir_;
   std::vector<ffmpeg::FileReader::Event> events_;
-  transport::hls::Stream stream_{"t", {.window_segments = 10}};  // lists every segment
+  static transport::hls::RenditionOptions ListEverySegment() {
+    transport::hls::RenditionOptions o;
+    o.window_segments = 10;
+    return o;
+  }
+  transport::hls::Stream stream_{"t", ListEverySegment()};
   SystemClock clock_;
 };
 

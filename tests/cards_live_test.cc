@@ -134,6 +134,25 @@ TEST_P(CardsLiveTest, CurlPutShowsTheCardOnEveryRenditionWithAMatchingDateRange)
 
   const std::map<std::string, std::pair<int, int>> rungs = {
       {"720p", {1280, 720}}, {"480p", {854, 480}}, {"360p", {640, 360}}};
+  // One card, one instant: every playlist of the stream — the rungs, their TS copies, the audio —
+  // gives the range the same START-DATE and END-DATE (RFC 8216bis 4.4.5.1). Each rung's
+  // packager had its own wall-clock origin once, and the encoded rungs (their first packet a
+  // transcode latency after the audio's) dated it tens of milliseconds later.
+  {
+    std::string start_date, end_date;
+    for (const char* name : {"audio", "720p", "720p-ts", "480p", "480p-ts", "360p", "360p-ts"}) {
+      auto media = WaitFor(std::string("/live/shop1/") + name + "/playlist.m3u8",
+                           "#EXT-X-ENDLIST", 20s);
+      const std::vector<std::string> ranges = DateRanges(media.body);
+      ASSERT_EQ(ranges.size(), 1u) << name << "\n" << media.body;
+      if (start_date.empty()) {
+        start_date = Attribute(ranges[0], "START-DATE");
+        end_date = Attribute(ranges[0], "END-DATE");
+      }
+      EXPECT_EQ(Attribute(ranges[0], "START-DATE"), start_date) << name;
+      EXPECT_EQ(Attribute(ranges[0], "END-DATE"), end_date) << name;
+    }
+  }
   for (const auto& [rung, size] : rungs) {
     SCOPED_TRACE(rung);
     const double sx = size.first / 1280.0, sy = size.second / 720.0;
@@ -445,8 +464,9 @@ TEST_P(PassthroughCardsTest, ThePassthroughRenditionShowsTheCardAndCopiesTheSour
   ASSERT_GE(src.first_card, 0) << "no card on the passthrough rendition";
   EXPECT_GE(src.first_card, small.first_card - 0.001);
   EXPECT_LE(src.first_card, small.first_card + 0.5) << "at most 15 pictures later";
-  if (dropped == 0)
+  if (dropped == 0) {
     EXPECT_NEAR(src.last_card, small.last_card, 0.001);
+  }
   // Copied (B-pictures) before the card and after it; encoded (none: zerolatency) while it shows.
   int b_before = 0, b_during = 0, b_after = 0;
   for (const auto& [pts, type] : src.pictures) {
@@ -534,6 +554,23 @@ TEST_P(PassthroughPlayerTest, HlsJsPlaysThePassthroughAcrossTheSwitches) {
     EXPECT_EQ(result.find("levelLoadError 400"), std::string::npos) << result;
   }
   ASSERT_EQ(push.Wait(30s), 0) << push.Log();
+  // The ended stream's audio playlist reaches back as far as the video playlists (a player that
+  // comes after the end starts at their first segment: it once found the audio a segment later,
+  // and hls.js seeked over the hole, the audio's window having slid on by a last short segment).
+  std::optional<Wall> audio_from;
+  for (const char* name : {"audio", "src", "360p"}) {
+    auto media =
+        WaitFor(std::string("/live/shop1/") + name + "/playlist.m3u8", "#EXT-X-ENDLIST", 20s);
+    const size_t pdt = media.body.find("#EXT-X-PROGRAM-DATE-TIME:");
+    ASSERT_NE(pdt, std::string::npos) << media.body;
+    const std::optional<Wall> from = ParseDate(media.body.substr(pdt + 25, 24));
+    ASSERT_TRUE(from) << media.body;
+    if (!audio_from)
+      audio_from = from;
+    EXPECT_LE(*audio_from, *from + 100ms)
+        << name << " starts at " << media.body.substr(pdt + 25, 24) << "\n"
+        << media.body;
+  }
   // The TS rendition: every segment decodes on its own, and decode timestamps rise across the
   // switches.
   const std::string ts = WaitFor("/live/shop1/src-ts/playlist.m3u8", "#EXT-X-ENDLIST", 20s).body;

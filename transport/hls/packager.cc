@@ -24,10 +24,19 @@ bool SameConfig(const TrackInfo& a, const TrackInfo& b) {
 }  // namespace
 
 Packager::Packager(Rendition& out, const Clock& clock, PackagerOptions options)
-    : out_(out), clock_(clock), options_(options), cmaf_(out.format() == SegmentFormat::kCmaf) {}
+    : out_(out),
+      clock_(clock),
+      options_(options),
+      cmaf_(out.format() == SegmentFormat::kCmaf),
+      anchor_(options.anchor),
+      own_anchor_(options.anchor == nullptr) {
+  if (!anchor_)
+    anchor_ = std::make_shared<WallAnchor>(options.max_arrival_anchor);
+}
 
 Packager::Packager(const std::vector<Rendition*>& outs, const Clock& clock, PackagerOptions options)
     : Packager(*outs.front(), clock, options) {
+  options.anchor = anchor_;  // the mirrors date their segments as this one does
   for (size_t i = 1; i < outs.size(); ++i)
     mirrors_.push_back(std::make_unique<Packager>(*outs[i], clock, options));
 }
@@ -291,21 +300,11 @@ Status Packager::Write(const Packet& in) {
     if (Status s = ChangeConfig(track, To90k(packet.dts(), packet.timebase())); !s)
       return s;
   }
-  if (!have_origin_) {
-    have_origin_ = true;
-    wall_origin_ = clock_.WallNow();
-    media_origin_ = To90k(packet.dts(), packet.timebase());
-    first_arrival_ = wall_origin_;
-  } else if (stats_.segments == 0) {
-    // Until the first segment, no sample is stamped later than it arrived (program date time
-    // and prft do not run ahead of the wall clock after an encoder's start-up burst).
-    const auto now = clock_.WallNow();
-    const auto mapped = WallTime(To90k(packet.dts(), packet.timebase()));
-    if (mapped > now)
-      wall_origin_ = std::max(
-          wall_origin_ - (mapped - now),
-          first_arrival_ - std::chrono::system_clock::duration(options_.max_arrival_anchor));
-  }
+  // Until the first segment (this one's or a sibling's), no sample is stamped later than it
+  // arrived (program date time and prft do not run ahead of the wall clock after an encoder's
+  // start-up burst).
+  if (stats_.segments == 0)
+    anchor_->Observe(To90k(packet.dts(), packet.timebase()), clock_.WallNow());
   if (muxing_)
     return Mux(packet);
   pending_.push_back(packet);
@@ -408,7 +407,7 @@ void Packager::WriteTsEvents(int64_t ts) {
 }
 
 std::chrono::system_clock::time_point Packager::WallTime(int64_t ts) const {
-  return wall_origin_ + std::chrono::microseconds((ts - media_origin_) * 1000 / 90);
+  return anchor_->WallTime(ts);
 }
 
 std::optional<PartData> Packager::TakePart(int64_t end_ts) {
@@ -456,6 +455,7 @@ Status Packager::CloseSegment(int64_t end_ts) {
     segment.bytes = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
   }
   ++stats_.segments;
+  anchor_->Settle();
   return out_.AddSegment(std::move(segment), std::move(last_part));
 }
 
@@ -503,7 +503,8 @@ void Packager::Restart() {
   last_dts_.clear();
   finished_ = false;
   seen_keyframe_ = false;
-  have_origin_ = false;
+  if (own_anchor_)
+    anchor_->Reset();
   segment_open_ = false;
   stats_ = PackagerStats{};
   for (auto& m : mirrors_)

@@ -12,7 +12,8 @@
 // Audio-only streams start after `audio_wait` of audio without video config (or at once when
 // expect_video == false). Output starts at the first video keyframe.
 // Cuts: at a video keyframe once the segment reached the target duration; audio-only on time.
-// Program date time: the wall time of the publish's first sample (from the Clock) plus media time.
+// Program date time: the wall time of the publish's first sample (from the Clock) plus media time,
+// from a WallAnchor the packagers of one publish's renditions share (PackagerOptions::anchor).
 #pragma once
 
 #include <chrono>
@@ -28,6 +29,7 @@
 #include "codecs/result.h"
 #include "codecs/track.h"
 #include "transport/hls/rendition.h"
+#include "transport/hls/wall_anchor.h"
 
 namespace strait::ts {
 class TsMuxer;
@@ -48,6 +50,10 @@ struct PackagerOptions {
   // segment, the wall-clock mapping moves back (by at most this much) so that no sample is
   // stamped later than it arrived. 0: program date time = first packet's arrival + media time.
   std::chrono::milliseconds max_arrival_anchor{500};
+  // The publish's media-time → wall-time mapping, shared with the packagers of the stream's other
+  // renditions (one date for one media time in every playlist). Null: this packager (and its
+  // mirrors) keep one of their own, with max_arrival_anchor.
+  std::shared_ptr<WallAnchor> anchor;
 };
 
 struct PackagerStats {
@@ -143,11 +149,9 @@ class Packager {
   int64_t last_id3_ts_ = kNoTimestamp;  // 90 kHz
   void WriteTsEvents(int64_t ts);
 
-  // Maps media time to wall time: the first packet's arrival.
-  bool have_origin_ = false;
-  std::chrono::system_clock::time_point wall_origin_;
-  std::chrono::system_clock::time_point first_arrival_;
-  int64_t media_origin_ = 0;  // 90 kHz
+  // Maps media time to wall time (options_.anchor, or one of its own: own_anchor_).
+  std::shared_ptr<WallAnchor> anchor_;
+  bool own_anchor_ = false;
 
   // The open segment, 90 kHz.
   bool segment_open_ = false;

@@ -141,6 +141,7 @@ std::optional<int64_t> Rendition::ContinuationPoint() const {
 void Rendition::Clear() {
   std::lock_guard writer(writer_mu_);
   window_.clear();
+  keep_from_us_.store(INT64_MIN, std::memory_order_relaxed);
   open_parts_.clear();
   open_bytes_.clear();
   spans_.clear();  // date ranges stay: the open ones map onto the media that comes next
@@ -236,7 +237,8 @@ Status Rendition::AddSegment(SegmentData segment, std::optional<PartData> last_p
   open_bytes_.clear();
   pending_discontinuity_ = false;
   window_.push_back(std::move(w));
-  while (window_.size() > std::max<size_t>(options_.window_segments, 1)) {
+  while (window_.size() > std::max<size_t>(options_.window_segments, 1) &&
+         !KeepFront(window_.size())) {
     if (window_.front().entry.discontinuity)
       ++discontinuity_sequence_;
     window_.pop_front();
@@ -275,6 +277,8 @@ RenditionStats Rendition::ComputeStats() const {
   s.segments_total = segments_total_;
   s.bytes_total = bytes_total_;
   s.target_duration_s = target_duration_s_;
+  if (!window_.empty())
+    s.window_start = window_.front().entry.program_date_time;
   double total_s = 0, total_bits = 0, frames = 0;
   auto account = [&](double duration_s, uint64_t bytes, int video_frames) {
     const double bits = static_cast<double>(bytes) * 8.0;
@@ -380,7 +384,10 @@ Status Rendition::Publish(const Added& added) {
     }
     if (added.part)
       held_parts_.push_back({added.sequence, added.part_index, added.part->bytes});
-    const size_t max_held = std::max<size_t>(options_.window_segments, 1) + options_.extra_segments;
+    // The window (longer than window_segments while KeepFrom holds segments) and the extras.
+    const size_t max_held =
+        std::max<size_t>(std::max<size_t>(options_.window_segments, 1), window_.size()) +
+        options_.extra_segments;
     while (!held_.empty() && (held_.size() > max_held ||
                               (bytes_held_ > options_.max_bytes && held_.size() > 1) || !live)) {
       bytes_held_ -= held_.front().bytes->size();
@@ -632,6 +639,23 @@ bool Rendition::AudioPending() const {
 bool Rendition::ended() const {
   std::lock_guard lock(mu_);
   return stats_.ended;
+}
+
+void Rendition::KeepFrom(std::chrono::system_clock::time_point t) {
+  keep_from_us_.store(
+      std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count(),
+      std::memory_order_relaxed);
+}
+
+bool Rendition::KeepFront(size_t size) const {
+  const int64_t keep_us = keep_from_us_.load(std::memory_order_relaxed);
+  if (keep_us == INT64_MIN || size >= 2 * std::max<size_t>(options_.window_segments, 1))
+    return false;
+  const SegmentEntry& front = window_.front().entry;
+  const auto end = front.program_date_time + std::chrono::microseconds(std::llround(
+                                                 front.duration_s * 1e6));
+  return end > std::chrono::system_clock::time_point(std::chrono::microseconds(keep_us)) +
+                   kKeepFromSlack;
 }
 
 RenditionStats Rendition::Stats() const {

@@ -17,6 +17,7 @@
 // Owned by its Stream; lives as long as the Stream.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -121,6 +122,8 @@ struct RenditionStats {
   int64_t average_bps = 0;  // window bits / window duration
   double frame_rate = 0;    // measured over the window; 0 when audio-only
   int target_duration_s = 0;
+  // Program date time of the window's first segment; nullopt while the window is empty.
+  std::optional<std::chrono::system_clock::time_point> window_start;
 };
 
 class Rendition {
@@ -163,6 +166,15 @@ class Rendition {
   // The publish ended: the playlist gets EXT-X-ENDLIST (it stays served until the next publish),
   // after the reconnect grace window when there is one (unless `at_once`).
   void EndPublish(bool at_once = false);
+  // Another rendition of the stream lists media back to `t` (program date time): this one keeps
+  // its segments that end after `t` (by more than kKeepFromSlack) in its window, beyond
+  // window_segments, up to twice as many. The Stream sets it on audio-only renditions from its
+  // video renditions' windows, so a player starting at the start of a video playlist (a stream
+  // that ended, a seek to the start of the window) finds the audio there too: audio segments
+  // cut on their own clock and published ahead of the transcoded video, and a last short audio
+  // segment, otherwise slid the audio window a segment past the video's. Any thread.
+  void KeepFrom(std::chrono::system_clock::time_point t);
+  static constexpr std::chrono::milliseconds kKeepFromSlack{100};  // hls.js's maxBufferHole
   // Forgets every segment (HTTP answers 404 afterwards); sequence numbers keep counting.
   // Writer side too: call it from the thread that feeds the packager (or when none runs).
   void Clear();
@@ -311,6 +323,11 @@ class Rendition {
   bool paused_ = false;       // publish ended, within the grace window
   bool init_changed_ = true;  // SetInit since BeginPublish brought other bytes
   int64_t timeline_end_90k_ = kNoTimestamp;
+
+  // KeepFrom's time (system_clock microseconds since the epoch); INT64_MIN: none.
+  std::atomic<int64_t> keep_from_us_{INT64_MIN};
+  // Whether the window's first segment is still wanted (KeepFrom), its size being `size`.
+  bool KeepFront(size_t size) const;
 
   // Writer-only state (under writer_mu_).
   std::deque<WindowEntry> window_;

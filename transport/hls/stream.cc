@@ -171,6 +171,8 @@ void Stream::RenderMaster() {
     // Audio-only renditions beside video-only ones form an audio group; anything else is listed
     // as variants of their own.
     std::vector<VariantInfo> variants, video_only, audio_only;
+    std::vector<Rendition*> audio_renditions;
+    std::optional<std::chrono::system_clock::time_point> video_start;  // earliest window start
     bool audio_pending = false;
     uint64_t video_segments = 0;
     for (Rendition* r : all) {
@@ -178,13 +180,25 @@ void Stream::RenderMaster() {
         continue;
       audio_pending |= r->AudioPending();
       if (std::optional<VariantInfo> v = r->Variant()) {
-        if (v->has_video && !v->has_audio) {
-          video_only.push_back(*v);
-          video_segments = std::max(video_segments, r->Stats().segments_total);
-        } else if (!v->has_video && v->has_audio)
+        if (v->has_video) {
+          const RenditionStats stats = r->Stats();
+          if (stats.window_start && (!video_start || *stats.window_start < *video_start))
+            video_start = stats.window_start;
+          if (!v->has_audio) {
+            video_only.push_back(*v);
+            video_segments = std::max(video_segments, stats.segments_total);
+          }
+        } else if (v->has_audio) {
           audio_only.push_back(*v);
+          audio_renditions.push_back(r);
+        }
         variants.push_back(std::move(*v));
       }
+    }
+    // The audio group covers what the video renditions list (see Rendition::KeepFrom).
+    if (video_start) {
+      for (Rendition* r : audio_renditions)
+        r->KeepFrom(*video_start);
     }
     // Video-only renditions wait for their audio group: the master is what it was (none at the
     // start of a publish) until the audio rendition's first segment — for a few segments at

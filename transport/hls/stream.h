@@ -7,7 +7,8 @@
 // Threads: AddRendition is called by the pipeline's control sequence; each rendition has its own
 // single writer; readers (HTTP) call the const methods from any thread. The master playlist is
 // re-rendered whenever a rendition publishes a segment (on that writer's thread), never per
-// request. Renditions are never removed, so a Rendition& stays valid for the Stream's lifetime.
+// request; the same pass keeps the audio renditions' windows covering the video renditions'
+// (Rendition::KeepFrom). Renditions are never removed, so a Rendition& stays valid for the Stream's lifetime.
 // AddDateRange / EndDateRange come from one pipeline thread (the decode thread) and are forwarded
 // to every rendition, each taking that rendition's writer lock briefly.
 #pragma once
