@@ -326,9 +326,14 @@ Status Packager::Mux(const Packet& packet) {
   const bool clock_track = is_video || !video_track_;
   const int64_t target = static_cast<int64_t>(options_.target_duration_s * kTicksPerSecond);
   bool new_segment = !segment_open_;
+  // Its first picture's reorder delay (pts − dts; B-pictures), for the segment's program date
+  // time: the date of its first presentation, as players place it (CMAF's tfdt is that too).
+  const int64_t pts_delay =
+      is_video ? std::max<int64_t>(To90k(packet.pts(), packet.timebase()) - ts, 0) : 0;
   if (!segment_open_) {
     segment_open_ = true;
     segment_start_ = ts;
+    pts_delay_ = pts_delay;
     segment_frames_ = 0;
     last_ts_ = ts;
     last_delta_ = 0;
@@ -342,6 +347,7 @@ Status Packager::Mux(const Packet& packet) {
         return s;
       segment_open_ = true;
       segment_start_ = ts;
+      pts_delay_ = pts_delay;
       segment_frames_ = 0;
       new_segment = true;
       while (next_cut_ <= ts + last_delta_ / 2)
@@ -353,6 +359,7 @@ Status Packager::Mux(const Packet& packet) {
         return s;
       segment_open_ = true;
       segment_start_ = ts;
+      pts_delay_ = pts_delay;
       segment_frames_ = 0;
       new_segment = true;
     }
@@ -417,14 +424,15 @@ std::optional<PartData> Packager::TakePart(int64_t end_ts) {
   // hand players every event twice).
   const std::vector<mp4::EventMessage> events =
       video_track_ ? out_.TakeInbandEvents(part_start_, end_ts) : std::vector<mp4::EventMessage>{};
-  mp4::Chunk chunk = cmaf_writer_->Flush(MediaTime{end_ts, kMpegTs}, WallTime(part_start_), events);
+  mp4::Chunk chunk = cmaf_writer_->Flush(MediaTime{end_ts, kMpegTs},
+                                         WallTime(part_start_ + pts_delay_), events);
   PartData part;
   part.duration_s =
       static_cast<double>(std::max<int64_t>(end_ts - part_start_, 0)) / kTicksPerSecond;
   part.independent = chunk.independent;
-  part.program_date_time = WallTime(part_start_);
+  part.program_date_time = WallTime(part_start_ + pts_delay_);
   part.video_frames = part_frames_;
-  part.media_start_90k = part_start_;
+  part.media_start_90k = part_start_ + pts_delay_;
   part.bytes = std::make_shared<const std::vector<uint8_t>>(std::move(chunk.bytes));
   return part;
 }
@@ -439,10 +447,10 @@ Status Packager::CloseSegment(int64_t end_ts) {
   SegmentData segment;
   segment.duration_s =
       static_cast<double>(std::max<int64_t>(end_ts - segment_start_, 0)) / kTicksPerSecond;
-  segment.program_date_time = WallTime(segment_start_);
+  segment.program_date_time = WallTime(segment_start_ + pts_delay_);
   segment.video_frames = segment_frames_;
   segment.media_end_90k = end_ts;
-  segment.media_start_90k = segment_start_;
+  segment.media_start_90k = segment_start_ + pts_delay_;
   std::optional<PartData> last_part;
   if (cmaf_) {
     last_part = TakePart(end_ts);

@@ -13,7 +13,9 @@
 // expect_video == false). Output starts at the first video keyframe.
 // Cuts: at a video keyframe once the segment reached the target duration; audio-only on time.
 // Program date time: the wall time of the publish's first sample (from the Clock) plus media time,
-// from a WallAnchor the packagers of one publish's renditions share (PackagerOptions::anchor).
+// from a WallAnchor the packagers of one publish's renditions share (PackagerOptions::anchor). A
+// segment (part) is dated by its first picture's presentation time, so a copied B-picture
+// source's segment and an encoded rung's for the same keyframe carry the same date.
 #pragma once
 
 #include <chrono>
@@ -155,7 +157,8 @@ class Packager {
 
   // The open segment, 90 kHz.
   bool segment_open_ = false;
-  int64_t segment_start_ = 0;
+  int64_t segment_start_ = 0;  // its first packet's dts
+  int64_t pts_delay_ = 0;      // its first picture's pts − dts: dates are of presentation times
   int64_t last_ts_ = 0;     // dts of the last packet of the clock track (video, else audio)
   int64_t last_delta_ = 0;  // its frame duration, to end the last segment
   int64_t next_cut_ = 0;    // audio-only: the next grid point (segment start + k x target)

@@ -201,6 +201,35 @@ TEST_F(PackagerTest, ProgramDateTimeFollowsMediaTimeFromFirstPacket) {
       << pl;
 }
 
+// B-pictures: each picture presented 66 ms after its decode time (the reorder delay of two
+// B-pictures at 30 fps). A segment is dated by its first picture's presentation, as players place
+// it on their timeline (and as an encoded rung without B-pictures dates the same keyframe).
+TEST_F(PackagerTest, ProgramDateTimeIsOfTheFirstPresentation) {
+  clock_.Advance(std::chrono::milliseconds(1500));
+  PackagerOptions o;
+  o.max_arrival_anchor = std::chrono::milliseconds(0);
+  Packager p(src_, clock_, o);
+  ASSERT_TRUE(p.AddTrack(VideoTrack()).ok());
+  ASSERT_TRUE(p.AddTrack(AudioTrack()).ok());
+  for (const Packet& in : MakeLive(70000, 4100)) {
+    if (in.kind() != MediaKind::kVideo) {
+      ASSERT_TRUE(p.Write(in).ok());
+      continue;
+    }
+    std::vector<uint8_t> payload(in.data().begin(), in.data().end());
+    ASSERT_TRUE(p.Write(Packet(in.track_id(), in.kind(), in.codec(), std::move(payload),
+                               in.pts() + 66, in.dts(), in.timebase(), in.keyframe()))
+                    .ok());
+  }
+  const std::string pl = Playlist();
+  EXPECT_NE(pl.find("#EXT-X-PROGRAM-DATE-TIME:2025-11-28T00:00:01.566Z\n#EXTINF:2.000,\nseg0.ts"),
+            std::string::npos)
+      << pl;
+  EXPECT_NE(pl.find("#EXT-X-PROGRAM-DATE-TIME:2025-11-28T00:00:03.566Z\n#EXTINF:2.000,\nseg1.ts"),
+            std::string::npos)
+      << pl;
+}
+
 // A burst (everything arrives at once, as after an encoder's late start): the first segment's
 // samples are not stamped later than they arrived, by at most max_arrival_anchor.
 TEST_F(PackagerTest, ProgramDateTimeDoesNotRunAheadOfArrival) {
