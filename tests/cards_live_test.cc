@@ -195,11 +195,15 @@ TEST_P(CardsLiveTest, CurlPutShowsTheCardOnEveryRenditionWithAMatchingDateRange)
       ASSERT_EQ(seg.status, 200);
       const std::string file = dir_.File(rung + "-" + line);
       std::ofstream(file, std::ios::binary) << seg.body;
+      // The first picture's pts. (Not `-read_intervals %+#1`: that reads the segment's first
+      // packet, which is the card's timed ID3 tag when the card starts on the segment's first
+      // picture.)
       auto first = RunCommand(
-          "ffprobe -v error -select_streams v -show_entries packet=pts_time "
-          "-read_intervals %+#1 -of csv=p=0 " +
-          file);
+          "ffprobe -v error -select_streams v -show_entries packet=pts_time -of csv=p=0 " + file +
+          " | head -n 1");
       ASSERT_TRUE(pdt) << media.body;
+      ASSERT_TRUE(!first.output.empty() && std::isdigit(static_cast<unsigned char>(first.output[0])))
+          << line << ": '" << first.output << "'";
       segment_starts.emplace_back(*pdt, std::stod(first.output));
       concat += seg.body;
     }
