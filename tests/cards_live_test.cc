@@ -197,13 +197,16 @@ TEST_P(CardsLiveTest, CurlPutShowsTheCardOnEveryRenditionWithAMatchingDateRange)
       std::ofstream(file, std::ios::binary) << seg.body;
       // The first picture's pts. (Not `-read_intervals %+#1`: that reads the segment's first
       // packet, which is the card's timed ID3 tag when the card starts on the segment's first
-      // picture.)
+      // picture.) `-f mpegts`: FFmpeg's probe takes a segment of a few TS packets (a loaded
+      // machine's governor may leave a rung three pictures in a segment) for MPEG-PS.
       auto first = RunCommand(
-          "ffprobe -v error -select_streams v -show_entries packet=pts_time -of csv=p=0 " + file +
-          " | head -n 1");
+          "ffprobe -v error -f mpegts -select_streams v -show_entries packet=pts_time "
+          "-of csv=p=0 " +
+          file + " | head -n 1");
       ASSERT_TRUE(pdt) << media.body;
       ASSERT_TRUE(!first.output.empty() && std::isdigit(static_cast<unsigned char>(first.output[0])))
-          << line << ": '" << first.output << "'";
+          << line << " (" << seg.body.size() << " bytes): '" << first.output << "'\n"
+          << media.body;
       segment_starts.emplace_back(*pdt, std::stod(first.output));
       concat += seg.body;
     }
@@ -586,7 +589,7 @@ TEST_P(PassthroughPlayerTest, HlsJsPlaysThePassthroughAcrossTheSwitches) {
     ASSERT_EQ(seg.status, 200) << line;
     const std::string file = dir_.File(line);
     std::ofstream(file, std::ios::binary) << seg.body;
-    EXPECT_EQ(RunCommand("ffmpeg -v error -i " + file +
+    EXPECT_EQ(RunCommand("ffmpeg -v error -f mpegts -i " + file +
                          " -map 0:v -f null - 2>&1 | "
                          "grep -c 'non-existing PPS'")
                   .output,
@@ -642,7 +645,7 @@ TEST_P(OpenGopPassthroughTest, StaysEncodedAfterTheCardUntilAnIdr) {
     ASSERT_EQ(seg.status, 200) << line;
     segments.push_back(dir_.File(line));
     std::ofstream(segments.back(), std::ios::binary) << seg.body;
-    EXPECT_EQ(RunCommand("ffmpeg -v error -i " + segments.back() +
+    EXPECT_EQ(RunCommand("ffmpeg -v error -f mpegts -i " + segments.back() +
                          " -map 0:v -f null - 2>&1 | grep -c 'non-existing PPS'")
                   .output,
               "0\n")
@@ -653,7 +656,7 @@ TEST_P(OpenGopPassthroughTest, StaysEncodedAfterTheCardUntilAnIdr) {
   // the card went; zerolatency).
   auto b_pictures = [&](const std::string& file) {
     return RunCommand(
-               "ffprobe -v quiet -select_streams v -show_entries frame=pict_type -of "
+               "ffprobe -v quiet -f mpegts -select_streams v -show_entries frame=pict_type -of "
                "csv=p=0 " +
                file + " | grep -c B")
         .output;

@@ -261,6 +261,19 @@ TEST_F(LadderReconnectTest, FillerBridgesTheGapAndTheRenditionsContinue) {
     std::this_thread::sleep_for(500ms);
   }
   auto second = std::make_unique<test::BackgroundProcess>(push_cmd, dir_.File("push2.log"));
+  // Did a loaded machine's governor make the 360p rung drop the rest of a GOP (its last resort:
+  // up to a segment of pictures)? Read while the graph is live. The filler's hole, were it
+  // missing, would be the 4 s away.
+  int64_t dropped = 0;
+  const std::string counter = "strait_rung_frames_dropped_total{stream=\"shop1\",rung=\"360p\"} ";
+  for (auto until = std::chrono::steady_clock::now() + 30s;
+       second->running() && std::chrono::steady_clock::now() < until;
+       std::this_thread::sleep_for(300ms)) {
+    for (const std::string& line : test::Lines(HttpFetch(HttpUrl("/metrics")).body)) {
+      if (line.rfind(counter, 0) == 0)
+        dropped = std::max<int64_t>(dropped, std::stoll(line.substr(counter.size())));
+    }
+  }
   ASSERT_EQ(second->Wait(30s), 0) << second->Log();
   std::this_thread::sleep_for(1500ms);  // the last parts are packaged
 
@@ -295,8 +308,9 @@ TEST_F(LadderReconnectTest, FillerBridgesTheGapAndTheRenditionsContinue) {
   const std::string video = fetch_all("360p");
   const auto [video_span, video_step] = steps(video, "v");
   EXPECT_GT(video_span, 13.0) << "6 s + 4 s of filler + 6 s on one timeline";
-  EXPECT_LT(video_step, 0.2)
-      << "a hole in the video timeline";  // 30 fps; the governor may halve it
+  // 30 fps; the governor may halve it twice.
+  EXPECT_LT(video_step, dropped > 0 ? 2.1 : 0.2)
+      << "a hole in the video timeline (" << dropped << " pictures dropped)";
   const std::string audio = fetch_all("audio");
   const auto [audio_span, audio_step] = steps(audio, "a");
   EXPECT_GT(audio_span, 13.0);
