@@ -55,7 +55,7 @@ class logger;
 namespace strait::transport::hls {
 class Rendition;
 class WallAnchor;
-}
+}  // namespace strait::transport::hls
 
 namespace strait::pipeline {
 

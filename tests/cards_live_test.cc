@@ -141,8 +141,8 @@ TEST_P(CardsLiveTest, CurlPutShowsTheCardOnEveryRenditionWithAMatchingDateRange)
   {
     std::string start_date, end_date;
     for (const char* name : {"audio", "720p", "720p-ts", "480p", "480p-ts", "360p", "360p-ts"}) {
-      auto media = WaitFor(std::string("/live/shop1/") + name + "/playlist.m3u8",
-                           "#EXT-X-ENDLIST", 20s);
+      auto media =
+          WaitFor(std::string("/live/shop1/") + name + "/playlist.m3u8", "#EXT-X-ENDLIST", 20s);
       const std::vector<std::string> ranges = DateRanges(media.body);
       ASSERT_EQ(ranges.size(), 1u) << name << "\n" << media.body;
       if (start_date.empty()) {
@@ -204,7 +204,8 @@ TEST_P(CardsLiveTest, CurlPutShowsTheCardOnEveryRenditionWithAMatchingDateRange)
           "-of csv=p=0 " +
           file + " | head -n 1");
       ASSERT_TRUE(pdt) << media.body;
-      ASSERT_TRUE(!first.output.empty() && std::isdigit(static_cast<unsigned char>(first.output[0])))
+      ASSERT_TRUE(!first.output.empty() &&
+                  std::isdigit(static_cast<unsigned char>(first.output[0])))
           << line << " (" << seg.body.size() << " bytes): '" << first.output << "'\n"
           << media.body;
       segment_starts.emplace_back(*pdt, std::stod(first.output));

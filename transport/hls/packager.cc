@@ -424,8 +424,8 @@ std::optional<PartData> Packager::TakePart(int64_t end_ts) {
   // hand players every event twice).
   const std::vector<mp4::EventMessage> events =
       video_track_ ? out_.TakeInbandEvents(part_start_, end_ts) : std::vector<mp4::EventMessage>{};
-  mp4::Chunk chunk = cmaf_writer_->Flush(MediaTime{end_ts, kMpegTs},
-                                         WallTime(part_start_ + pts_delay_), events);
+  mp4::Chunk chunk =
+      cmaf_writer_->Flush(MediaTime{end_ts, kMpegTs}, WallTime(part_start_ + pts_delay_), events);
   PartData part;
   part.duration_s =
       static_cast<double>(std::max<int64_t>(end_ts - part_start_, 0)) / kTicksPerSecond;

@@ -29,6 +29,35 @@ class PackagerTest : public ::testing::Test {
     return p ? *p : "";
   }
 
+  // 4.1 s of media from RTMP time 70 s (timestamps need not start at 0), arriving from 1.5 s on the
+  // FakeClock (wall origin 2025-11-28T00:00:00Z), each picture presented `pts_delay_ms` after its
+  // decode time; returns the playlist's first two segments' dates.
+  std::vector<std::string> DatesOfSegments(int64_t pts_delay_ms) {
+    clock_.Advance(std::chrono::milliseconds(1500));
+    PackagerOptions o;
+    o.max_arrival_anchor = std::chrono::milliseconds(0);
+    Packager p(src_, clock_, o);
+    EXPECT_TRUE(p.AddTrack(VideoTrack()).ok());
+    EXPECT_TRUE(p.AddTrack(AudioTrack()).ok());
+    for (const Packet& in : MakeLive(70000, 4100)) {
+      const int64_t delay = in.kind() == MediaKind::kVideo ? pts_delay_ms : 0;
+      std::vector<uint8_t> payload(in.data().begin(), in.data().end());
+      EXPECT_TRUE(p.Write(Packet(in.track_id(), in.kind(), in.codec(), std::move(payload),
+                                 in.pts() + delay, in.dts(), in.timebase(), in.keyframe()))
+                      .ok());
+    }
+    std::vector<std::string> dates;
+    const std::string pl = Playlist();
+    for (const std::string seg : {"seg0.ts", "seg1.ts"}) {
+      const size_t at = pl.find("#EXTINF:2.000,\n" + seg);
+      EXPECT_NE(at, std::string::npos) << pl;
+      const size_t tag = pl.rfind("#EXT-X-PROGRAM-DATE-TIME:", at);
+      dates.push_back(
+          at == std::string::npos || tag == std::string::npos ? "" : pl.substr(tag + 25, 24));
+    }
+    return dates;
+  }
+
   FakeClock clock_;
   Stream stream_;
   Rendition& src_ = stream_.AddRendition("src");
@@ -184,50 +213,16 @@ TEST_F(PackagerTest, NewPackagerOnSameRenditionIsARestart) {
 }
 
 TEST_F(PackagerTest, ProgramDateTimeFollowsMediaTimeFromFirstPacket) {
-  clock_.Advance(std::chrono::milliseconds(1500));
-  PackagerOptions o;
-  o.max_arrival_anchor = std::chrono::milliseconds(0);
-  Packager p(src_, clock_, o);
-  ASSERT_TRUE(p.AddTrack(VideoTrack()).ok());
-  ASSERT_TRUE(p.AddTrack(AudioTrack()).ok());
-  Feed(p, MakeLive(70000, 4100));  // RTMP timestamps need not start at 0
-  const std::string pl = Playlist();
-  // FakeClock's wall origin is 2025-11-28T00:00:00Z.
-  EXPECT_NE(pl.find("#EXT-X-PROGRAM-DATE-TIME:2025-11-28T00:00:01.500Z\n#EXTINF:2.000,\nseg0.ts"),
-            std::string::npos)
-      << pl;
-  EXPECT_NE(pl.find("#EXT-X-PROGRAM-DATE-TIME:2025-11-28T00:00:03.500Z\n#EXTINF:2.000,\nseg1.ts"),
-            std::string::npos)
-      << pl;
+  EXPECT_EQ(DatesOfSegments(0),
+            (std::vector<std::string>{"2025-11-28T00:00:01.500Z", "2025-11-28T00:00:03.500Z"}));
 }
 
 // B-pictures: each picture presented 66 ms after its decode time (the reorder delay of two
 // B-pictures at 30 fps). A segment is dated by its first picture's presentation, as players place
 // it on their timeline (and as an encoded rung without B-pictures dates the same keyframe).
 TEST_F(PackagerTest, ProgramDateTimeIsOfTheFirstPresentation) {
-  clock_.Advance(std::chrono::milliseconds(1500));
-  PackagerOptions o;
-  o.max_arrival_anchor = std::chrono::milliseconds(0);
-  Packager p(src_, clock_, o);
-  ASSERT_TRUE(p.AddTrack(VideoTrack()).ok());
-  ASSERT_TRUE(p.AddTrack(AudioTrack()).ok());
-  for (const Packet& in : MakeLive(70000, 4100)) {
-    if (in.kind() != MediaKind::kVideo) {
-      ASSERT_TRUE(p.Write(in).ok());
-      continue;
-    }
-    std::vector<uint8_t> payload(in.data().begin(), in.data().end());
-    ASSERT_TRUE(p.Write(Packet(in.track_id(), in.kind(), in.codec(), std::move(payload),
-                               in.pts() + 66, in.dts(), in.timebase(), in.keyframe()))
-                    .ok());
-  }
-  const std::string pl = Playlist();
-  EXPECT_NE(pl.find("#EXT-X-PROGRAM-DATE-TIME:2025-11-28T00:00:01.566Z\n#EXTINF:2.000,\nseg0.ts"),
-            std::string::npos)
-      << pl;
-  EXPECT_NE(pl.find("#EXT-X-PROGRAM-DATE-TIME:2025-11-28T00:00:03.566Z\n#EXTINF:2.000,\nseg1.ts"),
-            std::string::npos)
-      << pl;
+  EXPECT_EQ(DatesOfSegments(66),
+            (std::vector<std::string>{"2025-11-28T00:00:01.566Z", "2025-11-28T00:00:03.566Z"}));
 }
 
 // A burst (everything arrives at once, as after an encoder's late start): the first segment's

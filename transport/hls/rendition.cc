@@ -652,10 +652,10 @@ bool Rendition::KeepFront(size_t size) const {
   if (keep_us == INT64_MIN || size >= 2 * std::max<size_t>(options_.window_segments, 1))
     return false;
   const SegmentEntry& front = window_.front().entry;
-  const auto end = front.program_date_time + std::chrono::microseconds(std::llround(
-                                                 front.duration_s * 1e6));
-  return end > std::chrono::system_clock::time_point(std::chrono::microseconds(keep_us)) +
-                   kKeepFromSlack;
+  const auto end =
+      front.program_date_time + std::chrono::microseconds(std::llround(front.duration_s * 1e6));
+  return end >
+         std::chrono::system_clock::time_point(std::chrono::microseconds(keep_us)) + kKeepFromSlack;
 }
 
 RenditionStats Rendition::Stats() const {
