@@ -625,7 +625,7 @@ INSTANTIATE_TEST_SUITE_P(CardRender, PassthroughPlayerTest, ::testing::Values("s
 // of those keyframes). Once a card was on, the passthrough stays encoded after the card went: a
 // player's decoder restarting at an open-GOP keyframe (as it does at the switch back, the init
 // segment having changed) fails in Chrome on the pictures that follow, so copying waits for an
-// IDR, which this source never sends again.
+// IDR, which this source never sends again. Its copied segments are not called independent.
 using OpenGopPassthroughTest = PassthroughCardsTest;
 
 TEST_P(OpenGopPassthroughTest, StaysEncodedAfterTheCardUntilAnIdr) {
@@ -670,6 +670,17 @@ TEST_P(OpenGopPassthroughTest, StaysEncodedAfterTheCardUntilAnIdr) {
   for (size_t at = 0; (at = cmaf.find("#EXT-X-MAP:", at)) != std::string::npos; ++at)
     ++maps;
   EXPECT_EQ(maps, 2u) << cmaf;
+  // The copied open-GOP segments (a recovery-point I picture at 2 s, before the card) do not
+  // decode on their own: neither the passthrough's playlists nor the masters claim
+  // EXT-X-INDEPENDENT-SEGMENTS while they are listed; the encoded rung's playlist does.
+  EXPECT_EQ(ts.find("#EXT-X-INDEPENDENT-SEGMENTS"), std::string::npos) << ts;
+  EXPECT_EQ(cmaf.find("#EXT-X-INDEPENDENT-SEGMENTS"), std::string::npos) << cmaf;
+  for (const char* master : {"/live/shop1/master.m3u8", "/live/shop1/master-ts.m3u8"}) {
+    const std::string text = HttpFetch(HttpUrl(master)).body;
+    EXPECT_EQ(text.find("#EXT-X-INDEPENDENT-SEGMENTS"), std::string::npos) << master << text;
+  }
+  const std::string encoded = HttpFetch(HttpUrl("/live/shop1/360p-ts/playlist.m3u8")).body;
+  EXPECT_NE(encoded.find("#EXT-X-INDEPENDENT-SEGMENTS"), std::string::npos) << encoded;
 }
 
 INSTANTIATE_TEST_SUITE_P(CardRender, OpenGopPassthroughTest, ::testing::Values("source"));

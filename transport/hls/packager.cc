@@ -6,6 +6,8 @@
 
 #include "codecs/codec_string.h"
 #include "codecs/mp4/cmaf_writer.h"
+#include "codecs/h264/avc_config.h"
+#include "codecs/ts/annexb.h"
 #include "codecs/ts/ts_muxer.h"
 
 namespace strait::transport::hls {
@@ -334,6 +336,7 @@ Status Packager::Mux(const Packet& packet) {
     segment_open_ = true;
     segment_start_ = ts;
     pts_delay_ = pts_delay;
+    segment_independent_ = OpensIndependently(packet, is_video);
     segment_frames_ = 0;
     last_ts_ = ts;
     last_delta_ = 0;
@@ -348,6 +351,7 @@ Status Packager::Mux(const Packet& packet) {
       segment_open_ = true;
       segment_start_ = ts;
       pts_delay_ = pts_delay;
+      segment_independent_ = OpensIndependently(packet, is_video);
       segment_frames_ = 0;
       new_segment = true;
       while (next_cut_ <= ts + last_delta_ / 2)
@@ -360,6 +364,7 @@ Status Packager::Mux(const Packet& packet) {
       segment_open_ = true;
       segment_start_ = ts;
       pts_delay_ = pts_delay;
+      segment_independent_ = OpensIndependently(packet, is_video);
       segment_frames_ = 0;
       new_segment = true;
     }
@@ -413,6 +418,18 @@ void Packager::WriteTsEvents(int64_t ts) {
   }
 }
 
+bool Packager::OpensIndependently(const Packet& packet, bool is_video) const {
+  if (!is_video || packet.codec() != CodecId::kH264)
+    return true;
+  int length_size = 4;
+  if (const TrackInfo* track = FindTrack(packet.track_id())) {
+    if (Result<h264::AvcConfig> avcc = h264::ParseAvcConfig(track->extradata); avcc.ok())
+      length_size = avcc->nal_length_size;
+  }
+  const std::optional<bool> idr = ts::H264HasIdr(packet.data(), length_size);
+  return !idr || *idr;
+}
+
 std::chrono::system_clock::time_point Packager::WallTime(int64_t ts) const {
   return anchor_->WallTime(ts);
 }
@@ -433,6 +450,7 @@ std::optional<PartData> Packager::TakePart(int64_t end_ts) {
   part.program_date_time = WallTime(part_start_ + pts_delay_);
   part.video_frames = part_frames_;
   part.media_start_90k = part_start_ + pts_delay_;
+  part.segment_independent = segment_independent_;
   part.bytes = std::make_shared<const std::vector<uint8_t>>(std::move(chunk.bytes));
   return part;
 }
@@ -451,6 +469,7 @@ Status Packager::CloseSegment(int64_t end_ts) {
   segment.video_frames = segment_frames_;
   segment.media_end_90k = end_ts;
   segment.media_start_90k = segment_start_ + pts_delay_;
+  segment.independent = segment_independent_;
   std::optional<PartData> last_part;
   if (cmaf_) {
     last_part = TakePart(end_ts);

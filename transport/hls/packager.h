@@ -106,6 +106,9 @@ class Packager {
   Status ClosePart(int64_t end_ts);     // CMAF: flushes the buffered samples as one part
   std::optional<PartData> TakePart(int64_t end_ts);  // ... and returns it, unpublished
   std::chrono::system_clock::time_point WallTime(int64_t ts) const;
+  // Whether a segment opened by `packet` decodes on its own: not at an H.264 keyframe that is no
+  // IDR (an open GOP's recovery-point I picture, whose followers may name older pictures).
+  bool OpensIndependently(const Packet& packet, bool is_video) const;
   // Closes the open segment (ending at end_ts, the next sample's start; kNoTimestamp or one not
   // after the last sample: the last sample's end, estimated from the one before) and the muxer.
   Status StopMuxer(int64_t end_ts = kNoTimestamp);
@@ -159,6 +162,7 @@ class Packager {
   bool segment_open_ = false;
   int64_t segment_start_ = 0;  // its first packet's dts
   int64_t pts_delay_ = 0;      // its first picture's pts − dts: dates are of presentation times
+  bool segment_independent_ = true;  // opened by an IDR (or not H.264): SegmentData::independent
   int64_t last_ts_ = 0;     // dts of the last packet of the clock track (video, else audio)
   int64_t last_delta_ = 0;  // its frame duration, to end the last segment
   int64_t next_cut_ = 0;    // audio-only: the next grid point (segment start + k x target)

@@ -296,6 +296,49 @@ TEST_F(PackagerTest, ChangedVideoConfigRestartsTheMuxerWithoutADiscontinuity) {
 // configuration's first keyframe starts, in TS and in CMAF (whose last sample then lasts until
 // there: a player's buffer has no gap to seek over). The new configuration's pictures before
 // that keyframe are dropped.
+// An open-GOP H.264 source (copied): its keyframes after the first are recovery-point I pictures,
+// not IDRs. A segment they open is not independent, so neither the media playlists (TS and CMAF)
+// nor the master say EXT-X-INDEPENDENT-SEGMENTS while one is listed.
+TEST_F(PackagerTest, OpenGopSegmentsAreNotCalledIndependent) {
+  RenditionOptions cmaf_options;
+  cmaf_options.format = SegmentFormat::kCmaf;
+  Rendition& cmaf = stream_.AddRendition("src-cmaf", cmaf_options);
+  PackagerOptions options;
+  options.expect_audio = false;
+  Packager p({&src_, &cmaf}, clock_, options);
+  ASSERT_TRUE(p.AddTrack(VideoTrack()).ok());
+  // A keyframe from `idr_from` ms on is an IDR; before, only the first one.
+  auto feed = [&](int64_t from_ms, int64_t to_ms, int64_t idr_from) {
+    for (int64_t ms = from_ms; ms < to_ms; ms += 40) {
+      const bool key = ms % 2000 == 0;
+      Packet packet = testing::VideoPacket(ms, key);
+      if (key && ms != 0 && ms < idr_from) {  // nal_unit_type 1 (a non-IDR slice), keyframe
+        std::vector<uint8_t> nal(packet.data().begin(), packet.data().end());
+        nal[4] = 0x41;
+        packet = Packet(0, MediaKind::kVideo, CodecId::kH264, std::move(nal), ms, ms, kMillis, true);
+      }
+      ASSERT_TRUE(p.Write(packet).ok());
+    }
+  };
+  feed(0, 6000, 1 << 30);
+  EXPECT_EQ(p.stats().segments, 2u);
+  for (Rendition* r : {&src_, &cmaf})
+    EXPECT_EQ(r->Playlist()->find("#EXT-X-INDEPENDENT-SEGMENTS"), std::string::npos)
+        << *r->Playlist();
+  ASSERT_NE(stream_.MasterPlaylist(), nullptr);
+  EXPECT_EQ(stream_.MasterPlaylist()->find("#EXT-X-INDEPENDENT-SEGMENTS"), std::string::npos)
+      << *stream_.MasterPlaylist();
+  // IDRs again: once the open-GOP segments left the 6-segment window, the tag is back.
+  feed(6000, 20040, 0);
+  for (Rendition* r : {&src_, &cmaf}) {
+    EXPECT_EQ(r->Playlist()->find("seg2."), std::string::npos) << *r->Playlist();
+    EXPECT_NE(r->Playlist()->find("#EXT-X-INDEPENDENT-SEGMENTS"), std::string::npos)
+        << *r->Playlist();
+  }
+  EXPECT_NE(stream_.MasterPlaylist()->find("#EXT-X-INDEPENDENT-SEGMENTS"), std::string::npos)
+      << *stream_.MasterPlaylist();
+}
+
 TEST_F(PackagerTest, AVideoConfigChangeEndsTheSegmentAtTheNewKeyframe) {
   RenditionOptions cmaf_options;
   cmaf_options.format = SegmentFormat::kCmaf;

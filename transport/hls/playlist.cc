@@ -151,7 +151,8 @@ std::string RenderMediaPlaylist(const MediaPlaylist& p) {
     AppendF(out, "#EXT-X-DISCONTINUITY-SEQUENCE:%llu\n",
             static_cast<unsigned long long>(p.discontinuity_sequence));
   }
-  out += "#EXT-X-INDEPENDENT-SEGMENTS\n";
+  if (p.independent_segments)
+    out += "#EXT-X-INDEPENDENT-SEGMENTS\n";
   const size_t skip = std::min(p.skip_segments, p.segments.size());
   if (skip > 0)
     AppendF(out, "#EXT-X-SKIP:SKIPPED-SEGMENTS=%zu\n", skip);
@@ -246,12 +247,21 @@ void AppendVariant(std::string& out,
   out += '\n';
 }
 
-constexpr const char* kHeader = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-INDEPENDENT-SEGMENTS\n";
+bool AllIndependent(std::span<const VariantInfo> variants) {
+  return std::all_of(variants.begin(), variants.end(),
+                     [](const VariantInfo& v) { return v.independent; });
+}
+
+// EXT-X-INDEPENDENT-SEGMENTS in a master applies to every segment of every media playlist.
+std::string Header(bool independent) {
+  return independent ? "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-INDEPENDENT-SEGMENTS\n"
+                     : "#EXTM3U\n#EXT-X-VERSION:3\n";
+}
 
 }  // namespace
 
 std::string RenderMasterPlaylist(std::span<const VariantInfo> variants) {
-  std::string out = kHeader;
+  std::string out = Header(AllIndependent(variants));
   for (const VariantInfo& v : variants)
     AppendVariant(out, v, 0, 0, "", nullptr);
   return out;
@@ -285,7 +295,7 @@ std::string RenderMasterPlaylist(std::span<const VariantInfo> video,
       g->codecs = a.codecs;
     }
   }
-  std::string out = kHeader;
+  std::string out = Header(AllIndependent(video) && AllIndependent(audio));
   for (const Group& g : groups) {
     for (size_t i = 0; i < g.members.size(); ++i) {
       const VariantInfo& a = *g.members[i];

@@ -32,6 +32,9 @@ struct SegmentEntry {
   uint64_t bytes = 0;
   uint64_t init_id = 0;          // CMAF: its EXT-X-MAP is "init{init_id}.mp4"
   std::vector<PartEntry> parts;  // CMAF: its parts (listed only for the last segments)
+  // Decodable without the segments before it. False for a copied open-GOP H.264 source: its
+  // keyframes are recovery-point I pictures, whose following pictures may name older ones.
+  bool independent = true;
 };
 
 // EXT-X-RENDITION-REPORT for a sibling rendition: "../{name}/playlist.m3u8".
@@ -74,6 +77,8 @@ struct MediaPlaylist {
   bool ended = false;                   // EXT-X-ENDLIST
   std::vector<SegmentEntry> segments;   // the window, oldest first; media sequence = front()
   SegmentFormat format = SegmentFormat::kTs;
+  // EXT-X-INDEPENDENT-SEGMENTS: every segment listed, and the one in progress, is independent.
+  bool independent_segments = true;
   std::optional<LowLatency> low_latency;  // CMAF: parts, preload hint, server control
   // A delta update (_HLS_skip=YES): the first `skip_segments` segments are replaced by
   // EXT-X-SKIP. The caller keeps it within CAN-SKIP-UNTIL.
@@ -95,6 +100,8 @@ struct VariantInfo {
   bool has_video = false;  // false: an audio-only rendition
   bool has_audio = false;  // the rendition's own segments carry audio
   int channels = 0;        // of its audio, 0 = unknown
+  // Its media playlist says EXT-X-INDEPENDENT-SEGMENTS; the master says it only when all do.
+  bool independent = true;
 };
 
 std::string RenderMediaPlaylist(const MediaPlaylist& playlist);

@@ -169,6 +169,7 @@ Status Rendition::OpenPart(const PartData& part) {
     return Error("hls: parts need a CMAF rendition");
   if (open_parts_.empty()) {
     open_pdt_ = part.program_date_time;
+    open_independent_ = part.segment_independent;
     open_frames_ = 0;
     open_discontinuity_ = pending_discontinuity_;
   }
@@ -227,6 +228,7 @@ Status Rendition::AddSegment(SegmentData segment, std::optional<PartData> last_p
   w.entry.program_date_time = segment.program_date_time;
   w.entry.bytes = segment.bytes->size();
   w.entry.init_id = init_id_;
+  w.entry.independent = segment.independent;
   w.entry.parts = std::move(open_parts_);
   w.video_frames = segment.video_frames;
   if (w.entry.parts.empty() && segment.media_start_90k != kNoTimestamp &&
@@ -317,8 +319,12 @@ MediaPlaylist Rendition::BuildPlaylist() const {
   p.target_duration_s = TargetDuration();
   p.discontinuity_sequence = discontinuity_sequence_;
   p.ended = writer_ended_;
-  for (const WindowEntry& w : window_)
+  for (const WindowEntry& w : window_) {
     p.segments.push_back(w.entry);
+    p.independent_segments = p.independent_segments && w.entry.independent;
+  }
+  if (!open_parts_.empty())
+    p.independent_segments = p.independent_segments && open_independent_;
   for (const HeldRange& r : ranges_) {
     if (r.start)
       p.date_ranges.push_back(
@@ -347,9 +353,11 @@ Status Rendition::Publish(const Added& added) {
   std::shared_ptr<const PlaylistDoc> full, delta;
   const bool live = !window_.empty() || !open_parts_.empty();
   std::optional<RenditionReport> report;
+  bool independent = true;
   if (live) {
     ResolveDateRanges();
     MediaPlaylist p = BuildPlaylist();
+    independent = p.independent_segments;
     text = std::make_shared<const std::string>(RenderMediaPlaylist(p));
     full = MakePlaylistDoc(*text);
     if (const size_t skip = SkippableSegments(p); skip > 0) {
@@ -374,6 +382,7 @@ Status Rendition::Publish(const Added& added) {
     variant->average_bandwidth = stats.average_bps;
     if (variant->frame_rate <= 0 && variant->width > 0)
       variant->frame_rate = stats.frame_rate;
+    variant->independent = independent;
   }
   std::vector<std::string> dropped;  // file names
   {

@@ -76,6 +76,7 @@ struct PartData {
   std::chrono::system_clock::time_point program_date_time;  // of its first sample
   int video_frames = 0;
   int64_t media_start_90k = kNoTimestamp;  // its first sample on the media timeline
+  bool segment_independent = true;  // its segment's SegmentData::independent (read at part 0)
 };
 
 // Timed metadata (EXT-X-DATERANGE) on the media timeline: the 90 kHz timestamps of the packets
@@ -107,6 +108,8 @@ struct SegmentData {
   int video_frames = 0;                    // for the measured frame rate
   int64_t media_end_90k = kNoTimestamp;    // end of its last sample on the media timeline
   int64_t media_start_90k = kNoTimestamp;  // its first sample (TS: maps date ranges)
+  // Decodable without earlier segments (SegmentEntry::independent).
+  bool independent = true;
 };
 
 struct RenditionStats {
@@ -345,6 +348,7 @@ class Rendition {
   std::chrono::system_clock::time_point open_pdt_;
   int open_frames_ = 0;
   bool open_discontinuity_ = false;
+  bool open_independent_ = true;
   uint64_t init_id_ = 0;
   std::shared_ptr<const std::vector<uint8_t>> init_;
   bool init_announced_ = true;  // told the observer / data dir
