@@ -163,8 +163,9 @@ TEST_F(LlHlsLiveTest, HlsJsPlaysInLowLatencyMode) {
   RecordProperty("hlsjs_latency_s", std::to_string(latency));
   std::printf("hls.js low-latency playback: latency %.3f s\n%s\n", latency, play.output.c_str());
   // Low latency: under the three target durations (6 s) a player without LL-HLS keeps behind
-  // the live edge. PART-HOLD-BACK is 1 s (1.8 s measured on an idle 2-core VM); a CPU-starved machine lags
-  // (4.1 s once at twice CI's load, hls.js having skipped a stalled segment's first parts).
+  // the live edge. PART-HOLD-BACK is 1 s (1.8 s measured on an idle 2-core VM); a CPU-starved
+  // machine lags (4.1 s once at twice CI's load, hls.js having skipped a stalled segment's first
+  // parts).
   EXPECT_LT(latency, 6.0) << play.output;
   push->Wait(30s);
 }
