@@ -143,8 +143,11 @@ TEST_F(LlHlsLiveTest, EveryServedPlaylistConformsDuringALivePush) {
   push->Wait(30s);
 }
 
-// hls.js in low-latency mode plays the live push: playback advances, it loads parts, no fatal
-// error; its latency is recorded.
+// hls.js in low-latency mode plays the live push: playback advances, it loads parts with blocking
+// playlist reloads, reads PART-HOLD-BACK (its live-edge target), no fatal error. Its measured
+// latency is recorded, not asserted: a timing, which bench/latency measures (about 2 s here on an
+// idle 2-core VM; 4 s and once 15 s at twice CI's load, the player starting late and never
+// catching up: hls.js only seeks back to the live edge past liveMaxLatencyDuration).
 TEST_F(LlHlsLiveTest, HlsJsPlaysInLowLatencyMode) {
   if (const std::string missing = test::BrowserMissing(); !missing.empty())
     GTEST_SKIP() << missing;
@@ -162,11 +165,11 @@ TEST_F(LlHlsLiveTest, HlsJsPlaysInLowLatencyMode) {
   const double latency = std::stod(m[1]);
   RecordProperty("hlsjs_latency_s", std::to_string(latency));
   std::printf("hls.js low-latency playback: latency %.3f s\n%s\n", latency, play.output.c_str());
-  // Low latency: under the three target durations (6 s) a player without LL-HLS keeps behind
-  // the live edge. PART-HOLD-BACK is 1 s (1.8 s measured on an idle 2-core VM); a CPU-starved
-  // machine lags (4.1 s once at twice CI's load, hls.js having skipped a stalled segment's first
-  // parts).
-  EXPECT_LT(latency, 6.0) << play.output;
+  EXPECT_EQ(play.output.find("\"blockingReloads\":0,"), std::string::npos)
+      << "no blocking playlist reload: " << play.output;
+  ASSERT_TRUE(std::regex_search(play.output, m, std::regex("\"partHoldBack\":([0-9.]+)")))
+      << play.output;
+  EXPECT_NEAR(std::stod(m[1]), 1.0, 0.01) << "3 x PART-TARGET";
   push->Wait(30s);
 }
 
