@@ -259,7 +259,10 @@ TEST_P(CardsLiveTest, CurlPutShowsTheCardOnEveryRenditionWithAMatchingDateRange)
     ASSERT_LT(first, pictures.size()) << "the card never appeared";
     for (size_t i = first; i <= last; ++i)
       EXPECT_GT(pictures[i].card_luma, background + 60) << "gap at pts " << pictures[i].pts;
-    EXPECT_GT(pictures[last].pts - pictures[first].pts, 4.0) << "shown ~5 s, until the DELETE";
+    // Shown until the DELETE, 5 s after the PUT: on the pictures decoded in between, so ~5 s
+    // less how much further the decode thread lagged behind the arrivals at the PUT than at the
+    // DELETE (3.7 s once at twice CI's load; the input queue bounds that lag to a few seconds).
+    EXPECT_GT(pictures[last].pts - pictures[first].pts, 2.5) << "shown ~5 s, until the DELETE";
     EXPECT_LT(last + 1, pictures.size()) << "gone after the DELETE";
 
     // START-DATE is the program date time of the first picture with the card.
@@ -363,25 +366,43 @@ class PassthroughCardsTest : public CardsLiveTest {
 TEST_P(PassthroughCardsTest, ThePassthroughRenditionShowsTheCardAndCopiesTheSourceOtherwise) {
   // No zerolatency: the publisher's x264 uses B-pictures (reordered), as OBS's does by default.
   test::BackgroundProcess push(Push(kFlat, 14, ""), dir_.File("push.log"));
-  ASSERT_EQ(WaitFor("/live/shop1/src-ts/playlist.m3u8", "#EXTINF", 20s).status, 200);
-  std::this_thread::sleep_for(3s);
-  ASSERT_EQ(Curl("PUT", "/api/v1/streams/shop1/cards/sneakers", kCard), 201);
-  std::this_thread::sleep_for(4s);
-  ASSERT_EQ(Curl("DELETE", "/api/v1/streams/shop1/cards/sneakers"), 204);
-  // Once copying resumed (at the next keyframe): did a loaded machine's governor thin the
-  // encoded stretch (pictures up to 4 apart), or its last resort drop the rest of a GOP (up to a
-  // segment's worth, so the last carded pictures may differ)? Never otherwise.
-  std::this_thread::sleep_for(3s);
-  int64_t governed = 0, dropped = 0;
-  for (const std::string& line : test::Lines(HttpFetch(HttpUrl("/metrics")).body)) {
-    for (auto [name, count] :
-         {std::pair{"strait_rung_frames_governed_total{stream=\"shop1\",rung=\"src\"} ", &governed},
-          std::pair{"strait_rung_frames_dropped_total{stream=\"shop1\",rung=\"src\"} ",
-                    &dropped}}) {
-      if (line.rfind(name, 0) == 0)
-        *count = std::stoll(line.substr(std::string(name).size()));
+  // Did a loaded machine's governor thin the encoded stretch (pictures up to 4 apart), or its
+  // last resorts drop the rest of a GOP — the rung's, or the whole graph's input when the decode
+  // thread fell behind (up to a segment's worth, so the last carded pictures may differ)? Never
+  // otherwise. The counters are read all along the publish: a graph that ended has none (read
+  // once after the DELETE, a slow machine's publish had ended and every count read 0).
+  int64_t governed = 0, rung_dropped = 0, input_dropped = 0;
+  auto read_counters = [&] {
+    for (const std::string& line : test::Lines(HttpFetch(HttpUrl("/metrics")).body)) {
+      for (auto [name, count] :
+           {std::pair{"strait_rung_frames_governed_total{stream=\"shop1\",rung=\"src\"} ",
+                      &governed},
+            std::pair{"strait_rung_frames_dropped_total{stream=\"shop1\",rung=\"src\"} ",
+                      &rung_dropped},
+            std::pair{"strait_transcode_input_dropped_total{stream=\"shop1\"} ", &input_dropped}}) {
+        if (line.rfind(name, 0) == 0)
+          *count = std::max<int64_t>(*count, std::stoll(line.substr(std::string(name).size())));
+      }
     }
+  };
+  auto wait_reading = [&](std::chrono::milliseconds d) {
+    for (auto until = std::chrono::steady_clock::now() + d;
+         std::chrono::steady_clock::now() < until; std::this_thread::sleep_for(250ms))
+      read_counters();
+  };
+  ASSERT_EQ(WaitFor("/live/shop1/src-ts/playlist.m3u8", "#EXTINF", 20s).status, 200);
+  wait_reading(3s);
+  ASSERT_EQ(Curl("PUT", "/api/v1/streams/shop1/cards/sneakers", kCard), 201);
+  wait_reading(4s);
+  ASSERT_EQ(Curl("DELETE", "/api/v1/streams/shop1/cards/sneakers"), 204);
+  // Until the publish ended, and a second more while its graph drains.
+  for (auto until = std::chrono::steady_clock::now() + 40s;
+       push.running() && std::chrono::steady_clock::now() < until;
+       std::this_thread::sleep_for(250ms)) {
+    read_counters();
   }
+  wait_reading(1s);
+  const int64_t dropped = rung_dropped + input_dropped;
   const int64_t thinned = governed + dropped;
   const double max_step = dropped > 0 ? 2.1 : governed > 0 ? 0.14 : 0.05;
   ASSERT_EQ(push.Wait(40s), 0) << push.Log();
@@ -447,7 +468,8 @@ TEST_P(PassthroughCardsTest, ThePassthroughRenditionShowsTheCardAndCopiesTheSour
     const double step = src.pictures[i].first - src.pictures[i - 1].first;
     EXPECT_GT(step, 0.02) << "a picture twice at " << src.pictures[i].first;
     EXPECT_LT(step, max_step) << "pictures missing before " << src.pictures[i].first << " ("
-                              << governed << " governed, " << dropped << " dropped)";
+                              << governed << " governed, " << rung_dropped << " dropped, "
+                              << input_dropped << " packets dropped at the input)";
   }
   // Decode timestamps run on across both switches (the encoded stretch carries the source's
   // B-picture delay): each packet's dts after the one before, in the order the segments list them.
