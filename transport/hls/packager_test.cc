@@ -58,6 +58,17 @@ class PackagerTest : public ::testing::Test {
     return dates;
   }
 
+  static RenditionOptions CmafOptions() {
+    RenditionOptions o;
+    o.format = SegmentFormat::kCmaf;
+    return o;
+  }
+  static PackagerOptions VideoOnly() {
+    PackagerOptions o;
+    o.expect_audio = false;
+    return o;
+  }
+
   FakeClock clock_;
   Stream stream_;
   Rendition& src_ = stream_.AddRendition("src");
@@ -291,21 +302,12 @@ TEST_F(PackagerTest, ChangedVideoConfigRestartsTheMuxerWithoutADiscontinuity) {
   EXPECT_EQ(src_.Variant()->codecs, "avc1.64001f,mp4a.40.2");
 }
 
-// Pictures dropped before a configuration change (a rung behind realtime, the end of a
-// passthrough's encoded stretch) leave no hole: the segment before the change ends where the new
-// configuration's first keyframe starts, in TS and in CMAF (whose last sample then lasts until
-// there: a player's buffer has no gap to seek over). The new configuration's pictures before
-// that keyframe are dropped.
 // An open-GOP H.264 source (copied): its keyframes after the first are recovery-point I pictures,
 // not IDRs. A segment they open is not independent, so neither the media playlists (TS and CMAF)
 // nor the master say EXT-X-INDEPENDENT-SEGMENTS while one is listed.
 TEST_F(PackagerTest, OpenGopSegmentsAreNotCalledIndependent) {
-  RenditionOptions cmaf_options;
-  cmaf_options.format = SegmentFormat::kCmaf;
-  Rendition& cmaf = stream_.AddRendition("src-cmaf", cmaf_options);
-  PackagerOptions options;
-  options.expect_audio = false;
-  Packager p({&src_, &cmaf}, clock_, options);
+  Rendition& cmaf = stream_.AddRendition("src-cmaf", CmafOptions());
+  Packager p({&src_, &cmaf}, clock_, VideoOnly());
   ASSERT_TRUE(p.AddTrack(VideoTrack()).ok());
   // A keyframe from `idr_from` ms on is an IDR; before, only the first one.
   auto feed = [&](int64_t from_ms, int64_t to_ms, int64_t idr_from) {
@@ -315,7 +317,8 @@ TEST_F(PackagerTest, OpenGopSegmentsAreNotCalledIndependent) {
       if (key && ms != 0 && ms < idr_from) {  // nal_unit_type 1 (a non-IDR slice), keyframe
         std::vector<uint8_t> nal(packet.data().begin(), packet.data().end());
         nal[4] = 0x41;
-        packet = Packet(0, MediaKind::kVideo, CodecId::kH264, std::move(nal), ms, ms, kMillis, true);
+        packet =
+            Packet(0, MediaKind::kVideo, CodecId::kH264, std::move(nal), ms, ms, kMillis, true);
       }
       ASSERT_TRUE(p.Write(packet).ok());
     }
@@ -339,13 +342,14 @@ TEST_F(PackagerTest, OpenGopSegmentsAreNotCalledIndependent) {
       << *stream_.MasterPlaylist();
 }
 
+// Pictures dropped before a configuration change (a rung behind realtime, the end of a
+// passthrough's encoded stretch) leave no hole: the segment before the change ends where the new
+// configuration's first keyframe starts, in TS and in CMAF (whose last sample then lasts until
+// there: a player's buffer has no gap to seek over). The new configuration's pictures before
+// that keyframe are dropped.
 TEST_F(PackagerTest, AVideoConfigChangeEndsTheSegmentAtTheNewKeyframe) {
-  RenditionOptions cmaf_options;
-  cmaf_options.format = SegmentFormat::kCmaf;
-  Rendition& cmaf = stream_.AddRendition("src-cmaf", cmaf_options);
-  PackagerOptions options;
-  options.expect_audio = false;
-  Packager p({&src_, &cmaf}, clock_, options);
+  Rendition& cmaf = stream_.AddRendition("src-cmaf", CmafOptions());
+  Packager p({&src_, &cmaf}, clock_, VideoOnly());
   ASSERT_TRUE(p.AddTrack(VideoTrack()).ok());
   for (int64_t ms = 0; ms < 1500; ms += 33)
     ASSERT_TRUE(p.Write(testing::VideoPacket(ms, ms == 0)).ok());
