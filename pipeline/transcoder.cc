@@ -15,7 +15,6 @@
 #include "codecs/cuda/scaler.h"
 #include "codecs/ffmpeg/audio_transcoder.h"
 #include "codecs/ffmpeg/video_decoder.h"
-#include "codecs/h264/avc_config.h"
 #include "codecs/ts/annexb.h"
 #include "pipeline/filler.h"
 #include "transport/hls/packager.h"
@@ -301,9 +300,7 @@ struct Transcoder::Graph {
   bool CanResumeCopyAt(const Packet& p) {
     if (p.codec() != CodecId::kH264 || !video_track)
       return true;
-    Result<h264::AvcConfig> avcc = h264::ParseAvcConfig(video_track->extradata);
-    const std::optional<bool> idr = ts::H264HasIdr(p.data(), avcc.ok() ? avcc->nal_length_size : 4);
-    if (!idr || *idr)
+    if (ts::H264AuMayStartDecoding(p.data(), video_track->extradata))
       return true;
     if (!warned_open_gop) {
       warned_open_gop = true;

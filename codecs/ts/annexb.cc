@@ -167,6 +167,12 @@ std::optional<bool> H264HasIdr(std::span<const uint8_t> au, int length_size) {
                      [](const LengthPrefixedNal& u) { return H264NalType(u.nal) == 5; });
 }
 
+bool H264AuMayStartDecoding(std::span<const uint8_t> au, std::span<const uint8_t> avcc) {
+  const Result<h264::AvcConfig> config = h264::ParseAvcConfig(avcc);
+  const std::optional<bool> idr = H264HasIdr(au, config.ok() ? config->nal_length_size : 4);
+  return !idr || *idr;
+}
+
 Result<std::vector<uint8_t>> BuildAvcC(const std::vector<Nal>& sps,
                                        const std::vector<Nal>& pps,
                                        VideoSize* size) {

@@ -40,6 +40,9 @@ std::optional<std::vector<LengthPrefixedNal>> SplitLengthPrefixed(std::span<cons
 // Whether a length-prefixed H.264 access unit holds an IDR slice: false for an open GOP's
 // recovery-point I picture. nullopt when it does not parse.
 std::optional<bool> H264HasIdr(std::span<const uint8_t> au, int length_size);
+// The same for an access unit of a track with avcC `avcc` (its NAL length size; 4 when the avcC
+// does not parse): false only when it parses and holds no IDR slice.
+bool H264AuMayStartDecoding(std::span<const uint8_t> au, std::span<const uint8_t> avcc);
 
 struct VideoSize {
   int width = 0;

@@ -6,7 +6,6 @@
 
 #include "codecs/codec_string.h"
 #include "codecs/mp4/cmaf_writer.h"
-#include "codecs/h264/avc_config.h"
 #include "codecs/ts/annexb.h"
 #include "codecs/ts/ts_muxer.h"
 
@@ -421,13 +420,10 @@ void Packager::WriteTsEvents(int64_t ts) {
 bool Packager::OpensIndependently(const Packet& packet, bool is_video) const {
   if (!is_video || packet.codec() != CodecId::kH264)
     return true;
-  int length_size = 4;
-  if (const TrackInfo* track = FindTrack(packet.track_id())) {
-    if (Result<h264::AvcConfig> avcc = h264::ParseAvcConfig(track->extradata); avcc.ok())
-      length_size = avcc->nal_length_size;
-  }
-  const std::optional<bool> idr = ts::H264HasIdr(packet.data(), length_size);
-  return !idr || *idr;
+  const TrackInfo* track = FindTrack(packet.track_id());
+  return ts::H264AuMayStartDecoding(packet.data(), track
+                                                       ? std::span<const uint8_t>(track->extradata)
+                                                       : std::span<const uint8_t>());
 }
 
 std::chrono::system_clock::time_point Packager::WallTime(int64_t ts) const {
