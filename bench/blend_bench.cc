@@ -250,7 +250,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
       if (peer == rates_.end() || peer->second <= 0)
         continue;
       std::printf("\n%s card 600x200 onto 1080p yuv420p, Mpixel/s (ratio to libavfilter):\n", card);
-      for (const char* v : {"libavfilter", "scalar", "sse4.1", "avx2"}) {
+      for (const char* v : {"libavfilter", "scalar", "sse4.1", "avx2", "avx512"}) {
         auto it = rates_.find(std::string("blend/") + card + "/" + v);
         if (it != rates_.end())
           std::printf("  %-12s %9.1f  %5.2fx\n", v, it->second, it->second / peer->second);
@@ -271,7 +271,8 @@ int main(int argc, char** argv) {
   namespace overlays = strait::overlays;
   for (CardKind kind : {CardKind::kProduct, CardKind::kNoise}) {
     const std::string card = kind == CardKind::kProduct ? "product" : "noise";
-    for (overlays::Isa isa : {overlays::Isa::kScalar, overlays::Isa::kSse41, overlays::Isa::kAvx2}) {
+    for (overlays::Isa isa : {overlays::Isa::kScalar, overlays::Isa::kSse41, overlays::Isa::kAvx2,
+                              overlays::Isa::kAvx512}) {
       benchmark::RegisterBenchmark(("blend/" + card + "/" + overlays::IsaName(isa)).c_str(),
                                    strait::BlendStrait, isa, kind);
     }

@@ -49,10 +49,10 @@ const PreparedCard::Planes& PreparedCard::GetPlanes(const PlanesKey& key) {
 
 namespace kernels {
 
-void Row8Scalar(uint8_t* __restrict dst, const uint16_t* __restrict p,
+void Row8Scalar(uint8_t* __restrict dst, const uint8_t* __restrict p,
                 const uint8_t* __restrict ia, int n) {
   for (int i = 0; i < n; ++i)
-    dst[i] = static_cast<uint8_t>((p[i] + dst[i] * ia[i]) / 255u);
+    dst[i] = static_cast<uint8_t>(p[i] + (dst[i] * ia[i] + 127u) / 255u);
 }
 
 void Row10Scalar(uint16_t* __restrict dst, const uint32_t* __restrict p,
@@ -63,9 +63,9 @@ void Row10Scalar(uint16_t* __restrict dst, const uint32_t* __restrict p,
   }
 }
 
-void Flat8Scalar(uint8_t* dst, uint16_t p0, uint16_t p1, uint8_t ia, int n) {
+void Flat8Scalar(uint8_t* dst, uint8_t p0, uint8_t p1, uint8_t ia, int n) {
   for (int i = 0; i < n; ++i)
-    dst[i] = static_cast<uint8_t>(((i & 1 ? p1 : p0) + dst[i] * ia) / 255u);
+    dst[i] = static_cast<uint8_t>((i & 1 ? p1 : p0) + (dst[i] * ia + 127u) / 255u);
 }
 
 void Flat10Scalar(uint16_t* dst, uint32_t p0, uint32_t p1, uint16_t ia, int n) {
@@ -75,21 +75,26 @@ void Flat10Scalar(uint16_t* dst, uint32_t p0, uint32_t p1, uint16_t ia, int n) {
   }
 }
 
-void Runs8Scalar(const Runs8Job& job, const PlaneRun* runs, int count) {
-  for (int r = 0; r < count; ++r) {
-    const int lo = std::max(job.lo, runs[r].begin), hi = std::min(job.hi, runs[r].end);
-    const int n = hi - lo;
-    if (n <= 0)
-      continue;
-    for (int k = 0; k < job.planes; ++k) {
-      uint8_t* dst = job.dst[k] + lo;
-      const uint16_t* p = job.p[k] + lo;
-      if (runs[r].kind == RunKind::kCopy)
-        std::memcpy(dst, job.solid[k] + lo, size_t(n));
-      else if (runs[r].kind == RunKind::kFlat && n >= 2)  // p alternates from dst[0]
-        Flat8Scalar(dst, p[0], p[1], job.ia[lo], n);
-      else
-        Row8Scalar(dst, p, job.ia + lo, n);
+void Runs8Scalar(const Runs8Job& job) {
+  for (int y = 0; y < job.rows; ++y) {
+    const size_t row = size_t(y) * job.width;
+    for (int r = job.row_runs[y]; r < job.row_runs[y + 1]; ++r) {
+      const PlaneRun& run = job.runs[r];
+      const int lo = std::max(job.lo, run.begin), hi = std::min(job.hi, run.end);
+      const int n = hi - lo;
+      if (n <= 0)
+        continue;
+      for (int k = 0; k < job.planes; ++k) {
+        uint8_t* dst = job.dst[k] + y * job.dst_stride[k] + lo;
+        const uint8_t* p = job.p[k] + row + lo;
+        const uint8_t* ia = job.ia + row + lo;
+        if (run.kind == RunKind::kCopy)
+          std::memcpy(dst, p, size_t(n));
+        else if (run.kind == RunKind::kFlat && n >= 2)  // p alternates from dst[0]
+          Flat8Scalar(dst, p[0], p[1], ia[0], n);
+        else
+          Row8Scalar(dst, p, ia, n);
+      }
     }
   }
 }
@@ -106,12 +111,16 @@ bool IsaSupported(Isa isa) {
       return __builtin_cpu_supports("sse4.1");
     case Isa::kAvx2:  // blend_avx2.cc is built with -mfma too
       return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case Isa::kAvx512:  // 8-bit kernels in AVX-512BW/VL, 10-bit ones from the AVX2 table
+      return IsaSupported(Isa::kAvx2) && __builtin_cpu_supports("avx512f") &&
+             __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
   }
   return false;
 }
 
 Isa BestIsa() {
-  static const Isa best = IsaSupported(Isa::kAvx2)    ? Isa::kAvx2
+  static const Isa best = IsaSupported(Isa::kAvx512)  ? Isa::kAvx512
+                          : IsaSupported(Isa::kAvx2)  ? Isa::kAvx2
                           : IsaSupported(Isa::kSse41) ? Isa::kSse41
                                                       : Isa::kScalar;
   return best;
@@ -125,6 +134,8 @@ const char* IsaName(Isa isa) {
       return "sse4.1";
     case Isa::kAvx2:
       return "avx2";
+    case Isa::kAvx512:
+      return "avx512";
   }
   return "?";
 }
@@ -139,6 +150,8 @@ const kernels::RowKernels& KernelsFor(Isa isa) {
       return kernels::kSse41;
     case Isa::kAvx2:
       return kernels::kAvx2;
+    case Isa::kAvx512:
+      return kernels::kAvx512;
     default:
       return kernels::kScalar;
   }
@@ -199,25 +212,26 @@ namespace {
 
 using Span = PlaneSpan;
 
-// 8 bits: a row at a time through the kernels' run loop (one call a row, not one a run: rendered
-// cards have several short runs a row), both planar chroma planes in the same pass.
+// 8 bits: the span in one call of the kernels' run loop (not one a run or a row: rendered cards
+// have several short runs a row), both planar chroma planes in the same pass.
 void BlendPlanes8(const kernels::RowKernels& k, const Planes& pl, uint8_t* const base[2],
                   const int stride[2], const Span& s) {
   kernels::Runs8Job job{};
+  const size_t at = size_t(s.src_row0) * pl.width;
   job.planes = pl.planes();
+  for (int i = 0; i < job.planes; ++i) {
+    job.dst[i] = base[i] + ptrdiff_t(s.row0) * stride[i] + ptrdiff_t(s.col0 - s.src_col0);
+    job.dst_stride[i] = stride[i];
+    job.p[i] = &pl.p8[i][at];
+  }
+  job.ia = &pl.ia8[at];
+  job.width = pl.width;
+  job.runs = pl.runs.data();
+  job.row_runs = &pl.row_runs[s.src_row0];
+  job.rows = s.rows;
   job.lo = s.src_col0;
   job.hi = s.src_col0 + s.cols;
-  for (int r = 0; r < s.rows; ++r) {
-    const int sr = s.src_row0 + r;
-    const size_t at = size_t(sr) * pl.width;
-    for (int i = 0; i < job.planes; ++i) {
-      job.dst[i] = base[i] + ptrdiff_t(s.row0 + r) * stride[i] + ptrdiff_t(s.col0 - s.src_col0);
-      job.p[i] = &pl.p8[i][at];
-      job.solid[i] = &pl.solid8[i][at];
-    }
-    job.ia = &pl.ia8[at];
-    k.runs8(job, pl.runs.data() + pl.row_runs[sr], pl.row_runs[sr + 1] - pl.row_runs[sr]);
-  }
+  k.runs8(job);
 }
 
 // 10 bits: run by run.

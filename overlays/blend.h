@@ -3,17 +3,22 @@
 //
 // The card is converted once into a PreparedCard, which caches premultiplied Y'CbCr + alpha
 // planes per (format depth, matrix, range, siting, position parity); each frame then costs only
-// the blend over the visible part of the card, in SIMD (SSE4.1/AVX2) picked at run time.
+// the blend over the visible part of the card, in SIMD (SSE4.1, AVX2, AVX-512BW) picked at run
+// time.
 //
-// Semantics, per luma sample (8-bit; 10-bit alike with 1023 and 4x offsets):
-//   out = round(Ypm + dst * (255 - a) / 255), Ypm = the card pixel's Y' times a / 255,
-// exact in integers: alpha 0 leaves a sample bit-exact, alpha 255 writes exactly ConvertOpaque().
+// Semantics, per luma sample, Ypm = the card pixel's Y' times a / 255:
+//   8-bit:  out = round(Ypm) + round(dst * (255 - a) / 255), within 1 of the exact
+//           round(Ypm + dst * (255 - a) / 255) (two roundings: the kernels read one byte of card
+//           value a sample, not two);
+//   10-bit: out = round(Ypm + dst * (255 - a) / 255) exactly, in 10-bit codes.
+// Alpha 0 leaves a sample bit-exact, alpha 255 writes exactly ConvertOpaque().
 // Chroma blends the card's premultiplied chroma and alpha averaged over the luma samples the
 // chroma sample stands for: the 2x2 block for kCenter; for kLeft the co-sited column's block with
 // its neighbours at half weight, (1 2 1)/4 across times (1 1)/2 down, the MPEG-2 downsampling
-// filter. That mean alpha is rounded to a whole 1/255 at 8 bits (within 1 code of exact) and
-// kept exact (in eighths) at 10 bits. Card pixels outside the frame still feed chroma samples on the frame's edge, but a
-// sample is written only if it stands for a visible card pixel (card rectangle ∩ frame).
+// filter. That mean alpha is rounded to a whole 1/255 at 8 bits (the result still within 1 code
+// of exact) and kept exact (in eighths) at 10 bits. Card pixels outside the frame still feed
+// chroma samples on the frame's edge, but a sample is written only if it stands for a visible
+// card pixel (card rectangle ∩ frame).
 // Premultiplied colours above their alpha (invalid) are clamped to it; 10-bit samples above 1023
 // (invalid) read as 1023.
 //
@@ -91,8 +96,9 @@ class PreparedCard {
 // card (about a millisecond for 600x200); later ones only blend. Errors for a malformed target.
 Status Blend(PreparedCard& card, int x, int y, const BlendTarget& target);
 
-// The kernels, explicitly (tests, benchmarks). Blend() uses BestIsa(), chosen once.
-enum class Isa { kScalar, kSse41, kAvx2 };
+// The kernels, explicitly (tests, benchmarks). Blend() uses BestIsa(), chosen once. kAvx512
+// (AVX-512F/BW/VL) has its own 8-bit kernels and the AVX2 ones at 10 bits.
+enum class Isa { kScalar, kSse41, kAvx2, kAvx512 };
 bool IsaSupported(Isa isa);
 Isa BestIsa();
 const char* IsaName(Isa isa);

@@ -31,41 +31,47 @@ void Store64(void* p, __m128i v) {
 
 // ---- 8-bit ----
 
-// p and ia for the 16 (P, A) or 8 (P8, A8) samples from element i: from the planes, or one
-// flat run's constants (see blend_sse41.cc).
+// p and ia for the 32 (P, A for 16 lanes twice), 16 (P16) or 8 (P8, A8) samples from element i:
+// from the planes, or one flat run's constants (see blend_sse41.cc).
 struct Planes8 {
-  const uint16_t* p;
+  const uint8_t* p;
   const uint8_t* ia;
   __m256i P(int i) const { return Load(p + i); }
+  __m128i P16(int i) const { return Load128(p + i); }
+  __m128i P8(int i) const { return Load64(p + i); }
   __m256i A(int i) const { return _mm256_cvtepu8_epi16(Load128(ia + i)); }
-  __m128i P8(int i) const { return Load128(p + i); }
   __m128i A8(int i) const { return _mm_cvtepu8_epi16(Load64(ia + i)); }
 };
 struct Const8 {
-  __m256i even, odd, a;
+  __m256i even, odd, a;  // bytes p0 p1 p0 p1 ..., p1 p0 ...; 16-bit ia
   __m256i P(int i) const { return i & 1 ? odd : even; }
+  __m128i P16(int i) const { return _mm256_castsi256_si128(P(i)); }
+  __m128i P8(int i) const { return P16(i); }
   __m256i A(int) const { return a; }
-  __m128i P8(int i) const { return _mm256_castsi256_si128(P(i)); }
   __m128i A8(int) const { return _mm256_castsi256_si128(a); }
 };
 
-// (p + d * ia) / 255 for 16 lanes of 16 bits (see blend_sse41.cc).
-template <typename Src>
-[[gnu::always_inline]] inline __m256i Blend16(const uint8_t* dst, const Src& s, int i) {
-  const __m256i v = _mm256_add_epi16(
-      _mm256_mullo_epi16(_mm256_cvtepu8_epi16(Load128(dst + i)), s.A(i)), s.P(i));
+Const8 Flat(uint8_t p0, uint8_t p1, uint8_t ia) {
+  return {_mm256_set1_epi16(static_cast<short>(p0 | p1 << 8)),
+          _mm256_set1_epi16(static_cast<short>(p1 | p0 << 8)), _mm256_set1_epi16(ia)};
+}
+
+// (d * ia + 127) / 255 for 16 lanes of 16 bits (see blend_sse41.cc).
+[[gnu::always_inline]] inline __m256i Scaled16(const uint8_t* dst, __m256i ia) {
+  const __m256i v = _mm256_add_epi16(_mm256_mullo_epi16(_mm256_cvtepu8_epi16(Load128(dst)), ia),
+                                     _mm256_set1_epi16(127));
   return _mm256_srli_epi16(_mm256_mulhi_epu16(v, _mm256_set1_epi16(static_cast<short>(0x8081))),
                            7);
 }
 
-// 8 lanes with 128-bit operations, packed to bytes in the low half.
+// 8 results with 128-bit operations, in the low half.
 template <typename Src>
-__m128i Blend8Packed(const uint8_t* dst, const Src& s, int i) {
-  const __m128i v =
-      _mm_add_epi16(_mm_mullo_epi16(_mm_cvtepu8_epi16(Load64(dst + i)), s.A8(i)), s.P8(i));
+__m128i Block8(const uint8_t* dst, const Src& s, int i) {
+  const __m128i v = _mm_add_epi16(_mm_mullo_epi16(_mm_cvtepu8_epi16(Load64(dst + i)), s.A8(i)),
+                                  _mm_set1_epi16(127));
   const __m128i q =
       _mm_srli_epi16(_mm_mulhi_epu16(v, _mm_set1_epi16(static_cast<short>(0x8081))), 7);
-  return _mm_packus_epi16(q, q);
+  return _mm_add_epi8(_mm_packus_epi16(q, q), s.P8(i));
 }
 
 // Blends dst[0..n) unless n < 8 (returns false: the caller goes scalar).
@@ -73,12 +79,14 @@ template <typename Src>
 [[gnu::always_inline]] inline bool Row8Vector(uint8_t* dst, const Src& s, int n) {
   // packus works within 128-bit lanes, [lo0-7 hi0-7 | lo8-15 hi8-15]: reorder the quarters.
   auto block32 = [&](int i) {
-    return _mm256_permute4x64_epi64(_mm256_packus_epi16(Blend16(dst, s, i), Blend16(dst, s, i + 16)),
-                                    0xd8);
+    const __m256i q = _mm256_packus_epi16(Scaled16(dst + i, s.A(i)),
+                                          Scaled16(dst + i + 16, s.A(i + 16)));
+    return _mm256_add_epi8(_mm256_permute4x64_epi64(q, 0xd8), s.P(i));
   };
   auto block16 = [&](int i) {
-    const __m256i v = Blend16(dst, s, i);
-    return _mm_packus_epi16(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    const __m256i q = Scaled16(dst + i, s.A(i));
+    return _mm_add_epi8(_mm_packus_epi16(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1)),
+                        s.P16(i));
   };
   if (n >= 32) {
     const __m256i last = block32(n - 32);
@@ -90,7 +98,7 @@ template <typename Src>
     Store128(dst, first);
     Store128(dst + n - 16, last);
   } else if (n >= 8) {
-    const __m128i first = Blend8Packed(dst, s, 0), last = Blend8Packed(dst, s, n - 8);
+    const __m128i first = Block8(dst, s, 0), last = Block8(dst, s, n - 8);
     Store64(dst, first);
     Store64(dst + n - 8, last);
   } else {
@@ -99,30 +107,25 @@ template <typename Src>
   return true;
 }
 
-void Row8(uint8_t* dst, const uint16_t* p, const uint8_t* ia, int n) {
+void Row8(uint8_t* dst, const uint8_t* p, const uint8_t* ia, int n) {
   if (!Row8Vector(dst, Planes8{p, ia}, n))
     Row8Scalar(dst, p, ia, n);
 }
 
 // A flat run of 32 or more: 32 samples a vector without widening them. Each 16-bit lane holds
 // two samples, the even one in its low byte (masked out) and the odd one in its high byte
-// (shifted down); with one p per parity and one alpha, the same formula needs no shuffle.
-[[gnu::always_inline]] inline void FlatLong8(uint8_t* dst,
-                                             uint16_t p0,
-                                             uint16_t p1,
-                                             uint8_t ia,
-                                             int n) {
-  const __m256i a = _mm256_set1_epi16(ia), k = _mm256_set1_epi16(static_cast<short>(0x8081));
-  const __m256i low = _mm256_set1_epi16(0xff);
-  auto block = [&](int i) {  // p0 goes to the samples of i's parity
-    const __m256i pe = _mm256_set1_epi16(short(i & 1 ? p1 : p0));
-    const __m256i po = _mm256_set1_epi16(short(i & 1 ? p0 : p1));
+// (shifted down); with one alpha the same formula needs no shuffle.
+[[gnu::always_inline]] inline void FlatLong8(uint8_t* dst, const Const8& s, int n) {
+  const __m256i k = _mm256_set1_epi16(static_cast<short>(0x8081));
+  const __m256i low = _mm256_set1_epi16(0xff), bias = _mm256_set1_epi16(127);
+  auto block = [&](int i) {
     const __m256i d = Load(dst + i);
-    const __m256i ve = _mm256_add_epi16(_mm256_mullo_epi16(_mm256_and_si256(d, low), a), pe);
-    const __m256i vo = _mm256_add_epi16(_mm256_mullo_epi16(_mm256_srli_epi16(d, 8), a), po);
-    const __m256i re = _mm256_srli_epi16(_mm256_mulhi_epu16(ve, k), 7);
-    const __m256i ro = _mm256_srli_epi16(_mm256_mulhi_epu16(vo, k), 7);
-    return _mm256_or_si256(re, _mm256_slli_epi16(ro, 8));
+    const __m256i ve = _mm256_add_epi16(_mm256_mullo_epi16(_mm256_and_si256(d, low), s.a), bias);
+    const __m256i vo = _mm256_add_epi16(_mm256_mullo_epi16(_mm256_srli_epi16(d, 8), s.a), bias);
+    const __m256i qe = _mm256_srli_epi16(_mm256_mulhi_epu16(ve, k), 7);
+    // The odd quotient, (x >> 7) << 8: it fits 8 bits, so shift left by 1, keep the high byte.
+    const __m256i qo = _mm256_andnot_si256(low, _mm256_slli_epi16(_mm256_mulhi_epu16(vo, k), 1));
+    return _mm256_add_epi8(_mm256_or_si256(qe, qo), s.P(i));
   };
   const __m256i last = block(n - 32);
   for (int i = 0; i + 32 < n; i += 32)
@@ -130,24 +133,17 @@ void Row8(uint8_t* dst, const uint16_t* p, const uint8_t* ia, int n) {
   Store(dst + n - 32, last);
 }
 
-[[gnu::always_inline]] inline void Flat8(uint8_t* dst,
-                                         uint16_t p0,
-                                         uint16_t p1,
-                                         uint8_t ia,
-                                         int n) {
-  if (n >= 32) {
-    FlatLong8(dst, p0, p1, ia, n);
-    return;
-  }
-  const Const8 s{_mm256_set1_epi32(int(p0 | uint32_t(p1) << 16)),
-                 _mm256_set1_epi32(int(p1 | uint32_t(p0) << 16)), _mm256_set1_epi16(ia)};
-  if (!Row8Vector(dst, s, n))
+[[gnu::always_inline]] inline void Flat8(uint8_t* dst, uint8_t p0, uint8_t p1, uint8_t ia, int n) {
+  const Const8 s = Flat(p0, p1, ia);
+  if (n >= 32)
+    FlatLong8(dst, s, n);
+  else if (!Row8Vector(dst, s, n))
     Flat8Scalar(dst, p0, p1, ia, n);
 }
 
 // A run of fewer than 8 samples through one 16-sample window (see blend_sse41.cc).
 [[gnu::always_inline]] inline bool Short8(uint8_t* dst,
-                                          const uint16_t* p,
+                                          const uint8_t* p,
                                           const uint8_t* ia,
                                           int lo,
                                           int hi,
@@ -157,13 +153,13 @@ void Row8(uint8_t* dst, const uint16_t* p, const uint8_t* ia, int n) {
     return false;
   const int s = std::min(lo, span_hi - 16);
   const __m128i old = Load128(dst + s);
-  const __m256i v = Blend16(dst + s, Planes8{p + s, ia + s}, 0);
-  const __m128i packed =
-      _mm_packus_epi16(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  const __m256i q = Scaled16(dst + s, _mm256_cvtepu8_epi16(Load128(ia + s)));
+  const __m128i v = _mm_add_epi8(
+      _mm_packus_epi16(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1)), Load128(p + s));
   const __m128i lane = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   const __m128i in = _mm_and_si128(_mm_cmpgt_epi8(lane, _mm_set1_epi8(char(lo - s - 1))),
                                    _mm_cmpgt_epi8(_mm_set1_epi8(char(hi - s)), lane));
-  Store128(dst + s, _mm_blendv_epi8(old, packed, in));
+  Store128(dst + s, _mm_blendv_epi8(old, v, in));
   return true;
 }
 
@@ -182,7 +178,7 @@ void Row8(uint8_t* dst, const uint16_t* p, const uint8_t* ia, int n) {
 
 // The run loop, inlined kernels and all: one call a row (see blend_kernels.h).
 template <int kPlanes>
-void Runs8Impl(const Runs8Job& job, const PlaneRun* runs, int count) {
+[[gnu::always_inline]] inline void Runs8Impl(const Runs8Job& job, const PlaneRun* runs, int count) {
   for (int r = 0; r < count; ++r) {
     const int lo = std::max(job.lo, runs[r].begin), hi = std::min(job.hi, runs[r].end);
     const int n = hi - lo;
@@ -191,9 +187,9 @@ void Runs8Impl(const Runs8Job& job, const PlaneRun* runs, int count) {
     const RunKind kind = runs[r].kind;
     for (int k = 0; k < kPlanes; ++k) {
       uint8_t* dst = job.dst[k] + lo;
-      const uint16_t* p = job.p[k] + lo;
+      const uint8_t* p = job.p[k] + lo;
       if (kind == RunKind::kCopy && n >= 16) {
-        Copy(dst, job.solid[k] + lo, n);
+        Copy(dst, p, n);
       } else if (kind == RunKind::kFlat && n >= 8) {
         Flat8(dst, p[0], p[1], job.ia[lo], n);
       } else if (!Row8Vector(dst, Planes8{p, job.ia + lo}, n) &&
@@ -204,11 +200,25 @@ void Runs8Impl(const Runs8Job& job, const PlaneRun* runs, int count) {
   }
 }
 
-void Runs8(const Runs8Job& job, const PlaneRun* runs, int count) {
+// Row by row, each row's runs (see blend_kernels.h).
+template <int kPlanes>
+void Runs8Rows(const Runs8Job& job) {
+  Runs8Job row = job;
+  for (int r = 0; r < job.rows; ++r) {
+    Runs8Impl<kPlanes>(row, job.runs + job.row_runs[r], job.row_runs[r + 1] - job.row_runs[r]);
+    for (int k = 0; k < kPlanes; ++k) {
+      row.dst[k] += job.dst_stride[k];
+      row.p[k] += job.width;
+    }
+    row.ia += job.width;
+  }
+}
+
+void Runs8(const Runs8Job& job) {
   if (job.planes == 2)
-    Runs8Impl<2>(job, runs, count);
+    Runs8Rows<2>(job);
   else
-    Runs8Impl<1>(job, runs, count);
+    Runs8Rows<1>(job);
 }
 
 // ---- 10-bit ----

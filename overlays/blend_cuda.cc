@@ -61,10 +61,9 @@ cudaError_t Upload(const std::vector<T>& host, void** device) {
   return cudaMemcpy(*device, host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice);
 }
 
-// p of plane `which` with kSkip wherever no run covers the element.
-template <typename T>
-std::vector<T> Masked(const PreparedCard::Planes& pl, const std::vector<T>& p, T skip) {
-  std::vector<T> out(p.size(), skip);
+// 10-bit p with kSkip10 wherever no run covers the element.
+std::vector<uint32_t> Masked(const PreparedCard::Planes& pl, const std::vector<uint32_t>& p) {
+  std::vector<uint32_t> out(p.size(), cuda_kernels::kSkip10);
   for (int y = 0; y < pl.height; ++y) {
     const size_t row = size_t(y) * pl.width;
     for (int i = pl.row_runs[y]; i < pl.row_runs[y + 1]; ++i) {
@@ -81,8 +80,8 @@ Result<std::unique_ptr<DevicePlanes>> MakeDevicePlanes(const PreparedCard::Plane
   d->width = pl.width;
   d->planes = pl.planes();
   for (int i = 0; i < d->planes; ++i) {
-    const cudaError_t e = pl.ten() ? Upload(Masked(pl, pl.p10[i], cuda_kernels::kSkip10), &d->p[i])
-                                   : Upload(Masked(pl, pl.p8[i], cuda_kernels::kSkip8), &d->p[i]);
+    const cudaError_t e = pl.ten() ? Upload(Masked(pl, pl.p10[i]), &d->p[i])
+                                   : Upload(pl.p8[i], &d->p[i]);
     if (e != cudaSuccess)
       return CudaError(e, "upload");
   }
@@ -145,7 +144,7 @@ int Launch(const DevicePlanes& d,
   for (int i = 0; i < d.planes; ++i) {
     j.dst[i] = planes[i];
     j.pitch[i] = pitches[i];
-    j.p[i] = static_cast<const uint16_t*>(d.p[i]);
+    j.p[i] = static_cast<const uint8_t*>(d.p[i]);
   }
   j.ia = static_cast<const uint8_t*>(d.ia);
   j.planes = d.planes, j.width = d.width;

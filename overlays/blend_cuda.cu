@@ -16,11 +16,8 @@ __global__ void Blend8Kernel(Job8 j) {
   if (c >= j.cols || r >= j.rows)
     return;
   const size_t e = size_t(j.src_row0 + r) * j.width + (j.src_col0 + c);
-  const uint32_t p = j.p[k][e];
-  if (p == kSkip8)
-    return;
   uint8_t* d = j.dst[k] + size_t(j.row0 + r) * j.pitch[k] + (j.col0 + c);
-  *d = static_cast<uint8_t>((p + uint32_t(*d) * j.ia[e]) / 255u);
+  *d = static_cast<uint8_t>(j.p[k][e] + (uint32_t(*d) * j.ia[e] + 127u) / 255u);
 }
 
 __global__ void Blend10Kernel(Job10 j) {

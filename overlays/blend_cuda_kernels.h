@@ -9,12 +9,14 @@
 namespace strait::overlays::cuda_kernels {
 
 // Prepared elements a picture plane takes (blend_planes.h's PlaneSpan) and the planes they come
-// from. p is the kernels' fixed-point value (blend_kernels.h), or all ones where no run covers
-// the element (left untouched, as the CPU kernels leave it); ia is shared by the planes.
+// from. p is the kernels' value (blend_kernels.h); ia is shared by the planes. At 10 bits p is
+// all ones where no run covers the element (left untouched, as the CPU kernels leave it: a
+// transparent blend would read an invalid sample above 1023 as 1023); at 8 bits a transparent
+// element (p 0, ia 255) blends to itself, so every element is blended.
 struct Job8 {
   uint8_t* dst[2];  // picture planes (yuv420p's U and V: two; otherwise one)
   int pitch[2];     // bytes
-  const uint16_t* p[2];
+  const uint8_t* p[2];
   const uint8_t* ia;
   int planes, width;  // prepared elements a row
   int row0, rows, src_row0, col0, cols, src_col0;
@@ -28,7 +30,6 @@ struct Job10 {
   int row0, rows, src_row0, col0, cols, src_col0;
 };
 
-inline constexpr uint16_t kSkip8 = 0xffff;  // above any p (255 * 255 + 127)
 inline constexpr uint32_t kSkip10 = 0xffffffff;
 
 int Blend8(const Job8& job, void* stream);

@@ -9,6 +9,7 @@
 // whose copies of an inline function could be the one the linker keeps for the whole program.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace strait::overlays {
@@ -26,35 +27,44 @@ struct PlaneRun {
 
 namespace strait::overlays::kernels {
 
-// 8-bit: dst[i] = (p[i] + dst[i] * ia[i]) / 255, where p[i] = (premultiplied value * 255,
-// rounded) + 127 (the rounding bias, folded in) and ia[i] = 255 - alpha. Callers guarantee
-// p[i] <= 255 * (255 - ia[i]) + 127, so the sum stays below 2^16 and the result below 256.
-using Row8Fn = void (*)(uint8_t* dst, const uint16_t* p, const uint8_t* ia, int n);
+// 8-bit: dst[i] = p[i] + (dst[i] * ia[i] + 127) / 255, where p[i] is the card's premultiplied
+// value rounded to a code and ia[i] = 255 - alpha: the card's part and the picture's part, each
+// rounded. Callers guarantee p[i] <= 255 - ia[i] (the alpha), so the sum stays below 256; the
+// sum of 16-bit products stays below 2^16. (One byte of p a sample, not a 16-bit p * 255: the
+// kernels read two bytes a sample instead of three, and the result is within 1 of the exact
+// blend; blend.h.)
+using Row8Fn = void (*)(uint8_t* dst, const uint8_t* p, const uint8_t* ia, int n);
 // 10-bit, with alpha in eighths (0..2040) so that chroma's averaged alpha is exact:
 // d = min(dst[i], 1023); dst[i] = (p[i] + d * ia[i]) / 2040, where p[i] = (premultiplied
 // value * 2040, rounded) + 1020 and ia[i] = 2040 - 8 * alpha; p[i] <= 1023 * (2040 - ia[i]) + 1020.
 using Row10Fn = void (*)(uint16_t* dst, const uint32_t* p, const uint16_t* ia, int n);
 // The same over a flat run (a card's panel): one alpha, and p alternating p0, p1 from dst[0]
 // (p0 == p1 except in nv12's interleaved chroma, where they are U's and V's).
-using Flat8Fn = void (*)(uint8_t* dst, uint16_t p0, uint16_t p1, uint8_t ia, int n);
+using Flat8Fn = void (*)(uint8_t* dst, uint8_t p0, uint8_t p1, uint8_t ia, int n);
 using Flat10Fn = void (*)(uint16_t* dst, uint32_t p0, uint32_t p1, uint16_t ia, int n);
 
-// One picture row's part of a prepared 8-bit row, for one plane or two (yuv420p's U and V share
-// their runs and alpha): every run of `runs` clipped to the row's visible elements [lo, hi).
-// Element e of the prepared row is dst[k][e] in the picture (dst may point before the picture's
-// row: only elements [lo, hi) are read or written). Copy runs write solid[k][e], flat runs use
-// p[k][e], p[k][e + 1] and ia[e] from their first visible element e on. All kinds compute the
-// Row8Fn formula, element by element, so the result is that of row8 over the runs; the SIMD
-// kernels may also store back, unchanged, samples in [lo, hi) outside a short run.
+// A rectangle of prepared 8-bit rows onto one plane or two (yuv420p's U and V share their runs
+// and alpha): for each of `rows` rows, every run of that row clipped to the visible elements
+// [lo, hi). Element e of prepared row r is dst[k][r * dst_stride[k] + e] in the picture (dst
+// may point before the picture's row: only elements [lo, hi) are read or written). Copy runs
+// (opaque: ia 0) write p[k][e], flat runs use p[k][e], p[k][e + 1] and ia[e] from their first
+// visible element e on. All kinds compute the Row8Fn formula, element by element, so the result
+// is that of row8 over the runs; the SSE4.1/AVX2 kernels may also store back, unchanged,
+// samples in [lo, hi) outside a short run. One call a plane: rendered cards have several runs a
+// row, and a call a row cost as much as blending a few vectors.
 struct Runs8Job {
-  uint8_t* dst[2];
-  const uint16_t* p[2];
-  const uint8_t* solid[2];
+  uint8_t* dst[2];           // row 0
+  ptrdiff_t dst_stride[2];   // bytes from one picture row to the next
+  const uint8_t* p[2];       // row 0 of the prepared planes
   const uint8_t* ia;
+  int width;                 // prepared elements a row (p's and ia's row stride)
+  const PlaneRun* runs;      // row r's: [runs + row_runs[r], runs + row_runs[r + 1])
+  const int* row_runs;
+  int rows;
   int planes;  // 1 or 2
   int lo, hi;
 };
-using Runs8Fn = void (*)(const Runs8Job& job, const PlaneRun* runs, int count);
+using Runs8Fn = void (*)(const Runs8Job& job);
 
 struct RowKernels {
   Row8Fn row8;
@@ -64,16 +74,18 @@ struct RowKernels {
   Runs8Fn runs8;
 };
 
-// blend.cc (the reference), blend_sse41.cc, blend_avx2.cc. Call a SIMD table only where
+// blend.cc (the reference), blend_sse41.cc, blend_avx2.cc, blend_avx512.cc (8-bit; its 10-bit
+// entries are the AVX2 kernels). Call a SIMD table only where
 // IsaSupported() says so.
 extern const RowKernels kScalar;
 extern const RowKernels kSse41;
 extern const RowKernels kAvx2;
+extern const RowKernels kAvx512;
 
 // The scalar kernels by name, for the SIMD kernels' short rows.
-void Row8Scalar(uint8_t* dst, const uint16_t* p, const uint8_t* ia, int n);
+void Row8Scalar(uint8_t* dst, const uint8_t* p, const uint8_t* ia, int n);
 void Row10Scalar(uint16_t* dst, const uint32_t* p, const uint16_t* ia, int n);
-void Flat8Scalar(uint8_t* dst, uint16_t p0, uint16_t p1, uint8_t ia, int n);
+void Flat8Scalar(uint8_t* dst, uint8_t p0, uint8_t p1, uint8_t ia, int n);
 void Flat10Scalar(uint16_t* dst, uint32_t p0, uint32_t p1, uint16_t ia, int n);
 
 }  // namespace strait::overlays::kernels

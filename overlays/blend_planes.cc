@@ -62,13 +62,14 @@ using Planes = PreparedCard::Planes;
 using PlanesKey = PreparedCard::PlanesKey;
 
 // Element `i` of `plane`: value `v` (sample units, premultiplied) with alpha `a` in the kernel's
-// units (0..full()); the kernels' rounding bias is folded in.
+// units (0..full()). 10 bits: fixed point, the kernels' rounding bias folded in; 8 bits: a whole
+// code, at most the alpha (so the kernels' sum stays below 256).
 void StoreSample(Planes& pl, int plane, size_t i, double v, int a, int max) {
-  const uint32_t f = Fixed(v, a, pl.full(), max);
   if (pl.ten())
-    pl.p10[plane][i] = f + 1020;
+    pl.p10[plane][i] = Fixed(v, a, pl.full(), max) + 1020;
   else
-    pl.p8[plane][i] = static_cast<uint16_t>(f + 127);
+    pl.p8[plane][i] = static_cast<uint8_t>(a == pl.full() ? RoundClamp(v, max)
+                                                          : RoundClamp(v, std::min(a, max)));
 }
 
 void StoreAlpha(Planes& pl, size_t i, int a) {
@@ -165,19 +166,15 @@ void MakeChroma(const CardYuv& card, const Coeffs& c, Planes& pl) {
   }
 }
 
-// ---- Runs ----
+// ---- Runs (10 bits: of elements; 8 bits: on the kBlock8 grid, BuildBlockRuns) ----
 
 // Shorter opaque or flat stretches are blended sample by sample: not worth a call of their own.
 constexpr int kMinRun = 16;  // elements
 
-void FillSolid(Planes& pl, size_t begin, size_t end) {
+void FillSolid(Planes& pl, size_t begin, size_t end) {  // 10 bits (8: p8 is the sample)
   for (int plane = 0; plane < pl.planes(); ++plane) {
-    for (size_t i = begin; i < end; ++i) {
-      if (pl.ten())
-        pl.solid10[plane][i] = static_cast<uint16_t>((pl.p10[plane][i] - 1020) / 2040);
-      else
-        pl.solid8[plane][i] = static_cast<uint8_t>((pl.p8[plane][i] - 127) / 255);
-    }
+    for (size_t i = begin; i < end; ++i)
+      pl.solid10[plane][i] = static_cast<uint16_t>((pl.p10[plane][i] - 1020) / 2040);
   }
 }
 
@@ -243,26 +240,28 @@ void GrowShortBlends(std::vector<Segment>& row, int width) {
   }
 }
 
-// Cuts each row into runs; a unit is one sample (nv12 chroma: a U, V pair).
-void BuildRuns(Planes& pl) {
-  const int step = pl.key.interleaved ? 2 : 1, units = pl.width / step;
-  auto alpha = [&](size_t e) { return pl.full() - (pl.ten() ? pl.ia10[e] : pl.ia8[e]); };
-  auto same = [&](size_t a, size_t b) {
-    for (int plane = 0; plane < pl.planes(); ++plane) {
-      for (int k = 0; k < step; ++k) {
-        if (pl.ten() ? pl.p10[plane][a + k] != pl.p10[plane][b + k]
-                     : pl.p8[plane][a + k] != pl.p8[plane][b + k])
-          return false;
-      }
-    }
-    return alpha(a) == alpha(b);
-  };
+// Alpha of element e in the kernels' units, and whether elements a and b blend alike (the same
+// p in every plane, for nv12 the whole U, V pair, and the same alpha).
+int AlphaAt(const Planes& pl, size_t e) {
+  return pl.full() - (pl.ten() ? pl.ia10[e] : pl.ia8[e]);
+}
+bool Same(const Planes& pl, size_t a, size_t b) {
+  const int step = pl.key.interleaved ? 2 : 1;
   for (int plane = 0; plane < pl.planes(); ++plane) {
-    if (pl.ten())
-      pl.solid10[plane].resize(pl.p10[plane].size());
-    else
-      pl.solid8[plane].resize(pl.p8[plane].size());
+    for (int k = 0; k < step; ++k) {
+      if (pl.ten() ? pl.p10[plane][a + k] != pl.p10[plane][b + k]
+                   : pl.p8[plane][a + k] != pl.p8[plane][b + k])
+        return false;
+    }
   }
+  return AlphaAt(pl, a) == AlphaAt(pl, b);
+}
+
+// 10 bits: cuts each row into runs of elements; a unit is one sample (nv12 chroma: a U, V pair).
+void BuildElementRuns(Planes& pl) {
+  const int step = pl.key.interleaved ? 2 : 1, units = pl.width / step;
+  for (int plane = 0; plane < pl.planes(); ++plane)
+    pl.solid10[plane].resize(pl.p10[plane].size());
   pl.row_runs.assign(1, 0);
   std::vector<Segment> segments;
   for (int y = 0; y < pl.height; ++y) {
@@ -270,21 +269,21 @@ void BuildRuns(Planes& pl) {
     segments.clear();
     for (int u = 0; u < units;) {
       const size_t e = row + size_t(u) * step;
-      const int a = alpha(e);
+      const int a = AlphaAt(pl, e);
       int v = u + 1;
       auto at = [&](int w) { return row + size_t(w) * step; };
       int kind;
       if (a == 0) {
-        while (v < units && alpha(at(v)) == 0)
+        while (v < units && AlphaAt(pl, at(v)) == 0)
           ++v;
         // A short gap between two runs is blended with them; the row's ends are skipped.
         kind = u > 0 && v < units && (v - u) * step < kMinRun ? int(RunKind::kBlend) : kSkip;
       } else if (a == pl.full()) {
-        while (v < units && alpha(at(v)) == pl.full())
+        while (v < units && AlphaAt(pl, at(v)) == pl.full())
           ++v;
         kind = (v - u) * step >= kMinRun ? int(RunKind::kCopy) : int(RunKind::kBlend);
       } else {
-        while (v < units && same(e, at(v)))
+        while (v < units && Same(pl, e, at(v)))
           ++v;
         kind = (v - u) * step >= kMinRun ? int(RunKind::kFlat) : int(RunKind::kBlend);
       }
@@ -298,6 +297,36 @@ void BuildRuns(Planes& pl) {
       if (s.kind == int(RunKind::kCopy))
         FillSolid(pl, row + s.begin, row + s.end);
       pl.runs.push_back({s.begin, s.end, RunKind(s.kind)});
+    }
+    pl.row_runs.push_back(static_cast<int>(pl.runs.size()));
+  }
+}
+
+// 8 bits: each row's blocks of kBlock8 elements (the last one shorter) are transparent (skipped),
+// opaque (copy), one flat value (flat) or blended; neighbours of a kind join (flat ones when their
+// value is the same). A transparent block between two runs is skipped too: blocks never share a
+// vector, so a gap costs no stall.
+void BuildBlockRuns(Planes& pl) {
+  const int step = pl.key.interleaved ? 2 : 1;
+  static_assert(kBlock8 % 2 == 0, "blocks start on a U of nv12's U, V pairs");
+  pl.row_runs.assign(1, 0);
+  for (int y = 0; y < pl.height; ++y) {
+    const size_t row = size_t(y) * pl.width;
+    for (int b = 0; b < pl.width; b += kBlock8) {
+      const int end = std::min(b + kBlock8, pl.width);
+      const int a = AlphaAt(pl, row + b);
+      bool alike = true;
+      for (int e = b + step; e < end && alike; e += step)
+        alike = a == 0 || a == pl.full() ? AlphaAt(pl, row + e) == a : Same(pl, row + b, row + e);
+      if (alike && a == 0)
+        continue;
+      const RunKind kind = !alike ? RunKind::kBlend : a == pl.full() ? RunKind::kCopy : RunKind::kFlat;
+      PlaneRun* last = pl.runs.size() > size_t(pl.row_runs.back()) ? &pl.runs.back() : nullptr;
+      if (last && last->end == b && last->kind == kind &&
+          (kind != RunKind::kFlat || Same(pl, row + last->begin, row + b)))
+        last->end = end;
+      else
+        pl.runs.push_back({b, end, kind});
     }
     pl.row_runs.push_back(static_cast<int>(pl.runs.size()));
   }
@@ -322,7 +351,10 @@ std::unique_ptr<Planes> MakePlanes(const PlanesKey& key, const std::vector<uint8
     MakeChroma(yuv, c, *planes);
   else
     MakeLuma(yuv, c, *planes);
-  BuildRuns(*planes);
+  if (planes->ten())
+    BuildElementRuns(*planes);
+  else
+    BuildBlockRuns(*planes);
   return planes;
 }
 

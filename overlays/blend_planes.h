@@ -1,8 +1,11 @@
 // PreparedCard's converted planes (blend.h): the card in one blend configuration as the row
-// kernels' fixed-point values (blend_kernels.h), each row cut into runs the blend treats alike —
-// transparent (skipped, not stored), opaque (copied), flat (one value and alpha: a card's panel)
-// and the rest (blended sample by sample). Rendered cards are mostly panel, image and QR code, so
-// most samples end up in copy or flat runs, which read a third as many bytes.
+// kernels' values (blend_kernels.h), each row cut into runs the blend treats alike — transparent
+// (skipped, not stored), opaque (copied), flat (one value and alpha: a card's panel) and the rest
+// (blended sample by sample). Rendered cards are mostly panel, image and QR code, so most samples
+// end up in copy or flat runs, which read half as many bytes. 8-bit runs are cut on a grid of
+// kBlock8 elements (a block holding two kinds is blended): a run boundary inside a vector makes
+// the next run's first load wait for the last run's store (no store-to-load forwarding between
+// partly overlapping accesses), about as long as blending a few vectors, and text makes many.
 //
 // Internal to blend.cc, blend_cuda.cc and their tests. Immutable once made; owned by its
 // PreparedCard.
@@ -28,16 +31,19 @@ struct PreparedCard::PlanesKey {
   bool operator==(const PlanesKey&) const = default;
 };
 
+// The grid 8-bit runs are cut on, in elements (a multiple of the widest kernel's vector).
+inline constexpr int kBlock8 = 64;
+
 // Rows of `width` elements (nv12 chroma: U, V pairs), `height` rows, packed.
 struct PreparedCard::Planes {
   PlanesKey key;
   int width = 0, height = 0;
-  std::vector<uint16_t> p8[2];   // 8-bit fixed values (Row8Fn): Y or U, and V when planar
-  std::vector<uint32_t> p10[2];  // 10-bit (Row10Fn)
+  std::vector<uint8_t> p8[2];    // 8-bit values (Row8Fn): Y or U, and V when planar
+  std::vector<uint32_t> p10[2];  // 10-bit fixed values (Row10Fn)
   std::vector<uint8_t> ia8;      // 255 - alpha
   std::vector<uint16_t> ia10;    // 2040 - alpha in eighths
-  std::vector<uint8_t> solid8[2];    // the sample values where the card is opaque (copy runs)
-  std::vector<uint16_t> solid10[2];  // ... at 10 bits
+  std::vector<uint16_t> solid10[2];  // 10-bit sample values where the card is opaque (copy runs;
+                                     // at 8 bits p8 is that value)
   std::vector<PlaneRun> runs;        // row y's: [row_runs[y], row_runs[y + 1])
   std::vector<int> row_runs;
 

@@ -30,58 +30,73 @@ void Store64(void* p, __m128i v) {
 
 // ---- 8-bit ----
 
-// Where a row's p and ia come from, for the block starting at element i: the planes (Row8), or
+// Where a block's p and ia come from, for the block starting at element i: the planes (Row8), or
 // one flat run's constants (Flat8; p alternates, so it depends on i's parity).
 struct Planes8 {
-  const uint16_t* p;
+  const uint8_t* p;
   const uint8_t* ia;
-  __m128i P(int i) const { return Load(p + i); }
+  __m128i P(int i) const { return Load(p + i); }     // 16 bytes
+  __m128i P8(int i) const { return Load64(p + i); }  // 8, in the low half
   __m128i A(int i) const { return _mm_cvtepu8_epi16(Load64(ia + i)); }
 };
 struct Const8 {
-  __m128i even, odd, a;
+  __m128i even, odd, a;  // bytes p0 p1 p0 p1 ..., p1 p0 p1 p0 ...; 16-bit ia
   __m128i P(int i) const { return i & 1 ? odd : even; }
+  __m128i P8(int i) const { return P(i); }
   __m128i A(int) const { return a; }
 };
 
-// (p + d * ia) / 255 for 8 lanes of 16 bits. The sum stays below 2^16 (blend_kernels.h), and
+Const8 Flat(uint8_t p0, uint8_t p1, uint8_t ia) {
+  return {_mm_set1_epi16(static_cast<short>(p0 | p1 << 8)),
+          _mm_set1_epi16(static_cast<short>(p1 | p0 << 8)), _mm_set1_epi16(ia)};
+}
+
+// (d * ia + 127) / 255 for 8 lanes of 16 bits. The sum stays below 2^16 (blend_kernels.h), and
 // for v < 2^16, v / 255 == (v * 0x8081) >> 23: the high half of the product, shifted by 7.
-template <typename Src>
-__m128i Blend8(const uint8_t* dst, const Src& s, int i) {
+__m128i Scaled8(const uint8_t* dst, __m128i ia) {
   const __m128i v =
-      _mm_add_epi16(_mm_mullo_epi16(_mm_cvtepu8_epi16(Load64(dst + i)), s.A(i)), s.P(i));
+      _mm_add_epi16(_mm_mullo_epi16(_mm_cvtepu8_epi16(Load64(dst)), ia), _mm_set1_epi16(127));
   return _mm_srli_epi16(_mm_mulhi_epu16(v, _mm_set1_epi16(static_cast<short>(0x8081))), 7);
+}
+
+// 16 results from dst[i..i + 16), and 8 (in the low half) from dst[i..i + 8).
+template <typename Src>
+__m128i Block16(const uint8_t* dst, const Src& s, int i) {
+  return _mm_add_epi8(
+      _mm_packus_epi16(Scaled8(dst + i, s.A(i)), Scaled8(dst + i + 8, s.A(i + 8))), s.P(i));
+}
+template <typename Src>
+__m128i Block8(const uint8_t* dst, const Src& s, int i) {
+  const __m128i q = Scaled8(dst + i, s.A(i));
+  return _mm_add_epi8(_mm_packus_epi16(q, q), s.P8(i));
 }
 
 // Blends dst[0..n) unless n < 8 (returns false: the caller goes scalar).
 template <typename Src>
 bool Row8Vector(uint8_t* dst, const Src& s, int n) {
-  auto block16 = [&](int i) { return _mm_packus_epi16(Blend8(dst, s, i), Blend8(dst, s, i + 8)); };
   if (n >= 16) {
-    const __m128i last = block16(n - 16);
+    const __m128i last = Block16(dst, s, n - 16);
     for (int i = 0; i + 16 < n; i += 16)
-      Store(dst + i, block16(i));
+      Store(dst + i, Block16(dst, s, i));
     Store(dst + n - 16, last);
     return true;
   }
   if (n >= 8) {
-    const __m128i first = Blend8(dst, s, 0), last = Blend8(dst, s, n - 8);
-    Store64(dst, _mm_packus_epi16(first, first));
-    Store64(dst + n - 8, _mm_packus_epi16(last, last));
+    const __m128i first = Block8(dst, s, 0), last = Block8(dst, s, n - 8);
+    Store64(dst, first);
+    Store64(dst + n - 8, last);
     return true;
   }
   return false;
 }
 
-void Row8(uint8_t* dst, const uint16_t* p, const uint8_t* ia, int n) {
+void Row8(uint8_t* dst, const uint8_t* p, const uint8_t* ia, int n) {
   if (!Row8Vector(dst, Planes8{p, ia}, n))
     Row8Scalar(dst, p, ia, n);
 }
 
-void Flat8(uint8_t* dst, uint16_t p0, uint16_t p1, uint8_t ia, int n) {
-  const Const8 s{_mm_set1_epi32(int(p0 | uint32_t(p1) << 16)),
-                 _mm_set1_epi32(int(p1 | uint32_t(p0) << 16)), _mm_set1_epi16(ia)};
-  if (!Row8Vector(dst, s, n))
+void Flat8(uint8_t* dst, uint8_t p0, uint8_t p1, uint8_t ia, int n) {
+  if (!Row8Vector(dst, Flat(p0, p1, ia), n))
     Flat8Scalar(dst, p0, p1, ia, n);
 }
 
@@ -89,14 +104,13 @@ void Flat8(uint8_t* dst, uint16_t p0, uint16_t p1, uint8_t ia, int n) {
 // visible elements [span_lo, span_hi): the lanes outside the run are stored back as loaded (the
 // samples before it are final, those after it not yet read, and only this call writes the row).
 // Returns false where the visible row is narrower than the window.
-bool Short8(uint8_t* dst, const uint16_t* p, const uint8_t* ia, int lo, int hi, int span_lo,
+bool Short8(uint8_t* dst, const uint8_t* p, const uint8_t* ia, int lo, int hi, int span_lo,
             int span_hi) {
   if (span_hi - span_lo < 16)
     return false;
   const int s = std::min(lo, span_hi - 16);
-  const Planes8 src{p + s, ia + s};
   const __m128i old = Load(dst + s);
-  const __m128i v = _mm_packus_epi16(Blend8(dst + s, src, 0), Blend8(dst + s, src, 8));
+  const __m128i v = Block16(dst + s, Planes8{p + s, ia + s}, 0);
   const __m128i lane = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   const __m128i in = _mm_and_si128(_mm_cmpgt_epi8(lane, _mm_set1_epi8(char(lo - s - 1))),
                                    _mm_cmpgt_epi8(_mm_set1_epi8(char(hi - s)), lane));
@@ -112,7 +126,7 @@ void Copy(uint8_t* dst, const uint8_t* src, int n) {  // n >= 16
 }
 
 template <int kPlanes>
-void Runs8Impl(const Runs8Job& job, const PlaneRun* runs, int count) {
+[[gnu::always_inline]] inline void Runs8Impl(const Runs8Job& job, const PlaneRun* runs, int count) {
   for (int r = 0; r < count; ++r) {
     const int lo = std::max(job.lo, runs[r].begin), hi = std::min(job.hi, runs[r].end);
     const int n = hi - lo;
@@ -121,15 +135,11 @@ void Runs8Impl(const Runs8Job& job, const PlaneRun* runs, int count) {
     const RunKind kind = runs[r].kind;
     for (int k = 0; k < kPlanes; ++k) {
       uint8_t* dst = job.dst[k] + lo;
-      const uint16_t* p = job.p[k] + lo;
+      const uint8_t* p = job.p[k] + lo;
       if (kind == RunKind::kCopy && n >= 16) {
-        Copy(dst, job.solid[k] + lo, n);
+        Copy(dst, p, n);
       } else if (kind == RunKind::kFlat && n >= 8) {
-        Row8Vector(dst,
-                   Const8{_mm_set1_epi32(int(p[0] | uint32_t(p[1]) << 16)),
-                          _mm_set1_epi32(int(p[1] | uint32_t(p[0]) << 16)),
-                          _mm_set1_epi16(job.ia[lo])},
-                   n);
+        Row8Vector(dst, Flat(p[0], p[1], job.ia[lo]), n);
       } else if (!Row8Vector(dst, Planes8{p, job.ia + lo}, n) &&
                  !Short8(job.dst[k], job.p[k], job.ia, lo, hi, job.lo, job.hi)) {
         Row8Scalar(dst, p, job.ia + lo, n);
@@ -138,11 +148,25 @@ void Runs8Impl(const Runs8Job& job, const PlaneRun* runs, int count) {
   }
 }
 
-void Runs8(const Runs8Job& job, const PlaneRun* runs, int count) {
+// Row by row, each row's runs (see blend_kernels.h).
+template <int kPlanes>
+void Runs8Rows(const Runs8Job& job) {
+  Runs8Job row = job;
+  for (int r = 0; r < job.rows; ++r) {
+    Runs8Impl<kPlanes>(row, job.runs + job.row_runs[r], job.row_runs[r + 1] - job.row_runs[r]);
+    for (int k = 0; k < kPlanes; ++k) {
+      row.dst[k] += job.dst_stride[k];
+      row.p[k] += job.width;
+    }
+    row.ia += job.width;
+  }
+}
+
+void Runs8(const Runs8Job& job) {
   if (job.planes == 2)
-    Runs8Impl<2>(job, runs, count);
+    Runs8Rows<2>(job);
   else
-    Runs8Impl<1>(job, runs, count);
+    Runs8Rows<1>(job);
 }
 
 // ---- 10-bit ----

@@ -25,7 +25,16 @@ void PrintTo(Isa isa, std::ostream* os) {  // gtest's names for the parameter
 namespace {
 
 const kernels::RowKernels& Table(Isa isa) {
-  return isa == Isa::kAvx2 ? kernels::kAvx2 : isa == Isa::kSse41 ? kernels::kSse41 : kernels::kScalar;
+  switch (isa) {
+    case Isa::kSse41:
+      return kernels::kSse41;
+    case Isa::kAvx2:
+      return kernels::kAvx2;
+    case Isa::kAvx512:
+      return kernels::kAvx512;
+    default:
+      return kernels::kScalar;
+  }
 }
 
 // ---- Pictures in plain memory ----
@@ -322,14 +331,13 @@ TEST_P(BlendIsaTest, Row8MatchesScalarOnRandomRows) {
   std::mt19937 rng(8);
   const kernels::RowKernels& k = Table(GetParam());
   for (int trial = 0; trial < 2000; ++trial) {
-    const int n = int(rng() % 100), off = int(rng() % 32), guard = 40;
-    std::vector<uint8_t> dst(off + n + guard), ia(n);
-    std::vector<uint16_t> p(n);
+    const int n = int(rng() % 200), off = int(rng() % 64), guard = 70;
+    std::vector<uint8_t> dst(off + n + guard), ia(n), p(n);
     for (auto& d : dst)
       d = uint8_t(rng());
     for (int i = 0; i < n; ++i) {
       ia[i] = uint8_t(rng() % 4 == 0 ? (rng() % 2) * 255 : rng());
-      p[i] = uint16_t(rng() % (255 * (255 - ia[i]) + 1) + 127);
+      p[i] = uint8_t(rng() % (255 - ia[i] + 1));
     }
     std::vector<uint8_t> want = dst;
     kernels::kScalar.row8(want.data() + off, p.data(), ia.data(), n);
@@ -340,27 +348,47 @@ TEST_P(BlendIsaTest, Row8MatchesScalarOnRandomRows) {
 
 TEST_P(BlendIsaTest, Row8MatchesScalarExhaustively) {
   const kernels::RowKernels& k = Table(GetParam());
-  // Every (dst, 255 - alpha) pair with the smallest and largest allowed p, then every p alone.
-  std::vector<uint8_t> dst, ia, want;
-  std::vector<uint16_t> p;
+  // Every (dst, 255 - alpha) pair with the smallest and largest allowed p.
+  std::vector<uint8_t> dst, ia, p, want;
   for (int d = 0; d < 256; ++d) {
     for (int a = 0; a < 256; ++a) {
       for (int top = 0; top < 2; ++top) {
         dst.push_back(uint8_t(d));
         ia.push_back(uint8_t(a));
-        p.push_back(uint16_t(127 + top * 255 * (255 - a)));
+        p.push_back(uint8_t(top * (255 - a)));
       }
     }
-  }
-  for (int v = 127; v <= 255 * 255 + 127; ++v) {
-    dst.push_back(0);
-    ia.push_back(0);
-    p.push_back(uint16_t(v));
   }
   want = dst;
   kernels::kScalar.row8(want.data(), p.data(), ia.data(), int(p.size()));
   k.row8(dst.data(), p.data(), ia.data(), int(p.size()));
   ASSERT_EQ(dst, want);
+}
+
+TEST(BlendTest, Row8IsWithinOneOfTheExactBlend) {
+  // The scalar kernel against p + d * ia / 255 in real numbers, for every (d, ia, p) with
+  // p <= 255 - ia: the two roundings stay within 1, and alpha 0 and 255 are exact.
+  std::vector<uint8_t> dst(256), ia(256), p(256);
+  for (int a = 0; a < 256; ++a) {
+    for (int v = 0; v <= 255 - a; ++v) {
+      for (int d = 0; d < 256; ++d) {
+        dst[d] = uint8_t(d);
+        ia[d] = uint8_t(a);
+        p[d] = uint8_t(v);
+      }
+      kernels::kScalar.row8(dst.data(), p.data(), ia.data(), 256);
+      for (int d = 0; d < 256; ++d) {
+        const double exact = v + d * a / 255.0;
+        ASSERT_LE(std::abs(dst[d] - exact), 1.0) << "d " << d << " ia " << a << " p " << v;
+        if (a == 0) {
+          ASSERT_EQ(dst[d], v);
+        }
+        if (a == 255) {
+          ASSERT_EQ(dst[d], d);
+        }
+      }
+    }
+  }
 }
 
 TEST_P(BlendIsaTest, Row10MatchesScalarOnRandomRows) {
@@ -400,13 +428,13 @@ TEST_P(BlendIsaTest, Flat8MatchesScalarOnRandomRows) {
   std::mt19937 rng(88);
   const kernels::RowKernels& k = Table(GetParam());
   for (int trial = 0; trial < 2000; ++trial) {
-    const int n = int(rng() % 100), off = int(rng() % 32);
-    std::vector<uint8_t> dst(off + n + 40);
+    const int n = int(rng() % 200), off = int(rng() % 64);
+    std::vector<uint8_t> dst(off + n + 70);
     for (auto& d : dst)
       d = uint8_t(rng());
     const uint8_t ia = uint8_t(trial % 7 == 0 ? 0 : rng());
-    const uint16_t p0 = uint16_t(rng() % (255 * (255 - ia) + 1) + 127);
-    const uint16_t p1 = trial % 2 ? p0 : uint16_t(rng() % (255 * (255 - ia) + 1) + 127);
+    const uint8_t p0 = uint8_t(rng() % (255 - ia + 1));
+    const uint8_t p1 = trial % 2 ? p0 : uint8_t(rng() % (255 - ia + 1));
     std::vector<uint8_t> want = dst;
     kernels::kScalar.flat8(want.data() + off, p0, p1, ia, n);
     k.flat8(dst.data() + off, p0, p1, ia, n);
@@ -433,59 +461,66 @@ TEST_P(BlendIsaTest, Flat10MatchesScalarOnRandomRows) {
 }
 
 TEST_P(BlendIsaTest, Runs8MatchesScalarOnRandomRows) {
-  // Rows of random runs (short and long, every kind) with data consistent with their kind, one
-  // or two planes, clipped to a random visible part: short runs take the SIMD kernels' masked
-  // window, which stores back the samples around them.
+  // A few rows of random runs (short and long, every kind) with data consistent with their
+  // kind, one or two planes, clipped to a random visible part: short runs take the SIMD
+  // kernels' masked window, which stores back the samples around them; picture rows are further
+  // apart than prepared rows, with padding that must stay untouched.
   std::mt19937 rng(808);
   const kernels::RowKernels& k = Table(GetParam());
-  for (int trial = 0; trial < 3000; ++trial) {
-    const int width = 1 + int(rng() % 160), planes = 1 + int(rng() % 2);
+  for (int trial = 0; trial < 2000; ++trial) {
+    const int width = 1 + int(rng() % 300), planes = 1 + int(rng() % 2);
+    const int height = 1 + int(rng() % 4), stride = width + int(rng() % 40);
     std::vector<PlaneRun> runs;
-    std::vector<uint8_t> ia(width, 255), solid[2];
-    std::vector<uint16_t> p[2];
-    for (int i = 0; i < planes; ++i) {
-      p[i].assign(width, 127);
-      solid[i].assign(width, 0);
-    }
-    for (int e = int(rng() % 4); e < width;) {
-      const int end = std::min(width, e + 1 + int(rng() % (rng() % 3 ? 12 : 70)));
-      const RunKind kind = RunKind(rng() % 3);
-      const uint8_t flat_ia = uint8_t(rng());
-      for (int j = e; j < end; ++j) {
-        ia[j] = kind == RunKind::kCopy ? 0 : kind == RunKind::kFlat ? flat_ia : uint8_t(rng());
-        for (int i = 0; i < planes; ++i) {
-          const int v = kind == RunKind::kFlat && j > e + 1 ? p[i][j - 2] - 127
-                                                            : int(rng() % (255 * (255 - ia[j]) + 1));
-          const int snapped = kind == RunKind::kCopy ? v / 255 * 255 : v;
-          p[i][j] = uint16_t(snapped + 127);
-          solid[i][j] = uint8_t(snapped / 255);
+    std::vector<int> row_runs = {0};
+    std::vector<uint8_t> ia(size_t(width) * height, 255), p[2];
+    for (int i = 0; i < planes; ++i)
+      p[i].assign(ia.size(), 0);
+    for (int y = 0; y < height; ++y) {
+      const size_t row = size_t(y) * width;
+      for (int e = int(rng() % 4); e < width;) {
+        const int end = std::min(width, e + 1 + int(rng() % (rng() % 3 ? 12 : 140)));
+        const RunKind kind = RunKind(rng() % 3);
+        const uint8_t flat_ia = uint8_t(rng());
+        for (int j = e; j < end; ++j) {
+          ia[row + j] = kind == RunKind::kCopy ? 0 : kind == RunKind::kFlat ? flat_ia : uint8_t(rng());
+          for (int i = 0; i < planes; ++i) {
+            p[i][row + j] = kind == RunKind::kFlat && j > e + 1
+                                ? p[i][row + j - 2]
+                                : uint8_t(rng() % (255 - ia[row + j] + 1));
+          }
         }
+        runs.push_back({e, end, kind});
+        e = end + int(rng() % 3);  // gaps: transparent, not covered by a run
       }
-      runs.push_back({e, end, kind});
-      e = end + int(rng() % 3);  // gaps: transparent, not covered by a run
+      row_runs.push_back(int(runs.size()));
     }
     const int lo = int(rng() % width), hi = lo + 1 + int(rng() % (width - lo));
-    std::vector<uint8_t> rows[2], want[2];
-    kernels::Runs8Job job{}, ref{};
-    job.planes = ref.planes = planes;
-    job.lo = ref.lo = lo;
-    job.hi = ref.hi = hi;
-    job.ia = ref.ia = ia.data();
+    std::vector<uint8_t> pictures[2], want[2];
+    kernels::Runs8Job job{};
+    job.planes = planes;
+    job.ia = ia.data();
+    job.width = width;
+    job.runs = runs.data();
+    job.row_runs = row_runs.data();
+    job.rows = height;
+    job.lo = lo;
+    job.hi = hi;
+    kernels::Runs8Job ref = job;
     for (int i = 0; i < planes; ++i) {
-      rows[i].resize(width);
-      for (auto& d : rows[i])
+      pictures[i].resize(size_t(stride) * height);
+      for (auto& d : pictures[i])
         d = uint8_t(rng());
-      want[i] = rows[i];
-      job.dst[i] = rows[i].data();
+      want[i] = pictures[i];
+      job.dst[i] = pictures[i].data();
       ref.dst[i] = want[i].data();
+      job.dst_stride[i] = ref.dst_stride[i] = stride;
       job.p[i] = ref.p[i] = p[i].data();
-      job.solid[i] = ref.solid[i] = solid[i].data();
     }
-    kernels::kScalar.runs8(ref, runs.data(), int(runs.size()));
-    k.runs8(job, runs.data(), int(runs.size()));
+    kernels::kScalar.runs8(ref);
+    k.runs8(job);
     for (int i = 0; i < planes; ++i)
-      ASSERT_EQ(rows[i], want[i]) << "trial " << trial << ", width " << width << ", visible " << lo
-                                  << ".." << hi << ", plane " << i;
+      ASSERT_EQ(pictures[i], want[i]) << "trial " << trial << ", width " << width << ", rows "
+                                      << height << ", visible " << lo << ".." << hi << ", plane " << i;
   }
 }
 
@@ -566,11 +601,13 @@ TEST_P(BlendIsaTest, OpaqueCardWritesExactlyTheConversion) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Isas, BlendIsaTest, testing::Values(Isa::kScalar, Isa::kSse41, Isa::kAvx2),
+INSTANTIATE_TEST_SUITE_P(Isas, BlendIsaTest,
+                         testing::Values(Isa::kScalar, Isa::kSse41, Isa::kAvx2, Isa::kAvx512),
                          [](const testing::TestParamInfo<Isa>& info) {
                            return std::string(info.param == Isa::kScalar  ? "Scalar"
                                               : info.param == Isa::kSse41 ? "Sse41"
-                                                                          : "Avx2");
+                                              : info.param == Isa::kAvx2  ? "Avx2"
+                                                                          : "Avx512");
                          });
 
 TEST(BlendTest, ScalarMatchesTheDoubleModel) {
@@ -594,7 +631,8 @@ TEST(BlendTest, ScalarMatchesTheDoubleModel) {
 }
 
 TEST(BlendTest, PanelsBecomeFlatAndCopyRuns) {
-  // 128 x 8: transparent left edge, a panel, an opaque block, the panel again.
+  // 10 bits, runs of elements. 128 x 8: transparent left edge, a panel, an opaque block, the
+  // panel again.
   Card card = UniformCard(128, 8, 200, 200, 200, 230);
   for (int y = 0; y < 8; ++y) {
     for (int x = 0; x < 128; ++x) {
@@ -607,6 +645,7 @@ TEST(BlendTest, PanelsBecomeFlatAndCopyRuns) {
   }
   PreparedCard prepared = Prepare(card);
   PreparedCard::PlanesKey key;
+  key.bit_depth = 10;
   const PreparedCard::Planes& luma = prepared.GetPlanes(key);
   ASSERT_EQ(luma.row_runs.size(), 9u);
   ASSERT_EQ(luma.row_runs[1], 3);
@@ -617,23 +656,64 @@ TEST(BlendTest, PanelsBecomeFlatAndCopyRuns) {
   EXPECT_EQ(luma.runs[2].kind, RunKind::kFlat);
   EXPECT_EQ(luma.runs[2].end, 128);
   key.chroma = true;
-  key.interleaved = true;
-  const PreparedCard::Planes& uv = prepared.GetPlanes(key);
-  // U, V pairs: the pair straddling the transparent edge (elements 2-4) is blended, grown to 16
-  // elements into the panel after it, so that no blend run is shorter than a SIMD window; the
-  // pairs straddling the opaque block's edges likewise; the last one (left siting: past the
-  // card's right edge) takes the panel before it, which would be too short to stay flat.
-  const std::vector<PlaneRun> want = {{2, 18, RunKind::kBlend},
-                                      {18, 48, RunKind::kFlat},
-                                      {48, 64, RunKind::kBlend},
-                                      {64, 96, RunKind::kCopy},
-                                      {96, 130, RunKind::kBlend}};
-  ASSERT_EQ(uv.row_runs[1], int(want.size()));
+  const PreparedCard::Planes& u = prepared.GetPlanes(key);
+  // Chroma (left siting; sample j stands for columns 2j - 1 .. 2j + 1): sample 0 is transparent
+  // (skipped); sample 1, straddling the edge, is blended and grown to 16 samples so that no blend
+  // run is shorter than a SIMD window, which leaves too little of the panel to stay flat; the
+  // opaque block's inside is copied; the samples after it (its edge, 15 of panel, the last one
+  // past the card's right edge) are too short to be anything but blended.
+  const std::vector<PlaneRun> want = {
+      {1, 25, RunKind::kBlend}, {25, 48, RunKind::kCopy}, {48, 65, RunKind::kBlend}};
+  ASSERT_EQ(u.row_runs[1], int(want.size()));
   for (size_t i = 0; i < want.size(); ++i) {
-    EXPECT_EQ(uv.runs[i].begin, want[i].begin) << i;
-    EXPECT_EQ(uv.runs[i].end, want[i].end) << i;
-    EXPECT_EQ(uv.runs[i].kind, want[i].kind) << i;
+    EXPECT_EQ(u.runs[i].begin, want[i].begin) << i;
+    EXPECT_EQ(u.runs[i].end, want[i].end) << i;
+    EXPECT_EQ(u.runs[i].kind, want[i].kind) << i;
   }
+}
+
+TEST(BlendTest, EightBitRunsFollowTheBlockGrid) {
+  // 320 x 4: transparent left edge, a panel, an opaque block on the second 64-element block,
+  // the panel, then transparent from 256 on.
+  static_assert(kBlock8 == 64, "the layout below is drawn for 64-element blocks");
+  Card card = UniformCard(320, 4, 200, 200, 200, 230);
+  for (int y = 0; y < 4; ++y) {
+    for (int x = 0; x < 320; ++x) {
+      uint8_t* p = &card.rgba[(size_t(y) * 320 + x) * 4];
+      if (x < 3 || x >= 256)
+        p[0] = p[1] = p[2] = p[3] = 0;
+      else if (x >= 64 && x < 128)
+        p[0] = uint8_t(x), p[1] = 9, p[2] = 99, p[3] = 255;
+    }
+  }
+  PreparedCard prepared = Prepare(card);
+  auto expect_runs = [](const PreparedCard::Planes& pl, const std::vector<PlaneRun>& want) {
+    ASSERT_EQ(pl.row_runs.size(), size_t(pl.height) + 1);
+    for (int y = 0; y < pl.height; ++y) {
+      ASSERT_EQ(pl.row_runs[y + 1] - pl.row_runs[y], int(want.size())) << "row " << y;
+      for (size_t i = 0; i < want.size(); ++i) {
+        const PlaneRun& r = pl.runs[pl.row_runs[y] + i];
+        EXPECT_EQ(r.begin, want[i].begin) << "row " << y << " run " << i;
+        EXPECT_EQ(r.end, want[i].end) << "row " << y << " run " << i;
+        EXPECT_EQ(r.kind, want[i].kind) << "row " << y << " run " << i;
+      }
+    }
+  };
+  PreparedCard::PlanesKey key;
+  // Luma: the first block holds the edge and the panel (blended), the second is opaque (copied),
+  // the next two are the panel (one flat run), the last is transparent (skipped).
+  expect_runs(prepared.GetPlanes(key), {{0, 64, RunKind::kBlend},
+                                        {64, 128, RunKind::kCopy},
+                                        {128, 256, RunKind::kFlat}});
+  // nv12 chroma, left siting: U, V pairs for samples 0..160 (322 elements). Sample j stands for
+  // columns 2j - 1 .. 2j + 1, so the opaque block's edges fall inside the blocks around it: the
+  // first three blocks blend, the fourth (columns 191..255) is panel, the fifth straddles the
+  // transparent end, the last (the two elements of sample 160) is transparent.
+  key.chroma = true;
+  key.interleaved = true;
+  expect_runs(prepared.GetPlanes(key), {{0, 192, RunKind::kBlend},
+                                        {192, 256, RunKind::kFlat},
+                                        {256, 320, RunKind::kBlend}});
 }
 
 TEST(BlendTest, CardsOffTheFrameWriteNothing) {
@@ -679,7 +759,9 @@ TEST(BlendTest, PicksTheBestSupportedIsaOnce) {
   const Isa best = BestIsa();
   EXPECT_TRUE(IsaSupported(best));
   EXPECT_TRUE(IsaSupported(Isa::kScalar));
-  if (IsaSupported(Isa::kAvx2)) {
+  if (IsaSupported(Isa::kAvx512)) {
+    EXPECT_EQ(best, Isa::kAvx512);
+  } else if (IsaSupported(Isa::kAvx2)) {
     EXPECT_EQ(best, Isa::kAvx2);
   }
   EXPECT_EQ(BestIsa(), best);
