@@ -56,21 +56,20 @@ Const8 Flat(uint8_t p0, uint8_t p1, uint8_t ia) {
           _mm256_set1_epi16(static_cast<short>(p1 | p0 << 8)), _mm256_set1_epi16(ia)};
 }
 
-// (d * ia + 127) / 255 for 16 lanes of 16 bits (see blend_sse41.cc).
+// (d * ia + 127) / 255 for 16 lanes of 16 bits, as ((d * ia + 128) * 257) >> 16 (see
+// blend_sse41.cc).
 [[gnu::always_inline]] inline __m256i Scaled16(const uint8_t* dst, __m256i ia) {
   const __m256i v = _mm256_add_epi16(_mm256_mullo_epi16(_mm256_cvtepu8_epi16(Load128(dst)), ia),
-                                     _mm256_set1_epi16(127));
-  return _mm256_srli_epi16(_mm256_mulhi_epu16(v, _mm256_set1_epi16(static_cast<short>(0x8081))),
-                           7);
+                                     _mm256_set1_epi16(128));
+  return _mm256_mulhi_epu16(v, _mm256_set1_epi16(257));
 }
 
 // 8 results with 128-bit operations, in the low half.
 template <typename Src>
 __m128i Block8(const uint8_t* dst, const Src& s, int i) {
   const __m128i v = _mm_add_epi16(_mm_mullo_epi16(_mm_cvtepu8_epi16(Load64(dst + i)), s.A8(i)),
-                                  _mm_set1_epi16(127));
-  const __m128i q =
-      _mm_srli_epi16(_mm_mulhi_epu16(v, _mm_set1_epi16(static_cast<short>(0x8081))), 7);
+                                  _mm_set1_epi16(128));
+  const __m128i q = _mm_mulhi_epu16(v, _mm_set1_epi16(257));
   return _mm_add_epi8(_mm_packus_epi16(q, q), s.P8(i));
 }
 
@@ -116,15 +115,14 @@ void Row8(uint8_t* dst, const uint8_t* p, const uint8_t* ia, int n) {
 // two samples, the even one in its low byte (masked out) and the odd one in its high byte
 // (shifted down); with one alpha the same formula needs no shuffle.
 [[gnu::always_inline]] inline void FlatLong8(uint8_t* dst, const Const8& s, int n) {
-  const __m256i k = _mm256_set1_epi16(static_cast<short>(0x8081));
-  const __m256i low = _mm256_set1_epi16(0xff), bias = _mm256_set1_epi16(127);
+  const __m256i k = _mm256_set1_epi16(257);
+  const __m256i low = _mm256_set1_epi16(0xff), bias = _mm256_set1_epi16(128);
   auto block = [&](int i) {
     const __m256i d = Load(dst + i);
     const __m256i ve = _mm256_add_epi16(_mm256_mullo_epi16(_mm256_and_si256(d, low), s.a), bias);
     const __m256i vo = _mm256_add_epi16(_mm256_mullo_epi16(_mm256_srli_epi16(d, 8), s.a), bias);
-    const __m256i qe = _mm256_srli_epi16(_mm256_mulhi_epu16(ve, k), 7);
-    // The odd quotient, (x >> 7) << 8: it fits 8 bits, so shift left by 1, keep the high byte.
-    const __m256i qo = _mm256_andnot_si256(low, _mm256_slli_epi16(_mm256_mulhi_epu16(vo, k), 1));
+    const __m256i qe = _mm256_mulhi_epu16(ve, k);
+    const __m256i qo = _mm256_slli_epi16(_mm256_mulhi_epu16(vo, k), 8);  // quotients fit a byte
     return _mm256_add_epi8(_mm256_or_si256(qe, qo), s.P(i));
   };
   const __m256i last = block(n - 32);

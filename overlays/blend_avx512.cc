@@ -43,11 +43,11 @@ __m512i Pack(__m512i a, __m512i b) {
   return _mm512_permutexvar_epi64(order, _mm512_packus_epi16(a, b));
 }
 
-// (d * ia + 127) / 255 for 32 lanes of 16 bits: v / 255 == (v * 0x8081) >> 23 for v < 2^16.
+// (d * ia + 127) / 255 for 32 lanes of 16 bits, as ((d * ia + 128) * 257) >> 16 (see
+// blend_sse41.cc).
 __m512i Scaled32(__m512i d, __m512i ia) {
-  const __m512i v = _mm512_add_epi16(_mm512_mullo_epi16(d, ia), _mm512_set1_epi16(127));
-  return _mm512_srli_epi16(_mm512_mulhi_epu16(v, _mm512_set1_epi16(static_cast<short>(0x8081))),
-                           7);
+  const __m512i v = _mm512_add_epi16(_mm512_mullo_epi16(d, ia), _mm512_set1_epi16(128));
+  return _mm512_mulhi_epu16(v, _mm512_set1_epi16(257));
 }
 
 // Blends `kPlanes` rows (1 or 2: d1, p1 unused for 1) that share ia, n >= 1 samples: whole
@@ -92,13 +92,12 @@ void Row8(uint8_t* dst, const uint8_t* p, const uint8_t* ia, int n) {
 // with one alpha the same formula needs no shuffle. Blocks start at even offsets from dst[0],
 // whose p is p0.
 __m512i FlatBlock(__m512i d, __m512i ia, __m512i p) {
-  const __m512i k = _mm512_set1_epi16(static_cast<short>(0x8081));
-  const __m512i low = _mm512_set1_epi16(0xff), bias = _mm512_set1_epi16(127);
+  const __m512i k = _mm512_set1_epi16(257);
+  const __m512i low = _mm512_set1_epi16(0xff), bias = _mm512_set1_epi16(128);
   const __m512i ve = _mm512_add_epi16(_mm512_mullo_epi16(_mm512_and_si512(d, low), ia), bias);
   const __m512i vo = _mm512_add_epi16(_mm512_mullo_epi16(_mm512_srli_epi16(d, 8), ia), bias);
-  const __m512i qe = _mm512_srli_epi16(_mm512_mulhi_epu16(ve, k), 7);
-  // The odd quotient, (x >> 7) << 8: it fits 8 bits, so shift left by 1, keep the high byte.
-  const __m512i qo = _mm512_andnot_si512(low, _mm512_slli_epi16(_mm512_mulhi_epu16(vo, k), 1));
+  const __m512i qe = _mm512_mulhi_epu16(ve, k);
+  const __m512i qo = _mm512_slli_epi16(_mm512_mulhi_epu16(vo, k), 8);  // quotients fit a byte
   return _mm512_add_epi8(_mm512_or_si512(qe, qo), p);
 }
 

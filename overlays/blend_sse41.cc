@@ -51,12 +51,13 @@ Const8 Flat(uint8_t p0, uint8_t p1, uint8_t ia) {
           _mm_set1_epi16(static_cast<short>(p1 | p0 << 8)), _mm_set1_epi16(ia)};
 }
 
-// (d * ia + 127) / 255 for 8 lanes of 16 bits. The sum stays below 2^16 (blend_kernels.h), and
-// for v < 2^16, v / 255 == (v * 0x8081) >> 23: the high half of the product, shifted by 7.
+// (d * ia + 127) / 255 for 8 lanes of 16 bits, as ((d * ia + 128) * 257) >> 16: one high-half
+// multiply, no shift. The two agree for every product of two bytes (0..65025; checked
+// exhaustively by blend_test.cc), and d * ia + 128 stays below 2^16.
 __m128i Scaled8(const uint8_t* dst, __m128i ia) {
   const __m128i v =
-      _mm_add_epi16(_mm_mullo_epi16(_mm_cvtepu8_epi16(Load64(dst)), ia), _mm_set1_epi16(127));
-  return _mm_srli_epi16(_mm_mulhi_epu16(v, _mm_set1_epi16(static_cast<short>(0x8081))), 7);
+      _mm_add_epi16(_mm_mullo_epi16(_mm_cvtepu8_epi16(Load64(dst)), ia), _mm_set1_epi16(128));
+  return _mm_mulhi_epu16(v, _mm_set1_epi16(257));
 }
 
 // 16 results from dst[i..i + 16), and 8 (in the low half) from dst[i..i + 8).
