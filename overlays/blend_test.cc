@@ -672,15 +672,15 @@ TEST(BlendTest, PanelsBecomeFlatAndCopyRuns) {
   }
 }
 
-TEST(BlendTest, EightBitRunsFollowTheBlockGrid) {
-  // 320 x 4: transparent left edge, a panel, an opaque block on the second 64-element block,
-  // the panel, then transparent from 256 on.
+TEST(BlendTest, EightBitRunsAreTheBlocksWithAVisibleSample) {
+  // 320 x 4: a transparent left edge, a panel, an opaque block on the second 64-element block, a
+  // transparent third block, the panel on the fourth, transparent from 256 on.
   static_assert(kBlock8 == 64, "the layout below is drawn for 64-element blocks");
   Card card = UniformCard(320, 4, 200, 200, 200, 230);
   for (int y = 0; y < 4; ++y) {
     for (int x = 0; x < 320; ++x) {
       uint8_t* p = &card.rgba[(size_t(y) * 320 + x) * 4];
-      if (x < 3 || x >= 256)
+      if (x < 3 || (x >= 128 && x < 192) || x >= 256)
         p[0] = p[1] = p[2] = p[3] = 0;
       else if (x >= 64 && x < 128)
         p[0] = uint8_t(x), p[1] = 9, p[2] = 99, p[3] = 255;
@@ -700,20 +700,16 @@ TEST(BlendTest, EightBitRunsFollowTheBlockGrid) {
     }
   };
   PreparedCard::PlanesKey key;
-  // Luma: the first block holds the edge and the panel (blended), the second is opaque (copied),
-  // the next two are the panel (one flat run), the last is transparent (skipped).
-  expect_runs(prepared.GetPlanes(key), {{0, 64, RunKind::kBlend},
-                                        {64, 128, RunKind::kCopy},
-                                        {128, 256, RunKind::kFlat}});
+  // Luma: the edge, panel and opaque blocks are one blended run; the transparent blocks are
+  // skipped.
+  expect_runs(prepared.GetPlanes(key), {{0, 128, RunKind::kBlend}, {192, 256, RunKind::kBlend}});
   // nv12 chroma, left siting: U, V pairs for samples 0..160 (322 elements). Sample j stands for
-  // columns 2j - 1 .. 2j + 1, so the opaque block's edges fall inside the blocks around it: the
-  // first three blocks blend, the fourth (columns 191..255) is panel, the fifth straddles the
-  // transparent end, the last (the two elements of sample 160) is transparent.
+  // columns 2j - 1 .. 2j + 1, so every block up to element 320 holds a visible sample (the third
+  // one, samples 64..95, sees column 127); the last block (sample 160, columns 319..321) is
+  // transparent.
   key.chroma = true;
   key.interleaved = true;
-  expect_runs(prepared.GetPlanes(key), {{0, 192, RunKind::kBlend},
-                                        {192, 256, RunKind::kFlat},
-                                        {256, 320, RunKind::kBlend}});
+  expect_runs(prepared.GetPlanes(key), {{0, 320, RunKind::kBlend}});
 }
 
 TEST(BlendTest, CardsOffTheFrameWriteNothing) {
