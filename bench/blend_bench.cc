@@ -8,8 +8,8 @@
 //
 // Two cards: "product", laid out like CardRenderer's product template (a 92 % white panel, an
 // opaque product image, antialiased text, a price badge, a QR code), and "noise", every pixel a
-// different translucent colour: no flat or opaque runs for strait's PreparedCard to exploit, its
-// worst case. The filter runs its default straight-alpha path, the one with FFmpeg's own SIMD
+// different translucent colour: no transparent block for strait's PreparedCard to skip, every
+// sample arithmetic. The filter runs its default straight-alpha path, the one with FFmpeg's own SIMD
 // rows (the cards are premultiplied; the work a pixel is the same).
 #include <benchmark/benchmark.h>
 
