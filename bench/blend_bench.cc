@@ -1,9 +1,9 @@
 // Blending a 600x200 product card onto 1080p yuv420p pictures, 40 px from the bottom-right
 // corner: strait's blend (overlays/blend.h: scalar, SSE4.1, AVX2, AVX-512) against FFmpeg's
 // `overlay` filter through libavfilter (buffer + buffer(rgba) -> overlay=x:y:format=yuv420 ->
-// buffersink, one filter thread), on the same picture and card, in one run. Both sides convert the card once
-// (strait: PreparedCard; libavfilter: the overlay input is one frame, then EOF, repeated), so an
-// iteration is one blend. Reports Mpixel/s (card pixels blended a second) and, at the end, each
+// buffersink, one filter thread), on the same picture and card, in one run. Both sides convert
+// the card once (strait: PreparedCard; libavfilter: the overlay input is one frame, then EOF,
+// repeated), so an iteration is one blend. Reports Mpixel/s (card pixels blended a second) and, at the end, each
 // variant's ratio to libavfilter (the target: 4x).
 //
 // Two cards: "product", laid out like CardRenderer's product template (a 92 % white panel, an
