@@ -3,8 +3,8 @@
 // `overlay` filter through libavfilter (buffer + buffer(rgba) -> overlay=x:y:format=yuv420 ->
 // buffersink, one filter thread), on the same picture and card, in one run. Both sides convert
 // the card once (strait: PreparedCard; libavfilter: the overlay input is one frame, then EOF,
-// repeated), so an iteration is one blend. Reports Mpixel/s (card pixels blended a second) and, at the end, each
-// variant's ratio to libavfilter (the target: 4x).
+// repeated), so an iteration is one blend. Reports Mpixel/s (card pixels blended a second) and,
+// at the end, each variant's ratio to libavfilter (the target: 4x).
 //
 // Two cards: "product", laid out like CardRenderer's product template (a 92 % white panel, an
 // opaque product image, antialiased text, a price badge, a QR code), and "noise", every pixel a
