@@ -78,8 +78,8 @@ template <typename Src>
 [[gnu::always_inline]] inline bool Row8Vector(uint8_t* dst, const Src& s, int n) {
   // packus works within 128-bit lanes, [lo0-7 hi0-7 | lo8-15 hi8-15]: reorder the quarters.
   auto block32 = [&](int i) {
-    const __m256i q = _mm256_packus_epi16(Scaled16(dst + i, s.A(i)),
-                                          Scaled16(dst + i + 16, s.A(i + 16)));
+    const __m256i q =
+        _mm256_packus_epi16(Scaled16(dst + i, s.A(i)), Scaled16(dst + i + 16, s.A(i + 16)));
     return _mm256_add_epi8(_mm256_permute4x64_epi64(q, 0xd8), s.P(i));
   };
   auto block16 = [&](int i) {

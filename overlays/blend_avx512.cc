@@ -159,8 +159,8 @@ template <int kPlanes>
   } else {
     const __m512i a0 = Widen(ia, Low(m)), a1 = Widen(ia + 32, High(m));
     for (int k = 0; k < kPlanes; ++k) {
-      const __m512i q = Pack(Scaled32(Widen(d[k], Low(m)), a0),
-                             Scaled32(Widen(d[k] + 32, High(m)), a1));
+      const __m512i q =
+          Pack(Scaled32(Widen(d[k], Low(m)), a0), Scaled32(Widen(d[k] + 32, High(m)), a1));
       _mm512_mask_storeu_epi8(d[k], m, _mm512_add_epi8(q, _mm512_maskz_loadu_epi8(m, p[k])));
     }
   }
@@ -182,7 +182,7 @@ void Runs8Rows(const Runs8Job& job) {
   for (int r = 0; r < job.rows; ++r) {
     const PlaneRun* run = job.runs + job.row_runs[r];
     const PlaneRun* const end = job.runs + job.row_runs[r + 1];
-    for (int b = job.lo; b < job.hi; ) {
+    for (int b = job.lo; b < job.hi;) {
       const int be = std::min(job.hi, (b & ~63) + 64);
       while (run != end && run->end <= b)
         ++run;

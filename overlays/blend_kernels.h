@@ -53,12 +53,12 @@ using Flat10Fn = void (*)(uint16_t* dst, uint32_t p0, uint32_t p1, uint16_t ia, 
 // samples in [lo, hi) outside a short run. One call a plane: rendered cards have several runs a
 // row, and a call a row cost as much as blending a few vectors.
 struct Runs8Job {
-  uint8_t* dst[2];           // row 0
-  ptrdiff_t dst_stride[2];   // bytes from one picture row to the next
-  const uint8_t* p[2];       // row 0 of the prepared planes
+  uint8_t* dst[2];          // row 0
+  ptrdiff_t dst_stride[2];  // bytes from one picture row to the next
+  const uint8_t* p[2];      // row 0 of the prepared planes
   const uint8_t* ia;
-  int width;                 // prepared elements a row (p's and ia's row stride)
-  const PlaneRun* runs;      // row r's: [runs + row_runs[r], runs + row_runs[r + 1])
+  int width;             // prepared elements a row (p's and ia's row stride)
+  const PlaneRun* runs;  // row r's: [runs + row_runs[r], runs + row_runs[r + 1])
   const int* row_runs;
   int rows;
   int planes;  // 1 or 2

@@ -57,7 +57,6 @@ uint32_t Fixed(double v, int a, int full, int max) {
   return static_cast<uint32_t>(std::clamp(std::lround(v * full), 0L, static_cast<long>(max) * a));
 }
 
-
 using Planes = PreparedCard::Planes;
 using PlanesKey = PreparedCard::PlanesKey;
 
@@ -68,8 +67,8 @@ void StoreSample(Planes& pl, int plane, size_t i, double v, int a, int max) {
   if (pl.ten())
     pl.p10[plane][i] = Fixed(v, a, pl.full(), max) + 1020;
   else
-    pl.p8[plane][i] = static_cast<uint8_t>(a == pl.full() ? RoundClamp(v, max)
-                                                          : RoundClamp(v, std::min(a, max)));
+    pl.p8[plane][i] =
+        static_cast<uint8_t>(a == pl.full() ? RoundClamp(v, max) : RoundClamp(v, std::min(a, max)));
 }
 
 void StoreAlpha(Planes& pl, size_t i, int a) {

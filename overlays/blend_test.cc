@@ -482,7 +482,9 @@ TEST_P(BlendIsaTest, Runs8MatchesScalarOnRandomRows) {
         const RunKind kind = RunKind(rng() % 3);
         const uint8_t flat_ia = uint8_t(rng());
         for (int j = e; j < end; ++j) {
-          ia[row + j] = kind == RunKind::kCopy ? 0 : kind == RunKind::kFlat ? flat_ia : uint8_t(rng());
+          ia[row + j] = kind == RunKind::kCopy   ? 0
+                        : kind == RunKind::kFlat ? flat_ia
+                                                 : uint8_t(rng());
           for (int i = 0; i < planes; ++i) {
             p[i][row + j] = kind == RunKind::kFlat && j > e + 1
                                 ? p[i][row + j - 2]
@@ -519,8 +521,9 @@ TEST_P(BlendIsaTest, Runs8MatchesScalarOnRandomRows) {
     kernels::kScalar.runs8(ref);
     k.runs8(job);
     for (int i = 0; i < planes; ++i)
-      ASSERT_EQ(pictures[i], want[i]) << "trial " << trial << ", width " << width << ", rows "
-                                      << height << ", visible " << lo << ".." << hi << ", plane " << i;
+      ASSERT_EQ(pictures[i], want[i])
+          << "trial " << trial << ", width " << width << ", rows " << height << ", visible " << lo
+          << ".." << hi << ", plane " << i;
   }
 }
 
