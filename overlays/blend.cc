@@ -140,22 +140,22 @@ const char* IsaName(Isa isa) {
   return "?";
 }
 
+const kernels::RowKernels& kernels::KernelsFor(Isa isa) {
+  switch (isa) {
+    case Isa::kSse41:
+      return kSse41;
+    case Isa::kAvx2:
+      return kAvx2;
+    case Isa::kAvx512:
+      return kAvx512;
+    default:
+      return kScalar;
+  }
+}
+
 namespace {
 
 using Planes = PreparedCard::Planes;
-
-const kernels::RowKernels& KernelsFor(Isa isa) {
-  switch (isa) {
-    case Isa::kSse41:
-      return kernels::kSse41;
-    case Isa::kAvx2:
-      return kernels::kAvx2;
-    case Isa::kAvx512:
-      return kernels::kAvx512;
-    default:
-      return kernels::kScalar;
-  }
-}
 
 }  // namespace
 
@@ -280,7 +280,7 @@ Status BlendWith(Isa isa, PreparedCard& card, int x, int y, const BlendTarget& t
   BlendLayout l;
   if (!LayoutBlend(card.width(), card.height(), x, y, t, &l))
     return OkStatus();
-  const kernels::RowKernels& k = KernelsFor(isa);
+  const kernels::RowKernels& k = kernels::KernelsFor(isa);
   BlendPlanes(k, card.GetPlanes(l.luma), t.planes, t.strides, l.luma_span);
   BlendPlanes(k, card.GetPlanes(l.chroma), t.planes + 1, t.strides + 1, l.chroma_span);
   return OkStatus();

@@ -198,25 +198,10 @@ template <int kPlanes>
   }
 }
 
-// Row by row, each row's runs (see blend_kernels.h).
-template <int kPlanes>
-void Runs8Rows(const Runs8Job& job) {
-  Runs8Job row = job;
-  for (int r = 0; r < job.rows; ++r) {
-    Runs8Impl<kPlanes>(row, job.runs + job.row_runs[r], job.row_runs[r + 1] - job.row_runs[r]);
-    for (int k = 0; k < kPlanes; ++k) {
-      row.dst[k] += job.dst_stride[k];
-      row.p[k] += job.width;
-    }
-    row.ia += job.width;
-  }
-}
-
 void Runs8(const Runs8Job& job) {
-  if (job.planes == 2)
-    Runs8Rows<2>(job);
-  else
-    Runs8Rows<1>(job);
+  Runs8ByRow(job, [](auto planes, const Runs8Job& row, const PlaneRun* runs, int count) {
+    Runs8Impl<decltype(planes)::value>(row, runs, count);
+  });
 }
 
 // ---- 10-bit ----

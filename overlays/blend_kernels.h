@@ -11,8 +11,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 namespace strait::overlays {
+
+enum class Isa;  // blend.h
 
 // How a stretch of a prepared row is blended (blend_planes.h): sample by sample, as one flat
 // value and alpha, or copied (opaque).
@@ -81,6 +84,33 @@ extern const RowKernels kScalar;
 extern const RowKernels kSse41;
 extern const RowKernels kAvx2;
 extern const RowKernels kAvx512;
+
+// The table for `isa` (blend.cc), which the caller has checked with IsaSupported().
+const RowKernels& KernelsFor(Isa isa);
+
+// The row loop of the SSE4.1 and AVX2 Runs8: for each row, run(planes, row, runs, count) with
+// `planes` a std::integral_constant<int, 1 or 2>, `row` the job's pointers moved to that row and
+// that row's runs. In an unnamed namespace, so that each file built with its own instruction set
+// compiles its own copy (no inline function for the linker to pick one of).
+namespace {
+template <typename RunFn>
+void Runs8ByRow(const Runs8Job& job, RunFn run) {
+  Runs8Job row = job;
+  for (int r = 0; r < job.rows; ++r) {
+    const PlaneRun* runs = job.runs + job.row_runs[r];
+    const int count = job.row_runs[r + 1] - job.row_runs[r];
+    if (job.planes == 2)
+      run(std::integral_constant<int, 2>{}, row, runs, count);
+    else
+      run(std::integral_constant<int, 1>{}, row, runs, count);
+    for (int k = 0; k < job.planes; ++k) {
+      row.dst[k] += job.dst_stride[k];
+      row.p[k] += job.width;
+    }
+    row.ia += job.width;
+  }
+}
+}  // namespace
 
 // The scalar kernels by name, for the SIMD kernels' short rows.
 void Row8Scalar(uint8_t* dst, const uint8_t* p, const uint8_t* ia, int n);

@@ -24,19 +24,6 @@ void PrintTo(Isa isa, std::ostream* os) {  // gtest's names for the parameter
 
 namespace {
 
-const kernels::RowKernels& Table(Isa isa) {
-  switch (isa) {
-    case Isa::kSse41:
-      return kernels::kSse41;
-    case Isa::kAvx2:
-      return kernels::kAvx2;
-    case Isa::kAvx512:
-      return kernels::kAvx512;
-    default:
-      return kernels::kScalar;
-  }
-}
-
 // ---- Pictures in plain memory ----
 
 struct Picture {
@@ -329,7 +316,7 @@ class BlendIsaTest : public testing::TestWithParam<Isa> {
 
 TEST_P(BlendIsaTest, Row8MatchesScalarOnRandomRows) {
   std::mt19937 rng(8);
-  const kernels::RowKernels& k = Table(GetParam());
+  const kernels::RowKernels& k = kernels::KernelsFor(GetParam());
   for (int trial = 0; trial < 2000; ++trial) {
     const int n = int(rng() % 200), off = int(rng() % 64), guard = 70;
     std::vector<uint8_t> dst(off + n + guard), ia(n), p(n);
@@ -347,7 +334,7 @@ TEST_P(BlendIsaTest, Row8MatchesScalarOnRandomRows) {
 }
 
 TEST_P(BlendIsaTest, Row8MatchesScalarExhaustively) {
-  const kernels::RowKernels& k = Table(GetParam());
+  const kernels::RowKernels& k = kernels::KernelsFor(GetParam());
   // Every (dst, 255 - alpha) pair with the smallest and largest allowed p.
   std::vector<uint8_t> dst, ia, p, want;
   for (int d = 0; d < 256; ++d) {
@@ -393,7 +380,7 @@ TEST(BlendTest, Row8IsWithinOneOfTheExactBlend) {
 
 TEST_P(BlendIsaTest, Row10MatchesScalarOnRandomRows) {
   std::mt19937 rng(10);
-  const kernels::RowKernels& k = Table(GetParam());
+  const kernels::RowKernels& k = kernels::KernelsFor(GetParam());
   for (int trial = 0; trial < 2000; ++trial) {
     const int n = int(rng() % 100), off = int(rng() % 16), guard = 20;
     std::vector<uint16_t> dst(off + n + guard), ia(n);
@@ -413,7 +400,7 @@ TEST_P(BlendIsaTest, Row10MatchesScalarOnRandomRows) {
 
 TEST_P(BlendIsaTest, Row10MatchesScalarOverTheWholeSumRange) {
   // With dst 0 the kernel's sum is p itself: every value the division can see.
-  const kernels::RowKernels& k = Table(GetParam());
+  const kernels::RowKernels& k = kernels::KernelsFor(GetParam());
   const int n = 1023 * 2040 + 1;
   std::vector<uint16_t> dst(n, 0), ia(n, 0), want(n, 0);
   std::vector<uint32_t> p(n);
@@ -426,7 +413,7 @@ TEST_P(BlendIsaTest, Row10MatchesScalarOverTheWholeSumRange) {
 
 TEST_P(BlendIsaTest, Flat8MatchesScalarOnRandomRows) {
   std::mt19937 rng(88);
-  const kernels::RowKernels& k = Table(GetParam());
+  const kernels::RowKernels& k = kernels::KernelsFor(GetParam());
   for (int trial = 0; trial < 2000; ++trial) {
     const int n = int(rng() % 200), off = int(rng() % 64);
     std::vector<uint8_t> dst(off + n + 70);
@@ -444,7 +431,7 @@ TEST_P(BlendIsaTest, Flat8MatchesScalarOnRandomRows) {
 
 TEST_P(BlendIsaTest, Flat10MatchesScalarOnRandomRows) {
   std::mt19937 rng(1010);
-  const kernels::RowKernels& k = Table(GetParam());
+  const kernels::RowKernels& k = kernels::KernelsFor(GetParam());
   for (int trial = 0; trial < 2000; ++trial) {
     const int n = int(rng() % 100), off = int(rng() % 16);
     std::vector<uint16_t> dst(off + n + 20);
@@ -466,7 +453,7 @@ TEST_P(BlendIsaTest, Runs8MatchesScalarOnRandomRows) {
   // kernels' masked window, which stores back the samples around them; picture rows are further
   // apart than prepared rows, with padding that must stay untouched.
   std::mt19937 rng(808);
-  const kernels::RowKernels& k = Table(GetParam());
+  const kernels::RowKernels& k = kernels::KernelsFor(GetParam());
   for (int trial = 0; trial < 2000; ++trial) {
     const int width = 1 + int(rng() % 300), planes = 1 + int(rng() % 2);
     const int height = 1 + int(rng() % 4), stride = width + int(rng() % 40);
