@@ -129,7 +129,7 @@ void Copy(uint8_t* dst, const uint8_t* src, int n) {  // n >= 16
 template <int kPlanes>
 [[gnu::always_inline]] inline void Runs8Impl(const Runs8Job& job, const PlaneRun* runs, int count) {
   for (int r = 0; r < count; ++r) {
-    const int lo = std::max(job.lo, runs[r].begin), hi = std::min(job.hi, runs[r].end);
+    const int lo = RunStart(job.lo, runs[r].begin), hi = std::min(job.hi, runs[r].end);
     const int n = hi - lo;
     if (n <= 0)
       continue;
