@@ -6,8 +6,7 @@
 // Row ends and short runs: AVX-512's masked loads and stores touch exactly the run's samples
 // (masked-off lanes neither fault nor store), so every run of any length is a loop of whole
 // blocks and at most one masked block — no overlapping last block, no scalar tail, no window
-// around a short run.
-// yuv420p's U and V rows share one alpha load a block.
+// around a short run. yuv420p's U and V rows share one alpha load a block.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -113,105 +112,47 @@ void Flat8(uint8_t* dst, uint8_t p0, uint8_t p1, uint8_t ia, int n) {
   }
 }
 
-// One piece of a run inside one block of 64 elements: elements [0, n), 1 <= n <= 64, of one plane
-// or two (d1, p1 unused for one); a whole block (n == 64) takes unmasked loads and stores.
-template <int kPlanes>
-[[gnu::always_inline]] inline void Piece(RunKind kind,
-                                         uint8_t* d0,
-                                         uint8_t* d1,
-                                         const uint8_t* p0,
-                                         const uint8_t* p1,
-                                         const uint8_t* ia,
-                                         int n) {
-  uint8_t* const d[2] = {d0, d1};
-  const uint8_t* const p[2] = {p0, p1};
-  if (kind == RunKind::kFlat && n < 2)  // a flat piece reads p[1]: a lone sample is blended
-    kind = RunKind::kBlend;
-  if (n == 64) {
-    if (kind == RunKind::kCopy) {
-      for (int k = 0; k < kPlanes; ++k)
-        _mm512_storeu_si512(d[k], _mm512_loadu_si512(p[k]));  // opaque: p is the sample
-    } else if (kind == RunKind::kFlat) {  // p alternates from the piece's first element
-      const __m512i a = _mm512_set1_epi16(ia[0]);
-      for (int k = 0; k < kPlanes; ++k) {
-        const __m512i pk = _mm512_set1_epi16(static_cast<short>(p[k][0] | p[k][1] << 8));
-        _mm512_storeu_si512(d[k], FlatBlock(_mm512_loadu_si512(d[k]), a, pk));
-      }
-    } else {
-      const __m512i a0 = Widen(ia), a1 = Widen(ia + 32);
-      for (int k = 0; k < kPlanes; ++k) {
-        const __m512i q = Pack(Scaled32(Widen(d[k]), a0), Scaled32(Widen(d[k] + 32), a1));
-        _mm512_storeu_si512(d[k], _mm512_add_epi8(q, _mm512_loadu_si512(p[k])));
-      }
-    }
-    return;
-  }
-  const __mmask64 m = Mask64(n);
-  if (kind == RunKind::kCopy) {
-    for (int k = 0; k < kPlanes; ++k)
-      _mm512_mask_storeu_epi8(d[k], m, _mm512_maskz_loadu_epi8(m, p[k]));
-  } else if (kind == RunKind::kFlat) {
-    const __m512i a = _mm512_set1_epi16(ia[0]);
-    for (int k = 0; k < kPlanes; ++k) {
-      const __m512i pk = _mm512_set1_epi16(static_cast<short>(p[k][0] | p[k][1] << 8));
-      _mm512_mask_storeu_epi8(d[k], m, FlatBlock(_mm512_maskz_loadu_epi8(m, d[k]), a, pk));
-    }
-  } else {
-    const __m512i a0 = Widen(ia, Low(m)), a1 = Widen(ia + 32, High(m));
-    for (int k = 0; k < kPlanes; ++k) {
-      const __m512i q =
-          Pack(Scaled32(Widen(d[k], Low(m)), a0), Scaled32(Widen(d[k] + 32, High(m)), a1));
-      _mm512_mask_storeu_epi8(d[k], m, _mm512_add_epi8(q, _mm512_maskz_loadu_epi8(m, p[k])));
-    }
+void Copy(uint8_t* dst, const uint8_t* src, int n) {
+  int i = 0;
+  for (; i + 64 <= n; i += 64)
+    _mm512_storeu_si512(dst + i, _mm512_loadu_si512(src + i));
+  if (i < n) {
+    const __mmask64 m = Mask64(n - i);
+    _mm512_mask_storeu_epi8(dst + i, m, _mm512_maskz_loadu_epi8(m, src + i));
   }
 }
 
-// Row by row, block by block: each block of 64 elements of the prepared row (clipped to the
-// visible [lo, hi)) is blended as the run that covers it says, or piece by piece where runs
-// start or end inside it (never with the 8-bit planes' runs, cut on this grid). The blocks'
-// addresses come from the block index alone, not from the runs: where a run's bounds fed the
-// addresses, every row waited on those loads, about a third more time in the luma of the
-// noise card (bench/README.md).
+// The run loop: one row's runs (see blend_kernels.h).
 template <int kPlanes>
-void Runs8Rows(const Runs8Job& job) {
-  uint8_t* d0 = job.dst[0];
-  uint8_t* d1 = job.dst[kPlanes - 1];
-  const uint8_t* p0 = job.p[0];
-  const uint8_t* p1 = job.p[kPlanes - 1];
-  const uint8_t* ia = job.ia;
-  for (int r = 0; r < job.rows; ++r) {
-    const PlaneRun* run = job.runs + job.row_runs[r];
-    const PlaneRun* const end = job.runs + job.row_runs[r + 1];
-    for (int b = job.lo; b < job.hi;) {
-      const int be = std::min(job.hi, (b & ~63) + 64);
-      while (run != end && run->end <= b)
-        ++run;
-      if (run == end)
-        break;
-      if (run->begin <= b && run->end >= be) {
-        Piece<kPlanes>(run->kind, d0 + b, d1 + b, p0 + b, p1 + b, ia + b, be - b);
-      } else {
-        for (const PlaneRun* q = run; q != end && q->begin < be; ++q) {
-          const int s = std::max(b, q->begin), t = std::min(be, q->end);
-          if (s < t)
-            Piece<kPlanes>(q->kind, d0 + s, d1 + s, p0 + s, p1 + s, ia + s, t - s);
-        }
-      }
-      b = be;
+[[gnu::always_inline]] inline void Runs8Impl(const Runs8Job& job, const PlaneRun* runs, int count) {
+  for (int r = 0; r < count; ++r) {
+    const int lo = RunStart(job.lo, runs[r].begin), hi = std::min(job.hi, runs[r].end);
+    const int n = hi - lo;
+    if (n <= 0)
+      continue;
+    uint8_t* dst[kPlanes];
+    const uint8_t* p[kPlanes];
+    for (int k = 0; k < kPlanes; ++k) {
+      dst[k] = job.dst[k] + lo;
+      p[k] = job.p[k] + lo;
     }
-    d0 += job.dst_stride[0];
-    d1 += job.dst_stride[kPlanes - 1];
-    p0 += job.width;
-    p1 += job.width;
-    ia += job.width;
+    const RunKind kind = runs[r].kind;
+    if (kind == RunKind::kCopy) {
+      for (int k = 0; k < kPlanes; ++k)
+        Copy(dst[k], p[k], n);                      // opaque: p is the sample
+    } else if (kind == RunKind::kFlat && n >= 2) {  // p alternates from dst[0]
+      for (int k = 0; k < kPlanes; ++k)
+        Flat8(dst[k], p[k][0], p[k][1], job.ia[lo], n);
+    } else {
+      Rows8<kPlanes>(dst[0], dst[kPlanes - 1], p[0], p[kPlanes - 1], job.ia + lo, n);
+    }
   }
 }
 
 void Runs8(const Runs8Job& job) {
-  if (job.planes == 2)
-    Runs8Rows<2>(job);
-  else
-    Runs8Rows<1>(job);
+  Runs8ByRow(job, [](auto planes, const Runs8Job& row, const PlaneRun* runs, int count) {
+    Runs8Impl<decltype(planes)::value>(row, runs, count);
+  });
 }
 
 // 10 bits: the AVX2 kernels.
