@@ -122,36 +122,30 @@ void Copy(uint8_t* dst, const uint8_t* src, int n) {
   }
 }
 
-// The run loop: one row's runs (see blend_kernels.h).
+// One run of a row, [lo, hi) (see blend_kernels.h).
 template <int kPlanes>
-[[gnu::always_inline]] inline void Runs8Impl(const Runs8Job& job, const PlaneRun* runs, int count) {
-  for (int r = 0; r < count; ++r) {
-    const int lo = RunStart(job.lo, runs[r].begin), hi = std::min(job.hi, runs[r].end);
-    const int n = hi - lo;
-    if (n <= 0)
-      continue;
-    uint8_t* dst[kPlanes];
-    const uint8_t* p[kPlanes];
-    for (int k = 0; k < kPlanes; ++k) {
-      dst[k] = job.dst[k] + lo;
-      p[k] = job.p[k] + lo;
-    }
-    const RunKind kind = runs[r].kind;
-    if (kind == RunKind::kCopy) {
-      for (int k = 0; k < kPlanes; ++k)
-        Copy(dst[k], p[k], n);                      // opaque: p is the sample
-    } else if (kind == RunKind::kFlat && n >= 2) {  // p alternates from dst[0]
-      for (int k = 0; k < kPlanes; ++k)
-        Flat8(dst[k], p[k][0], p[k][1], job.ia[lo], n);
-    } else {
-      Rows8<kPlanes>(dst[0], dst[kPlanes - 1], p[0], p[kPlanes - 1], job.ia + lo, n);
-    }
+[[gnu::always_inline]] inline void Run8(const Runs8Job& job, int lo, int hi, RunKind kind) {
+  const int n = hi - lo;
+  uint8_t* dst[kPlanes];
+  const uint8_t* p[kPlanes];
+  for (int k = 0; k < kPlanes; ++k) {
+    dst[k] = job.dst[k] + lo;
+    p[k] = job.p[k] + lo;
+  }
+  if (kind == RunKind::kCopy) {
+    for (int k = 0; k < kPlanes; ++k)
+      Copy(dst[k], p[k], n);                      // opaque: p is the sample
+  } else if (kind == RunKind::kFlat && n >= 2) {  // p alternates from dst[0]
+    for (int k = 0; k < kPlanes; ++k)
+      Flat8(dst[k], p[k][0], p[k][1], job.ia[lo], n);
+  } else {
+    Rows8<kPlanes>(dst[0], dst[kPlanes - 1], p[0], p[kPlanes - 1], job.ia + lo, n);
   }
 }
 
 void Runs8(const Runs8Job& job) {
-  Runs8ByRow(job, [](auto planes, const Runs8Job& row, const PlaneRun* runs, int count) {
-    Runs8Impl<decltype(planes)::value>(row, runs, count);
+  ForEachRun8(job, [](auto planes, const Runs8Job& row, int lo, int hi, RunKind kind) {
+    Run8<decltype(planes)::value>(row, lo, hi, kind);
   });
 }
 

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <algorithm>
 #include <cstdint>
 #include <type_traits>
 
@@ -96,7 +97,8 @@ namespace {
 // max(lo, begin), where a run starts: a branch, not a conditional move, so that where the run
 // starts at the visible edge (most rows of most cards) the addresses come from `lo` and the
 // vector loads need not wait for the run's load (with the move, each row waited: the product card
-// took 9.1 us a blend instead of 8.4 with AVX2, 7.4 instead of about 6.1 with AVX-512). The empty asm keeps the compiler from merging the arms.
+// took 9.1 us a blend instead of 8.4 with AVX2, 7.4 instead of about 6.1 with AVX-512). The empty
+// asm keeps the compiler from merging the arms.
 [[gnu::always_inline]] inline int RunStart(int lo, int begin) {
   if (begin > lo) {
     lo = begin;
@@ -105,19 +107,23 @@ namespace {
   return lo;
 }
 
-// The row loop of Runs8: for each row, run(planes, row, runs, count) with `planes` a
-// std::integral_constant<int, 1 or 2>, `row` the job's pointers moved to that row and that row's
-// runs.
+// The loop of Runs8: for each row, each run clipped to [lo, hi) and not empty becomes
+// run(planes, row, lo, hi, kind), with `planes` a std::integral_constant<int, 1 or 2> and `row`
+// the job's pointers moved to that row.
 template <typename RunFn>
-void Runs8ByRow(const Runs8Job& job, RunFn run) {
+void ForEachRun8(const Runs8Job& job, RunFn run) {
   Runs8Job row = job;
-  for (int r = 0; r < job.rows; ++r) {
-    const PlaneRun* runs = job.runs + job.row_runs[r];
-    const int count = job.row_runs[r + 1] - job.row_runs[r];
-    if (job.planes == 2)
-      run(std::integral_constant<int, 2>{}, row, runs, count);
-    else
-      run(std::integral_constant<int, 1>{}, row, runs, count);
+  for (int y = 0; y < job.rows; ++y) {
+    for (int r = job.row_runs[y]; r < job.row_runs[y + 1]; ++r) {
+      const PlaneRun& pr = job.runs[r];
+      const int lo = RunStart(job.lo, pr.begin), hi = std::min(job.hi, pr.end);
+      if (hi <= lo)
+        continue;
+      if (job.planes == 2)
+        run(std::integral_constant<int, 2>{}, row, lo, hi, pr.kind);
+      else
+        run(std::integral_constant<int, 1>{}, row, lo, hi, pr.kind);
+    }
     for (int k = 0; k < job.planes; ++k) {
       row.dst[k] += job.dst_stride[k];
       row.p[k] += job.width;

@@ -126,32 +126,27 @@ void Copy(uint8_t* dst, const uint8_t* src, int n) {  // n >= 16
   Store(dst + n - 16, last);
 }
 
+// One run of a row, [lo, hi) (see blend_kernels.h).
 template <int kPlanes>
-[[gnu::always_inline]] inline void Runs8Impl(const Runs8Job& job, const PlaneRun* runs, int count) {
-  for (int r = 0; r < count; ++r) {
-    const int lo = RunStart(job.lo, runs[r].begin), hi = std::min(job.hi, runs[r].end);
-    const int n = hi - lo;
-    if (n <= 0)
-      continue;
-    const RunKind kind = runs[r].kind;
-    for (int k = 0; k < kPlanes; ++k) {
-      uint8_t* dst = job.dst[k] + lo;
-      const uint8_t* p = job.p[k] + lo;
-      if (kind == RunKind::kCopy && n >= 16) {
-        Copy(dst, p, n);
-      } else if (kind == RunKind::kFlat && n >= 8) {
-        Row8Vector(dst, Flat(p[0], p[1], job.ia[lo]), n);
-      } else if (!Row8Vector(dst, Planes8{p, job.ia + lo}, n) &&
-                 !Short8(job.dst[k], job.p[k], job.ia, lo, hi, job.lo, job.hi)) {
-        Row8Scalar(dst, p, job.ia + lo, n);
-      }
+[[gnu::always_inline]] inline void Run8(const Runs8Job& job, int lo, int hi, RunKind kind) {
+  const int n = hi - lo;
+  for (int k = 0; k < kPlanes; ++k) {
+    uint8_t* dst = job.dst[k] + lo;
+    const uint8_t* p = job.p[k] + lo;
+    if (kind == RunKind::kCopy && n >= 16) {
+      Copy(dst, p, n);
+    } else if (kind == RunKind::kFlat && n >= 8) {
+      Row8Vector(dst, Flat(p[0], p[1], job.ia[lo]), n);
+    } else if (!Row8Vector(dst, Planes8{p, job.ia + lo}, n) &&
+               !Short8(job.dst[k], job.p[k], job.ia, lo, hi, job.lo, job.hi)) {
+      Row8Scalar(dst, p, job.ia + lo, n);
     }
   }
 }
 
 void Runs8(const Runs8Job& job) {
-  Runs8ByRow(job, [](auto planes, const Runs8Job& row, const PlaneRun* runs, int count) {
-    Runs8Impl<decltype(planes)::value>(row, runs, count);
+  ForEachRun8(job, [](auto planes, const Runs8Job& row, int lo, int hi, RunKind kind) {
+    Run8<decltype(planes)::value>(row, lo, hi, kind);
   });
 }
 
