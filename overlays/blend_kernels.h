@@ -5,8 +5,9 @@
 // All kernels compute the same integers (bit-exact across tables). Pure functions of their
 // arguments, any thread. dst may be unaligned; p/ia are read-only and must not overlap dst.
 //
-// Keep this header free of inline functions: it is included by files built with -mavx2/-msse4.1,
-// whose copies of an inline function could be the one the linker keeps for the whole program.
+// Keep this header free of inline functions with external linkage: it is included by files built
+// with -mavx2/-msse4.1/-mavx512*, whose copies of an inline function could be the one the linker
+// keeps for the whole program. The run-loop helpers at the end are in an unnamed namespace.
 #pragma once
 
 #include <cstddef>
@@ -79,8 +80,7 @@ struct RowKernels {
 };
 
 // blend.cc (the reference), blend_sse41.cc, blend_avx2.cc, blend_avx512.cc (8-bit; its 10-bit
-// entries are the AVX2 kernels). Call a SIMD table only where
-// IsaSupported() says so.
+// entries are the AVX2 kernels). Call a SIMD table only where IsaSupported() says so.
 extern const RowKernels kScalar;
 extern const RowKernels kSse41;
 extern const RowKernels kAvx2;
@@ -89,9 +89,9 @@ extern const RowKernels kAvx512;
 // The table for `isa` (blend.cc), which the caller has checked with IsaSupported().
 const RowKernels& KernelsFor(Isa isa);
 
-// Helpers of the SIMD run loops. In an unnamed namespace, so that each file built with
-// its own instruction set compiles its own copy (no inline function for the linker to pick one
-// of).
+// Helpers of the SIMD run loops (the scalar Runs8, the reference they are tested against, keeps
+// its own loop). In an unnamed namespace, so that each file built with its own instruction set
+// compiles its own copy.
 namespace {
 
 // max(lo, begin), where a run starts: a branch, not a conditional move, so that where the run
