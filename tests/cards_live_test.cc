@@ -373,17 +373,10 @@ TEST_P(PassthroughCardsTest, ThePassthroughRenditionShowsTheCardAndCopiesTheSour
   // once after the DELETE, a slow machine's publish had ended and every count read 0).
   int64_t governed = 0, rung_dropped = 0, input_dropped = 0;
   auto read_counters = [&] {
-    for (const std::string& line : test::Lines(HttpFetch(HttpUrl("/metrics")).body)) {
-      for (auto [name, count] :
-           {std::pair{"strait_rung_frames_governed_total{stream=\"shop1\",rung=\"src\"} ",
-                      &governed},
-            std::pair{"strait_rung_frames_dropped_total{stream=\"shop1\",rung=\"src\"} ",
-                      &rung_dropped},
-            std::pair{"strait_transcode_input_dropped_total{stream=\"shop1\"} ", &input_dropped}}) {
-        if (line.rfind(name, 0) == 0)
-          *count = std::max<int64_t>(*count, std::stoll(line.substr(std::string(name).size())));
-      }
-    }
+    ReadPeakCounters(
+        {{"strait_rung_frames_governed_total{stream=\"shop1\",rung=\"src\"}", &governed},
+         {"strait_rung_frames_dropped_total{stream=\"shop1\",rung=\"src\"}", &rung_dropped},
+         {"strait_transcode_input_dropped_total{stream=\"shop1\"}", &input_dropped}});
   };
   auto wait_reading = [&](std::chrono::milliseconds d) {
     for (auto until = std::chrono::steady_clock::now() + d;

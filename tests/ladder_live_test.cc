@@ -281,15 +281,9 @@ TEST_F(LadderReconnectTest, FillerBridgesTheGapAndTheRenditionsContinue) {
   for (auto until = std::chrono::steady_clock::now() + 30s;
        second->running() && std::chrono::steady_clock::now() < until;
        std::this_thread::sleep_for(300ms)) {
-    for (const std::string& line : test::Lines(HttpFetch(HttpUrl("/metrics")).body)) {
-      for (auto [counter, count] :
-           {std::pair{"strait_rung_frames_dropped_total{stream=\"shop1\",rung=\"360p\"} ",
-                      &rung_dropped},
-            std::pair{"strait_transcode_input_dropped_total{stream=\"shop1\"} ", &input_dropped}}) {
-        if (line.rfind(counter, 0) == 0)
-          *count = std::max<int64_t>(*count, std::stoll(line.substr(std::string(counter).size())));
-      }
-    }
+    ReadPeakCounters(
+        {{"strait_rung_frames_dropped_total{stream=\"shop1\",rung=\"360p\"}", &rung_dropped},
+         {"strait_transcode_input_dropped_total{stream=\"shop1\"}", &input_dropped}});
   }
   const int64_t dropped = rung_dropped + input_dropped;
   ASSERT_EQ(second->Wait(30s), 0) << second->Log();

@@ -8,9 +8,14 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <fstream>
+#include <initializer_list>
 #include <regex>
+#include <string>
 #include <thread>
+#include <utility>
 
 #include "pipeline/app.h"
 #include "tests/support/subprocess.h"
@@ -105,6 +110,19 @@ class LiveServerTest : public ::testing::Test {
   }
   std::string HttpUrl(const std::string& path) const {
     return "http://127.0.0.1:" + std::to_string(app_->http_port()) + path;
+  }
+
+  // Reads /metrics once and raises each counter to the value of its series (the metric name with
+  // its labels, as /metrics prints them), where higher: read all along a publish, the counters
+  // keep their peak (a graph that ended has none left to read).
+  void ReadPeakCounters(std::initializer_list<std::pair<std::string, int64_t*>> counters) {
+    for (const std::string& line : Lines(HttpFetch(HttpUrl("/metrics")).body)) {
+      for (const auto& [series, count] : counters) {
+        if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 &&
+            line[series.size()] == ' ')
+          *count = std::max<int64_t>(*count, std::stoll(line.substr(series.size() + 1)));
+      }
+    }
   }
 
   // Waits until `path` answers 200 (and, if given, its body contains `needle`).

@@ -332,11 +332,7 @@ Status Packager::Mux(const Packet& packet) {
   const int64_t pts_delay =
       is_video ? std::max<int64_t>(To90k(packet.pts(), packet.timebase()) - ts, 0) : 0;
   if (!segment_open_) {
-    segment_open_ = true;
-    segment_start_ = ts;
-    pts_delay_ = pts_delay;
-    segment_independent_ = OpensIndependently(packet, is_video);
-    segment_frames_ = 0;
+    OpenSegment(packet, is_video, ts, pts_delay);
     last_ts_ = ts;
     last_delta_ = 0;
     next_cut_ = ts + target;
@@ -347,11 +343,7 @@ Status Packager::Mux(const Packet& packet) {
     if (ts + last_delta_ / 2 >= next_cut_) {
       if (Status s = CloseSegment(ts); !s)
         return s;
-      segment_open_ = true;
-      segment_start_ = ts;
-      pts_delay_ = pts_delay;
-      segment_independent_ = OpensIndependently(packet, is_video);
-      segment_frames_ = 0;
+      OpenSegment(packet, is_video, ts, pts_delay);
       new_segment = true;
       while (next_cut_ <= ts + last_delta_ / 2)
         next_cut_ += target;
@@ -360,11 +352,7 @@ Status Packager::Mux(const Packet& packet) {
     if (ts - segment_start_ >= target - 90) {  // 1 ms slack for millisecond timestamps
       if (Status s = CloseSegment(ts); !s)
         return s;
-      segment_open_ = true;
-      segment_start_ = ts;
-      pts_delay_ = pts_delay;
-      segment_independent_ = OpensIndependently(packet, is_video);
-      segment_frames_ = 0;
+      OpenSegment(packet, is_video, ts, pts_delay);
       new_segment = true;
     }
   }
@@ -415,6 +403,14 @@ void Packager::WriteTsEvents(int64_t ts) {
     if (Status s = muxer_->Write(id3); !s)
       ++stats_.packets_dropped;
   }
+}
+
+void Packager::OpenSegment(const Packet& packet, bool is_video, int64_t ts, int64_t pts_delay) {
+  segment_open_ = true;
+  segment_start_ = ts;
+  pts_delay_ = pts_delay;
+  segment_independent_ = OpensIndependently(packet, is_video);
+  segment_frames_ = 0;
 }
 
 bool Packager::OpensIndependently(const Packet& packet, bool is_video) const {

@@ -106,6 +106,8 @@ class Packager {
   Status ClosePart(int64_t end_ts);     // CMAF: flushes the buffered samples as one part
   std::optional<PartData> TakePart(int64_t end_ts);  // ... and returns it, unpublished
   std::chrono::system_clock::time_point WallTime(int64_t ts) const;
+  // Starts the segment `packet` (dts `ts`, its pts − dts `pts_delay`) opens.
+  void OpenSegment(const Packet& packet, bool is_video, int64_t ts, int64_t pts_delay);
   // Whether a segment opened by `packet` decodes on its own: not at an H.264 keyframe that is no
   // IDR (an open GOP's recovery-point I picture, whose followers may name older pictures).
   bool OpensIndependently(const Packet& packet, bool is_video) const;
