@@ -52,7 +52,7 @@ namespace kernels {
 void Row8Scalar(uint8_t* __restrict dst, const uint8_t* __restrict p,
                 const uint8_t* __restrict ia, int n) {
   for (int i = 0; i < n; ++i)
-    dst[i] = static_cast<uint8_t>(p[i] + (dst[i] * ia[i] + 127u) / 255u);
+    dst[i] = static_cast<uint8_t>(p[i] + Scale8(dst[i], ia[i]));
 }
 
 void Row10Scalar(uint16_t* __restrict dst, const uint32_t* __restrict p,
@@ -65,7 +65,7 @@ void Row10Scalar(uint16_t* __restrict dst, const uint32_t* __restrict p,
 
 void Flat8Scalar(uint8_t* dst, uint8_t p0, uint8_t p1, uint8_t ia, int n) {
   for (int i = 0; i < n; ++i)
-    dst[i] = static_cast<uint8_t>((i & 1 ? p1 : p0) + (dst[i] * ia + 127u) / 255u);
+    dst[i] = static_cast<uint8_t>((i & 1 ? p1 : p0) + Scale8(dst[i], ia));
 }
 
 void Flat10Scalar(uint16_t* dst, uint32_t p0, uint32_t p1, uint16_t ia, int n) {
@@ -77,7 +77,7 @@ void Flat10Scalar(uint16_t* dst, uint32_t p0, uint32_t p1, uint16_t ia, int n) {
 
 void Runs8Scalar(const Runs8Job& job) {
   for (int y = 0; y < job.rows; ++y) {
-    const size_t row = size_t(y) * job.width;
+    const size_t row = size_t(y) * job.stride;
     for (int r = job.row_runs[y]; r < job.row_runs[y + 1]; ++r) {
       const PlaneRun& run = job.runs[r];
       const int lo = std::max(job.lo, run.begin), hi = std::min(job.hi, run.end);
@@ -217,7 +217,7 @@ using Span = PlaneSpan;
 void BlendPlanes8(const kernels::RowKernels& k, const Planes& pl, uint8_t* const base[2],
                   const int stride[2], const Span& s) {
   kernels::Runs8Job job{};
-  const size_t at = size_t(s.src_row0) * pl.width;
+  const size_t at = size_t(s.src_row0) * pl.stride;
   job.planes = pl.planes();
   for (int i = 0; i < job.planes; ++i) {
     job.dst[i] = base[i] + ptrdiff_t(s.row0) * stride[i] + ptrdiff_t(s.col0 - s.src_col0);
@@ -225,7 +225,7 @@ void BlendPlanes8(const kernels::RowKernels& k, const Planes& pl, uint8_t* const
     job.p[i] = &pl.p8[i][at];
   }
   job.ia = &pl.ia8[at];
-  job.width = pl.width;
+  job.stride = pl.stride;
   job.runs = pl.runs.data();
   job.row_runs = &pl.row_runs[s.src_row0];
   job.rows = s.rows;
@@ -247,7 +247,7 @@ void BlendPlane10(const kernels::RowKernels& k, const Planes& pl, int which, uin
       if (lo >= hi)
         continue;
       const int n = hi - lo;
-      const size_t at = size_t(sr) * pl.width + lo;
+      const size_t at = size_t(sr) * pl.stride + lo;
       uint16_t* dst = reinterpret_cast<uint16_t*>(row + ptrdiff_t(lo) * 2);
       if (run.kind == RunKind::kCopy)
         std::memcpy(dst, &pl.solid10[which][at], size_t(n) * 2);

@@ -7,9 +7,10 @@
 // time.
 //
 // Semantics, per luma sample, Ypm = the card pixel's Y' times a / 255:
-//   8-bit:  out = round(Ypm) + round(dst * (255 - a) / 255), within 1 of the exact
+//   8-bit:  out = round(Ypm) + round'(dst * (255 - a) / 255), within 1 of the exact
 //           round(Ypm + dst * (255 - a) / 255) (two roundings: the kernels read one byte of card
-//           value a sample, not two);
+//           value a sample, not two; round' is within 0.506 of the value, one pmulhrsw:
+//           blend_kernels.h);
 //   10-bit: out = round(Ypm + dst * (255 - a) / 255) exactly, in 10-bit codes.
 // Alpha 0 leaves a sample bit-exact, alpha 255 writes exactly ConvertOpaque().
 // Chroma blends the card's premultiplied chroma and alpha averaged over the luma samples the

@@ -31,7 +31,17 @@ void Store64(void* p, __m128i v) {
 
 // ---- 8-bit ----
 
-// p and ia for the 32 (P, A for 16 lanes twice), 16 (P16) or 8 (P8, A8) samples from element i:
+// Scale8's multipliers (ia * 257) >> 1 (blend_kernels.h) as 16-bit lanes: of the 8 bytes in a's
+// low half (128-bit), of 16 bytes in order (256-bit).
+__m128i Multiplier(__m128i a) {
+  return _mm_srli_epi16(_mm_unpacklo_epi8(a, a), 1);
+}
+__m256i Multiplier16(__m128i a) {
+  return _mm256_srli_epi16(_mm256_set_m128i(_mm_unpackhi_epi8(a, a), _mm_unpacklo_epi8(a, a)), 1);
+}
+
+// p and Scale8's multipliers for the samples from element i: 32 (P, and M32 in the order of
+// the in-lane unpacks: [0-7 16-23] and [8-15 24-31]), 16 (P16, M16 in order) or 8 (P8, M8):
 // from the planes, or one flat run's constants (see blend_sse41.cc).
 struct Planes8 {
   const uint8_t* p;
@@ -39,51 +49,61 @@ struct Planes8 {
   __m256i P(int i) const { return Load(p + i); }
   __m128i P16(int i) const { return Load128(p + i); }
   __m128i P8(int i) const { return Load64(p + i); }
-  __m256i A(int i) const { return _mm256_cvtepu8_epi16(Load128(ia + i)); }
-  __m128i A8(int i) const { return _mm_cvtepu8_epi16(Load64(ia + i)); }
+  void M32(int i, __m256i* lo, __m256i* hi) const {
+    const __m256i a = Load(ia + i);
+    *lo = _mm256_srli_epi16(_mm256_unpacklo_epi8(a, a), 1);
+    *hi = _mm256_srli_epi16(_mm256_unpackhi_epi8(a, a), 1);
+  }
+  __m256i M16(int i) const { return Multiplier16(Load128(ia + i)); }
+  __m128i M8(int i) const { return Multiplier(Load64(ia + i)); }
 };
 struct Const8 {
-  __m256i even, odd, a;  // bytes p0 p1 p0 p1 ..., p1 p0 ...; 16-bit ia
+  __m256i even, odd, m;  // bytes p0 p1 p0 p1 ..., p1 p0 ...; ia's multiplier
   __m256i P(int i) const { return i & 1 ? odd : even; }
   __m128i P16(int i) const { return _mm256_castsi256_si128(P(i)); }
   __m128i P8(int i) const { return P16(i); }
-  __m256i A(int) const { return a; }
-  __m128i A8(int) const { return _mm256_castsi256_si128(a); }
+  void M32(int, __m256i* lo, __m256i* hi) const { *lo = *hi = m; }
+  __m256i M16(int) const { return m; }
+  __m128i M8(int) const { return _mm256_castsi256_si128(m); }
 };
 
 Const8 Flat(uint8_t p0, uint8_t p1, uint8_t ia) {
   return {_mm256_set1_epi16(static_cast<short>(p0 | p1 << 8)),
-          _mm256_set1_epi16(static_cast<short>(p1 | p0 << 8)), _mm256_set1_epi16(ia)};
+          _mm256_set1_epi16(static_cast<short>(p1 | p0 << 8)),
+          _mm256_set1_epi16(static_cast<short>((ia * 257) >> 1))};
 }
 
-// (d * ia + 127) / 255 for 16 lanes of 16 bits, as ((d * ia + 128) * 257) >> 16 (see
-// blend_sse41.cc).
-[[gnu::always_inline]] inline __m256i Scaled16(const uint8_t* dst, __m256i ia) {
-  const __m256i v = _mm256_add_epi16(_mm256_mullo_epi16(_mm256_cvtepu8_epi16(Load128(dst)), ia),
-                                     _mm256_set1_epi16(128));
-  return _mm256_mulhi_epu16(v, _mm256_set1_epi16(257));
+// p + Scale8 for 32 samples d, multipliers in unpack order (Planes8::M32): each half widened by
+// an in-lane unpack, one pmulhrsw, and packus (also in lanes) puts the bytes back in order.
+[[gnu::always_inline]] inline __m256i Blend32(__m256i d, __m256i lo, __m256i hi, __m256i p) {
+  const __m256i z = _mm256_setzero_si256();
+  const __m256i q = _mm256_packus_epi16(_mm256_mulhrs_epi16(_mm256_unpacklo_epi8(d, z), lo),
+                                        _mm256_mulhrs_epi16(_mm256_unpackhi_epi8(d, z), hi));
+  return _mm256_add_epi8(q, p);
+}
+
+// Scale8 of 16 samples from dst, multipliers in order (M16).
+[[gnu::always_inline]] inline __m256i Scaled16(const uint8_t* dst, __m256i m) {
+  return _mm256_mulhrs_epi16(_mm256_cvtepu8_epi16(Load128(dst)), m);
 }
 
 // 8 results with 128-bit operations, in the low half.
 template <typename Src>
 __m128i Block8(const uint8_t* dst, const Src& s, int i) {
-  const __m128i v = _mm_add_epi16(_mm_mullo_epi16(_mm_cvtepu8_epi16(Load64(dst + i)), s.A8(i)),
-                                  _mm_set1_epi16(128));
-  const __m128i q = _mm_mulhi_epu16(v, _mm_set1_epi16(257));
+  const __m128i q = _mm_mulhrs_epi16(_mm_cvtepu8_epi16(Load64(dst + i)), s.M8(i));
   return _mm_add_epi8(_mm_packus_epi16(q, q), s.P8(i));
 }
 
 // Blends dst[0..n) unless n < 8 (returns false: the caller goes scalar).
 template <typename Src>
 [[gnu::always_inline]] inline bool Row8Vector(uint8_t* dst, const Src& s, int n) {
-  // packus works within 128-bit lanes, [lo0-7 hi0-7 | lo8-15 hi8-15]: reorder the quarters.
   auto block32 = [&](int i) {
-    const __m256i q =
-        _mm256_packus_epi16(Scaled16(dst + i, s.A(i)), Scaled16(dst + i + 16, s.A(i + 16)));
-    return _mm256_add_epi8(_mm256_permute4x64_epi64(q, 0xd8), s.P(i));
+    __m256i lo, hi;
+    s.M32(i, &lo, &hi);
+    return Blend32(Load(dst + i), lo, hi, s.P(i));
   };
   auto block16 = [&](int i) {
-    const __m256i q = Scaled16(dst + i, s.A(i));
+    const __m256i q = Scaled16(dst + i, s.M16(i));
     return _mm_add_epi8(_mm_packus_epi16(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1)),
                         s.P16(i));
   };
@@ -113,17 +133,14 @@ void Row8(uint8_t* dst, const uint8_t* p, const uint8_t* ia, int n) {
 
 // A flat run of 32 or more: 32 samples a vector without widening them. Each 16-bit lane holds
 // two samples, the even one in its low byte (masked out) and the odd one in its high byte
-// (shifted down); with one alpha the same formula needs no shuffle.
+// (shifted down); with one multiplier the same formula needs no shuffle.
 [[gnu::always_inline]] inline void FlatLong8(uint8_t* dst, const Const8& s, int n) {
-  const __m256i k = _mm256_set1_epi16(257);
-  const __m256i low = _mm256_set1_epi16(0xff), bias = _mm256_set1_epi16(128);
+  const __m256i low = _mm256_set1_epi16(0xff);
   auto block = [&](int i) {
     const __m256i d = Load(dst + i);
-    const __m256i ve = _mm256_add_epi16(_mm256_mullo_epi16(_mm256_and_si256(d, low), s.a), bias);
-    const __m256i vo = _mm256_add_epi16(_mm256_mullo_epi16(_mm256_srli_epi16(d, 8), s.a), bias);
-    const __m256i qe = _mm256_mulhi_epu16(ve, k);
-    const __m256i qo = _mm256_slli_epi16(_mm256_mulhi_epu16(vo, k), 8);  // quotients fit a byte
-    return _mm256_add_epi8(_mm256_or_si256(qe, qo), s.P(i));
+    const __m256i qe = _mm256_mulhrs_epi16(_mm256_and_si256(d, low), s.m);
+    const __m256i qo = _mm256_mulhrs_epi16(_mm256_srli_epi16(d, 8), s.m);
+    return _mm256_add_epi8(_mm256_or_si256(qe, _mm256_slli_epi16(qo, 8)), s.P(i));  // bytes
   };
   const __m256i last = block(n - 32);
   for (int i = 0; i + 32 < n; i += 32)
@@ -151,7 +168,7 @@ void Row8(uint8_t* dst, const uint8_t* p, const uint8_t* ia, int n) {
     return false;
   const int s = std::min(lo, span_hi - 16);
   const __m128i old = Load128(dst + s);
-  const __m256i q = Scaled16(dst + s, _mm256_cvtepu8_epi16(Load128(ia + s)));
+  const __m256i q = Scaled16(dst + s, Multiplier16(Load128(ia + s)));
   const __m128i v = _mm_add_epi8(
       _mm_packus_epi16(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1)), Load128(p + s));
   const __m128i lane = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
@@ -174,40 +191,40 @@ void Row8(uint8_t* dst, const uint8_t* p, const uint8_t* ia, int n) {
   Store(dst + n - 32, last);
 }
 
-// yuv420p's U and V rows of a blended run of 32 or more, with one widening of ia for both.
-[[gnu::always_inline]] inline void Rows8Pair(uint8_t* u,
-                                             uint8_t* v,
-                                             const uint8_t* pu,
-                                             const uint8_t* pv,
-                                             const uint8_t* ia,
-                                             int n) {
-  auto block = [&](uint8_t* d, const uint8_t* p, __m256i a0, __m256i a1) {
-    const __m256i q = _mm256_packus_epi16(Scaled16(d, a0), Scaled16(d + 16, a1));
-    return _mm256_add_epi8(_mm256_permute4x64_epi64(q, 0xd8), Load(p));
-  };
-  auto alpha = [&](int i, __m256i* a0, __m256i* a1) {
-    *a0 = _mm256_cvtepu8_epi16(Load128(ia + i));
-    *a1 = _mm256_cvtepu8_epi16(Load128(ia + i + 16));
-  };
-  __m256i a0, a1;
-  alpha(n - 32, &a0, &a1);
-  const __m256i last_u = block(u + n - 32, pu + n - 32, a0, a1);
-  const __m256i last_v = block(v + n - 32, pv + n - 32, a0, a1);
+// A blended run of 32 or more on `kPlanes` rows that share ia (1, or yuv420p's U and V: d1, p1
+// unused for 1), the multipliers made once a block for both.
+template <int kPlanes>
+[[gnu::always_inline]] inline void Rows8(uint8_t* d0,
+                                         uint8_t* d1,
+                                         const uint8_t* p0,
+                                         const uint8_t* p1,
+                                         const uint8_t* ia,
+                                         int n) {
+  const Planes8 s{nullptr, ia};
+  __m256i lo, hi;
+  s.M32(n - 32, &lo, &hi);
+  const __m256i last0 = Blend32(Load(d0 + n - 32), lo, hi, Load(p0 + n - 32));
+  __m256i last1 = last0;
+  if (kPlanes == 2)
+    last1 = Blend32(Load(d1 + n - 32), lo, hi, Load(p1 + n - 32));
   for (int i = 0; i + 32 < n; i += 32) {
-    alpha(i, &a0, &a1);
-    Store(u + i, block(u + i, pu + i, a0, a1));
-    Store(v + i, block(v + i, pv + i, a0, a1));
+    s.M32(i, &lo, &hi);
+    Store(d0 + i, Blend32(Load(d0 + i), lo, hi, Load(p0 + i)));
+    if (kPlanes == 2)
+      Store(d1 + i, Blend32(Load(d1 + i), lo, hi, Load(p1 + i)));
   }
-  Store(u + n - 32, last_u);
-  Store(v + n - 32, last_v);
+  Store(d0 + n - 32, last0);
+  if (kPlanes == 2)
+    Store(d1 + n - 32, last1);
 }
 
 // One run of a row, [lo, hi) (see blend_kernels.h).
 template <int kPlanes>
 [[gnu::always_inline]] inline void Run8(const Runs8Job& job, int lo, int hi, RunKind kind) {
   const int n = hi - lo;
-  if (kPlanes == 2 && kind == RunKind::kBlend && n >= 32) {
-    Rows8Pair(job.dst[0] + lo, job.dst[1] + lo, job.p[0] + lo, job.p[1] + lo, job.ia + lo, n);
+  if (kind == RunKind::kBlend && n >= 32) {
+    Rows8<kPlanes>(job.dst[0] + lo, job.dst[kPlanes - 1] + lo, job.p[0] + lo,
+                   job.p[kPlanes - 1] + lo, job.ia + lo, n);
     return;
   }
   for (int k = 0; k < kPlanes; ++k) {

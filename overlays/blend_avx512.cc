@@ -16,37 +16,26 @@
 namespace strait::overlays::kernels {
 namespace {
 
-// Lanes [0, n) of 64, 0 < n < 64, and the two halves of that mask for 32-lane vectors.
+// Lanes [0, n) of 64, 0 < n < 64.
 __mmask64 Mask64(int n) {
   return (__mmask64{1} << n) - 1;
 }
-__mmask32 Low(__mmask64 m) {
-  return static_cast<__mmask32>(m);
-}
-__mmask32 High(__mmask64 m) {
-  return static_cast<__mmask32>(m >> 32);
+
+// Scale8's multipliers (ia * 257) >> 1 (blend_kernels.h) of 64 bytes of ia, as 16-bit lanes in
+// the order of the in-lane unpacks: per 128-bit lane, its first 8 samples in `lo`, the next 8 in
+// `hi`.
+[[gnu::always_inline]] inline void Multipliers(__m512i a, __m512i* lo, __m512i* hi) {
+  *lo = _mm512_srli_epi16(_mm512_unpacklo_epi8(a, a), 1);
+  *hi = _mm512_srli_epi16(_mm512_unpackhi_epi8(a, a), 1);
 }
 
-// 32 bytes from p zero-extended to 16-bit lanes: all, or those in `m` (the rest zero, not read).
-__m512i Widen(const uint8_t* p) {
-  return _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
-}
-__m512i Widen(const uint8_t* p, __mmask32 m) {
-  return _mm512_cvtepu8_epi16(_mm256_maskz_loadu_epi8(m, p));
-}
-
-// packus works within 128-bit lanes: [a0-7 b0-7 | a8-15 b8-15 | ...]; put the quarters back
-// in order (a's four, then b's).
-__m512i Pack(__m512i a, __m512i b) {
-  const __m512i order = _mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7);
-  return _mm512_permutexvar_epi64(order, _mm512_packus_epi16(a, b));
-}
-
-// (d * ia + 127) / 255 for 32 lanes of 16 bits, as ((d * ia + 128) * 257) >> 16 (see
-// blend_sse41.cc).
-__m512i Scaled32(__m512i d, __m512i ia) {
-  const __m512i v = _mm512_add_epi16(_mm512_mullo_epi16(d, ia), _mm512_set1_epi16(128));
-  return _mm512_mulhi_epu16(v, _mm512_set1_epi16(257));
+// p + Scale8 for 64 samples d: each half widened by an in-lane unpack, one pmulhrsw, and packus
+// (also in lanes) puts the bytes back in order.
+[[gnu::always_inline]] inline __m512i Blend64(__m512i d, __m512i lo, __m512i hi, __m512i p) {
+  const __m512i z = _mm512_setzero_si512();
+  const __m512i q = _mm512_packus_epi16(_mm512_mulhrs_epi16(_mm512_unpacklo_epi8(d, z), lo),
+                                        _mm512_mulhrs_epi16(_mm512_unpackhi_epi8(d, z), hi));
+  return _mm512_add_epi8(q, p);
 }
 
 // Blends `kPlanes` rows (1 or 2: d1, p1 unused for 1) that share ia, n >= 1 samples: whole
@@ -58,27 +47,24 @@ template <int kPlanes>
                                          const uint8_t* p1,
                                          const uint8_t* ia,
                                          int n) {
-  auto whole = [](uint8_t* d, const uint8_t* p, __m512i a0, __m512i a1) {
-    const __m512i q = Pack(Scaled32(Widen(d), a0), Scaled32(Widen(d + 32), a1));
-    _mm512_storeu_si512(d, _mm512_add_epi8(q, _mm512_loadu_si512(p)));
-  };
-  auto part = [](uint8_t* d, const uint8_t* p, __m512i a0, __m512i a1, __mmask64 m) {
-    const __m512i q = Pack(Scaled32(Widen(d, Low(m)), a0), Scaled32(Widen(d + 32, High(m)), a1));
-    _mm512_mask_storeu_epi8(d, m, _mm512_add_epi8(q, _mm512_maskz_loadu_epi8(m, p)));
-  };
+  __m512i lo, hi;
   int i = 0;
   for (; i + 64 <= n; i += 64) {
-    const __m512i a0 = Widen(ia + i), a1 = Widen(ia + i + 32);
-    whole(d0 + i, p0 + i, a0, a1);
+    Multipliers(_mm512_loadu_si512(ia + i), &lo, &hi);
+    _mm512_storeu_si512(d0 + i, Blend64(_mm512_loadu_si512(d0 + i), lo, hi,
+                                        _mm512_loadu_si512(p0 + i)));
     if (kPlanes == 2)
-      whole(d1 + i, p1 + i, a0, a1);
+      _mm512_storeu_si512(d1 + i, Blend64(_mm512_loadu_si512(d1 + i), lo, hi,
+                                          _mm512_loadu_si512(p1 + i)));
   }
   if (i < n) {
     const __mmask64 m = Mask64(n - i);
-    const __m512i a0 = Widen(ia + i, Low(m)), a1 = Widen(ia + i + 32, High(m));
-    part(d0 + i, p0 + i, a0, a1, m);
+    Multipliers(_mm512_maskz_loadu_epi8(m, ia + i), &lo, &hi);
+    _mm512_mask_storeu_epi8(d0 + i, m, Blend64(_mm512_maskz_loadu_epi8(m, d0 + i), lo, hi,
+                                               _mm512_maskz_loadu_epi8(m, p0 + i)));
     if (kPlanes == 2)
-      part(d1 + i, p1 + i, a0, a1, m);
+      _mm512_mask_storeu_epi8(d1 + i, m, Blend64(_mm512_maskz_loadu_epi8(m, d1 + i), lo, hi,
+                                                 _mm512_maskz_loadu_epi8(m, p1 + i)));
   }
 }
 
@@ -88,20 +74,16 @@ void Row8(uint8_t* dst, const uint8_t* p, const uint8_t* ia, int n) {
 
 // A flat run: 64 samples a vector without widening them. Each 16-bit lane holds two samples,
 // the even one in its low byte (masked out) and the odd one in its high byte (shifted down);
-// with one alpha the same formula needs no shuffle. Blocks start at even offsets from dst[0],
-// whose p is p0.
-__m512i FlatBlock(__m512i d, __m512i ia, __m512i p) {
-  const __m512i k = _mm512_set1_epi16(257);
-  const __m512i low = _mm512_set1_epi16(0xff), bias = _mm512_set1_epi16(128);
-  const __m512i ve = _mm512_add_epi16(_mm512_mullo_epi16(_mm512_and_si512(d, low), ia), bias);
-  const __m512i vo = _mm512_add_epi16(_mm512_mullo_epi16(_mm512_srli_epi16(d, 8), ia), bias);
-  const __m512i qe = _mm512_mulhi_epu16(ve, k);
-  const __m512i qo = _mm512_slli_epi16(_mm512_mulhi_epu16(vo, k), 8);  // quotients fit a byte
-  return _mm512_add_epi8(_mm512_or_si512(qe, qo), p);
+// with one multiplier `m` the same formula needs no shuffle. Blocks start at even offsets from
+// dst[0], whose p is p0.
+__m512i FlatBlock(__m512i d, __m512i m, __m512i p) {
+  const __m512i qe = _mm512_mulhrs_epi16(_mm512_and_si512(d, _mm512_set1_epi16(0xff)), m);
+  const __m512i qo = _mm512_mulhrs_epi16(_mm512_srli_epi16(d, 8), m);
+  return _mm512_add_epi8(_mm512_or_si512(qe, _mm512_slli_epi16(qo, 8)), p);  // bytes
 }
 
 void Flat8(uint8_t* dst, uint8_t p0, uint8_t p1, uint8_t ia, int n) {
-  const __m512i a = _mm512_set1_epi16(ia);
+  const __m512i a = _mm512_set1_epi16(static_cast<short>((ia * 257) >> 1));
   const __m512i p = _mm512_set1_epi16(static_cast<short>(p0 | p1 << 8));
   int i = 0;
   for (; i + 64 <= n; i += 64)

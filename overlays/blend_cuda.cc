@@ -43,7 +43,7 @@ Error CudaError(cudaError_t e, const std::string& what) {
 // kSkip (the CPU kernels leave those samples alone), ia as is.
 struct DevicePlanes {
   PreparedCard::PlanesKey key;
-  int width = 0, planes = 1;
+  int stride = 0, planes = 1;  // elements from one row to the next
   void* p[2] = {};
   void* ia = nullptr;
   ~DevicePlanes() {
@@ -54,18 +54,19 @@ struct DevicePlanes {
   }
 };
 
-template <typename T>
-cudaError_t Upload(const std::vector<T>& host, void** device) {
+template <typename Vector>
+cudaError_t Upload(const Vector& host, void** device) {
+  using T = typename Vector::value_type;
   if (cudaError_t e = cudaMalloc(device, host.size() * sizeof(T)); e != cudaSuccess)
     return e;
   return cudaMemcpy(*device, host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice);
 }
 
 // 10-bit p with kSkip10 wherever no run covers the element.
-std::vector<uint32_t> Masked(const PreparedCard::Planes& pl, const std::vector<uint32_t>& p) {
+std::vector<uint32_t> Masked(const PreparedCard::Planes& pl, const LineVector<uint32_t>& p) {
   std::vector<uint32_t> out(p.size(), cuda_kernels::kSkip10);
   for (int y = 0; y < pl.height; ++y) {
-    const size_t row = size_t(y) * pl.width;
+    const size_t row = size_t(y) * pl.stride;
     for (int i = pl.row_runs[y]; i < pl.row_runs[y + 1]; ++i) {
       for (int e = pl.runs[i].begin; e < pl.runs[i].end; ++e)
         out[row + e] = p[row + e];
@@ -77,7 +78,7 @@ std::vector<uint32_t> Masked(const PreparedCard::Planes& pl, const std::vector<u
 Result<std::unique_ptr<DevicePlanes>> MakeDevicePlanes(const PreparedCard::Planes& pl) {
   auto d = std::make_unique<DevicePlanes>();
   d->key = pl.key;
-  d->width = pl.width;
+  d->stride = pl.stride;
   d->planes = pl.planes();
   for (int i = 0; i < d->planes; ++i) {
     const cudaError_t e = pl.ten() ? Upload(Masked(pl, pl.p10[i]), &d->p[i])
@@ -135,7 +136,7 @@ int Launch(const DevicePlanes& d,
       j.p[i] = static_cast<const uint32_t*>(d.p[i]);
     }
     j.ia = static_cast<const uint16_t*>(d.ia);
-    j.planes = d.planes, j.width = d.width;
+    j.planes = d.planes, j.stride = d.stride;
     j.row0 = s.row0, j.rows = s.rows, j.src_row0 = s.src_row0;
     j.col0 = s.col0, j.cols = s.cols, j.src_col0 = s.src_col0;
     return cuda_kernels::Blend10(j, stream);
@@ -147,7 +148,7 @@ int Launch(const DevicePlanes& d,
     j.p[i] = static_cast<const uint8_t*>(d.p[i]);
   }
   j.ia = static_cast<const uint8_t*>(d.ia);
-  j.planes = d.planes, j.width = d.width;
+  j.planes = d.planes, j.stride = d.stride;
   j.row0 = s.row0, j.rows = s.rows, j.src_row0 = s.src_row0;
   j.col0 = s.col0, j.cols = s.cols, j.src_col0 = s.src_col0;
   return cuda_kernels::Blend8(j, stream);

@@ -15,9 +15,10 @@ __global__ void Blend8Kernel(Job8 j) {
   const int k = blockIdx.z;
   if (c >= j.cols || r >= j.rows)
     return;
-  const size_t e = size_t(j.src_row0 + r) * j.width + (j.src_col0 + c);
+  const size_t e = size_t(j.src_row0 + r) * j.stride + (j.src_col0 + c);
   uint8_t* d = j.dst[k] + size_t(j.row0 + r) * j.pitch[k] + (j.col0 + c);
-  *d = static_cast<uint8_t>(j.p[k][e] + (uint32_t(*d) * j.ia[e] + 127u) / 255u);
+  const uint32_t b = (uint32_t(j.ia[e]) * 257) >> 1;  // blend_kernels.h's Scale8
+  *d = static_cast<uint8_t>(j.p[k][e] + ((uint32_t(*d) * b + (1u << 14)) >> 15));
 }
 
 __global__ void Blend10Kernel(Job10 j) {
@@ -26,7 +27,7 @@ __global__ void Blend10Kernel(Job10 j) {
   const int k = blockIdx.z;
   if (c >= j.cols || r >= j.rows)
     return;
-  const size_t e = size_t(j.src_row0 + r) * j.width + (j.src_col0 + c);
+  const size_t e = size_t(j.src_row0 + r) * j.stride + (j.src_col0 + c);
   const uint32_t p = j.p[k][e];
   if (p == kSkip10)
     return;

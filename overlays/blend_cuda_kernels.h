@@ -18,7 +18,7 @@ struct Job8 {
   int pitch[2];     // bytes
   const uint8_t* p[2];
   const uint8_t* ia;
-  int planes, width;  // prepared elements a row
+  int planes, stride;  // elements from one prepared row to the next
   int row0, rows, src_row0, col0, cols, src_col0;
 };
 struct Job10 {
@@ -26,7 +26,7 @@ struct Job10 {
   int pitch[2];  // bytes
   const uint32_t* p[2];
   const uint16_t* ia;
-  int planes, width;
+  int planes, stride;
   int row0, rows, src_row0, col0, cols, src_col0;
 };
 

@@ -54,7 +54,8 @@ TEST_P(BlendIsaTest, Row8MatchesScalarExhaustively) {
 
 TEST(BlendTest, Row8IsWithinOneOfTheExactBlend) {
   // The scalar kernel against p + d * ia / 255 in real numbers, for every (d, ia, p) with
-  // p <= 255 - ia: the two roundings stay within 1, and alpha 0 and 255 are exact.
+  // p <= 255 - ia: Scale8 is d * ia / 255 rounded to within 0.506 (it rounds the other way only
+  // where that lies within 0.006 of a half), and alpha 0 and 255 are exact.
   std::vector<uint8_t> dst(256), ia(256), p(256);
   for (int a = 0; a < 256; ++a) {
     for (int v = 0; v <= 255 - a; ++v) {
@@ -66,7 +67,7 @@ TEST(BlendTest, Row8IsWithinOneOfTheExactBlend) {
       kernels::kScalar.row8(dst.data(), p.data(), ia.data(), 256);
       for (int d = 0; d < 256; ++d) {
         const double exact = v + d * a / 255.0;
-        ASSERT_LE(std::abs(dst[d] - exact), 1.0) << "d " << d << " ia " << a << " p " << v;
+        ASSERT_LE(std::abs(dst[d] - exact), 0.506) << "d " << d << " ia " << a << " p " << v;
         if (a == 0) {
           ASSERT_EQ(dst[d], v);
         }
@@ -188,7 +189,7 @@ TEST_P(BlendIsaTest, Runs8MatchesScalarOnRandomRows) {
     kernels::Runs8Job job{};
     job.planes = planes;
     job.ia = ia.data();
-    job.width = width;
+    job.stride = width;
     job.runs = runs.data();
     job.row_runs = row_runs.data();
     job.rows = height;

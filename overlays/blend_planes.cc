@@ -78,18 +78,20 @@ void StoreAlpha(Planes& pl, size_t i, int a) {
     pl.ia8[i] = static_cast<uint8_t>(255 - a);
 }
 
+// Every element transparent until stored (the padding past `width` stays so).
 void Allocate(Planes& pl, int planes) {
-  const size_t n = size_t(pl.width) * pl.height;
+  pl.stride = (pl.width + kBlock8 - 1) / kBlock8 * kBlock8;
+  const size_t n = size_t(pl.stride) * pl.height;
   for (int i = 0; i < planes; ++i) {
     if (pl.ten())
-      pl.p10[i].resize(n);
+      pl.p10[i].assign(n, 0);
     else
-      pl.p8[i].resize(n);
+      pl.p8[i].assign(n, 0);
   }
   if (pl.ten())
-    pl.ia10.resize(n);
+    pl.ia10.assign(n, 2040);
   else
-    pl.ia8.resize(n);
+    pl.ia8.assign(n, 255);
 }
 
 // The card's premultiplied Y'CbCr (sample units, unclamped) and alpha, pixel by pixel.
@@ -115,10 +117,13 @@ void MakeLuma(const CardYuv& card, const Coeffs& c, Planes& pl) {
   pl.width = card.width;
   pl.height = card.height;
   Allocate(pl, 1);
-  for (size_t i = 0; i < size_t(pl.width) * pl.height; ++i) {
-    const int a = card.alpha[i] * (pl.full() / 255);
-    StoreSample(pl, 0, i, card.yuv[3 * i], a, c.max);
-    StoreAlpha(pl, i, a);
+  for (int y = 0; y < pl.height; ++y) {
+    for (int x = 0; x < pl.width; ++x) {
+      const size_t i = size_t(y) * card.width + x, at = size_t(y) * pl.stride + x;
+      const int a = card.alpha[i] * (pl.full() / 255);
+      StoreSample(pl, 0, at, card.yuv[3 * i], a, c.max);
+      StoreAlpha(pl, at, a);
+    }
   }
 }
 
@@ -155,7 +160,7 @@ void MakeChroma(const CardYuv& card, const Coeffs& c, Planes& pl) {
       }
       // The mean alpha: rounded at 8 bits, exact in eighths at 10 bits.
       const int a = (alpha * (pl.full() / 255) + total / 2) / total;
-      const size_t at = size_t(i) * pl.width + size_t(j) * step;
+      const size_t at = size_t(i) * pl.stride + size_t(j) * step;
       StoreSample(pl, 0, at, u / total, a, c.max);
       StoreSample(pl, k.interleaved ? 0 : 1, at + (k.interleaved ? 1 : 0), v / total, a, c.max);
       StoreAlpha(pl, at, a);
@@ -264,7 +269,7 @@ void BuildElementRuns(Planes& pl) {
   pl.row_runs.assign(1, 0);
   std::vector<Segment> segments;
   for (int y = 0; y < pl.height; ++y) {
-    const size_t row = size_t(y) * pl.width;
+    const size_t row = size_t(y) * pl.stride;
     segments.clear();
     for (int u = 0; u < units;) {
       const size_t e = row + size_t(u) * step;
@@ -309,7 +314,7 @@ void BuildBlockRuns(Planes& pl) {
   static_assert(kBlock8 % 2 == 0, "blocks start on a U of nv12's U, V pairs");
   pl.row_runs.assign(1, 0);
   for (int y = 0; y < pl.height; ++y) {
-    const size_t row = size_t(y) * pl.width;
+    const size_t row = size_t(y) * pl.stride;
     for (int b = 0; b < pl.width; b += kBlock8) {
       const int end = std::min(b + kBlock8, pl.width);
       bool visible = false;

@@ -30,17 +30,23 @@ void Store64(void* p, __m128i v) {
 
 // ---- 8-bit ----
 
-// Where a block's p and ia come from, for the block starting at element i: the planes (Row8), or
-// one flat run's constants (Flat8; p alternates, so it depends on i's parity).
+// Scale8's multipliers (ia * 257) >> 1 (blend_kernels.h) of the 8 bytes in a's low half, as
+// 16-bit lanes.
+__m128i Multiplier(__m128i a) {
+  return _mm_srli_epi16(_mm_unpacklo_epi8(a, a), 1);
+}
+
+// Where a block's p and Scale8's multipliers come from, for the block starting at element i: the
+// planes (Row8), or one flat run's constants (Flat8; p alternates, so it depends on i's parity).
 struct Planes8 {
   const uint8_t* p;
   const uint8_t* ia;
   __m128i P(int i) const { return Load(p + i); }     // 16 bytes
   __m128i P8(int i) const { return Load64(p + i); }  // 8, in the low half
-  __m128i A(int i) const { return _mm_cvtepu8_epi16(Load64(ia + i)); }
+  __m128i A(int i) const { return Multiplier(Load64(ia + i)); }
 };
 struct Const8 {
-  __m128i even, odd, a;  // bytes p0 p1 p0 p1 ..., p1 p0 p1 p0 ...; 16-bit ia
+  __m128i even, odd, a;  // bytes p0 p1 p0 p1 ..., p1 p0 p1 p0 ...; ia's multiplier
   __m128i P(int i) const { return i & 1 ? odd : even; }
   __m128i P8(int i) const { return P(i); }
   __m128i A(int) const { return a; }
@@ -48,16 +54,14 @@ struct Const8 {
 
 Const8 Flat(uint8_t p0, uint8_t p1, uint8_t ia) {
   return {_mm_set1_epi16(static_cast<short>(p0 | p1 << 8)),
-          _mm_set1_epi16(static_cast<short>(p1 | p0 << 8)), _mm_set1_epi16(ia)};
+          _mm_set1_epi16(static_cast<short>(p1 | p0 << 8)),
+          _mm_set1_epi16(static_cast<short>((ia * 257) >> 1))};
 }
 
-// (d * ia + 127) / 255 for 8 lanes of 16 bits, as ((d * ia + 128) * 257) >> 16: one high-half
-// multiply, no shift. The two agree for every product of two bytes (0..65025; checked
-// exhaustively by blend_test.cc), and d * ia + 128 stays below 2^16.
-__m128i Scaled8(const uint8_t* dst, __m128i ia) {
-  const __m128i v =
-      _mm_add_epi16(_mm_mullo_epi16(_mm_cvtepu8_epi16(Load64(dst)), ia), _mm_set1_epi16(128));
-  return _mm_mulhi_epu16(v, _mm_set1_epi16(257));
+// Scale8 (blend_kernels.h) of the 8 samples from dst, given their multipliers: one pmulhrsw,
+// (d * m + 2^14) >> 15 in 16-bit lanes (d * m < 2^23 fits its 32-bit product).
+__m128i Scaled8(const uint8_t* dst, __m128i m) {
+  return _mm_mulhrs_epi16(_mm_cvtepu8_epi16(Load64(dst)), m);
 }
 
 // 16 results from dst[i..i + 16), and 8 (in the low half) from dst[i..i + 8).

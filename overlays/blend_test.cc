@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdint>
 #include <cmath>
 #include <random>
 #include <string>
@@ -487,6 +488,33 @@ TEST(BlendTest, EightBitRunsAreTheBlocksWithAVisibleSample) {
   key.chroma = true;
   key.interleaved = true;
   expect_runs(prepared.GetPlanes(key), {{0, 320, RunKind::kBlend}});
+}
+
+TEST(BlendTest, PreparedRowsStartOnCacheLines) {
+  // Every configuration's rows are kBlock8 elements apart at least, from a 64-byte boundary, and
+  // the padding after a row's last element is transparent and in no run.
+  PreparedCard prepared = Prepare(UniformCard(37, 5, 10, 20, 30, 255));
+  for (int depth : {8, 10}) {
+    for (bool chroma : {false, true}) {
+      PreparedCard::PlanesKey key;
+      key.bit_depth = depth;
+      key.chroma = chroma;
+      const PreparedCard::Planes& pl = prepared.GetPlanes(key);
+      SCOPED_TRACE(std::to_string(depth) + (chroma ? "-bit chroma" : "-bit luma"));
+      EXPECT_EQ(pl.stride % kBlock8, 0);
+      EXPECT_GE(pl.stride, pl.width);
+      const void* rows = depth == 8 ? static_cast<const void*>(pl.p8[0].data()) : pl.p10[0].data();
+      const void* alpha = depth == 8 ? static_cast<const void*>(pl.ia8.data()) : pl.ia10.data();
+      EXPECT_EQ(reinterpret_cast<uintptr_t>(rows) % 64, 0u);
+      EXPECT_EQ(reinterpret_cast<uintptr_t>(alpha) % 64, 0u);
+      for (int y = 0; y < pl.height; ++y) {
+        const size_t pad = size_t(y) * pl.stride + pl.width;
+        EXPECT_EQ(depth == 8 ? pl.ia8[pad] : pl.ia10[pad], pl.full()) << "row " << y;
+        for (int r = pl.row_runs[y]; r < pl.row_runs[y + 1]; ++r)
+          EXPECT_LE(pl.runs[r].end, pl.width) << "row " << y;
+      }
+    }
+  }
 }
 
 TEST(BlendTest, CardsOffTheFrameWriteNothing) {
