@@ -5,6 +5,7 @@
 
 #include "codecs/ffmpeg/deleters.h"
 #include "codecs/ffmpeg/error.h"
+#include "codecs/scale/plane_scaler.h"
 
 extern "C" {
 #include <libavutil/pixdesc.h>
@@ -68,6 +69,8 @@ std::string Describe(int width, int height, int format) {
 struct Scaler::Impl {
   ScalerOptions options;
   SwsContextPtr sws;
+  std::unique_ptr<scale::PlaneScaler> planes[3];  // Y, U, V, instead of `sws`
+  bool own = false;                               // the last picture used `planes`
   int in_width = 0;  // what `sws` was built for
   int in_height = 0;
   int in_format = AV_PIX_FMT_NONE;
@@ -86,6 +89,9 @@ int Scaler::height() const {
 }
 int Scaler::reinits() const {
   return impl_->reinits;
+}
+bool Scaler::own_kernels() const {
+  return impl_->own;
 }
 
 Result<std::unique_ptr<Scaler>> Scaler::Create(const ScalerOptions& options) {
@@ -110,8 +116,48 @@ Result<Frame> Scaler::Scale(const Frame& input) {
     return input;  // another reference to the same picture
   }
   const bool full_range = IsFullRange(in);
-  if (!s.sws || in->width != s.in_width || in->height != s.in_height || in->format != s.in_format ||
-      full_range != s.in_full_range) {
+  // strait's kernels: swscale's bilinear filter, for the downscales of the ladder (no format or
+  // range conversion).
+  const bool own = !s.options.swscale_only && !s.options.nv12 &&
+                   s.options.filter == ScaleFilter::kBilinear && in->format == AV_PIX_FMT_YUV420P &&
+                   !full_range && s.options.width <= in->width &&
+                   s.options.height <= in->height && scale::PlaneScaler::Accelerated();
+  const bool changed = in->width != s.in_width || in->height != s.in_height ||
+                       in->format != s.in_format || full_range != s.in_full_range;
+  if (own && (changed || !s.planes[0])) {
+    s.sws.reset();
+    for (int p = 0; p < 3; ++p) {
+      const int shift = p ? 1 : 0;
+      auto made = scale::PlaneScaler::Create(
+          (in->width + shift) >> shift, (in->height + shift) >> shift,
+          (s.options.width + shift) >> shift, (s.options.height + shift) >> shift);
+      if (!made.ok())
+        return made.error().Context("scale");
+      s.planes[p] = std::move(made.value());
+    }
+    s.in_width = in->width;
+    s.in_height = in->height;
+    s.in_format = in->format;
+    s.in_full_range = full_range;
+    ++s.reinits;
+  }
+  s.own = own;
+  if (own) {
+    Result<Frame> out = Frame::AllocateVideo(s.options.width, s.options.height, out_format);
+    if (!out.ok())
+      return out.error().Context("scale");
+    AVFrame* dst = out->av();
+    if (int err = av_frame_copy_props(dst, in); err < 0)
+      return AvError(err, "scale: copy frame properties");
+    for (int p = 0; p < 3; ++p)
+      s.planes[p]->Scale(in->data[p], in->linesize[p], dst->data[p], dst->linesize[p]);
+    dst->sample_aspect_ratio = AVRational{1, 1};
+    dst->color_range = AVCOL_RANGE_MPEG;
+    return out;
+  }
+  if (!s.sws || changed) {
+    for (auto& p : s.planes)
+      p.reset();
     s.sws.reset(sws_getContext(in->width, in->height, SwsInputFormat(in->format, full_range),
                                s.options.width, s.options.height, out_format,
                                SwsFlags(s.options.filter), nullptr, nullptr, nullptr));

@@ -1,7 +1,9 @@
 // Scaler: pictures of any size and pixel format (yuv420p, yuv420p10le, nv12, ...) to one fixed
 // output size in 8-bit yuv420p (or NV12, for pictures bound for a GPU encoder), the input of the
-// H.264 encoders, with libswscale. The swscale
-// context is built for the first input and rebuilt whenever the input size or format changes
+// H.264 encoders, with libswscale — except the ladder's common case, a limited-range yuv420p
+// picture scaled down bilinearly to yuv420p on a CPU with AVX2, which strait's own
+// scale::PlaneScaler does (swscale's filter and accurate rounding, ~2.5x faster). The scaler
+// is built for the first input and rebuilt whenever the input size or format changes
 // (a resolution change mid-stream). Output frames keep the input pts, have square pixels and are
 // limited range (full-range input, yuvj420p included, is converted).
 // An input already at the output size, format and range is passed through without a copy (the
@@ -26,6 +28,7 @@ struct ScalerOptions {
   int height = 0;
   ScaleFilter filter = ScaleFilter::kBilinear;
   bool nv12 = false;  // output NV12 (interleaved chroma) instead of yuv420p
+  bool swscale_only = false;  // never scale::PlaneScaler (benchmarks compare the two)
 };
 
 class Scaler {
@@ -40,8 +43,10 @@ class Scaler {
 
   int width() const;
   int height() const;
-  // How many times a swscale context was (re)built; for tests and metrics.
+  // How many times a swscale context or PlaneScaler set was (re)built; for tests and metrics.
   int reinits() const;
+  // Whether the last picture went through scale::PlaneScaler (tests).
+  bool own_kernels() const;
 
  private:
   struct Impl;

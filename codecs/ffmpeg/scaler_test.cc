@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "codecs/ffmpeg/test_media.h"
+#include "codecs/scale/plane_scaler.h"
 
 namespace strait::ffmpeg {
 namespace {
@@ -73,6 +74,45 @@ TEST(ScalerTest, RebuildsOnlyWhenTheInputChanges) {
   // A format change at the same size rebuilds as well.
   ASSERT_TRUE(scaler->Scale(Picture(640, 360, 0, 0, AV_PIX_FMT_YUV420P10LE)).ok());
   EXPECT_EQ(scaler->reinits(), 4);
+}
+
+TEST(ScalerTest, LadderDownscalesUseStraitsKernelsWithinOneOfSwscale) {
+  // yuv420p 1080p to a 720p rung: scale::PlaneScaler where the CPU has AVX2, within 1 of
+  // swscale's bilinear (its accurate-rounding twin, exactly: plane_scaler_test).
+  Frame in = Picture(1920, 1080, 99);
+  uint32_t seed = 1;
+  for (int p = 0; p < 3; ++p) {
+    const int w = p ? 960 : 1920, h = p ? 540 : 1080;
+    for (int y = 0; y < h; ++y) {
+      for (int x = 0; x < w; ++x) {
+        seed = seed * 1664525 + 1013904223;
+        in.av()->data[p][y * in.av()->linesize[p] + x] = uint8_t((x + y) / 12 + (seed >> 28));
+      }
+    }
+  }
+  auto own = Make(1280, 720);
+  auto sws = Scaler::Create({.width = 1280, .height = 720, .swscale_only = true});
+  ASSERT_TRUE(sws.ok());
+  auto a = own->Scale(in);
+  auto b = (*sws)->Scale(in);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(own->own_kernels(), scale::PlaneScaler::Accelerated());
+  EXPECT_FALSE((*sws)->own_kernels());
+  EXPECT_EQ(a->pts(), 99);
+  EXPECT_EQ(a->av()->color_range, AVCOL_RANGE_MPEG);
+  int worst = 0;
+  for (int p = 0; p < 3; ++p) {
+    for (int y = 0; y < (p ? 360 : 720); ++y) {
+      for (int x = 0; x < (p ? 640 : 1280); ++x)
+        worst = std::max(worst, std::abs(a->av()->data[p][y * a->av()->linesize[p] + x] -
+                                         b->av()->data[p][y * b->av()->linesize[p] + x]));
+    }
+  }
+  EXPECT_LE(worst, 1);
+  // Upscales, other formats and full range stay with swscale.
+  auto up = own->Scale(Picture(640, 360, 0));
+  ASSERT_TRUE(up.ok());
+  EXPECT_FALSE(own->own_kernels());
 }
 
 TEST(ScalerTest, TenBitInputBecomesEightBit) {
