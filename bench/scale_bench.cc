@@ -20,9 +20,10 @@ struct Ladder {
 };
 
 std::unique_ptr<ffmpeg::Scaler> MakeScaler(int width, int height, bool swscale = false) {
-  auto s = ffmpeg::Scaler::Create(
-      {.width = width, .height = height, .filter = ffmpeg::ScaleFilter::kBilinear,
-       .swscale_only = swscale});
+  auto s = ffmpeg::Scaler::Create({.width = width,
+                                   .height = height,
+                                   .filter = ffmpeg::ScaleFilter::kBilinear,
+                                   .swscale_only = swscale});
   return s.ok() ? std::move(s.value()) : nullptr;
 }
 
@@ -69,8 +70,10 @@ BENCHMARK(BM_LadderScaleDirectSwscale)->Unit(benchmark::kMillisecond);
 void BM_Rung(benchmark::State& state) {
   const int height = int(state.range(0));
   Frame source = Source();
-  auto scaler = MakeScaler(height == 720 ? 1280 : height == 480 ? 854 : 640, height,
-                           state.range(1) != 0);
+  auto scaler = MakeScaler(height == 720   ? 1280
+                           : height == 480 ? 854
+                                           : 640,
+                           height, state.range(1) != 0);
   for (auto _ : state)
     benchmark::DoNotOptimize(scaler->Scale(source));
   state.SetLabel(state.range(1) ? "swscale" : "strait");

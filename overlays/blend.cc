@@ -1,8 +1,8 @@
 #include "overlays/blend.h"
 
 #include <algorithm>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "overlays/blend_kernels.h"
@@ -49,14 +49,18 @@ const PreparedCard::Planes& PreparedCard::GetPlanes(const PlanesKey& key) {
 
 namespace kernels {
 
-void Row8Scalar(uint8_t* __restrict dst, const uint8_t* __restrict p,
-                const uint8_t* __restrict ia, int n) {
+void Row8Scalar(uint8_t* __restrict dst,
+                const uint8_t* __restrict p,
+                const uint8_t* __restrict ia,
+                int n) {
   for (int i = 0; i < n; ++i)
     dst[i] = static_cast<uint8_t>(p[i] + Scale8(dst[i], ia[i]));
 }
 
-void Row10Scalar(uint16_t* __restrict dst, const uint32_t* __restrict p,
-                 const uint16_t* __restrict ia, int n) {
+void Row10Scalar(uint16_t* __restrict dst,
+                 const uint32_t* __restrict p,
+                 const uint16_t* __restrict ia,
+                 int n) {
   for (int i = 0; i < n; ++i) {
     const uint32_t d = std::min<uint32_t>(dst[i], 1023);
     dst[i] = static_cast<uint16_t>((p[i] + d * ia[i]) / 2040u);
@@ -175,7 +179,11 @@ Status ValidateTarget(const BlendTarget& t) {
   return OkStatus();
 }
 
-bool LayoutBlend(int card_width, int card_height, int x, int y, const BlendTarget& t,
+bool LayoutBlend(int card_width,
+                 int card_height,
+                 int x,
+                 int y,
+                 const BlendTarget& t,
                  BlendLayout* out) {
   // The visible part of the card, in picture luma coordinates.
   const int vx0 = static_cast<int>(std::max<int64_t>(x, 0));
@@ -214,8 +222,11 @@ using Span = PlaneSpan;
 
 // 8 bits: the span in one call of the kernels' run loop (not one a run or a row: rendered cards
 // have several short runs a row), both planar chroma planes in the same pass.
-void BlendPlanes8(const kernels::RowKernels& k, const Planes& pl, uint8_t* const base[2],
-                  const int stride[2], const Span& s) {
+void BlendPlanes8(const kernels::RowKernels& k,
+                  const Planes& pl,
+                  uint8_t* const base[2],
+                  const int stride[2],
+                  const Span& s) {
   kernels::Runs8Job job{};
   const size_t at = size_t(s.src_row0) * pl.stride;
   job.planes = pl.planes();
@@ -235,8 +246,12 @@ void BlendPlanes8(const kernels::RowKernels& k, const Planes& pl, uint8_t* const
 }
 
 // 10 bits: run by run.
-void BlendPlane10(const kernels::RowKernels& k, const Planes& pl, int which, uint8_t* base,
-                  int stride, const Span& s) {
+void BlendPlane10(const kernels::RowKernels& k,
+                  const Planes& pl,
+                  int which,
+                  uint8_t* base,
+                  int stride,
+                  const Span& s) {
   for (int r = 0; r < s.rows; ++r) {
     const int sr = s.src_row0 + r;
     uint8_t* row = base + ptrdiff_t(s.row0 + r) * stride + ptrdiff_t(s.col0 - s.src_col0) * 2;
@@ -260,8 +275,11 @@ void BlendPlane10(const kernels::RowKernels& k, const Planes& pl, int which, uin
 }
 
 // Every plane `pl` stands for: Y; nv12's UV; yuv420p's U and V (planes 1 and 2 of the picture).
-void BlendPlanes(const kernels::RowKernels& k, const Planes& pl, uint8_t* const base[2],
-                 const int stride[2], const Span& s) {
+void BlendPlanes(const kernels::RowKernels& k,
+                 const Planes& pl,
+                 uint8_t* const base[2],
+                 const int stride[2],
+                 const Span& s) {
   if (!pl.ten()) {
     BlendPlanes8(k, pl, base, stride, s);
     return;

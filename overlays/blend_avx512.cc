@@ -51,20 +51,22 @@ template <int kPlanes>
   int i = 0;
   for (; i + 64 <= n; i += 64) {
     Multipliers(_mm512_loadu_si512(ia + i), &lo, &hi);
-    _mm512_storeu_si512(d0 + i, Blend64(_mm512_loadu_si512(d0 + i), lo, hi,
-                                        _mm512_loadu_si512(p0 + i)));
+    _mm512_storeu_si512(d0 + i,
+                        Blend64(_mm512_loadu_si512(d0 + i), lo, hi, _mm512_loadu_si512(p0 + i)));
     if (kPlanes == 2)
-      _mm512_storeu_si512(d1 + i, Blend64(_mm512_loadu_si512(d1 + i), lo, hi,
-                                          _mm512_loadu_si512(p1 + i)));
+      _mm512_storeu_si512(d1 + i,
+                          Blend64(_mm512_loadu_si512(d1 + i), lo, hi, _mm512_loadu_si512(p1 + i)));
   }
   if (i < n) {
     const __mmask64 m = Mask64(n - i);
     Multipliers(_mm512_maskz_loadu_epi8(m, ia + i), &lo, &hi);
-    _mm512_mask_storeu_epi8(d0 + i, m, Blend64(_mm512_maskz_loadu_epi8(m, d0 + i), lo, hi,
-                                               _mm512_maskz_loadu_epi8(m, p0 + i)));
+    _mm512_mask_storeu_epi8(
+        d0 + i, m,
+        Blend64(_mm512_maskz_loadu_epi8(m, d0 + i), lo, hi, _mm512_maskz_loadu_epi8(m, p0 + i)));
     if (kPlanes == 2)
-      _mm512_mask_storeu_epi8(d1 + i, m, Blend64(_mm512_maskz_loadu_epi8(m, d1 + i), lo, hi,
-                                                 _mm512_maskz_loadu_epi8(m, p1 + i)));
+      _mm512_mask_storeu_epi8(
+          d1 + i, m,
+          Blend64(_mm512_maskz_loadu_epi8(m, d1 + i), lo, hi, _mm512_maskz_loadu_epi8(m, p1 + i)));
   }
 }
 

@@ -81,8 +81,8 @@ Result<std::unique_ptr<DevicePlanes>> MakeDevicePlanes(const PreparedCard::Plane
   d->stride = pl.stride;
   d->planes = pl.planes();
   for (int i = 0; i < d->planes; ++i) {
-    const cudaError_t e = pl.ten() ? Upload(Masked(pl, pl.p10[i]), &d->p[i])
-                                   : Upload(pl.p8[i], &d->p[i]);
+    const cudaError_t e =
+        pl.ten() ? Upload(Masked(pl, pl.p10[i]), &d->p[i]) : Upload(pl.p8[i], &d->p[i]);
     if (e != cudaSuccess)
       return CudaError(e, "upload");
   }

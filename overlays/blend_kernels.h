@@ -10,8 +10,8 @@
 // keeps for the whole program. The run-loop helpers at the end are in an unnamed namespace.
 #pragma once
 
-#include <cstddef>
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <type_traits>
 
@@ -100,7 +100,7 @@ namespace {
 // vectorize the scalar kernels with SSE2 (which has no pmulhrsw): with m = ia * 128 + (ia >> 1),
 // (d * m + 2^14) >> 15 = (d * ia + ((d * (ia >> 1) + 2^14) >> 7)) >> 8, every term below 2^16.
 [[gnu::always_inline]] inline uint8_t Scale8(uint8_t d, uint8_t ia) {
-  const auto x = static_cast<uint16_t>(d * ia);                    // <= 65025
+  const auto x = static_cast<uint16_t>(d * ia);                     // <= 65025
   const auto y = static_cast<uint16_t>(d * (ia >> 1) + (1 << 14));  // <= 48769
   return static_cast<uint8_t>(static_cast<uint16_t>(x + (y >> 7)) >> 8);
 }

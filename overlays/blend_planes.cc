@@ -340,8 +340,10 @@ Yuv ConvertOpaque(uint8_t r, uint8_t g, uint8_t b, Matrix matrix, Range range, i
   return {RoundClamp(v[0], c.max), RoundClamp(v[1], c.max), RoundClamp(v[2], c.max)};
 }
 
-std::unique_ptr<Planes> MakePlanes(const PlanesKey& key, const std::vector<uint8_t>& rgba,
-                                   int width, int height) {
+std::unique_ptr<Planes> MakePlanes(const PlanesKey& key,
+                                   const std::vector<uint8_t>& rgba,
+                                   int width,
+                                   int height) {
   auto planes = std::make_unique<Planes>();
   planes->key = key;
   const Coeffs c = CoeffsFor(key.matrix, key.range, key.bit_depth);

@@ -63,13 +63,13 @@ using LineVector = std::vector<T, LineAllocator<T>>;
 struct PreparedCard::Planes {
   PlanesKey key;
   int width = 0, height = 0, stride = 0;
-  LineVector<uint8_t> p8[2];    // 8-bit values (Row8Fn): Y or U, and V when planar
-  LineVector<uint32_t> p10[2];  // 10-bit fixed values (Row10Fn)
-  LineVector<uint8_t> ia8;      // 255 - alpha
-  LineVector<uint16_t> ia10;    // 2040 - alpha in eighths
+  LineVector<uint8_t> p8[2];        // 8-bit values (Row8Fn): Y or U, and V when planar
+  LineVector<uint32_t> p10[2];      // 10-bit fixed values (Row10Fn)
+  LineVector<uint8_t> ia8;          // 255 - alpha
+  LineVector<uint16_t> ia10;        // 2040 - alpha in eighths
   LineVector<uint16_t> solid10[2];  // 10-bit sample values where the card is opaque (copy runs;
                                     // at 8 bits p8 is that value)
-  std::vector<PlaneRun> runs;        // row y's: [row_runs[y], row_runs[y + 1])
+  std::vector<PlaneRun> runs;       // row y's: [row_runs[y], row_runs[y + 1])
   std::vector<int> row_runs;
 
   bool ten() const { return key.bit_depth == 10; }
@@ -79,7 +79,8 @@ struct PreparedCard::Planes {
 
 // Converts `rgba` (`width` x `height`, packed, premultiplied) for `key`.
 std::unique_ptr<PreparedCard::Planes> MakePlanes(const PreparedCard::PlanesKey& key,
-                                                 const std::vector<uint8_t>& rgba, int width,
+                                                 const std::vector<uint8_t>& rgba,
+                                                 int width,
                                                  int height);
 
 // A rectangle of a configuration's planes onto a picture plane: rows [row0, row0 + rows) and
@@ -96,7 +97,11 @@ struct BlendLayout {
   PreparedCard::PlanesKey luma, chroma;
   PlaneSpan luma_span, chroma_span;
 };
-bool LayoutBlend(int card_width, int card_height, int x, int y, const BlendTarget& target,
+bool LayoutBlend(int card_width,
+                 int card_height,
+                 int x,
+                 int y,
+                 const BlendTarget& target,
                  BlendLayout* out);
 
 // Errors for a malformed target (missing planes, short strides, unaligned 10-bit planes).

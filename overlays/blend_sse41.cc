@@ -67,8 +67,8 @@ __m128i Scaled8(const uint8_t* dst, __m128i m) {
 // 16 results from dst[i..i + 16), and 8 (in the low half) from dst[i..i + 8).
 template <typename Src>
 __m128i Block16(const uint8_t* dst, const Src& s, int i) {
-  return _mm_add_epi8(
-      _mm_packus_epi16(Scaled8(dst + i, s.A(i)), Scaled8(dst + i + 8, s.A(i + 8))), s.P(i));
+  return _mm_add_epi8(_mm_packus_epi16(Scaled8(dst + i, s.A(i)), Scaled8(dst + i + 8, s.A(i + 8))),
+                      s.P(i));
 }
 template <typename Src>
 __m128i Block8(const uint8_t* dst, const Src& s, int i) {
@@ -109,7 +109,12 @@ void Flat8(uint8_t* dst, uint8_t p0, uint8_t p1, uint8_t ia, int n) {
 // visible elements [span_lo, span_hi): the lanes outside the run are stored back as loaded (the
 // samples before it are final, those after it not yet read, and only this call writes the row).
 // Returns false where the visible row is narrower than the window.
-bool Short8(uint8_t* dst, const uint8_t* p, const uint8_t* ia, int lo, int hi, int span_lo,
+bool Short8(uint8_t* dst,
+            const uint8_t* p,
+            const uint8_t* ia,
+            int lo,
+            int hi,
+            int span_lo,
             int span_hi) {
   if (span_hi - span_lo < 16)
     return false;

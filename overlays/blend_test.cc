@@ -8,8 +8,8 @@
 
 #include <algorithm>
 #include <climits>
-#include <cstdint>
 #include <cmath>
+#include <cstdint>
 #include <random>
 #include <string>
 #include <vector>
@@ -188,7 +188,12 @@ Model ModelFor(Matrix m, Range r, int depth) {
 }
 
 // Component `comp` of card pixel (cx, cy) times alpha / 255, and alpha; zeros outside the card.
-void CardSample(const Card& card, const Model& m, int cx, int cy, int comp, double* value,
+void CardSample(const Card& card,
+                const Model& m,
+                int cx,
+                int cy,
+                int comp,
+                double* value,
                 double* alpha) {
   *value = *alpha = 0;
   if (cx < 0 || cy < 0 || cx >= card.width || cy >= card.height)
@@ -217,7 +222,9 @@ struct Placement {
 
 // Checks `after` (= `before` blended with `card` at `pl` by the scalar kernels) against the model:
 // within 1 code where the card is visible, bit-exact where its alpha is 0 and everywhere else.
-void ExpectMatchesModel(const Picture& before, const Picture& after, const Card& card,
+void ExpectMatchesModel(const Picture& before,
+                        const Picture& after,
+                        const Card& card,
                         const Placement& pl) {
   const Model m = ModelFor(pl.matrix, pl.range, before.bytes() == 2 ? 10 : 8);
   const int vx0 = std::max(pl.x, 0), vx1 = std::min(pl.x + card.width, before.width);
@@ -314,9 +321,9 @@ TEST_P(BlendIsaTest, MatchesScalarOnRandomPictures) {
     Picture want = RandomPicture(RandomFormat(rng), w, h, rng), got = want;
     const Placement pl = RandomPlacement(want, card, rng);
     PreparedCard prepared = Prepare(card);
-    ASSERT_TRUE(BlendWith(Isa::kScalar, prepared, pl.x, pl.y,
-                          want.Target(pl.matrix, pl.range, pl.siting))
-                    .ok());
+    ASSERT_TRUE(
+        BlendWith(Isa::kScalar, prepared, pl.x, pl.y, want.Target(pl.matrix, pl.range, pl.siting))
+            .ok());
     ASSERT_TRUE(
         BlendWith(GetParam(), prepared, pl.x, pl.y, got.Target(pl.matrix, pl.range, pl.siting))
             .ok());
@@ -361,7 +368,8 @@ TEST_P(BlendIsaTest, OpaqueCardWritesExactlyTheConversion) {
     for (int cy = 0; cy < card.height; ++cy) {
       for (int cx = 0; cx < card.width; ++cx) {
         const uint8_t* p = card.px(cx, cy);
-        ASSERT_EQ(pic.Get(0, x + cx, y + cy), ConvertOpaque(p[0], p[1], p[2], matrix, range, depth).y)
+        ASSERT_EQ(pic.Get(0, x + cx, y + cy),
+                  ConvertOpaque(p[0], p[1], p[2], matrix, range, depth).y)
             << cx << "," << cy << " trial " << trial;
       }
     }
@@ -379,7 +387,8 @@ TEST_P(BlendIsaTest, OpaqueCardWritesExactlyTheConversion) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Isas, BlendIsaTest,
+INSTANTIATE_TEST_SUITE_P(Isas,
+                         BlendIsaTest,
                          testing::Values(Isa::kScalar, Isa::kSse41, Isa::kAvx2, Isa::kAvx512),
                          [](const testing::TestParamInfo<Isa>& info) {
                            return std::string(info.param == Isa::kScalar  ? "Scalar"
@@ -393,14 +402,14 @@ TEST(BlendTest, ScalarMatchesTheDoubleModel) {
   for (int trial = 0; trial < 300; ++trial) {
     const int cw = 1 + int(rng() % 60), ch = 1 + int(rng() % 30);
     const Card card = trial % 2 ? PanelCard(cw, ch, rng) : RandomCard(cw, ch, rng);
-    const Picture before = RandomPicture(RandomFormat(rng), 1 + int(rng() % 60),
-                                         1 + int(rng() % 50), rng);
+    const Picture before =
+        RandomPicture(RandomFormat(rng), 1 + int(rng() % 60), 1 + int(rng() % 50), rng);
     Picture after = before;
     const Placement pl = RandomPlacement(before, card, rng);
     PreparedCard prepared = Prepare(card);
-    ASSERT_TRUE(BlendWith(Isa::kScalar, prepared, pl.x, pl.y,
-                          after.Target(pl.matrix, pl.range, pl.siting))
-                    .ok());
+    ASSERT_TRUE(
+        BlendWith(Isa::kScalar, prepared, pl.x, pl.y, after.Target(pl.matrix, pl.range, pl.siting))
+            .ok());
     SCOPED_TRACE(Describe(before, card, pl));
     ExpectMatchesModel(before, after, card, pl);
     if (HasFailure())

@@ -71,12 +71,34 @@ struct Scaler::Impl {
   SwsContextPtr sws;
   std::unique_ptr<scale::PlaneScaler> planes[3];  // Y, U, V, instead of `sws`
   bool own = false;                               // the last picture used `planes`
-  int in_width = 0;  // what `sws` was built for
+  int in_width = 0;                               // what `sws` was built for
   int in_height = 0;
   int in_format = AV_PIX_FMT_NONE;
   bool in_full_range = false;
   int reinits = 0;
+
+  // The swscale context for `in`, its range converted to limited.
+  Status BuildSws(const AVFrame* in, bool full_range, AVPixelFormat out_format);
 };
+
+Status Scaler::Impl::BuildSws(const AVFrame* in, bool full_range, AVPixelFormat out_format) {
+  sws.reset(sws_getContext(in->width, in->height, SwsInputFormat(in->format, full_range),
+                           options.width, options.height, out_format, SwsFlags(options.filter),
+                           nullptr, nullptr, nullptr));
+  if (!sws) {
+    return Error("scale: unsupported conversion " + Describe(in->width, in->height, in->format) +
+                 " -> " + Describe(options.width, options.height, out_format));
+  }
+  int* inv_table = nullptr;
+  int* table = nullptr;
+  int src_range = 0, dst_range = 0, brightness = 0, contrast = 0, saturation = 0;
+  if (sws_getColorspaceDetails(sws.get(), &inv_table, &src_range, &table, &dst_range, &brightness,
+                               &contrast, &saturation) >= 0) {
+    sws_setColorspaceDetails(sws.get(), inv_table, full_range ? 1 : 0, table, 0, brightness,
+                             contrast, saturation);
+  }
+  return OkStatus();
+}
 
 Scaler::Scaler(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Scaler::~Scaler() = default;
@@ -120,20 +142,26 @@ Result<Frame> Scaler::Scale(const Frame& input) {
   // range conversion).
   const bool own = !s.options.swscale_only && !s.options.nv12 &&
                    s.options.filter == ScaleFilter::kBilinear && in->format == AV_PIX_FMT_YUV420P &&
-                   !full_range && s.options.width <= in->width &&
-                   s.options.height <= in->height && scale::PlaneScaler::Accelerated();
+                   !full_range && s.options.width <= in->width && s.options.height <= in->height &&
+                   scale::PlaneScaler::Accelerated();
   const bool changed = in->width != s.in_width || in->height != s.in_height ||
                        in->format != s.in_format || full_range != s.in_full_range;
-  if (own && (changed || !s.planes[0])) {
+  if (changed || (own ? !s.planes[0] : !s.sws)) {
     s.sws.reset();
-    for (int p = 0; p < 3; ++p) {
-      const int shift = p ? 1 : 0;
-      auto made = scale::PlaneScaler::Create(
-          (in->width + shift) >> shift, (in->height + shift) >> shift,
-          (s.options.width + shift) >> shift, (s.options.height + shift) >> shift);
-      if (!made.ok())
-        return made.error().Context("scale");
-      s.planes[p] = std::move(made.value());
+    for (auto& p : s.planes)
+      p.reset();
+    if (own) {
+      for (int p = 0; p < 3; ++p) {
+        const int shift = p ? 1 : 0;
+        auto made = scale::PlaneScaler::Create(
+            (in->width + shift) >> shift, (in->height + shift) >> shift,
+            (s.options.width + shift) >> shift, (s.options.height + shift) >> shift);
+        if (!made.ok())
+          return made.error().Context("scale");
+        s.planes[p] = std::move(made.value());
+      }
+    } else if (Status built = s.BuildSws(in, full_range, out_format); !built.ok()) {
+      return built.error();
     }
     s.in_width = in->width;
     s.in_height = in->height;
@@ -142,51 +170,18 @@ Result<Frame> Scaler::Scale(const Frame& input) {
     ++s.reinits;
   }
   s.own = own;
-  if (own) {
-    Result<Frame> out = Frame::AllocateVideo(s.options.width, s.options.height, out_format);
-    if (!out.ok())
-      return out.error().Context("scale");
-    AVFrame* dst = out->av();
-    if (int err = av_frame_copy_props(dst, in); err < 0)
-      return AvError(err, "scale: copy frame properties");
-    for (int p = 0; p < 3; ++p)
-      s.planes[p]->Scale(in->data[p], in->linesize[p], dst->data[p], dst->linesize[p]);
-    dst->sample_aspect_ratio = AVRational{1, 1};
-    dst->color_range = AVCOL_RANGE_MPEG;
-    return out;
-  }
-  if (!s.sws || changed) {
-    for (auto& p : s.planes)
-      p.reset();
-    s.sws.reset(sws_getContext(in->width, in->height, SwsInputFormat(in->format, full_range),
-                               s.options.width, s.options.height, out_format,
-                               SwsFlags(s.options.filter), nullptr, nullptr, nullptr));
-    if (!s.sws) {
-      return Error("scale: unsupported conversion " + Describe(in->width, in->height, in->format) +
-                   " -> " + Describe(s.options.width, s.options.height, out_format));
-    }
-    int* inv_table = nullptr;
-    int* table = nullptr;
-    int src_range = 0, dst_range = 0, brightness = 0, contrast = 0, saturation = 0;
-    if (sws_getColorspaceDetails(s.sws.get(), &inv_table, &src_range, &table, &dst_range,
-                                 &brightness, &contrast, &saturation) >= 0) {
-      sws_setColorspaceDetails(s.sws.get(), inv_table, full_range ? 1 : 0, table, 0, brightness,
-                               contrast, saturation);
-    }
-    s.in_width = in->width;
-    s.in_height = in->height;
-    s.in_format = in->format;
-    s.in_full_range = full_range;
-    ++s.reinits;
-  }
   Result<Frame> out = Frame::AllocateVideo(s.options.width, s.options.height, out_format);
   if (!out.ok())
     return out.error().Context("scale");
   AVFrame* dst = out->av();
   if (int err = av_frame_copy_props(dst, in); err < 0)
     return AvError(err, "scale: copy frame properties");
-  if (int err = sws_scale_frame(s.sws.get(), dst, in); err < 0)
+  if (own) {
+    for (int p = 0; p < 3; ++p)
+      s.planes[p]->Scale(in->data[p], in->linesize[p], dst->data[p], dst->linesize[p]);
+  } else if (int err = sws_scale_frame(s.sws.get(), dst, in); err < 0) {
     return AvError(err, "scale: " + Describe(in->width, in->height, in->format));
+  }
   dst->sample_aspect_ratio = AVRational{1, 1};
   dst->color_range = AVCOL_RANGE_MPEG;
   return out;

@@ -23,19 +23,19 @@ struct FilterView {
   int src_w, src_h, dst_w, dst_h;
   // Horizontal: h_taps taps an output from h_pos[i] on, coefficients summing to 1 << 14.
   int h_taps;
-  const int32_t* h_pos;    // dst_w
-  const int16_t* h_coef;   // dst_w * h_taps
+  const int32_t* h_pos;   // dst_w
+  const int16_t* h_coef;  // dst_w * h_taps
   // Vertical: v_taps rows an output row from v_pos[y] on, coefficients summing to 1 << 12.
   // v_single: swscale's one-row case (yuv2plane1: (x + 64) >> 7).
   int v_taps;
   bool v_single;
-  const int32_t* v_pos;    // dst_h
-  const int16_t* v_coef;   // dst_h * v_taps
+  const int32_t* v_pos;   // dst_h
+  const int16_t* v_coef;  // dst_h * v_taps
   // AVX2 horizontal tables (plane_scaler.cc: BuildAvx2Tables).
   HMode h_mode;
-  int h_groups;            // groups of 8 outputs done in SIMD; the rest scalar
-  int h_chunks;            // kShuffle: tap pairs; kGeneric: 8-tap chunks
-  bool h_broadcast;        // kShuffle: one window for all 8 outputs of a group
+  int h_groups;      // groups of 8 outputs done in SIMD; the rest scalar
+  int h_chunks;      // kShuffle: tap pairs; kGeneric: 8-tap chunks
+  bool h_broadcast;  // kShuffle: one window for all 8 outputs of a group
   int h_periodic_lo, h_periodic_hi, h_periodic_step;  // groups with the same table, a fixed step
   const int32_t* h_base;   // kShuffle: 2 a group, each lane's window start
   const uint8_t* h_table;  // per group (see BuildAvx2Tables)
@@ -47,7 +47,10 @@ void VRowScalar(const FilterView& f, const int16_t* const* rows, int y, uint8_t*
 
 void HRowAvx2(const FilterView& f, const uint8_t* src, int16_t* out);
 // Two source rows a pass over the tables (rows a and b).
-void HRow2Avx2(const FilterView& f, const uint8_t* a, const uint8_t* b, int16_t* out_a,
+void HRow2Avx2(const FilterView& f,
+               const uint8_t* a,
+               const uint8_t* b,
+               int16_t* out_a,
                int16_t* out_b);
 void VRowAvx2(const FilterView& f, const int16_t* const* rows, int y, uint8_t* dst);
 

@@ -33,8 +33,8 @@ struct AxisFilter {
 // (filter_align 4 across, 2 down): the tent's taps at 2^-16 source-pixel steps, the reduction of
 // taps that carry under 0.2 % of the weight, the edge fold, and the normalisation with its error
 // diffusion. `inc` is the 16.16 step between outputs; `src_pos`/`dst_pos` swscale's siting.
-Result<AxisFilter> MakeAxisFilter(int inc, int src_n, int dst_n, int filter_align, int one,
-                                  int src_pos, int dst_pos) {
+Result<AxisFilter>
+MakeAxisFilter(int inc, int src_n, int dst_n, int filter_align, int one, int src_pos, int dst_pos) {
   const int64_t fone = int64_t{1} << (54 - std::min(Log2(unsigned(src_n / dst_n)), 8));
   int size;
   std::vector<int32_t> pos(dst_n + 3);
@@ -149,7 +149,10 @@ constexpr int kLocalPos = 128;
 
 // Drops each output's zero taps at either end (zero taps add nothing in either pass): `taps`
 // becomes the widest non-zero window, positions move right, windows stay inside the source.
-Result<int> Trim(const AxisFilter& f, int n, int src_n, std::vector<int32_t>* pos,
+Result<int> Trim(const AxisFilter& f,
+                 int n,
+                 int src_n,
+                 std::vector<int32_t>* pos,
                  std::vector<int16_t>* coef) {
   std::vector<int> first(n, 0);
   int taps = 1;
@@ -203,9 +206,9 @@ struct PlaneScaler::Impl {
   std::vector<const int16_t*> rows;  // an output row's v_taps cache rows
 
   kernels::FilterView View() const {
-    return {src_w,         src_h,         dst_w,         dst_h,       h_taps,
-            h_pos.data(),  h_coef.data(), v_taps,        v_single,    v_pos.data(),
-            v_coef.data(), h_mode,        h_groups,      h_chunks,    h_broadcast,
+    return {src_w,         src_h,         dst_w,         dst_h,         h_taps,
+            h_pos.data(),  h_coef.data(), v_taps,        v_single,      v_pos.data(),
+            v_coef.data(), h_mode,        h_groups,      h_chunks,      h_broadcast,
             periodic_lo,   periodic_hi,   periodic_step, h_base.data(), h_table.data()};
   }
   void BuildAvx2Tables();
@@ -339,7 +342,9 @@ void PlaneScaler::Impl::BuildAvx2Tables() {
 // Output row by output row: the source rows it needs are filtered across into the ring (each
 // once, two at a time with AVX2), then its taps are summed down.
 template <bool kAvx2>
-void PlaneScaler::Impl::Run(const uint8_t* src, ptrdiff_t src_stride, uint8_t* dst,
+void PlaneScaler::Impl::Run(const uint8_t* src,
+                            ptrdiff_t src_stride,
+                            uint8_t* dst,
                             ptrdiff_t dst_stride) {
   const kernels::FilterView f = View();
   int16_t* ring = cache.data();
@@ -375,7 +380,9 @@ void PlaneScaler::Impl::Run(const uint8_t* src, ptrdiff_t src_stride, uint8_t* d
 PlaneScaler::PlaneScaler(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 PlaneScaler::~PlaneScaler() = default;
 
-Result<std::unique_ptr<PlaneScaler>> PlaneScaler::Create(int src_w, int src_h, int dst_w,
+Result<std::unique_ptr<PlaneScaler>> PlaneScaler::Create(int src_w,
+                                                         int src_h,
+                                                         int dst_w,
                                                          int dst_h) {
   const std::string sizes = std::to_string(src_w) + "x" + std::to_string(src_h) + " -> " +
                             std::to_string(dst_w) + "x" + std::to_string(dst_h);
@@ -387,8 +394,7 @@ Result<std::unique_ptr<PlaneScaler>> PlaneScaler::Create(int src_w, int src_h, i
   s->src_w = src_w, s->src_h = src_h, s->dst_w = dst_w, s->dst_h = dst_h;
   const int x_inc = static_cast<int>(((int64_t{src_w} << 16) + (dst_w >> 1)) / dst_w);
   const int y_inc = static_cast<int>(((int64_t{src_h} << 16) + (dst_h >> 1)) / dst_h);
-  Result<AxisFilter> across =
-      MakeAxisFilter(x_inc, src_w, dst_w, 4, 1 << 14, kLocalPos, kLocalPos);
+  Result<AxisFilter> across = MakeAxisFilter(x_inc, src_w, dst_w, 4, 1 << 14, kLocalPos, kLocalPos);
   if (!across.ok())
     return across.error().Context(sizes);
   Result<AxisFilter> down = MakeAxisFilter(y_inc, src_h, dst_h, 2, 1 << 12, kLocalPos, kLocalPos);
@@ -428,7 +434,9 @@ bool PlaneScaler::Accelerated() {
   return avx2;
 }
 
-void PlaneScaler::Scale(const uint8_t* src, ptrdiff_t src_stride, uint8_t* dst,
+void PlaneScaler::Scale(const uint8_t* src,
+                        ptrdiff_t src_stride,
+                        uint8_t* dst,
                         ptrdiff_t dst_stride) {
   if (Accelerated())
     impl_->Run<true>(src, src_stride, dst, dst_stride);
@@ -436,7 +444,9 @@ void PlaneScaler::Scale(const uint8_t* src, ptrdiff_t src_stride, uint8_t* dst,
     impl_->Run<false>(src, src_stride, dst, dst_stride);
 }
 
-void PlaneScaler::ScaleScalar(const uint8_t* src, ptrdiff_t src_stride, uint8_t* dst,
+void PlaneScaler::ScaleScalar(const uint8_t* src,
+                              ptrdiff_t src_stride,
+                              uint8_t* dst,
                               ptrdiff_t dst_stride) {
   impl_->Run<false>(src, src_stride, dst, dst_stride);
 }

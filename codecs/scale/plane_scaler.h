@@ -5,10 +5,10 @@
 // The filter is libswscale's SWS_BILINEAR, coefficient for coefficient: a tent as wide as the
 // scale ratio (an area-like antialiasing filter when downscaling), its negligible taps trimmed,
 // normalised in 14 bits across and 12 bits down, the edges folded onto the border samples, and
-// chroma sited as swscale sites yuv420p's (for its defaults, exactly like luma). The arithmetic is that of swscale's C reference
-// (hScale8To15, then yuv2planeX_8 with its rounding constant), so the output equals
-// sws_scale(SWS_BILINEAR | SWS_ACCURATE_RND) byte for byte (plane_scaler_test) and is within 1 of
-// plain SWS_BILINEAR (whose x86 vertical kernel truncates after each tap). The filter
+// chroma sited as swscale sites yuv420p's (for its defaults, exactly like luma). The arithmetic is
+// that of swscale's C reference (hScale8To15, then yuv2planeX_8 with its rounding constant), so the
+// output equals sws_scale(SWS_BILINEAR | SWS_ACCURATE_RND) byte for byte (plane_scaler_test) and is
+// within 1 of plain SWS_BILINEAR (whose x86 vertical kernel truncates after each tap). The filter
 // construction follows FFmpeg 5.1's libswscale/utils.c initFilter (LGPL-2.1-or-later), whose
 // library strait links; the kernels are strait's.
 //

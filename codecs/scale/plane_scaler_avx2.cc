@@ -100,7 +100,10 @@ void HRowShuffle(const FilterView& f, const uint8_t* src, int16_t* out) {
 
 // Two rows a pass over the tables (non-periodic filters: the tables are loaded once for both).
 template <int kPairs, bool kBroadcast>
-void HRow2Shuffle(const FilterView& f, const uint8_t* a, const uint8_t* b, int16_t* out_a,
+void HRow2Shuffle(const FilterView& f,
+                  const uint8_t* a,
+                  const uint8_t* b,
+                  int16_t* out_a,
                   int16_t* out_b) {
   if (f.h_periodic_hi > f.h_periodic_lo) {  // its table is in registers anyway
     HRowShuffle<kPairs, kBroadcast>(f, a, out_a);
@@ -175,7 +178,10 @@ void HRowPairs(const FilterView& f, const uint8_t* src, int16_t* out) {
     HRowShuffle<kPairs, false>(f, src, out);
 }
 template <int kPairs>
-void HRow2Pairs(const FilterView& f, const uint8_t* a, const uint8_t* b, int16_t* out_a,
+void HRow2Pairs(const FilterView& f,
+                const uint8_t* a,
+                const uint8_t* b,
+                int16_t* out_a,
                 int16_t* out_b) {
   if (f.h_broadcast)
     HRow2Shuffle<kPairs, true>(f, a, b, out_a, out_b);
@@ -202,7 +208,10 @@ void HRowAvx2(const FilterView& f, const uint8_t* src, int16_t* out) {
     HRowScalar(f, src, out, 0);
 }
 
-void HRow2Avx2(const FilterView& f, const uint8_t* a, const uint8_t* b, int16_t* out_a,
+void HRow2Avx2(const FilterView& f,
+               const uint8_t* a,
+               const uint8_t* b,
+               int16_t* out_a,
                int16_t* out_b) {
   if (f.h_mode == HMode::kShuffle && f.h_chunks >= 1 && f.h_chunks <= 8) {
     kHRow2[f.h_chunks - 1](f, a, b, out_a, out_b);

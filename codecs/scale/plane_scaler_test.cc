@@ -102,11 +102,17 @@ std::string Name(const Case& c) {
 // The ladder's rungs from 1080p, odd sizes, one axis unscaled, the 8x end, tiny pictures, and
 // random ratios (seeded).
 std::vector<Case> Cases() {
-  std::vector<Case> cases = {{1920, 1080, 1280, 720}, {1920, 1080, 854, 480},
-                             {1920, 1080, 640, 360},  {1919, 1081, 853, 479},
-                             {1921, 1079, 641, 361},  {1280, 720, 1280, 360},
-                             {1280, 720, 640, 720},   {1920, 1080, 240, 136},
-                             {7, 5, 3, 2},            {2, 2, 2, 2}, {33, 17, 32, 16}};
+  std::vector<Case> cases = {{1920, 1080, 1280, 720},
+                             {1920, 1080, 854, 480},
+                             {1920, 1080, 640, 360},
+                             {1919, 1081, 853, 479},
+                             {1921, 1079, 641, 361},
+                             {1280, 720, 1280, 360},
+                             {1280, 720, 640, 720},
+                             {1920, 1080, 240, 136},
+                             {7, 5, 3, 2},
+                             {2, 2, 2, 2},
+                             {33, 17, 32, 16}};
   std::mt19937 rng(1080);
   for (int i = 0; i < 12; ++i) {
     const int sw = 16 + int(rng() % 1200), sh = 16 + int(rng() % 700);
@@ -176,8 +182,11 @@ TEST(PlaneScalerTest, ScalesTheSamePictureAgainTheSame) {
 }
 
 TEST(PlaneScalerTest, CreateRejectsBadSizesAndUpscales) {
-  for (const Case& c : std::vector<Case>{{0, 10, 1, 1}, {10, 10, 0, 5}, {20000, 10, 10, 10},
-                                         {10, 10, 11, 10}, {10, 10, 10, 11}}) {
+  for (const Case& c : std::vector<Case>{{0, 10, 1, 1},
+                                         {10, 10, 0, 5},
+                                         {20000, 10, 10, 10},
+                                         {10, 10, 11, 10},
+                                         {10, 10, 10, 11}}) {
     auto s = PlaneScaler::Create(c.src_w, c.src_h, c.dst_w, c.dst_h);
     ASSERT_FALSE(s.ok()) << Name(c);
     EXPECT_NE(s.error().message().find("scale"), std::string::npos) << s.error().message();
