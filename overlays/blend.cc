@@ -67,11 +67,6 @@ void Row10Scalar(uint16_t* __restrict dst,
   }
 }
 
-void Flat8Scalar(uint8_t* dst, uint8_t p0, uint8_t p1, uint8_t ia, int n) {
-  for (int i = 0; i < n; ++i)
-    dst[i] = static_cast<uint8_t>((i & 1 ? p1 : p0) + Scale8(dst[i], ia));
-}
-
 void Flat10Scalar(uint16_t* dst, uint32_t p0, uint32_t p1, uint16_t ia, int n) {
   for (int i = 0; i < n; ++i) {
     const uint32_t d = std::min<uint32_t>(dst[i], 1023);
@@ -88,22 +83,14 @@ void Runs8Scalar(const Runs8Job& job) {
       const int n = hi - lo;
       if (n <= 0)
         continue;
-      for (int k = 0; k < job.planes; ++k) {
-        uint8_t* dst = job.dst[k] + y * job.dst_stride[k] + lo;
-        const uint8_t* p = job.p[k] + row + lo;
-        const uint8_t* ia = job.ia + row + lo;
-        if (run.kind == RunKind::kCopy)
-          std::memcpy(dst, p, size_t(n));
-        else if (run.kind == RunKind::kFlat && n >= 2)  // p alternates from dst[0]
-          Flat8Scalar(dst, p[0], p[1], ia[0], n);
-        else
-          Row8Scalar(dst, p, ia, n);
-      }
+      for (int k = 0; k < job.planes; ++k)
+        Row8Scalar(job.dst[k] + y * job.dst_stride[k] + lo, job.p[k] + row + lo, job.ia + row + lo,
+                   n);
     }
   }
 }
 
-const RowKernels kScalar = {Row8Scalar, Row10Scalar, Flat8Scalar, Flat10Scalar, Runs8Scalar};
+const RowKernels kScalar = {Row8Scalar, Row10Scalar, Flat10Scalar, Runs8Scalar};
 
 }  // namespace kernels
 
@@ -156,12 +143,6 @@ const kernels::RowKernels& kernels::KernelsFor(Isa isa) {
       return kScalar;
   }
 }
-
-namespace {
-
-using Planes = PreparedCard::Planes;
-
-}  // namespace
 
 Status ValidateTarget(const BlendTarget& t) {
   if (t.width <= 0 || t.height <= 0)
@@ -218,6 +199,7 @@ bool LayoutBlend(int card_width,
 
 namespace {
 
+using Planes = PreparedCard::Planes;
 using Span = PlaneSpan;
 
 // 8 bits: the span in one call of the kernels' run loop (not one a run or a row: rendered cards

@@ -40,9 +40,9 @@ __m256i Multiplier16(__m128i a) {
   return _mm256_srli_epi16(_mm256_set_m128i(_mm_unpackhi_epi8(a, a), _mm_unpacklo_epi8(a, a)), 1);
 }
 
-// p and Scale8's multipliers for the samples from element i: 32 (P, and M32 in the order of
-// the in-lane unpacks: [0-7 16-23] and [8-15 24-31]), 16 (P16, M16 in order) or 8 (P8, M8):
-// from the planes, or one flat run's constants (see blend_sse41.cc).
+// The card's values and Scale8's multipliers for the samples from element i: 32 (P, and M32 in
+// the order of the in-lane unpacks: [0-7 16-23] and [8-15 24-31]), 16 (P16, M16 in order) or 8
+// (P8, M8).
 struct Planes8 {
   const uint8_t* p;
   const uint8_t* ia;
@@ -57,21 +57,6 @@ struct Planes8 {
   __m256i M16(int i) const { return Multiplier16(Load128(ia + i)); }
   __m128i M8(int i) const { return Multiplier(Load64(ia + i)); }
 };
-struct Const8 {
-  __m256i even, odd, m;  // bytes p0 p1 p0 p1 ..., p1 p0 ...; ia's multiplier
-  __m256i P(int i) const { return i & 1 ? odd : even; }
-  __m128i P16(int i) const { return _mm256_castsi256_si128(P(i)); }
-  __m128i P8(int i) const { return P16(i); }
-  void M32(int, __m256i* lo, __m256i* hi) const { *lo = *hi = m; }
-  __m256i M16(int) const { return m; }
-  __m128i M8(int) const { return _mm256_castsi256_si128(m); }
-};
-
-Const8 Flat(uint8_t p0, uint8_t p1, uint8_t ia) {
-  return {_mm256_set1_epi16(static_cast<short>(p0 | p1 << 8)),
-          _mm256_set1_epi16(static_cast<short>(p1 | p0 << 8)),
-          _mm256_set1_epi16(static_cast<short>((ia * 257) >> 1))};
-}
 
 // p + Scale8 for 32 samples d, multipliers in unpack order (Planes8::M32): each half widened by
 // an in-lane unpack, one pmulhrsw, and packus (also in lanes) puts the bytes back in order.
@@ -82,117 +67,21 @@ Const8 Flat(uint8_t p0, uint8_t p1, uint8_t ia) {
   return _mm256_add_epi8(q, p);
 }
 
-// Scale8 of 16 samples from dst, multipliers in order (M16).
-[[gnu::always_inline]] inline __m256i Scaled16(const uint8_t* dst, __m256i m) {
-  return _mm256_mulhrs_epi16(_mm256_cvtepu8_epi16(Load128(dst)), m);
+// 16 results from dst[i..i + 16), multipliers in order (M16).
+__m128i Block16(const uint8_t* dst, const Planes8& s, int i) {
+  const __m256i q = _mm256_mulhrs_epi16(_mm256_cvtepu8_epi16(Load128(dst + i)), s.M16(i));
+  return _mm_add_epi8(_mm_packus_epi16(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1)),
+                      s.P16(i));
 }
 
 // 8 results with 128-bit operations, in the low half.
-template <typename Src>
-__m128i Block8(const uint8_t* dst, const Src& s, int i) {
+__m128i Block8(const uint8_t* dst, const Planes8& s, int i) {
   const __m128i q = _mm_mulhrs_epi16(_mm_cvtepu8_epi16(Load64(dst + i)), s.M8(i));
   return _mm_add_epi8(_mm_packus_epi16(q, q), s.P8(i));
 }
 
-// Blends dst[0..n) unless n < 8 (returns false: the caller goes scalar).
-template <typename Src>
-[[gnu::always_inline]] inline bool Row8Vector(uint8_t* dst, const Src& s, int n) {
-  auto block32 = [&](int i) {
-    __m256i lo, hi;
-    s.M32(i, &lo, &hi);
-    return Blend32(Load(dst + i), lo, hi, s.P(i));
-  };
-  auto block16 = [&](int i) {
-    const __m256i q = Scaled16(dst + i, s.M16(i));
-    return _mm_add_epi8(_mm_packus_epi16(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1)),
-                        s.P16(i));
-  };
-  if (n >= 32) {
-    const __m256i last = block32(n - 32);
-    for (int i = 0; i + 32 < n; i += 32)
-      Store(dst + i, block32(i));
-    Store(dst + n - 32, last);
-  } else if (n >= 16) {
-    const __m128i first = block16(0), last = block16(n - 16);
-    Store128(dst, first);
-    Store128(dst + n - 16, last);
-  } else if (n >= 8) {
-    const __m128i first = Block8(dst, s, 0), last = Block8(dst, s, n - 8);
-    Store64(dst, first);
-    Store64(dst + n - 8, last);
-  } else {
-    return false;
-  }
-  return true;
-}
-
-void Row8(uint8_t* dst, const uint8_t* p, const uint8_t* ia, int n) {
-  if (!Row8Vector(dst, Planes8{p, ia}, n))
-    Row8Scalar(dst, p, ia, n);
-}
-
-// A flat run of 32 or more: 32 samples a vector without widening them. Each 16-bit lane holds
-// two samples, the even one in its low byte (masked out) and the odd one in its high byte
-// (shifted down); with one multiplier the same formula needs no shuffle.
-[[gnu::always_inline]] inline void FlatLong8(uint8_t* dst, const Const8& s, int n) {
-  const __m256i low = _mm256_set1_epi16(0xff);
-  auto block = [&](int i) {
-    const __m256i d = Load(dst + i);
-    const __m256i qe = _mm256_mulhrs_epi16(_mm256_and_si256(d, low), s.m);
-    const __m256i qo = _mm256_mulhrs_epi16(_mm256_srli_epi16(d, 8), s.m);
-    return _mm256_add_epi8(_mm256_or_si256(qe, _mm256_slli_epi16(qo, 8)), s.P(i));  // bytes
-  };
-  const __m256i last = block(n - 32);
-  for (int i = 0; i + 32 < n; i += 32)
-    Store(dst + i, block(i));
-  Store(dst + n - 32, last);
-}
-
-[[gnu::always_inline]] inline void Flat8(uint8_t* dst, uint8_t p0, uint8_t p1, uint8_t ia, int n) {
-  const Const8 s = Flat(p0, p1, ia);
-  if (n >= 32)
-    FlatLong8(dst, s, n);
-  else if (!Row8Vector(dst, s, n))
-    Flat8Scalar(dst, p0, p1, ia, n);
-}
-
-// A run of fewer than 8 samples through one 16-sample window (see blend_sse41.cc).
-[[gnu::always_inline]] inline bool Short8(uint8_t* dst,
-                                          const uint8_t* p,
-                                          const uint8_t* ia,
-                                          int lo,
-                                          int hi,
-                                          int span_lo,
-                                          int span_hi) {
-  if (span_hi - span_lo < 16)
-    return false;
-  const int s = std::min(lo, span_hi - 16);
-  const __m128i old = Load128(dst + s);
-  const __m256i q = Scaled16(dst + s, Multiplier16(Load128(ia + s)));
-  const __m128i v = _mm_add_epi8(
-      _mm_packus_epi16(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1)), Load128(p + s));
-  const __m128i lane = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  const __m128i in = _mm_and_si128(_mm_cmpgt_epi8(lane, _mm_set1_epi8(char(lo - s - 1))),
-                                   _mm_cmpgt_epi8(_mm_set1_epi8(char(hi - s)), lane));
-  Store128(dst + s, _mm_blendv_epi8(old, v, in));
-  return true;
-}
-
-[[gnu::always_inline]] inline void Copy(uint8_t* dst, const uint8_t* src, int n) {  // n >= 16
-  if (n < 32) {
-    const __m128i first = Load128(src), last = Load128(src + n - 16);
-    Store128(dst, first);
-    Store128(dst + n - 16, last);
-    return;
-  }
-  const __m256i last = Load(src + n - 32);
-  for (int i = 0; i + 32 < n; i += 32)
-    Store(dst + i, Load(src + i));
-  Store(dst + n - 32, last);
-}
-
-// A blended run of 32 or more on `kPlanes` rows that share ia (1, or yuv420p's U and V: d1, p1
-// unused for 1), the multipliers made once a block for both.
+// A run of 32 or more on `kPlanes` rows that share ia (1, or yuv420p's U and V: d1, p1 unused
+// for 1), the multipliers made once a block for both.
 template <int kPlanes>
 [[gnu::always_inline]] inline void Rows8(uint8_t* d0,
                                          uint8_t* d1,
@@ -218,32 +107,68 @@ template <int kPlanes>
     Store(d1 + n - 32, last1);
 }
 
+// Blends dst[0..n) unless n < 8 (returns false: the caller goes scalar).
+[[gnu::always_inline]] inline bool Row8Vector(uint8_t* dst, const Planes8& s, int n) {
+  if (n >= 32) {
+    Rows8<1>(dst, nullptr, s.p, nullptr, s.ia, n);
+  } else if (n >= 16) {
+    const __m128i first = Block16(dst, s, 0), last = Block16(dst, s, n - 16);
+    Store128(dst, first);
+    Store128(dst + n - 16, last);
+  } else if (n >= 8) {
+    const __m128i first = Block8(dst, s, 0), last = Block8(dst, s, n - 8);
+    Store64(dst, first);
+    Store64(dst + n - 8, last);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void Row8(uint8_t* dst, const uint8_t* p, const uint8_t* ia, int n) {
+  if (!Row8Vector(dst, Planes8{p, ia}, n))
+    Row8Scalar(dst, p, ia, n);
+}
+
+// A run of fewer than 8 samples through one 16-sample window (see blend_sse41.cc).
+[[gnu::always_inline]] inline bool Short8(uint8_t* dst,
+                                          const uint8_t* p,
+                                          const uint8_t* ia,
+                                          int lo,
+                                          int hi,
+                                          int span_lo,
+                                          int span_hi) {
+  if (span_hi - span_lo < 16)
+    return false;
+  const int s = std::min(lo, span_hi - 16);
+  const __m128i old = Load128(dst + s);
+  const __m128i v = Block16(dst + s, Planes8{p + s, ia + s}, 0);
+  const __m128i lane = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const __m128i in = _mm_and_si128(_mm_cmpgt_epi8(lane, _mm_set1_epi8(char(lo - s - 1))),
+                                   _mm_cmpgt_epi8(_mm_set1_epi8(char(hi - s)), lane));
+  Store128(dst + s, _mm_blendv_epi8(old, v, in));
+  return true;
+}
+
 // One run of a row, [lo, hi) (see blend_kernels.h).
 template <int kPlanes>
-[[gnu::always_inline]] inline void Run8(const Runs8Job& job, int lo, int hi, RunKind kind) {
+[[gnu::always_inline]] inline void Run8(const Runs8Job& job, int lo, int hi) {
   const int n = hi - lo;
-  if (kind == RunKind::kBlend && n >= 32) {
+  if (n >= 32) {
     Rows8<kPlanes>(job.dst[0] + lo, job.dst[kPlanes - 1] + lo, job.p[0] + lo,
                    job.p[kPlanes - 1] + lo, job.ia + lo, n);
     return;
   }
   for (int k = 0; k < kPlanes; ++k) {
-    uint8_t* dst = job.dst[k] + lo;
-    const uint8_t* p = job.p[k] + lo;
-    if (kind == RunKind::kCopy && n >= 16) {
-      Copy(dst, p, n);
-    } else if (kind == RunKind::kFlat && n >= 8) {
-      Flat8(dst, p[0], p[1], job.ia[lo], n);
-    } else if (!Row8Vector(dst, Planes8{p, job.ia + lo}, n) &&
-               !Short8(job.dst[k], job.p[k], job.ia, lo, hi, job.lo, job.hi)) {
-      Row8Scalar(dst, p, job.ia + lo, n);
-    }
+    if (!Row8Vector(job.dst[k] + lo, Planes8{job.p[k] + lo, job.ia + lo}, n) &&
+        !Short8(job.dst[k], job.p[k], job.ia, lo, hi, job.lo, job.hi))
+      Row8Scalar(job.dst[k] + lo, job.p[k] + lo, job.ia + lo, n);
   }
 }
 
 void Runs8(const Runs8Job& job) {
-  ForEachRun8(job, [](auto planes, const Runs8Job& row, int lo, int hi, RunKind kind) {
-    Run8<decltype(planes)::value>(row, lo, hi, kind);
+  ForEachRun8(job, [](auto planes, const Runs8Job& row, int lo, int hi) {
+    Run8<decltype(planes)::value>(row, lo, hi);
   });
 }
 
@@ -312,6 +237,6 @@ void Flat10(uint16_t* dst, uint32_t p0, uint32_t p1, uint16_t ia, int n) {
 
 }  // namespace
 
-const RowKernels kAvx2 = {Row8, Row10, Flat8, Flat10, Runs8};
+const RowKernels kAvx2 = {Row8, Row10, Flat10, Runs8};
 
 }  // namespace strait::overlays::kernels

@@ -74,62 +74,12 @@ void Row8(uint8_t* dst, const uint8_t* p, const uint8_t* ia, int n) {
   Rows8<1>(dst, nullptr, p, nullptr, ia, n);
 }
 
-// A flat run: 64 samples a vector without widening them. Each 16-bit lane holds two samples,
-// the even one in its low byte (masked out) and the odd one in its high byte (shifted down);
-// with one multiplier `m` the same formula needs no shuffle. Blocks start at even offsets from
-// dst[0], whose p is p0.
-__m512i FlatBlock(__m512i d, __m512i m, __m512i p) {
-  const __m512i qe = _mm512_mulhrs_epi16(_mm512_and_si512(d, _mm512_set1_epi16(0xff)), m);
-  const __m512i qo = _mm512_mulhrs_epi16(_mm512_srli_epi16(d, 8), m);
-  return _mm512_add_epi8(_mm512_or_si512(qe, _mm512_slli_epi16(qo, 8)), p);  // bytes
-}
-
-void Flat8(uint8_t* dst, uint8_t p0, uint8_t p1, uint8_t ia, int n) {
-  const __m512i a = _mm512_set1_epi16(static_cast<short>((ia * 257) >> 1));
-  const __m512i p = _mm512_set1_epi16(static_cast<short>(p0 | p1 << 8));
-  int i = 0;
-  for (; i + 64 <= n; i += 64)
-    _mm512_storeu_si512(dst + i, FlatBlock(_mm512_loadu_si512(dst + i), a, p));
-  if (i < n) {
-    const __mmask64 m = Mask64(n - i);
-    _mm512_mask_storeu_epi8(dst + i, m, FlatBlock(_mm512_maskz_loadu_epi8(m, dst + i), a, p));
-  }
-}
-
-void Copy(uint8_t* dst, const uint8_t* src, int n) {
-  int i = 0;
-  for (; i + 64 <= n; i += 64)
-    _mm512_storeu_si512(dst + i, _mm512_loadu_si512(src + i));
-  if (i < n) {
-    const __mmask64 m = Mask64(n - i);
-    _mm512_mask_storeu_epi8(dst + i, m, _mm512_maskz_loadu_epi8(m, src + i));
-  }
-}
-
-// One run of a row, [lo, hi) (see blend_kernels.h).
-template <int kPlanes>
-[[gnu::always_inline]] inline void Run8(const Runs8Job& job, int lo, int hi, RunKind kind) {
-  const int n = hi - lo;
-  uint8_t* dst[kPlanes];
-  const uint8_t* p[kPlanes];
-  for (int k = 0; k < kPlanes; ++k) {
-    dst[k] = job.dst[k] + lo;
-    p[k] = job.p[k] + lo;
-  }
-  if (kind == RunKind::kCopy) {
-    for (int k = 0; k < kPlanes; ++k)
-      Copy(dst[k], p[k], n);                      // opaque: p is the sample
-  } else if (kind == RunKind::kFlat && n >= 2) {  // p alternates from dst[0]
-    for (int k = 0; k < kPlanes; ++k)
-      Flat8(dst[k], p[k][0], p[k][1], job.ia[lo], n);
-  } else {
-    Rows8<kPlanes>(dst[0], dst[kPlanes - 1], p[0], p[kPlanes - 1], job.ia + lo, n);
-  }
-}
-
+// Every run of the job's rows (see blend_kernels.h): Rows8, both chroma planes at once.
 void Runs8(const Runs8Job& job) {
-  ForEachRun8(job, [](auto planes, const Runs8Job& row, int lo, int hi, RunKind kind) {
-    Run8<decltype(planes)::value>(row, lo, hi, kind);
+  ForEachRun8(job, [](auto planes, const Runs8Job& row, int lo, int hi) {
+    constexpr int kPlanes = decltype(planes)::value;
+    Rows8<kPlanes>(row.dst[0] + lo, row.dst[kPlanes - 1] + lo, row.p[0] + lo,
+                   row.p[kPlanes - 1] + lo, row.ia + lo, hi - lo);
   });
 }
 
@@ -143,6 +93,6 @@ void Flat10(uint16_t* dst, uint32_t p0, uint32_t p1, uint16_t ia, int n) {
 
 }  // namespace
 
-const RowKernels kAvx512 = {Row8, Row10, Flat8, Flat10, Runs8};
+const RowKernels kAvx512 = {Row8, Row10, Flat10, Runs8};
 
 }  // namespace strait::overlays::kernels

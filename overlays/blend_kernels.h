@@ -19,8 +19,8 @@ namespace strait::overlays {
 
 enum class Isa;  // blend.h
 
-// How a stretch of a prepared row is blended (blend_planes.h): sample by sample, as one flat
-// value and alpha, or copied (opaque).
+// How a stretch of a prepared 10-bit row is blended (blend_planes.h): sample by sample, as one
+// flat value and alpha, or copied (opaque). 8-bit runs are all kBlend.
 enum class RunKind : uint8_t { kBlend, kFlat, kCopy };
 
 struct PlaneRun {
@@ -47,18 +47,17 @@ using Row8Fn = void (*)(uint8_t* dst, const uint8_t* p, const uint8_t* ia, int n
 using Row10Fn = void (*)(uint16_t* dst, const uint32_t* p, const uint16_t* ia, int n);
 // The same over a flat run (a card's panel): one alpha, and p alternating p0, p1 from dst[0]
 // (p0 == p1 except in nv12's interleaved chroma, where they are U's and V's).
-using Flat8Fn = void (*)(uint8_t* dst, uint8_t p0, uint8_t p1, uint8_t ia, int n);
 using Flat10Fn = void (*)(uint16_t* dst, uint32_t p0, uint32_t p1, uint16_t ia, int n);
 
 // A rectangle of prepared 8-bit rows onto one plane or two (yuv420p's U and V share their runs
 // and alpha): for each of `rows` rows, every run of that row clipped to the visible elements
 // [lo, hi). Element e of prepared row r is dst[k][r * dst_stride[k] + e] in the picture (dst
-// may point before the picture's row: only elements [lo, hi) are read or written). Copy runs
-// (opaque: ia 0) write p[k][e], flat runs use p[k][e], p[k][e + 1] and ia[e] from their first
-// visible element e on. All kinds compute the Row8Fn formula, element by element, so the result
-// is that of row8 over the runs; the SSE4.1/AVX2 kernels may also store back, unchanged,
-// samples in [lo, hi) outside a short run. One call a plane: rendered cards have several runs a
-// row, and a call a row cost as much as blending a few vectors.
+// may point before the picture's row: only elements [lo, hi) are read or written). Every run is
+// blended with the Row8Fn formula (8-bit runs are the blocks with a visible sample,
+// blend_planes.h; their kind is not read), so the result is that of row8 over the runs; the
+// SSE4.1/AVX2 kernels may also store back, unchanged, samples in [lo, hi) outside a short run. One
+// call a plane: rendered cards have several runs a row, and a call a row cost as much as blending a
+// few vectors.
 struct Runs8Job {
   uint8_t* dst[2];          // row 0
   ptrdiff_t dst_stride[2];  // bytes from one picture row to the next
@@ -76,7 +75,6 @@ using Runs8Fn = void (*)(const Runs8Job& job);
 struct RowKernels {
   Row8Fn row8;
   Row10Fn row10;
-  Flat8Fn flat8;
   Flat10Fn flat10;
   Runs8Fn runs8;
 };
@@ -119,7 +117,7 @@ namespace {
 }
 
 // The loop of Runs8: for each row, each run clipped to [lo, hi) and not empty becomes
-// run(planes, row, lo, hi, kind), with `planes` a std::integral_constant<int, 1 or 2> and `row`
+// run(planes, row, lo, hi), with `planes` a std::integral_constant<int, 1 or 2> and `row`
 // the job's pointers moved to that row.
 template <typename RunFn>
 void ForEachRun8(const Runs8Job& job, RunFn run) {
@@ -131,9 +129,9 @@ void ForEachRun8(const Runs8Job& job, RunFn run) {
       if (hi <= lo)
         continue;
       if (job.planes == 2)
-        run(std::integral_constant<int, 2>{}, row, lo, hi, pr.kind);
+        run(std::integral_constant<int, 2>{}, row, lo, hi);
       else
-        run(std::integral_constant<int, 1>{}, row, lo, hi, pr.kind);
+        run(std::integral_constant<int, 1>{}, row, lo, hi);
     }
     for (int k = 0; k < job.planes; ++k) {
       row.dst[k] += job.dst_stride[k];
@@ -148,7 +146,6 @@ void ForEachRun8(const Runs8Job& job, RunFn run) {
 // The scalar kernels by name, for the SIMD kernels' short rows.
 void Row8Scalar(uint8_t* dst, const uint8_t* p, const uint8_t* ia, int n);
 void Row10Scalar(uint16_t* dst, const uint32_t* p, const uint16_t* ia, int n);
-void Flat8Scalar(uint8_t* dst, uint8_t p0, uint8_t p1, uint8_t ia, int n);
 void Flat10Scalar(uint16_t* dst, uint32_t p0, uint32_t p1, uint16_t ia, int n);
 
 }  // namespace strait::overlays::kernels

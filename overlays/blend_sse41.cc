@@ -36,27 +36,14 @@ __m128i Multiplier(__m128i a) {
   return _mm_srli_epi16(_mm_unpacklo_epi8(a, a), 1);
 }
 
-// Where a block's p and Scale8's multipliers come from, for the block starting at element i: the
-// planes (Row8), or one flat run's constants (Flat8; p alternates, so it depends on i's parity).
+// The card's values and Scale8's multipliers from element i on (the prepared planes).
 struct Planes8 {
   const uint8_t* p;
   const uint8_t* ia;
   __m128i P(int i) const { return Load(p + i); }     // 16 bytes
   __m128i P8(int i) const { return Load64(p + i); }  // 8, in the low half
-  __m128i A(int i) const { return Multiplier(Load64(ia + i)); }
+  __m128i M(int i) const { return Multiplier(Load64(ia + i)); }
 };
-struct Const8 {
-  __m128i even, odd, a;  // bytes p0 p1 p0 p1 ..., p1 p0 p1 p0 ...; ia's multiplier
-  __m128i P(int i) const { return i & 1 ? odd : even; }
-  __m128i P8(int i) const { return P(i); }
-  __m128i A(int) const { return a; }
-};
-
-Const8 Flat(uint8_t p0, uint8_t p1, uint8_t ia) {
-  return {_mm_set1_epi16(static_cast<short>(p0 | p1 << 8)),
-          _mm_set1_epi16(static_cast<short>(p1 | p0 << 8)),
-          _mm_set1_epi16(static_cast<short>((ia * 257) >> 1))};
-}
 
 // Scale8 (blend_kernels.h) of the 8 samples from dst, given their multipliers: one pmulhrsw,
 // (d * m + 2^14) >> 15 in 16-bit lanes (d * m < 2^23 fits its 32-bit product).
@@ -65,20 +52,17 @@ __m128i Scaled8(const uint8_t* dst, __m128i m) {
 }
 
 // 16 results from dst[i..i + 16), and 8 (in the low half) from dst[i..i + 8).
-template <typename Src>
-__m128i Block16(const uint8_t* dst, const Src& s, int i) {
-  return _mm_add_epi8(_mm_packus_epi16(Scaled8(dst + i, s.A(i)), Scaled8(dst + i + 8, s.A(i + 8))),
+__m128i Block16(const uint8_t* dst, const Planes8& s, int i) {
+  return _mm_add_epi8(_mm_packus_epi16(Scaled8(dst + i, s.M(i)), Scaled8(dst + i + 8, s.M(i + 8))),
                       s.P(i));
 }
-template <typename Src>
-__m128i Block8(const uint8_t* dst, const Src& s, int i) {
-  const __m128i q = Scaled8(dst + i, s.A(i));
+__m128i Block8(const uint8_t* dst, const Planes8& s, int i) {
+  const __m128i q = Scaled8(dst + i, s.M(i));
   return _mm_add_epi8(_mm_packus_epi16(q, q), s.P8(i));
 }
 
 // Blends dst[0..n) unless n < 8 (returns false: the caller goes scalar).
-template <typename Src>
-bool Row8Vector(uint8_t* dst, const Src& s, int n) {
+bool Row8Vector(uint8_t* dst, const Planes8& s, int n) {
   if (n >= 16) {
     const __m128i last = Block16(dst, s, n - 16);
     for (int i = 0; i + 16 < n; i += 16)
@@ -98,11 +82,6 @@ bool Row8Vector(uint8_t* dst, const Src& s, int n) {
 void Row8(uint8_t* dst, const uint8_t* p, const uint8_t* ia, int n) {
   if (!Row8Vector(dst, Planes8{p, ia}, n))
     Row8Scalar(dst, p, ia, n);
-}
-
-void Flat8(uint8_t* dst, uint8_t p0, uint8_t p1, uint8_t ia, int n) {
-  if (!Row8Vector(dst, Flat(p0, p1, ia), n))
-    Flat8Scalar(dst, p0, p1, ia, n);
 }
 
 // A run of fewer than 8 samples, dst[lo..hi), through one 16-sample window inside the row's
@@ -128,34 +107,19 @@ bool Short8(uint8_t* dst,
   return true;
 }
 
-void Copy(uint8_t* dst, const uint8_t* src, int n) {  // n >= 16
-  const __m128i last = Load(src + n - 16);
-  for (int i = 0; i + 16 < n; i += 16)
-    Store(dst + i, Load(src + i));
-  Store(dst + n - 16, last);
-}
-
 // One run of a row, [lo, hi) (see blend_kernels.h).
 template <int kPlanes>
-[[gnu::always_inline]] inline void Run8(const Runs8Job& job, int lo, int hi, RunKind kind) {
-  const int n = hi - lo;
+[[gnu::always_inline]] inline void Run8(const Runs8Job& job, int lo, int hi) {
   for (int k = 0; k < kPlanes; ++k) {
-    uint8_t* dst = job.dst[k] + lo;
-    const uint8_t* p = job.p[k] + lo;
-    if (kind == RunKind::kCopy && n >= 16) {
-      Copy(dst, p, n);
-    } else if (kind == RunKind::kFlat && n >= 8) {
-      Row8Vector(dst, Flat(p[0], p[1], job.ia[lo]), n);
-    } else if (!Row8Vector(dst, Planes8{p, job.ia + lo}, n) &&
-               !Short8(job.dst[k], job.p[k], job.ia, lo, hi, job.lo, job.hi)) {
-      Row8Scalar(dst, p, job.ia + lo, n);
-    }
+    if (!Row8Vector(job.dst[k] + lo, Planes8{job.p[k] + lo, job.ia + lo}, hi - lo) &&
+        !Short8(job.dst[k], job.p[k], job.ia, lo, hi, job.lo, job.hi))
+      Row8Scalar(job.dst[k] + lo, job.p[k] + lo, job.ia + lo, hi - lo);
   }
 }
 
 void Runs8(const Runs8Job& job) {
-  ForEachRun8(job, [](auto planes, const Runs8Job& row, int lo, int hi, RunKind kind) {
-    Run8<decltype(planes)::value>(row, lo, hi, kind);
+  ForEachRun8(job, [](auto planes, const Runs8Job& row, int lo, int hi) {
+    Run8<decltype(planes)::value>(row, lo, hi);
   });
 }
 
@@ -219,6 +183,6 @@ void Flat10(uint16_t* dst, uint32_t p0, uint32_t p1, uint16_t ia, int n) {
 
 }  // namespace
 
-const RowKernels kSse41 = {Row8, Row10, Flat8, Flat10, Runs8};
+const RowKernels kSse41 = {Row8, Row10, Flat10, Runs8};
 
 }  // namespace strait::overlays::kernels
