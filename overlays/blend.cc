@@ -290,7 +290,7 @@ Status Blend(PreparedCard& card, int x, int y, const BlendTarget& target) {
   return BlendWith(BestIsa(), card, x, y, target);
 }
 
-Result<BlendTarget> TargetForFrame(Frame& frame) {
+Result<BlendTarget> TargetForFrame(Frame& frame, FramePool* pool) {
   BlendTarget t;
   switch (frame.layout()) {
     case Frame::Layout::kYuv420p:
@@ -305,7 +305,7 @@ Result<BlendTarget> TargetForFrame(Frame& frame) {
     default:
       return Error("blend: pictures must be yuv420p, nv12 or yuv420p10le");
   }
-  if (Status s = frame.MakeWritable(); !s.ok())
+  if (Status s = pool ? pool->MakeWritable(frame) : frame.MakeWritable(); !s.ok())
     return s.error().Context("blend");
   t.width = frame.width();
   t.height = frame.height();

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "codecs/frame.h"
+#include "codecs/frame_pool.h"
 #include "codecs/result.h"
 
 namespace strait::overlays {
@@ -63,9 +64,10 @@ struct BlendTarget {
   ChromaSiting siting = ChromaSiting::kLeft;
 };
 
-// Makes `frame` writable (a copy when the decoder still references its buffers) and describes it
+// Makes `frame` writable (a copy when the decoder still references its buffers: into a buffer of
+// `pool` when given, which a stage that blends every frame should keep) and describes it
 // (Frame::bt601/full_range/chroma_center). Errors for layouts other than the three above.
-Result<BlendTarget> TargetForFrame(Frame& frame);
+Result<BlendTarget> TargetForFrame(Frame& frame, FramePool* pool = nullptr);
 
 // The card, with its converted planes cached per blend configuration (a few hundred KB each).
 class PreparedCard {

@@ -149,7 +149,7 @@ Status CardStage::Draw(Drawn& d,
     d.bitmap = *bitmap;
     d.opacity_step = step;
   }
-  auto target = TargetForFrame(frame);
+  auto target = TargetForFrame(frame, &pool_);
   if (!target.ok())
     return target.error();
   const auto [dx, dy] = SlideOffset(card.position.anchor, vis.slide, *d.bitmap, fw, fh);

@@ -39,13 +39,14 @@ Result<std::unique_ptr<ImageOverlay>> ImageOverlay::Create(const Frame& rgba,
 ImageOverlay::~ImageOverlay() = default;
 
 Status ImageOverlay::Process(Frame& frame, Timebase) {
-  auto target = TargetForFrame(frame);  // copies the picture when the decoder still holds it
+  std::lock_guard lock(mu_);  // the PreparedCard fills its cache on first use
+  // Copies the picture (into a pooled buffer) when the decoder still holds it.
+  auto target = TargetForFrame(frame, &pool_);
   if (!target.ok())
     return target.error().Context("image overlay");
   // At the bottom-right corner; a picture smaller than the image shows its top-left part.
   const int x0 = std::max(0, frame.width() - width_ - placement_.margin_right);
   const int y0 = std::max(0, frame.height() - height_ - placement_.margin_bottom);
-  std::lock_guard lock(mu_);  // the PreparedCard fills its cache on first use
   return Blend(*image_, x0, y0, *target);
 }
 

@@ -12,6 +12,7 @@
 #include <mutex>
 
 #include "codecs/frame.h"
+#include "codecs/frame_pool.h"
 #include "overlays/frame_stage.h"
 
 namespace strait::overlays {
@@ -41,6 +42,7 @@ class ImageOverlay final : public FrameStage {
   ImagePlacement placement_;
   std::mutex mu_;
   std::unique_ptr<PreparedCard> image_;  // guarded by mu_
+  FramePool pool_;                       // guarded by mu_: writable copies of shared pictures
 };
 
 }  // namespace strait::overlays

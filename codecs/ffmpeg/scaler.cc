@@ -5,6 +5,7 @@
 
 #include "codecs/ffmpeg/deleters.h"
 #include "codecs/ffmpeg/error.h"
+#include "codecs/frame_pool.h"
 #include "codecs/scale/plane_scaler.h"
 
 extern "C" {
@@ -76,6 +77,7 @@ struct Scaler::Impl {
   int in_format = AV_PIX_FMT_NONE;
   bool in_full_range = false;
   int reinits = 0;
+  FramePool out;  // the scaled pictures: the same size every frame
 
   // The swscale context for `in`, its range converted to limited.
   Status BuildSws(const AVFrame* in, bool full_range, AVPixelFormat out_format);
@@ -170,7 +172,7 @@ Result<Frame> Scaler::Scale(const Frame& input) {
     ++s.reinits;
   }
   s.own = own;
-  Result<Frame> out = Frame::AllocateVideo(s.options.width, s.options.height, out_format);
+  Result<Frame> out = s.out.Get(s.options.width, s.options.height, out_format);
   if (!out.ok())
     return out.error().Context("scale");
   AVFrame* dst = out->av();

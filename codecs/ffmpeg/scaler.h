@@ -11,7 +11,8 @@
 //
 // Threads: none; one owner calls it from one thread at a time (one Scaler per rendition, so the
 // fan-out from one decoder runs several Scalers in parallel on shared, read-only input Frames).
-// Owns its swscale context; scaled output Frames are new, uniquely held pictures.
+// Owns its swscale context; scaled output Frames are new, uniquely held pictures, in buffers of
+// the scaler's FramePool (they may outlive the scaler).
 #pragma once
 
 #include <memory>
