@@ -195,10 +195,10 @@ struct Transcoder::Graph {
                                           [](const RungConfig& r) { return !r.passthrough; }));
   }
 
-  int EncoderThreads(size_t encoded_rungs) const {
+  int EncoderThreads(size_t encoded_rungs, bool largest = false) const {
     if (opts.encoder_threads > 0)
       return opts.encoder_threads;
-    return std::max(1, Cores() / static_cast<int>(std::max<size_t>(1, encoded_rungs)));
+    return RungEncoderThreads(Cores(), static_cast<int>(encoded_rungs), largest);
   }
 
   RungOptions BaseRungOptions(const RungPlan& plan) const {
@@ -228,7 +228,7 @@ struct Transcoder::Graph {
     RungOptions ro = BaseRungOptions(RungPlan{*it, 0, 0});
     ro.copies_source = true;
     ro.source_fps = t.frame_rate > 0 ? t.frame_rate : 30;
-    ro.encoder_threads = EncoderThreads(EncodedRungsConfigured());
+    ro.encoder_threads = EncoderThreads(EncodedRungsConfigured(), true);  // the source's size
     auto rung =
         std::make_shared<Rung>(name, std::move(ro), out.AddOutputs(it->name), clock, t.timebase);
     std::lock_guard lock(mu);
@@ -452,12 +452,18 @@ struct Transcoder::Graph {
                                          [](const RungPlan& p) { return !p.config.passthrough; });
     const Timebase tb = video_track->timebase;
     std::vector<std::shared_ptr<Rung>> created;
+    const RungPlan* largest = nullptr;  // the costliest encode: the most pixels
+    for (const RungPlan& plan : plans) {
+      if (!plan.config.passthrough && (!largest || int64_t{plan.width} * plan.height >
+                                                       int64_t{largest->width} * largest->height))
+        largest = &plan;
+    }
     for (const RungPlan& plan : plans) {
       if (plan.config.passthrough)
         continue;
       RungOptions ro = BaseRungOptions(plan);
       ro.zero_copy = first.on_device();  // the decoder keeps pictures on the GPU (ZeroCopy())
-      ro.encoder_threads = EncoderThreads(encoded);
+      ro.encoder_threads = EncoderThreads(encoded, &plan == largest);
       source_draws = ro.overlay == nullptr;
       created.push_back(
           std::make_shared<Rung>(name, std::move(ro), out.AddOutputs(plan.config.name), clock, tb));
@@ -667,6 +673,11 @@ struct Transcoder::Graph {
       (void)opus->Finish(grace_expired);
   }
 };
+
+int RungEncoderThreads(int cores, int encoded_rungs, bool largest) {
+  const int even = std::max(1, cores / std::max(1, encoded_rungs));
+  return largest && cores >= 2 ? std::max(2, even) : even;
+}
 
 int DefaultDecoderThreads(int cores, int encoded_rungs) {
   return std::clamp(cores - encoded_rungs + 1, 1, 4);

@@ -54,7 +54,7 @@ struct TranscoderOptions {
   size_t input_queue_packets = 600;  // about 10 s of 30 fps video + audio
   size_t rung_queue_frames = 8;
   int decoder_threads = 0;  // 0 = DefaultDecoderThreads(cores, encoded rungs of the ladder)
-  int encoder_threads = 0;  // per rung; 0 = cores / rungs (at least 1)
+  int encoder_threads = 0;  // per rung; 0 = RungEncoderThreads
   std::shared_ptr<overlays::FrameStage> overlay;  // null = pass-through
   FillerOptions filler;  // what Suspend shows: the last picture, then the slate
   std::function<void(const std::string& rung)> before_encode;  // test hook
@@ -67,6 +67,16 @@ struct TranscoderOptions {
 // latency each; where every core already has a rung's encoder to run (3 rungs, 2 cores) a single
 // decode thread makes the ladder faster (bench/README.md), and more than 4 only adds latency.
 int DefaultDecoderThreads(int cores, int encoded_rungs);
+
+// A rung's encoder threads when TranscoderOptions::encoder_threads is 0: the cores shared evenly
+// (at least 1), and at least 2 for the ladder's largest rung (the most pixels) where there are 2
+// cores. That rung's encode is the longest chain of the graph; with one thread per rung the
+// kernel leaves the rungs' threads where it first placed them, and with costs as uneven as
+// 720p/480p/360p (about 4:2:1) one core idles while the other runs the 720p encoder and another
+// (~6 % of the machine on the 2-core reference, `perf sched`). Two frame threads let the 720p
+// encode use whichever core is free: the ladder job 4-5 % faster at the same CPU-seconds, the
+// same bits and PSNR (bench/README.md).
+int RungEncoderThreads(int cores, int encoded_rungs, bool largest);
 
 struct TranscoderStats {
   uint64_t packets_in = 0;

@@ -45,6 +45,16 @@ TEST(TranscoderTest, DecoderThreadsAreTheCoresTheEncodersLeave) {
   EXPECT_EQ(DefaultDecoderThreads(64, 3), 4);
 }
 
+TEST(TranscoderTest, TheLargestRungGetsTwoEncoderThreadsFromTwoCores) {
+  EXPECT_EQ(RungEncoderThreads(2, 3, true), 2);  // the reference machine's 720p
+  EXPECT_EQ(RungEncoderThreads(2, 3, false), 1);
+  EXPECT_EQ(RungEncoderThreads(1, 3, true), 1);  // one core: nothing to run in parallel
+  EXPECT_EQ(RungEncoderThreads(8, 3, true), 2);
+  EXPECT_EQ(RungEncoderThreads(8, 3, false), 2);
+  EXPECT_EQ(RungEncoderThreads(16, 2, true), 8);
+  EXPECT_EQ(RungEncoderThreads(4, 0, false), 4);
+}
+
 // A 10 s 320x240 clip (keyframe every second) pushed live at 3x realtime through a two-rung
 // ladder whose "120p" rung runs `slow_encode` before each picture; 1 s segments.
 class SlowRungTest : public ::testing::Test {

@@ -100,7 +100,9 @@ Status Configure(AVCodecContext* c, Family family, const VideoEncoderOptions& o)
               {"tune", "zerolatency"},
               {"forced-idr", "1"},
               {"x264-params",
-               "keyint=infinite:scenecut=0:bframes=0:rc-lookahead=0:sync-lookahead=0:open-gop=0"}};
+               std::string("keyint=infinite:scenecut=0:bframes=0:rc-lookahead=0:sync-lookahead=0:"
+                           "open-gop=0") +
+                   (o.threads > 1 ? ":sliced-threads=0" : "")}};
       break;
     case Family::kX265: {
       std::string params =

@@ -11,6 +11,9 @@
 //
 // Threads: the encoder's own worker threads only (`threads`, default 1 so that several renditions
 // encode in parallel on the scheduler's threads); one owner calls it from one thread at a time.
+// libx264 given more than one thread encodes whole frames in parallel (frame threads: a picture
+// of latency each, the bits and quality of one thread), not slices of one frame as its zerolatency
+// tune would (slices cost bits and CPU); `threads` 0 keeps x264's own choice (sliced).
 // Owns its codec context; the input Frame is only read (it may be shared with other encoders).
 #pragma once
 

@@ -84,6 +84,36 @@ TEST_F(VideoEncoderTest, ForcedIdrsAreTheOnlyKeyframesAndCarrySpsPps) {
   }
 }
 
+// More than one thread: x264 encodes whole frames in parallel, not slices of one (zerolatency's
+// choice): each extra thread holds one picture back, and forced IDRs still land exactly.
+TEST_F(VideoEncoderTest, SeveralThreadsEncodeFramesInParallelWithForcedIdrsInPlace) {
+  for (int threads : {1, 2, 3}) {
+    SCOPED_TRACE(std::to_string(threads) + " threads");
+    VideoEncoderOptions o = Options();
+    o.threads = threads;
+    auto enc = VideoEncoder::Create(o);
+    ASSERT_TRUE(enc.ok()) << enc.error().message();
+    std::vector<Packet> out;
+    auto sink = [&](Packet p) { out.push_back(std::move(p)); };
+    const std::set<int> forced = {0, 10, 25};
+    for (int i = 0; i < 30; ++i) {
+      ASSERT_TRUE(
+          (*enc)->Encode(Picture(320, 240, 1000 + i * 33, i), forced.count(i) > 0, sink).ok());
+      if (i >= threads - 1)  // one picture behind per extra thread, no more
+        EXPECT_EQ(out.size(), static_cast<size_t>(i - threads + 2)) << "after picture " << i;
+      else
+        EXPECT_TRUE(out.empty()) << "after picture " << i;
+    }
+    ASSERT_TRUE((*enc)->Flush(sink).ok());
+    ASSERT_EQ(out.size(), 30u);
+    for (size_t i = 0; i < out.size(); ++i) {
+      EXPECT_EQ(out[i].pts(), 1000 + static_cast<int64_t>(i) * 33);
+      EXPECT_EQ(out[i].keyframe(), forced.count(static_cast<int>(i)) > 0) << i;
+      EXPECT_EQ(Contains(NalTypes(out[i]), 5), forced.count(static_cast<int>(i)) > 0) << i;
+    }
+  }
+}
+
 // x264's defaults would insert a keyframe every 250 frames and at scene cuts; live segmenting
 // needs keyframes only where the caller forces them.
 TEST_F(VideoEncoderTest, NoPeriodicOrSceneCutKeyframes) {
