@@ -26,10 +26,15 @@ FramePool::~FramePool() {
   av_buffer_pool_uninit(&pool_);
 }
 
+void FramePool::Release() {
+  av_buffer_pool_uninit(&pool_);
+  format_ = -1;
+}
+
 Status FramePool::Reset(int width, int height, int av_pixel_format) {
   const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(static_cast<AVPixelFormat>(av_pixel_format));
   if (!desc || (desc->flags & (AV_PIX_FMT_FLAG_HWACCEL | AV_PIX_FMT_FLAG_PAL)))
-    return Error("frame pool: not a planar software pixel format");
+    return Error("frame pool: not a software pixel format without a palette");
   const auto format = static_cast<AVPixelFormat>(av_pixel_format);
   if (av_image_check_size(width, height, 0, nullptr) < 0)
     return Error("frame pool: bad size " + std::to_string(width) + "x" + std::to_string(height));

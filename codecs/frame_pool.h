@@ -34,6 +34,10 @@ class FramePool {
   // picture is shared. GPU pictures are copied as FFmpeg does.
   Status MakeWritable(Frame& frame);
 
+  // Lets the pool's buffers go (each as its last Frame does): a stage between publishes keeps
+  // no pictures of the last one. The next Get starts a new pool.
+  void Release();
+
   // Pools started (a size or format change starts one): for tests.
   int pools_started() const { return pools_started_; }
 

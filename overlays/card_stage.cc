@@ -253,6 +253,7 @@ Status CardStage::Process(Frame& frame, Timebase timebase) {
 }
 
 void CardStage::Restart() {
+  pool_.Release();  // the last publish's picture copies
   if (rung_) {
     drawn_.clear();
     return;

@@ -118,7 +118,7 @@ class CardStage final : public FrameStage {
   std::shared_ptr<Shared> shared_;
 
   std::map<std::string, std::unique_ptr<Drawn>> drawn_;  // Process thread only
-  FramePool pool_;  // Process thread only: the writable copies of shared pictures
+  FramePool pool_;  // Process thread only: copies of shared pictures (let go by Restart)
   int64_t last_media_90k_ = kNoTimestamp;                 // ... and the pictures' times
   int64_t last_step_90k_ = 3000;
 };
