@@ -69,10 +69,11 @@ struct TranscoderOptions {
 int DefaultDecoderThreads(int cores, int encoded_rungs);
 
 // A rung's encoder threads when TranscoderOptions::encoder_threads is 0: the cores shared evenly
-// (at least 1), and at least 2 for the ladder's largest rung (the most pixels) where there are 2
-// cores. That rung's encode is the longest chain of the graph; with one thread per rung the
-// kernel leaves the rungs' threads where it first placed them, and with costs as uneven as
-// 720p/480p/360p (about 4:2:1) one core idles while the other runs the 720p encoder and another
+// (at least 1), and at least 2 for the ladder's largest rung (the most pixels) where there are at
+// least 2 cores. That rung's encode is the longest chain of the graph; with one thread per rung
+// the kernel leaves the rungs' threads where it first placed them, and with costs as uneven as
+// 720p/480p/360p (5.7/2.6/1.6 CPU-s in the bench job) one core idles while the other runs the
+// 720p encoder and another
 // (~6 % of the machine on the 2-core reference, `perf sched`). Two frame threads let the 720p
 // encode use whichever core is free: the ladder job 4-5 % faster at the same CPU-seconds, the
 // same bits and PSNR (bench/README.md).
