@@ -91,8 +91,7 @@ Result<Frame> FramePool::Get(int width, int height, int av_pixel_format) {
     f->data[i] = f->buf[0]->data + offset_[i];
     f->linesize[i] = linesize_[i];
   }
-  f->extended_data = f->data;
-  return frame;
+  return frame;  // (extended_data is `data`, as av_frame_alloc left it)
 }
 
 Status FramePool::MakeWritable(Frame& frame) {

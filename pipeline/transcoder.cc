@@ -195,7 +195,7 @@ struct Transcoder::Graph {
                                           [](const RungConfig& r) { return !r.passthrough; }));
   }
 
-  int EncoderThreads(size_t encoded_rungs, bool largest = false) const {
+  int EncoderThreads(size_t encoded_rungs, bool largest) const {
     if (opts.encoder_threads > 0)
       return opts.encoder_threads;
     return RungEncoderThreads(Cores(), static_cast<int>(encoded_rungs), largest);
