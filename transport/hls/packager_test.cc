@@ -409,6 +409,15 @@ TEST(RenditionStore, MirrorsToDataDir) {
   options.window_segments = 2;
   options.extra_segments = 1;
   options.data_dir = dir;
+  // Removed last, after the packager (whose destructor closes, and mirrors, the last segment)
+  // and the stream are gone, also when an assertion returns early.
+  struct RemoveAll {
+    fs::path dir;
+    ~RemoveAll() {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  } remove{dir};
   FakeClock clock;
   Stream stream("shop1", options);
   Packager p(stream.AddRendition("src"), clock);
@@ -423,7 +432,6 @@ TEST(RenditionStore, MirrorsToDataDir) {
   EXPECT_TRUE(fs::exists(r / "seg2.ts"));
   EXPECT_TRUE(fs::exists(r / "seg4.ts"));
   EXPECT_EQ(fs::file_size(r / "seg4.ts"), stream.FindRendition("src")->Segment(4)->size());
-  fs::remove_all(dir);
 }
 
 }  // namespace
