@@ -47,9 +47,9 @@ clean:
 	rm -rf $(BUILD_DIR) build-asan
 
 # libFuzzer builds of every *_fuzzer.cc (clang), in build-fuzz/; run one with e.g.
-#   build-fuzz/tests/fuzz/amf0_fuzzer -max_total_time=60 tests/fuzz/corpus/amf0_fuzzer
+#   build-fuzz/amf0_fuzzer -max_total_time=60 tests/fuzz/corpus/amf0_fuzzer
 fuzz:
 	@command -v clang++ >/dev/null || apt-get install -y --no-install-recommends clang libclang-rt-14-dev
 	CC=clang CXX=clang++ cmake -S . -B build-fuzz $(GENERATOR) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DSTRAIT_BUILD_FUZZERS=ON -DSTRAIT_BUILD_BENCH=OFF -DSTRAIT_CUDA=OFF
+	  -DSTRAIT_BUILD_FUZZERS=ON -DSTRAIT_BUILD_TESTS=OFF -DSTRAIT_BUILD_BENCH=OFF -DSTRAIT_CUDA=OFF
 	cmake --build build-fuzz -j $(JOBS)

@@ -42,7 +42,7 @@ class Value {
   static Value EcmaArray(std::vector<Property> props);
   static Value StrictArray(std::vector<Value> elements);
   static Value Date(double ms_since_epoch, int16_t timezone = 0);
-  static Value Null() { return Value(); }
+  static Value Null();
   static Value Undefined();
 
   Type type() const { return type_; }
@@ -80,6 +80,11 @@ struct Property {
   Value value;
   friend bool operator==(const Property&, const Property&) = default;
 };
+
+// Out of the class: Value() needs Property complete here (clang insists; GCC lets it pass).
+inline Value Value::Null() {
+  return Value();
+}
 
 struct Limits {
   int max_depth = 16;           // objects/arrays nested deeper are rejected

@@ -1,12 +1,22 @@
 #include "transport/rtmp/media_ingest.h"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <vector>
 
 #include "codecs/flv/tag.h"
 
 namespace strait::transport::rtmp {
+
+namespace {
+
+// Bounds on onMetaData's hints (larger numbers are ignored, not clamped).
+constexpr double kMaxHintDimension = 16384;  // pixels
+constexpr double kMaxHintFrameRate = 1000;
+constexpr double kMaxHintKbps = 10'000'000;  // 10 Gbit/s
+
+}  // namespace
 
 int64_t TimestampUnwrapper::Unwrap(uint32_t ts) {
   if (!started_) {
@@ -64,14 +74,20 @@ MediaIngest::MediaIngest(MediaSink& sink) : sink_(sink) {
 }
 
 void MediaIngest::OnMetaData(const amf0::Value& meta) {
-  auto number = [&](const char* key) { return meta.GetNumber(key).value_or(0); };
-  width_ = static_cast<int>(number("width"));
-  height_ = static_cast<int>(number("height"));
-  frame_rate_ = number("framerate");
+  // The publisher's word, as hints: a number that is not finite, not positive or over `max` (a
+  // 1e300 width would not even convert to int) counts as absent.
+  auto number = [&](const char* key, double max) {
+    const double v = meta.GetNumber(key).value_or(0);
+    return std::isfinite(v) && v > 0 && v <= max ? v : 0.0;
+  };
+  width_ = static_cast<int>(number("width", kMaxHintDimension));
+  height_ = static_cast<int>(number("height", kMaxHintDimension));
+  frame_rate_ = number("framerate", kMaxHintFrameRate);
   if (frame_rate_ == 0)
-    frame_rate_ = number("fps");
-  video_bitrate_ = static_cast<int64_t>(number("videodatarate") * 1000);  // kbit/s in FLV
-  audio_bitrate_ = static_cast<int64_t>(number("audiodatarate") * 1000);
+    frame_rate_ = number("fps", kMaxHintFrameRate);
+  // kbit/s in FLV
+  video_bitrate_ = static_cast<int64_t>(number("videodatarate", kMaxHintKbps) * 1000);
+  audio_bitrate_ = static_cast<int64_t>(number("audiodatarate", kMaxHintKbps) * 1000);
   // videocodecid (7, 12 or a FourCC string) only says what is coming; the sequence header decides.
   for (Track* t : {&video_, &audio_}) {
     if (!t->configured)

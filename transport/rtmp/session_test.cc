@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
 #include "transport/rtmp/stream_key.h"
 
 namespace strait::transport::rtmp {
@@ -218,6 +221,64 @@ TEST(SessionTest, PublishesLikeAnEncoder) {
   EXPECT_TRUE(r.end.ok());
   c.session().Close(Error("socket closed"));
   EXPECT_EQ(r.ends, 1);
+}
+
+// onMetaData's numbers are hints: ones that are not finite, not positive or absurdly large are
+// ignored as if absent (session_fuzzer found a width of 6e228, whose conversion to int was
+// undefined behaviour), and the track is what the sequence header says.
+TEST(SessionTest, AbsurdMetadataNumbersAreIgnored) {
+  auto publish = [](const Value* meta_object) {
+    FakeHandler handler;
+    Client c(handler);
+    EXPECT_TRUE(c.Connect("live").ok());
+    EXPECT_TRUE(c.Publish("KEY").ok());
+    if (meta_object) {
+      Bytes meta;
+      amf0::Encode(Value::String("@setDataFrame"), &meta);
+      amf0::Encode(Value::String("onMetaData"), &meta);
+      amf0::Encode(*meta_object, &meta);
+      EXPECT_TRUE(c.Media(kDataAmf0, 0, meta).ok());
+    }
+    EXPECT_TRUE(c.Media(kVideo, 0, kAvcC).ok());
+    EXPECT_TRUE(c.Media(kAudio, 0, kAsc).ok());
+    EXPECT_TRUE(c.Media(kVideo, 0, AvcFrame(true, 66)).ok());
+    EXPECT_EQ(handler.records.size(), 1u);
+    return handler.records.empty() ? std::vector<TrackInfo>{} : handler.records[0]->tracks;
+  };
+  const std::vector<TrackInfo> plain = publish(nullptr);
+  ASSERT_EQ(plain.size(), 2u);
+  const double inf = std::numeric_limits<double>::infinity();
+  const Value too_large = Value::EcmaArray({{"width", Value::Number(1e6)},
+                                            {"height", Value::Number(5e5)},
+                                            {"framerate", Value::Number(1e9)},
+                                            {"videodatarate", Value::Number(2e10)}});
+  const Value not_numbers = Value::EcmaArray({{"width", Value::Number(6.2e228)},
+                                              {"height", Value::Number(-360)},
+                                              {"framerate", Value::Number(std::nan(""))},
+                                              {"fps", Value::Number(-inf)},
+                                              {"videodatarate", Value::Number(inf)},
+                                              {"audiodatarate", Value::Number(-1e300)}});
+  for (const Value* meta : {&too_large, &not_numbers}) {
+    const std::vector<TrackInfo> hinted = publish(meta);
+    ASSERT_EQ(hinted.size(), 2u);
+    for (size_t i = 0; i < 2; ++i) {
+      EXPECT_EQ(hinted[i].width, plain[i].width);
+      EXPECT_EQ(hinted[i].height, plain[i].height);
+      EXPECT_EQ(hinted[i].frame_rate, plain[i].frame_rate);
+      EXPECT_EQ(hinted[i].bitrate, plain[i].bitrate);
+    }
+  }
+  // In range, the same numbers are taken (the boundary included).
+  const Value sane = Value::EcmaArray({{"width", Value::Number(16384)},
+                                       {"height", Value::Number(360)},
+                                       {"fps", Value::Number(59.94)},
+                                       {"audiodatarate", Value::Number(128)}});
+  const std::vector<TrackInfo> taken = publish(&sane);
+  ASSERT_EQ(taken.size(), 2u);
+  EXPECT_EQ(taken[0].width, 16384);
+  EXPECT_EQ(taken[0].height, 360);
+  EXPECT_DOUBLE_EQ(taken[0].frame_rate, 59.94);
+  EXPECT_EQ(taken[1].bitrate, 128000);
 }
 
 TEST(SessionTest, RefusedKeyGetsBadNameAndCloses) {

@@ -133,7 +133,8 @@ bool Server::State::AtLimit(const std::string& ip, std::string* why) const {
 
 // Decides on a caller in the listen callback: 0 lets the handshake go on, else a reject code.
 int Server::State::Vet(SRTSOCKET ns, const sockaddr* peer_addr, const char* streamid) {
-  const auto [ip, peer] = Name(peer_addr);
+  const auto [ip, peer_name] = Name(peer_addr);
+  const std::string& peer = peer_name;  // a lambda may not capture a structured binding (clang 14)
   auto refuse = [&](int code, const std::string& why) {
     logger->info("srt: {} refused ({}): {}", peer, RejectName(code), why);
     return code;
@@ -218,7 +219,8 @@ void Server::State::Accept() {
 
 // A caller passed the listen callback and the handshake: Publish decides for real.
 void Server::State::Admit(SRTSOCKET sock, const sockaddr* addr) {
-  const auto [ip, peer] = Name(addr);
+  const auto [ip, peer_name] = Name(addr);
+  const std::string& peer = peer_name;  // a lambda may not capture a structured binding (clang 14)
   auto close = [&](const std::string& why) {
     srt_close(sock);
     logger->info("srt: {} closed: {} (stream -)", peer, why);
