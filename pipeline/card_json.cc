@@ -15,13 +15,22 @@ using overlays::WallTime;
 
 
 std::optional<WallTime> ParseRfc3339(const std::string& s) {
-  int y, mo, d, h, mi, sec, n = 0;
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 ||
-      n != 19)
+  // Digits where RFC 3339 has them (sscanf's %d alone would take signs and spaces too).
+  static constexpr char kShape[] = "dddd-dd-ddTdd:dd:dd";
+  if (s.size() < 19)
+    return std::nullopt;
+  for (size_t k = 0; k < 19; ++k) {
+    const bool digit = std::isdigit(static_cast<unsigned char>(s[k])) != 0;
+    if (kShape[k] == 'd' ? !digit : s[k] != kShape[k] && !(k == 10 && s[k] == 't'))
+      return std::nullopt;
+  }
+  int y, mo, d, h, mi, sec;
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2d%*c%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &sec) != 6)
     return std::nullopt;
   using namespace std::chrono;
   const year_month_day ymd{year(y), month(static_cast<unsigned>(mo)), day(static_cast<unsigned>(d))};
-  if (!ymd.ok() || h > 23 || mi > 59 || sec > 60)
+  // The years system_clock's nanoseconds hold with room to spare (it ends in 2262).
+  if (!ymd.ok() || y < kMinRfc3339Year || y > kMaxRfc3339Year || h > 23 || mi > 59 || sec > 60)
     return std::nullopt;
   size_t i = 19;
   int64_t micros = 0;
@@ -122,7 +131,9 @@ class CardReader {
             auto t = ParseRfc3339(s);
             if (!t)
               return std::optional<ApiError>(Fail(
-                  name, "\"" + s + "\" is not an RFC 3339 time such as 2026-12-03T20:00:00Z"));
+                  name, "\"" + s + "\" is not an RFC 3339 time such as 2026-12-03T20:00:00Z (years " +
+                            std::to_string(kMinRfc3339Year) + "-" +
+                            std::to_string(kMaxRfc3339Year) + ")"));
             *out = *t;
             return std::optional<ApiError>();
           }))

@@ -23,7 +23,9 @@ struct ApiError {
   std::string message;
 };
 
-// An RFC 3339 time ("2026-12-03T20:00:00Z", "...T20:00:00.250+09:00"); nullopt when malformed.
+// An RFC 3339 time ("2026-12-03T20:00:00Z", "...T20:00:00.250+09:00"); nullopt when malformed
+// or outside the years kMinRfc3339Year..kMaxRfc3339Year.
+inline constexpr int kMinRfc3339Year = 1970, kMaxRfc3339Year = 2200;
 std::optional<overlays::WallTime> ParseRfc3339(const std::string& text);
 // UTC with milliseconds: "2026-12-03T20:00:00.250Z".
 std::string FormatRfc3339(overlays::WallTime t);

@@ -19,9 +19,17 @@ TEST(CardJsonTest, Rfc3339TimesWithFractionsAndOffsets) {
   EXPECT_EQ(*ParseRfc3339("2026-12-03T15:30:00-04:30"), *utc);
   EXPECT_EQ(*ParseRfc3339("2026-12-03T20:00:00.25Z") - *utc, milliseconds(250));
   EXPECT_EQ(FormatRfc3339(*utc + milliseconds(7)), "2026-12-03T20:00:00.007Z");
+  EXPECT_EQ(*ParseRfc3339("2026-12-03t20:00:00z"), *utc);  // RFC 3339 5.6: any case
+  EXPECT_EQ(FormatRfc3339(*ParseRfc3339("1970-01-01T00:00:00Z")), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(FormatRfc3339(*ParseRfc3339("2200-12-31T23:59:59Z")), "2200-12-31T23:59:59.000Z");
   for (const char* bad : {"tomorrow", "2026-12-03", "2026-13-03T20:00:00Z", "2026-02-30T20:00:00Z",
                           "2026-12-03T24:00:00Z", "2026-12-03T20:00:00", "2026-12-03T20:00:00.Z",
-                          "2026-12-03T20:00:00Zjunk", "2026-12-03T20:00:00+9:00"}) {
+                          "2026-12-03T20:00:00Zjunk", "2026-12-03T20:00:00+9:00",
+                          // signs and spaces where digits belong; years the clock cannot hold
+                          // (card_api_fuzzer: year 1013 overflowed the nanosecond conversion)
+                          "+202-12-03T20:00:00Z", "2026- 1-03T20:00:00Z", "2026-12-+3T20:00:00Z",
+                          "1013-12-03T20:00:00.5+01:00", "1969-12-31T23:59:59Z",
+                          "2201-01-01T00:00:00Z", "9999-12-31T23:59:59Z"}) {
     EXPECT_FALSE(ParseRfc3339(bad)) << bad;
   }
 }

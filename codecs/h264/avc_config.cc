@@ -28,15 +28,19 @@ bool HasChromaInfo(uint8_t profile_idc) {
   }
 }
 
-void SkipScalingList(BitReader& br, int size) {
+// False when a delta_scale is outside the -128..127 the spec allows (7.4.2.1.1.1).
+bool SkipScalingList(BitReader& br, int size) {
   int32_t last = 8, next = 8;
   for (int j = 0; j < size && !br.overrun(); ++j) {
     if (next != 0) {
       const int32_t delta = br.Se();
+      if (delta < -128 || delta > 127)
+        return false;
       next = (last + delta + 256) % 256;
     }
     last = next == 0 ? last : next;
   }
+  return true;
 }
 
 // Best effort: the VUI is only read for timing info; a truncated VUI leaves frame_rate at 0.
@@ -124,14 +128,17 @@ Result<Sps> ParseSps(std::span<const uint8_t> nal) {
       return Error("h264 sps: bad chroma_format_idc");
     if (sps.chroma_format_idc == 3)
       separate_colour_plane = br.Flag();
-    sps.bit_depth_luma = br.Ue() + 8;
+    const uint32_t bit_depth_luma_minus8 = br.Ue();
+    if (bit_depth_luma_minus8 > 6)
+      return Error("h264 sps: bad bit_depth_luma_minus8");
+    sps.bit_depth_luma = bit_depth_luma_minus8 + 8;
     br.Ue();          // bit_depth_chroma_minus8
     br.Skip(1);       // qpprime_y_zero_transform_bypass_flag
     if (br.Flag()) {  // seq_scaling_matrix_present_flag
       const int lists = sps.chroma_format_idc == 3 ? 12 : 8;
       for (int i = 0; i < lists && !br.overrun(); ++i) {
-        if (br.Flag())
-          SkipScalingList(br, i < 6 ? 16 : 64);
+        if (br.Flag() && !SkipScalingList(br, i < 6 ? 16 : 64))
+          return Error("h264 sps: delta_scale out of range");
       }
     }
   }
