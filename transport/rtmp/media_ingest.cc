@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "codecs/aac/audio_specific_config.h"
 #include "codecs/flv/tag.h"
 
 namespace strait::transport::rtmp {
@@ -27,43 +28,6 @@ int64_t TimestampUnwrapper::Unwrap(uint32_t ts) {
   }
   last_ = ts;
   return value_;
-}
-
-Result<AacConfig> ParseAudioSpecificConfig(std::span<const uint8_t> asc) {
-  static constexpr int kRates[13] = {96000, 88200, 64000, 48000, 44100, 32000, 24000,
-                                     22050, 16000, 12000, 11025, 8000,  7350};
-  size_t bit = 0;
-  auto read = [&](int n) -> int {
-    int v = 0;
-    for (int i = 0; i < n; ++i, ++bit)
-      v = v << 1 | ((asc[bit / 8] >> (7 - bit % 8)) & 1);
-    return v;
-  };
-  auto have = [&](size_t n) { return bit + n <= asc.size() * 8; };
-  if (!have(9))
-    return Error("AudioSpecificConfig of " + std::to_string(asc.size()) + " bytes");
-  AacConfig c;
-  c.object_type = read(5);
-  if (c.object_type == 31) {
-    if (!have(6 + 4))
-      return Error("truncated AudioSpecificConfig");
-    c.object_type = 32 + read(6);
-  }
-  const int index = read(4);
-  if (index == 15) {
-    if (!have(24))
-      return Error("truncated AudioSpecificConfig");
-    c.sample_rate = read(24);
-  } else if (index < 13) {
-    c.sample_rate = kRates[index];
-  } else {
-    return Error("AudioSpecificConfig: reserved sampling frequency index " + std::to_string(index));
-  }
-  if (!have(4))
-    return Error("truncated AudioSpecificConfig");
-  const int channel_config = read(4);
-  c.channels = channel_config == 7 ? 8 : channel_config;
-  return c;
 }
 
 MediaIngest::MediaIngest(MediaSink& sink) : sink_(sink) {
@@ -123,11 +87,11 @@ Status MediaIngest::Configure(Track& track, CodecId codec, std::span<const uint8
   info.codec = codec;
   info.extradata.assign(config.begin(), config.end());
   if (codec == CodecId::kAac) {
-    auto asc = ParseAudioSpecificConfig(config);
+    auto asc = aac::ParseAudioSpecificConfig(config);
     if (!asc.ok())
       return asc.error();
     info.sample_rate = asc->sample_rate;
-    info.channels = asc->channels;
+    info.channels = asc->channels();
   }
   // Some encoders repeat the sequence header before every keyframe: only changes are news.
   if (track.configured && info.codec == track.info.codec &&

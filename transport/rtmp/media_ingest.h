@@ -72,12 +72,4 @@ class MediaIngest {
   Stats stats_;
 };
 
-// Sample rate and channel count from an AAC AudioSpecificConfig.
-struct AacConfig {
-  int object_type = 0;
-  int sample_rate = 0;
-  int channels = 0;
-};
-Result<AacConfig> ParseAudioSpecificConfig(std::span<const uint8_t> asc);
-
 }  // namespace strait::transport::rtmp
