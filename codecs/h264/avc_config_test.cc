@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -79,7 +80,10 @@ std::vector<uint8_t> HighSps(int delta, uint32_t depth_minus8) {
     put(0, n);
     put(code, n + 1);
   };
-  auto se = [&](int v) { ue(v > 0 ? 2 * v - 1 : -2 * v); };
+  auto se = [&](int v) {
+    const int64_t code = v > 0 ? 2 * int64_t{v} - 1 : -2 * int64_t{v};
+    ue(static_cast<uint32_t>(code));
+  };
   put(100, 8);  // profile_idc: High
   put(0, 8);
   put(31, 8);
