@@ -483,9 +483,14 @@ TEST_P(PassthroughCardsTest, ThePassthroughRenditionShowsTheCardAndCopiesTheSour
   // after the encoded rung shows it (that one draws it on the pictures still being decoded when
   // the PUT came — B-picture reordering, a frame thread, and the decode thread's lag behind the
   // arrivals, a few more pictures when the machine is busy), until the same last picture.
+  // A thinned 360p (the governor lowered its rate or dropped a GOP-aligned chunk: a slow machine,
+  // a sanitizer build) may have no picture where the card starts: its first one with the card
+  // can then come up to one gap (max_step) later.
   ASSERT_GE(small.first_card, 0) << "no card on 360p";
   ASSERT_GE(src.first_card, 0) << "no card on the passthrough rendition";
-  EXPECT_GE(src.first_card, small.first_card - 0.001);
+  EXPECT_GE(src.first_card, small.first_card - (thinned > 0 ? max_step : 0.001))
+      << governed << " governed, " << rung_dropped << " dropped, " << input_dropped
+      << " packets dropped at the input";
   EXPECT_LE(src.first_card, small.first_card + 0.5) << "at most 15 pictures later";
   if (dropped == 0) {
     EXPECT_NEAR(src.last_card, small.last_card, 0.001);
