@@ -130,10 +130,11 @@ class CardReader {
       if (auto e = Str(j, name, [&, name = name, out = out](const std::string& s) {
             auto t = ParseRfc3339(s);
             if (!t)
-              return std::optional<ApiError>(Fail(
-                  name, "\"" + s + "\" is not an RFC 3339 time such as 2026-12-03T20:00:00Z (years " +
-                            std::to_string(kMinRfc3339Year) + "-" +
-                            std::to_string(kMaxRfc3339Year) + ")"));
+              return std::optional<ApiError>(
+                  Fail(name, "\"" + s +
+                                 "\" is not an RFC 3339 time such as 2026-12-03T20:00:00Z (years " +
+                                 std::to_string(kMinRfc3339Year) + "-" +
+                                 std::to_string(kMaxRfc3339Year) + ")"));
             *out = *t;
             return std::optional<ApiError>();
           }))

@@ -102,8 +102,8 @@ std::vector<uint8_t> HighSps(int delta, uint32_t depth_minus8) {
   ue(2);      // pic_order_cnt_type
   ue(1);      // max_num_ref_frames
   put(0, 1);
-  ue(79);  // pic_width_in_mbs_minus1
-  ue(44);  // pic_height_in_map_units_minus1
+  ue(79);          // pic_width_in_mbs_minus1
+  ue(44);          // pic_height_in_map_units_minus1
   put(0b1100, 4);  // frame_mbs_only, direct_8x8_inference, no cropping, no VUI
   put(1, 1);       // rbsp_stop_one_bit
   while (bits.size() % 8)
