@@ -73,10 +73,9 @@ int DefaultDecoderThreads(int cores, int encoded_rungs);
 // least 2 cores. That rung's encode is the longest chain of the graph; with one thread per rung
 // the kernel leaves the rungs' threads where it first placed them, and with costs as uneven as
 // 720p/480p/360p (5.7/2.6/1.6 CPU-s in the bench job) one core idles while the other runs the
-// 720p encoder and another
-// (~6 % of the machine on the 2-core reference, `perf sched`). Two frame threads let the 720p
-// encode use whichever core is free: the ladder job 4-5 % faster at the same CPU-seconds, the
-// same bits and PSNR (bench/README.md).
+// 720p encoder and another (~6 % of the machine on the 2-core reference, `perf sched`). Two
+// frame threads let the 720p encode use whichever core is free: the ladder job 4-5 % faster at
+// the same CPU-seconds, the same bits and PSNR (bench/README.md).
 int RungEncoderThreads(int cores, int encoded_rungs, bool largest);
 
 struct TranscoderStats {
