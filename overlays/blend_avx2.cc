@@ -81,7 +81,9 @@ __m128i Block8(const uint8_t* dst, const Planes8& s, int i) {
 }
 
 // A run of 32 or more on `kPlanes` rows that share ia (1, or yuv420p's U and V: d1, p1 unused
-// for 1), the multipliers made once a block for both.
+// for 1), the multipliers made once a block for both. The loop takes two blocks a turn: with one,
+// the 600x200 cards of bench/blend_bench took 6.3 us a blend on Zen 5, with two 5.8 (four: no
+// better than two).
 template <int kPlanes>
 [[gnu::always_inline]] inline void Rows8(uint8_t* d0,
                                          uint8_t* d1,
@@ -90,18 +92,26 @@ template <int kPlanes>
                                          const uint8_t* ia,
                                          int n) {
   const Planes8 s{nullptr, ia};
+  const auto block = [&](int i) {
+    __m256i lo, hi;
+    s.M32(i, &lo, &hi);
+    Store(d0 + i, Blend32(Load(d0 + i), lo, hi, Load(p0 + i)));
+    if (kPlanes == 2)
+      Store(d1 + i, Blend32(Load(d1 + i), lo, hi, Load(p1 + i)));
+  };
   __m256i lo, hi;
   s.M32(n - 32, &lo, &hi);
   const __m256i last0 = Blend32(Load(d0 + n - 32), lo, hi, Load(p0 + n - 32));
   __m256i last1 = last0;
   if (kPlanes == 2)
     last1 = Blend32(Load(d1 + n - 32), lo, hi, Load(p1 + n - 32));
-  for (int i = 0; i + 32 < n; i += 32) {
-    s.M32(i, &lo, &hi);
-    Store(d0 + i, Blend32(Load(d0 + i), lo, hi, Load(p0 + i)));
-    if (kPlanes == 2)
-      Store(d1 + i, Blend32(Load(d1 + i), lo, hi, Load(p1 + i)));
+  int i = 0;
+  for (; i + 64 < n; i += 64) {
+    block(i);
+    block(i + 32);
   }
+  if (i + 32 < n)
+    block(i);
   Store(d0 + n - 32, last0);
   if (kPlanes == 2)
     Store(d1 + n - 32, last1);
