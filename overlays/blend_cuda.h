@@ -40,4 +40,11 @@ class CudaCard {
   std::unique_ptr<Impl> impl_;
 };
 
+// CudaCard::Blend's work run on the CPU, one loop iteration a GPU thread, on a picture in system
+// memory: the planes as CudaCard uploads them (10-bit values masked where no run covers them), the
+// jobs it launches and the kernels' per-thread code (blend_cuda_kernels.h). For tests, so that the
+// GPU path's indexing and arithmetic are checked against Blend() on machines without a GPU; slow
+// (no SIMD). Blend()'s errors.
+Status EmulateCudaBlend(PreparedCard& card, int x, int y, const BlendTarget& target);
+
 }  // namespace strait::overlays

@@ -4,7 +4,10 @@
 // default stream). Internal to overlays/.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+
+#include "codecs/cuda/host_device.h"
 
 namespace strait::overlays::cuda_kernels {
 
@@ -31,6 +34,28 @@ struct Job10 {
 };
 
 inline constexpr uint32_t kSkip10 = 0xffffffff;
+
+// The thread for sample c of row r of plane k: the CPU kernels' integer formula (blend_kernels.h),
+// so the result is bit-exact with BlendWith(). The GPU runs exactly this; EmulateCudaBlend
+// (blend_cuda.h) runs it on the CPU.
+STRAIT_HOST_DEVICE inline void Blend8At(const Job8& j, int c, int r, int k) {
+  const size_t e = size_t(j.src_row0 + r) * j.stride + (j.src_col0 + c);
+  uint8_t* d = j.dst[k] + size_t(j.row0 + r) * j.pitch[k] + (j.col0 + c);
+  const uint32_t b = (uint32_t(j.ia[e]) * 257) >> 1;  // blend_kernels.h's Scale8
+  *d = static_cast<uint8_t>(j.p[k][e] + ((uint32_t(*d) * b + (1u << 14)) >> 15));
+}
+
+STRAIT_HOST_DEVICE inline void Blend10At(const Job10& j, int c, int r, int k) {
+  const size_t e = size_t(j.src_row0 + r) * j.stride + (j.src_col0 + c);
+  const uint32_t p = j.p[k][e];
+  if (p == kSkip10)
+    return;
+  uint16_t* d = reinterpret_cast<uint16_t*>(reinterpret_cast<uint8_t*>(j.dst[k]) +
+                                            size_t(j.row0 + r) * j.pitch[k]) +
+                (j.col0 + c);
+  const uint32_t v = *d < 1023u ? uint32_t(*d) : 1023u;  // invalid samples read as 1023
+  *d = static_cast<uint16_t>((p + v * j.ia[e]) / 2040u);
+}
 
 int Blend8(const Job8& job, void* stream);
 int Blend10(const Job10& job, void* stream);

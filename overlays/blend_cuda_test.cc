@@ -1,6 +1,7 @@
 // The CUDA blend (blend_cuda.h) against the scalar CPU kernels, bit-exact, on random cards,
-// pictures and positions (odd, negative, across every edge), in yuv420p, nv12 and yuv420p10le.
-// Where there is no CUDA build or no device the tests skip and say which.
+// pictures and positions (odd, negative, across every edge), in yuv420p, nv12 and yuv420p10le:
+// its kernels' per-thread code run on the CPU (EmulateCudaBlend), on every machine; and on the GPU,
+// where there is a CUDA build and a device (elsewhere that test skips and says which is missing).
 #include "overlays/blend_cuda.h"
 
 #include <gtest/gtest.h>
@@ -37,8 +38,6 @@ std::vector<uint8_t> RandomCard(int w, int h, std::mt19937& rng) {
   }
   return rgba;
 }
-
-#ifdef STRAIT_HAVE_CUDA
 
 struct HostPicture {
   PixelFormat format = PixelFormat::kYuv420p;
@@ -78,7 +77,81 @@ HostPicture RandomPicture(PixelFormat format, int w, int h, std::mt19937& rng) {
   return p;
 }
 
-#endif
+// Trial `trial` of the random cases both tests run.
+struct Case {
+  PixelFormat format;
+  int w, h, cw, ch, x, y;
+  std::vector<uint8_t> rgba;
+  Matrix m;
+  Range r;
+  ChromaSiting s;
+  HostPicture picture;
+};
+
+Case MakeCase(int trial, std::mt19937& rng) {
+  Case c;
+  c.format = PixelFormat(trial % 3);
+  c.w = 1 + int(rng() % 300), c.h = 1 + int(rng() % 120);
+  c.cw = 1 + int(rng() % 200), c.ch = 1 + int(rng() % 80);
+  c.rgba = RandomCard(c.cw, c.ch, rng);
+  // Random positions across every edge, and the four corners exactly.
+  c.x = -c.cw - 2 + int(rng() % (c.w + c.cw + 5)), c.y = -c.ch - 2 + int(rng() % (c.h + c.ch + 5));
+  if (trial % 8 < 4) {
+    c.x = trial % 2 ? c.w - c.cw : 0;
+    c.y = trial % 4 < 2 ? c.h - c.ch : 0;
+  }
+  c.m = rng() % 2 ? Matrix::kBt601 : Matrix::kBt709;
+  c.r = rng() % 2 ? Range::kFull : Range::kLimited;
+  c.s = rng() % 2 ? ChromaSiting::kLeft : ChromaSiting::kCenter;
+  c.picture = RandomPicture(c.format, c.w, c.h, rng);
+  return c;
+}
+
+// The scalar CPU blend of `c` on a copy of its picture.
+HostPicture ScalarBlend(const Case& c) {
+  HostPicture want = c.picture;
+  auto card = PreparedCard::Create({c.rgba.data(), c.cw, c.ch, c.cw * 4});
+  EXPECT_TRUE(card.ok());
+  uint8_t* host[3] = {want.planes[0].data(), want.planes[1].data(), want.planes[2].data()};
+  EXPECT_TRUE(
+      BlendWith(Isa::kScalar, *card, c.x, c.y, want.Target(host, want.strides, c.m, c.r, c.s))
+          .ok());
+  return want;
+}
+
+std::string Describe(const Case& c, int plane) {
+  return "plane " + std::to_string(plane) + ", format " + std::to_string(int(c.format)) + ", " +
+         std::to_string(c.w) + "x" + std::to_string(c.h) + ", card " + std::to_string(c.cw) + "x" +
+         std::to_string(c.ch) + " at " + std::to_string(c.x) + "," + std::to_string(c.y);
+}
+
+TEST(CudaBlendTest, KernelsOnTheCpuMatchTheScalarKernelsBitExactly) {
+  std::mt19937 rng(6);
+  int changed = 0;
+  for (int trial = 0; trial < 120; ++trial) {
+    const Case c = MakeCase(trial, rng);
+    const HostPicture want = ScalarBlend(c);
+    HostPicture got = c.picture;
+    auto card = PreparedCard::Create({c.rgba.data(), c.cw, c.ch, c.cw * 4});
+    ASSERT_TRUE(card.ok());
+    uint8_t* host[3] = {got.planes[0].data(), got.planes[1].data(), got.planes[2].data()};
+    ASSERT_TRUE(
+        EmulateCudaBlend(*card, c.x, c.y, got.Target(host, got.strides, c.m, c.r, c.s)).ok());
+    for (int i = 0; i < c.picture.count(); ++i) {
+      ASSERT_EQ(got.planes[i], want.planes[i]) << Describe(c, i);
+      changed += got.planes[i] != c.picture.planes[i];
+    }
+  }
+  EXPECT_GT(changed, 120);  // the cards did land on the pictures
+  // A malformed target: Blend()'s error, nothing touched.
+  std::mt19937 one(1);
+  const std::vector<uint8_t> rgba = RandomCard(8, 8, one);
+  auto card = PreparedCard::Create({rgba.data(), 8, 8, 32});
+  ASSERT_TRUE(card.ok());
+  BlendTarget empty;
+  empty.width = empty.height = 16;
+  EXPECT_FALSE(EmulateCudaBlend(*card, 0, 0, empty).ok());
+}
 
 TEST(CudaBlendTest, MatchesTheScalarKernelsBitExactly) {
   std::string why;
@@ -87,59 +160,37 @@ TEST(CudaBlendTest, MatchesTheScalarKernelsBitExactly) {
 #ifdef STRAIT_HAVE_CUDA
   std::mt19937 rng(6);
   for (int trial = 0; trial < 120; ++trial) {
-    const PixelFormat format = PixelFormat(trial % 3);
-    const int w = 1 + int(rng() % 300), h = 1 + int(rng() % 120);
-    const int cw = 1 + int(rng() % 200), ch = 1 + int(rng() % 80);
-    const std::vector<uint8_t> rgba = RandomCard(cw, ch, rng);
-    // Random positions across every edge, and the four corners exactly.
-    int x = -cw - 2 + int(rng() % (w + cw + 5)), y = -ch - 2 + int(rng() % (h + ch + 5));
-    if (trial % 8 < 4) {
-      x = trial % 2 ? w - cw : 0;
-      y = trial % 4 < 2 ? h - ch : 0;
-    }
-    const Matrix m = rng() % 2 ? Matrix::kBt601 : Matrix::kBt709;
-    const Range r = rng() % 2 ? Range::kFull : Range::kLimited;
-    const ChromaSiting s = rng() % 2 ? ChromaSiting::kLeft : ChromaSiting::kCenter;
-    HostPicture want = RandomPicture(format, w, h, rng);
-    const std::vector<uint8_t> before[3] = {want.planes[0], want.planes[1], want.planes[2]};
-
+    const Case c = MakeCase(trial, rng);
+    const HostPicture& before = c.picture;
     // The GPU: the picture uploaded with the device's own pitches, blended, downloaded.
     uint8_t* dev[3] = {};
     size_t pitch[3] = {};
     int ipitch[3] = {};
-    for (int i = 0; i < want.count(); ++i) {
-      ASSERT_EQ(cudaMallocPitch(reinterpret_cast<void**>(&dev[i]), &pitch[i], want.row_bytes(i),
-                                want.rows(i)),
+    for (int i = 0; i < before.count(); ++i) {
+      ASSERT_EQ(cudaMallocPitch(reinterpret_cast<void**>(&dev[i]), &pitch[i], before.row_bytes(i),
+                                before.rows(i)),
                 cudaSuccess);
       ipitch[i] = int(pitch[i]);
-      ASSERT_EQ(cudaMemcpy2D(dev[i], pitch[i], before[i].data(), want.strides[i], want.row_bytes(i),
-                             want.rows(i), cudaMemcpyHostToDevice),
+      ASSERT_EQ(cudaMemcpy2D(dev[i], pitch[i], before.planes[i].data(), before.strides[i],
+                             before.row_bytes(i), before.rows(i), cudaMemcpyHostToDevice),
                 cudaSuccess);
     }
-    auto prepared = PreparedCard::Create({rgba.data(), cw, ch, cw * 4});
+    auto prepared = PreparedCard::Create({c.rgba.data(), c.cw, c.ch, c.cw * 4});
     ASSERT_TRUE(prepared.ok());
     auto gpu = CudaCard::Create(std::move(*prepared));
     ASSERT_TRUE(gpu.ok()) << gpu.error().message();
-    ASSERT_TRUE((*gpu)->Blend(x, y, want.Target(dev, ipitch, m, r, s), nullptr).ok());
+    ASSERT_TRUE((*gpu)->Blend(c.x, c.y, before.Target(dev, ipitch, c.m, c.r, c.s), nullptr).ok());
     ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
-    HostPicture got = want;
-    for (int i = 0; i < want.count(); ++i) {
+    HostPicture got = before;
+    for (int i = 0; i < before.count(); ++i) {
       ASSERT_EQ(cudaMemcpy2D(got.planes[i].data(), got.strides[i], dev[i], pitch[i],
                              got.row_bytes(i), got.rows(i), cudaMemcpyDeviceToHost),
                 cudaSuccess);
       cudaFree(dev[i]);
     }
-
-    auto cpu_card = PreparedCard::Create({rgba.data(), cw, ch, cw * 4});
-    ASSERT_TRUE(cpu_card.ok());
-    uint8_t* host[3] = {want.planes[0].data(), want.planes[1].data(), want.planes[2].data()};
-    ASSERT_TRUE(
-        BlendWith(Isa::kScalar, *cpu_card, x, y, want.Target(host, want.strides, m, r, s)).ok());
-    for (int i = 0; i < want.count(); ++i) {
-      ASSERT_EQ(got.planes[i], want.planes[i])
-          << "plane " << i << ", format " << int(format) << ", " << w << "x" << h << ", card " << cw
-          << "x" << ch << " at " << x << "," << y;
-    }
+    const HostPicture want = ScalarBlend(c);
+    for (int i = 0; i < before.count(); ++i)
+      ASSERT_EQ(got.planes[i], want.planes[i]) << Describe(c, i);
   }
 #endif
 }

@@ -5,11 +5,137 @@
 
 #include <cstdint>
 
+#include "codecs/cuda/host_device.h"
+#include "codecs/scale/plane_kernels.h"
+
 namespace strait::cuda::kernels {
 
-// Bilinear resize of one 8-bit plane (luma, one chroma plane, or with `channels` 2 NV12's
-// interleaved UV plane: widths count pixels, pitches bytes), pixel centres aligned like swscale's
-// SWS_BILINEAR. Asynchronous on `stream` (a cudaStream_t; null = the default stream).
+// A downscale's filter as scale::PlaneScaler builds it (libswscale's SWS_BILINEAR, coefficient
+// for coefficient: codecs/scale/plane_kernels.h's FilterView, whose arrays FilterPlane wants in
+// device memory): output x takes h_taps source samples from h_pos[x] on, output row y v_taps
+// rows from v_pos[y] on.
+struct Filter {
+  int src_w, src_h, dst_w, dst_h;
+  int h_taps;
+  const int32_t* h_pos;   // dst_w
+  const int16_t* h_coef;  // dst_w * h_taps, summing to 1 << 14
+  int v_taps;
+  bool v_single;          // one row: (x + 64) >> 7
+  const int32_t* v_pos;   // dst_h
+  const int16_t* v_coef;  // dst_h * v_taps, summing to 1 << 12
+};
+
+// `view`'s sizes and taps with the given tables: the view's own (host code) or device copies of
+// them (FilterPlane).
+inline Filter MakeFilter(const scale::kernels::FilterView& view,
+                         const int32_t* h_pos,
+                         const int16_t* h_coef,
+                         const int32_t* v_pos,
+                         const int16_t* v_coef) {
+  return {view.src_w, view.src_h,  view.dst_w,    view.dst_h, view.h_taps, h_pos,
+          h_coef,     view.v_taps, view.v_single, v_pos,      v_coef};
+}
+
+// Source row r's horizontal sum for output x (PlaneScaler's HRowScalar: 15 bits), channel c of
+// kChannels interleaved; 0 below the last row (PlaneScaler's zero row).
+template <int kChannels>
+STRAIT_HOST_DEVICE inline int FilterRowSample(const Filter& f,
+                                              const uint8_t* src,
+                                              int spitch,
+                                              int r,
+                                              int x,
+                                              int c) {
+  if (r >= f.src_h)
+    return 0;
+  const int p = f.h_pos[x];
+  const int n = f.h_taps < f.src_w - p ? f.h_taps : f.src_w - p;
+  const int16_t* k = f.h_coef + x * f.h_taps;
+  const uint8_t* row = src + r * spitch + p * kChannels + c;
+  int v = 0;
+  for (int j = 0; j < n; ++j)
+    v += row[j * kChannels] * k[j];
+  v >>= 7;
+  return static_cast<int16_t>(v < (1 << 15) - 1 ? v : (1 << 15) - 1);
+}
+
+// Output pixel (x, y) of FilterPlane's kernel: PlaneScaler's horizontal then vertical pass
+// (HRowScalar, VRowScalar: swscale's hScale8To15 and yuv2planeX_8 with its rounding), so the
+// result equals PlaneScaler's byte for byte. The GPU thread for (x, y) runs exactly this.
+template <int kChannels>
+STRAIT_HOST_DEVICE inline void FilterPixel(const Filter& f,
+                                           const uint8_t* __restrict__ src,
+                                           int spitch,
+                                           uint8_t* __restrict__ dst,
+                                           int dpitch,
+                                           int x,
+                                           int y) {
+  for (int c = 0; c < kChannels; ++c) {
+    int v;
+    if (f.v_single) {
+      v = (FilterRowSample<kChannels>(f, src, spitch, f.v_pos[y], x, c) + 64) >> 7;
+    } else {
+      v = 64 << 12;
+      const int16_t* k = f.v_coef + y * f.v_taps;
+      for (int j = 0; j < f.v_taps; ++j)
+        v += FilterRowSample<kChannels>(f, src, spitch, f.v_pos[y] + j, x, c) * k[j];
+      v >>= 19;
+    }
+    dst[y * dpitch + x * kChannels + c] = static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
+  }
+}
+
+// A downscale of one 8-bit plane with `f` (device arrays), `channels` 1 or 2 (NV12's UV plane:
+// f's widths count pixels). Asynchronous on `stream`.
+int FilterPlane(const Filter& f,
+                const uint8_t* src,
+                int src_pitch,
+                uint8_t* dst,
+                int dst_pitch,
+                int channels,
+                void* stream);
+
+// Upscales (where PlaneScaler has no filter): plain bilinear, below.
+//
+// One output pixel (x, y) of ResizePlane's kernel: the source position of its centre, then the
+// weighted mean of the four nearest source pixels (edges clamped). Fixed-point weights (8 bits),
+// rounded. kChannels samples a pixel, interleaved (2: NV12's UV plane), each resized alike. The
+// GPU thread for (x, y) runs exactly this; host code may call it to check the kernel's arithmetic.
+template <int kChannels>
+STRAIT_HOST_DEVICE inline void ResizePixel(const uint8_t* __restrict__ src,
+                                           int sw,
+                                           int sh,
+                                           int spitch,
+                                           uint8_t* __restrict__ dst,
+                                           int dw,
+                                           int dh,
+                                           int dpitch,
+                                           int x,
+                                           int y) {
+  float fx = (x + 0.5f) * sw / dw - 0.5f;
+  float fy = (y + 0.5f) * sh / dh - 0.5f;
+  fx = fx > 0.f ? fx : 0.f;
+  fy = fy > 0.f ? fy : 0.f;
+  const int x0 = static_cast<int>(fx) < sw - 1 ? static_cast<int>(fx) : sw - 1;
+  const int y0 = static_cast<int>(fy) < sh - 1 ? static_cast<int>(fy) : sh - 1;
+  const int x1 = x0 + 1 < sw - 1 ? x0 + 1 : sw - 1;
+  const int y1 = y0 + 1 < sh - 1 ? y0 + 1 : sh - 1;
+  const int wx = static_cast<int>((fx - x0) * 256.f + 0.5f);
+  const int wy = static_cast<int>((fy - y0) * 256.f + 0.5f);
+  const uint8_t* r0 = src + y0 * spitch;
+  const uint8_t* r1 = src + y1 * spitch;
+  for (int c = 0; c < kChannels; ++c) {
+    const int a = x0 * kChannels + c, b = x1 * kChannels + c;
+    const int top = r0[a] * (256 - wx) + r0[b] * wx;
+    const int bottom = r1[a] * (256 - wx) + r1[b] * wx;
+    dst[y * dpitch + x * kChannels + c] =
+        static_cast<uint8_t>((top * (256 - wy) + bottom * wy + (1 << 15)) >> 16);
+  }
+}
+
+// Bilinear resize (2 x 2 taps: an upscale's filter) of one 8-bit plane (luma, one chroma plane, or
+// with `channels` 2 NV12's interleaved UV plane: widths count pixels, pitches bytes), pixel centres
+// aligned like swscale's SWS_BILINEAR. Asynchronous on `stream` (a cudaStream_t; null = the default
+// stream).
 int ResizePlane(const uint8_t* src,
                 int src_width,
                 int src_height,

@@ -12,7 +12,11 @@ extern "C" {
 #ifdef STRAIT_HAVE_CUDA
 #include <cuda_runtime.h>
 
+#include <vector>
+
 #include "codecs/cuda/resize_kernels.h"
+#include "codecs/scale/plane_kernels.h"
+#include "codecs/scale/plane_scaler.h"
 #endif
 
 namespace strait::cuda {
@@ -75,6 +79,22 @@ struct DeviceBuffer {
   }
 };
 
+// A downscale's filter for one plane size: scale::PlaneScaler's tables (the CPU scaler's own
+// filter, so that both compute the same bytes) copied to the device once.
+struct DeviceFilter {
+  int sw = 0, sh = 0, dw = 0, dh = 0;
+  bool upscale = false;  // no PlaneScaler filter: ResizePlane's bilinear instead
+  DeviceBuffer tables[4];
+  kernels::Filter f{};
+};
+
+template <typename T>
+cudaError_t CopyTable(const T* host, size_t n, DeviceBuffer& buf) {
+  if (cudaError_t e = buf.Ensure(n * sizeof(T)); e != cudaSuccess)
+    return e;
+  return cudaMemcpy(buf.ptr, host, n * sizeof(T), cudaMemcpyHostToDevice);
+}
+
 }  // namespace
 
 bool DeviceAvailable(std::string* why) {
@@ -93,8 +113,58 @@ struct Scaler::Impl {
   int width = 0, height = 0;
   cudaStream_t stream = nullptr;
   DeviceBuffer src[3], dst[3];
+  DeviceFilter filters[2];        // luma, chroma: for the last input size
   AVBufferRef* device = nullptr;  // zero copy: FFmpeg's CUDA device and the output frames
   AVBufferRef* frames = nullptr;
+
+  // The filter from a sw x sh plane to dw x dh (slot 0 luma, 1 chroma), made on first use.
+  Result<const DeviceFilter*> FilterFor(int slot, int sw, int sh, int dw, int dh) {
+    DeviceFilter& d = filters[slot];
+    if (d.sw == sw && d.sh == sh && d.dw == dw && d.dh == dh)
+      return &d;
+    d.sw = d.sh = d.dw = d.dh = 0;
+    auto host = scale::PlaneScaler::Create(sw, sh, dw, dh);
+    d.upscale = !host.ok();
+    if (host.ok()) {
+      const scale::kernels::FilterView v = (*host)->filter();
+      for (cudaError_t e : {CopyTable(v.h_pos, size_t(dw), d.tables[0]),
+                            CopyTable(v.h_coef, size_t(dw) * v.h_taps, d.tables[1]),
+                            CopyTable(v.v_pos, size_t(dh), d.tables[2]),
+                            CopyTable(v.v_coef, size_t(dh) * v.v_taps, d.tables[3])}) {
+        if (e != cudaSuccess)
+          return CudaError(e, "filter tables");
+      }
+      d.f = kernels::MakeFilter(v, reinterpret_cast<const int32_t*>(d.tables[0].ptr),
+                                reinterpret_cast<const int16_t*>(d.tables[1].ptr),
+                                reinterpret_cast<const int32_t*>(d.tables[2].ptr),
+                                reinterpret_cast<const int16_t*>(d.tables[3].ptr));
+    }
+    d.sw = sw, d.sh = sh, d.dw = dw, d.dh = dh;
+    return &d;
+  }
+
+  // One plane: the PlaneScaler filter when downscaling, bilinear otherwise.
+  Status ScalePlane(int slot,
+                    const uint8_t* src,
+                    int sw,
+                    int sh,
+                    int spitch,
+                    uint8_t* dst,
+                    int dw,
+                    int dh,
+                    int dpitch,
+                    int channels) {
+    auto f = FilterFor(slot, sw, sh, dw, dh);
+    if (!f.ok())
+      return f.error();
+    const int e =
+        (*f)->upscale
+            ? kernels::ResizePlane(src, sw, sh, spitch, dst, dw, dh, dpitch, channels, stream)
+            : kernels::FilterPlane((*f)->f, src, spitch, dst, dpitch, channels, stream);
+    if (e != 0)
+      return CudaError(static_cast<cudaError_t>(e), "resize");
+    return OkStatus();
+  }
   ~Impl() {
     av_buffer_unref(&frames);
     av_buffer_unref(&device);
@@ -142,10 +212,9 @@ Result<Frame> Scaler::Scale(const Frame& input) {
                                           cudaMemcpyHostToDevice, m.stream);
         e != cudaSuccess)
       return CudaError(e, "upload");
-    if (int e =
-            kernels::ResizePlane(m.src[p].ptr, sw, sh, sw, m.dst[p].ptr, dw, dh, dw, 1, m.stream);
-        e != 0)
-      return CudaError(static_cast<cudaError_t>(e), "resize");
+    if (Status st = m.ScalePlane(p ? 1 : 0, m.src[p].ptr, sw, sh, sw, m.dst[p].ptr, dw, dh, dw, 1);
+        !st.ok())
+      return st.error();
     if (cudaError_t e = cudaMemcpy2DAsync(o->data[p], o->linesize[p], m.dst[p].ptr, dw, dw, dh,
                                           cudaMemcpyDeviceToHost, m.stream);
         e != cudaSuccess)
@@ -225,15 +294,15 @@ Result<Frame> Scaler::ScaleOnDevice(const Frame& input) {
   if (!out.ok())
     return out.error();
   AVFrame* o = out->av();
-  if (int e = kernels::ResizePlane(in->data[0], in->width, in->height, in->linesize[0], o->data[0],
-                                   m.width, m.height, o->linesize[0], 1, m.stream);
-      e != 0)
-    return CudaError(static_cast<cudaError_t>(e), "resize");
-  if (int e = kernels::ResizePlane(in->data[1], (in->width + 1) / 2, (in->height + 1) / 2,
-                                   in->linesize[1], o->data[1], m.width / 2, m.height / 2,
-                                   o->linesize[1], 2, m.stream);
-      e != 0)
-    return CudaError(static_cast<cudaError_t>(e), "resize");
+  if (Status st = m.ScalePlane(0, in->data[0], in->width, in->height, in->linesize[0], o->data[0],
+                               m.width, m.height, o->linesize[0], 1);
+      !st.ok())
+    return st.error();
+  if (Status st =
+          m.ScalePlane(1, in->data[1], (in->width + 1) / 2, (in->height + 1) / 2, in->linesize[1],
+                       o->data[1], m.width / 2, m.height / 2, o->linesize[1], 2);
+      !st.ok())
+    return st.error();
   if (cudaError_t e = cudaStreamSynchronize(m.stream); e != cudaSuccess)
     return CudaError(e, "sync");
   return out;

@@ -1,5 +1,6 @@
-// cuda::Scaler: the GPU counterpart of ffmpeg::Scaler, with strait's bilinear kernel
-// (resize_kernels.cu), in two forms:
+// cuda::Scaler: the GPU counterpart of ffmpeg::Scaler, with strait's kernels (resize_kernels.h):
+// downscales through scale::PlaneScaler's filter (swscale's SWS_BILINEAR) with its arithmetic, so
+// the bytes are the CPU scaler's; upscales through a 2 x 2-tap bilinear kernel. In two forms:
 //   - Scale(): 8-bit yuv420p pictures in system memory: each plane is copied to the device,
 //     resized and copied back into a new yuv420p Frame (device buffers allocated once per size);
 //   - ScaleOnDevice(): the zero-copy path. NV12 pictures already on the GPU (NVDEC's, kept there

@@ -377,6 +377,10 @@ void PlaneScaler::Impl::Run(const uint8_t* src,
   }
 }
 
+kernels::FilterView PlaneScaler::filter() const {
+  return impl_->View();
+}
+
 PlaneScaler::PlaneScaler(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 PlaneScaler::~PlaneScaler() = default;
 

@@ -30,6 +30,10 @@
 
 namespace strait::scale {
 
+namespace kernels {
+struct FilterView;  // plane_kernels.h
+}
+
 class PlaneScaler {
  public:
   // src and dst sizes of the plane (for a yuv420p chroma plane its own sizes, (w + 1) / 2 x
@@ -50,6 +54,10 @@ class PlaneScaler {
   void Scale(const uint8_t* src, ptrdiff_t src_stride, uint8_t* dst, ptrdiff_t dst_stride);
   // The scalar reference, whatever the CPU (tests).
   void ScaleScalar(const uint8_t* src, ptrdiff_t src_stride, uint8_t* dst, ptrdiff_t dst_stride);
+
+  // The filter's tables, for another implementation of the same arithmetic (the CUDA scaler,
+  // codecs/cuda): they live as long as this object.
+  kernels::FilterView filter() const;
 
   struct Impl;
 
