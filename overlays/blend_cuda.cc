@@ -1,5 +1,6 @@
 #include "overlays/blend_cuda.h"
 
+#include <type_traits>
 #include <vector>
 
 #include "codecs/cuda/scaler.h"  // cuda::DeviceAvailable
@@ -40,7 +41,25 @@ std::vector<uint32_t> Masked(const PreparedCard::Planes& pl, const LineVector<ui
   return out;
 }
 
-// The job for one group of picture planes (luma, or chroma), then `run8` or `run10` with it.
+// The kernels' job for one group of picture planes (luma, or chroma): Job8 or Job10, whose p and
+// ia point to `Sample` and `Alpha`.
+template <typename Job, typename Sample, typename Alpha>
+Job MakeJob(const KernelPlanes& d, uint8_t* const planes[2], const int pitches[2], const PlaneSpan& s) {
+  using Dst = std::remove_reference_t<decltype(Job{}.dst[0])>;
+  Job j{};
+  for (int i = 0; i < d.planes; ++i) {
+    j.dst[i] = reinterpret_cast<Dst>(planes[i]);
+    j.pitch[i] = pitches[i];
+    j.p[i] = static_cast<const Sample*>(d.p[i]);
+  }
+  j.ia = static_cast<const Alpha*>(d.ia);
+  j.planes = d.planes, j.stride = d.stride;
+  j.row0 = s.row0, j.rows = s.rows, j.src_row0 = s.src_row0;
+  j.col0 = s.col0, j.cols = s.cols, j.src_col0 = s.src_col0;
+  return j;
+}
+
+// The job for one group of picture planes, then `run8` or `run10` with it.
 template <typename Run8, typename Run10>
 int Launch(const KernelPlanes& d,
            uint8_t* const planes[2],
@@ -48,30 +67,9 @@ int Launch(const KernelPlanes& d,
            const PlaneSpan& s,
            Run8 run8,
            Run10 run10) {
-  if (d.bit_depth == 10) {
-    cuda_kernels::Job10 j{};
-    for (int i = 0; i < d.planes; ++i) {
-      j.dst[i] = reinterpret_cast<uint16_t*>(planes[i]);
-      j.pitch[i] = pitches[i];
-      j.p[i] = static_cast<const uint32_t*>(d.p[i]);
-    }
-    j.ia = static_cast<const uint16_t*>(d.ia);
-    j.planes = d.planes, j.stride = d.stride;
-    j.row0 = s.row0, j.rows = s.rows, j.src_row0 = s.src_row0;
-    j.col0 = s.col0, j.cols = s.cols, j.src_col0 = s.src_col0;
-    return run10(j);
-  }
-  cuda_kernels::Job8 j{};
-  for (int i = 0; i < d.planes; ++i) {
-    j.dst[i] = planes[i];
-    j.pitch[i] = pitches[i];
-    j.p[i] = static_cast<const uint8_t*>(d.p[i]);
-  }
-  j.ia = static_cast<const uint8_t*>(d.ia);
-  j.planes = d.planes, j.stride = d.stride;
-  j.row0 = s.row0, j.rows = s.rows, j.src_row0 = s.src_row0;
-  j.col0 = s.col0, j.cols = s.cols, j.src_col0 = s.src_col0;
-  return run8(j);
+  if (d.bit_depth == 10)
+    return run10(MakeJob<cuda_kernels::Job10, uint32_t, uint16_t>(d, planes, pitches, s));
+  return run8(MakeJob<cuda_kernels::Job8, uint8_t, uint8_t>(d, planes, pitches, s));
 }
 
 // The kernels' grid on the CPU: every (sample, row, plane) of the job, one GPU thread each.

@@ -1,6 +1,8 @@
-// Plain-pointer entry points of strait's CUDA kernels (resize_kernels.cu), callable from host C++
-// without CUDA headers. Device pointers in, device pointers out; errors are cudaError_t values
-// returned as int (0 = success). Internal to codecs/cuda.
+// strait's CUDA resize kernels (resize_kernels.cu): plain-pointer entry points callable from host
+// C++ without CUDA headers (device pointers in and out; errors are cudaError_t values returned as
+// int, 0 = success), and each kernel's per-thread work as a STRAIT_HOST_DEVICE function, which
+// the GPU runs and host code may run too (scaler_test.cc runs them on the CPU, one loop iteration
+// a GPU thread, on every machine). Internal to codecs/cuda.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +11,16 @@
 #include "codecs/scale/plane_kernels.h"
 
 namespace strait::cuda::kernels {
+
+// One 8-bit plane in and out: luma, one chroma plane, or with `channels` 2 NV12's interleaved UV
+// plane. Widths count pixels (of `channels` samples), pitches bytes.
+struct PlaneIo {
+  const uint8_t* src;
+  int src_w, src_h, src_pitch;
+  uint8_t* dst;
+  int dst_w, dst_h, dst_pitch;
+  int channels;
+};
 
 // A downscale's filter as scale::PlaneScaler builds it (libswscale's SWS_BILINEAR, coefficient
 // for coefficient: codecs/scale/plane_kernels.h's FilterView, whose arrays FilterPlane wants in
@@ -32,7 +44,7 @@ inline Filter MakeFilter(const scale::kernels::FilterView& view,
                          const int16_t* h_coef,
                          const int32_t* v_pos,
                          const int16_t* v_coef) {
-  return {view.src_w, view.src_h,  view.dst_w,    view.dst_h, view.h_taps, h_pos,
+  return {view.src_w, view.src_h, view.dst_w,   view.dst_h, view.h_taps, h_pos,
           h_coef,     view.v_taps, view.v_single, v_pos,      v_coef};
 }
 
@@ -40,8 +52,8 @@ inline Filter MakeFilter(const scale::kernels::FilterView& view,
 // kChannels interleaved; 0 below the last row (PlaneScaler's zero row).
 template <int kChannels>
 STRAIT_HOST_DEVICE inline int FilterRowSample(const Filter& f,
-                                              const uint8_t* src,
-                                              int spitch,
+                                              const uint8_t* __restrict__ src,
+                                              int pitch,
                                               int r,
                                               int x,
                                               int c) {
@@ -50,7 +62,7 @@ STRAIT_HOST_DEVICE inline int FilterRowSample(const Filter& f,
   const int p = f.h_pos[x];
   const int n = f.h_taps < f.src_w - p ? f.h_taps : f.src_w - p;
   const int16_t* k = f.h_coef + x * f.h_taps;
-  const uint8_t* row = src + r * spitch + p * kChannels + c;
+  const uint8_t* row = src + r * pitch + p * kChannels + c;
   int v = 0;
   for (int j = 0; j < n; ++j)
     v += row[j * kChannels] * k[j];
@@ -58,61 +70,35 @@ STRAIT_HOST_DEVICE inline int FilterRowSample(const Filter& f,
   return static_cast<int16_t>(v < (1 << 15) - 1 ? v : (1 << 15) - 1);
 }
 
-// Output pixel (x, y) of FilterPlane's kernel: PlaneScaler's horizontal then vertical pass
-// (HRowScalar, VRowScalar: swscale's hScale8To15 and yuv2planeX_8 with its rounding), so the
-// result equals PlaneScaler's byte for byte. The GPU thread for (x, y) runs exactly this.
+// Output pixel (x, y) of FilterPlane's kernel (io.channels == kChannels): PlaneScaler's
+// horizontal then vertical pass (HRowScalar, VRowScalar: swscale's hScale8To15 and yuv2planeX_8
+// with its rounding), so the result equals PlaneScaler's byte for byte.
 template <int kChannels>
-STRAIT_HOST_DEVICE inline void FilterPixel(const Filter& f,
-                                           const uint8_t* __restrict__ src,
-                                           int spitch,
-                                           uint8_t* __restrict__ dst,
-                                           int dpitch,
-                                           int x,
-                                           int y) {
+STRAIT_HOST_DEVICE inline void FilterPixel(const Filter& f, const PlaneIo& io, int x, int y) {
   for (int c = 0; c < kChannels; ++c) {
     int v;
     if (f.v_single) {
-      v = (FilterRowSample<kChannels>(f, src, spitch, f.v_pos[y], x, c) + 64) >> 7;
+      v = (FilterRowSample<kChannels>(f, io.src, io.src_pitch, f.v_pos[y], x, c) + 64) >> 7;
     } else {
       v = 64 << 12;
       const int16_t* k = f.v_coef + y * f.v_taps;
       for (int j = 0; j < f.v_taps; ++j)
-        v += FilterRowSample<kChannels>(f, src, spitch, f.v_pos[y] + j, x, c) * k[j];
+        v += FilterRowSample<kChannels>(f, io.src, io.src_pitch, f.v_pos[y] + j, x, c) * k[j];
       v >>= 19;
     }
-    dst[y * dpitch + x * kChannels + c] = static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
+    io.dst[y * io.dst_pitch + x * kChannels + c] =
+        static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
   }
 }
 
-// A downscale of one 8-bit plane with `f` (device arrays), `channels` 1 or 2 (NV12's UV plane:
-// f's widths count pixels). Asynchronous on `stream`.
-int FilterPlane(const Filter& f,
-                const uint8_t* src,
-                int src_pitch,
-                uint8_t* dst,
-                int dst_pitch,
-                int channels,
-                void* stream);
-
-// Upscales (where PlaneScaler has no filter): plain bilinear, below.
-//
-// One output pixel (x, y) of ResizePlane's kernel: the source position of its centre, then the
-// weighted mean of the four nearest source pixels (edges clamped). Fixed-point weights (8 bits),
-// rounded. kChannels samples a pixel, interleaved (2: NV12's UV plane), each resized alike. The
-// GPU thread for (x, y) runs exactly this; host code may call it to check the kernel's arithmetic.
+// Output pixel (x, y) of ResizePlane's kernel (io.channels == kChannels), the upscales' filter:
+// the source position of its centre (aligned like swscale's SWS_BILINEAR), then the weighted mean
+// of the four nearest source pixels (edges clamped). Fixed-point weights (8 bits), rounded.
 template <int kChannels>
-STRAIT_HOST_DEVICE inline void ResizePixel(const uint8_t* __restrict__ src,
-                                           int sw,
-                                           int sh,
-                                           int spitch,
-                                           uint8_t* __restrict__ dst,
-                                           int dw,
-                                           int dh,
-                                           int dpitch,
-                                           int x,
-                                           int y) {
-  float fx = (x + 0.5f) * sw / dw - 0.5f;
-  float fy = (y + 0.5f) * sh / dh - 0.5f;
+STRAIT_HOST_DEVICE inline void ResizePixel(const PlaneIo& io, int x, int y) {
+  const int sw = io.src_w, sh = io.src_h;
+  float fx = (x + 0.5f) * sw / io.dst_w - 0.5f;
+  float fy = (y + 0.5f) * sh / io.dst_h - 0.5f;
   fx = fx > 0.f ? fx : 0.f;
   fy = fy > 0.f ? fy : 0.f;
   const int x0 = static_cast<int>(fx) < sw - 1 ? static_cast<int>(fx) : sw - 1;
@@ -121,30 +107,22 @@ STRAIT_HOST_DEVICE inline void ResizePixel(const uint8_t* __restrict__ src,
   const int y1 = y0 + 1 < sh - 1 ? y0 + 1 : sh - 1;
   const int wx = static_cast<int>((fx - x0) * 256.f + 0.5f);
   const int wy = static_cast<int>((fy - y0) * 256.f + 0.5f);
-  const uint8_t* r0 = src + y0 * spitch;
-  const uint8_t* r1 = src + y1 * spitch;
+  const uint8_t* __restrict__ r0 = io.src + y0 * io.src_pitch;
+  const uint8_t* __restrict__ r1 = io.src + y1 * io.src_pitch;
   for (int c = 0; c < kChannels; ++c) {
     const int a = x0 * kChannels + c, b = x1 * kChannels + c;
     const int top = r0[a] * (256 - wx) + r0[b] * wx;
     const int bottom = r1[a] * (256 - wx) + r1[b] * wx;
-    dst[y * dpitch + x * kChannels + c] =
+    io.dst[y * io.dst_pitch + x * kChannels + c] =
         static_cast<uint8_t>((top * (256 - wy) + bottom * wy + (1 << 15)) >> 16);
   }
 }
 
-// Bilinear resize (2 x 2 taps: an upscale's filter) of one 8-bit plane (luma, one chroma plane, or
-// with `channels` 2 NV12's interleaved UV plane: widths count pixels, pitches bytes), pixel centres
-// aligned like swscale's SWS_BILINEAR. Asynchronous on `stream` (a cudaStream_t; null = the default
-// stream).
-int ResizePlane(const uint8_t* src,
-                int src_width,
-                int src_height,
-                int src_pitch,
-                uint8_t* dst,
-                int dst_width,
-                int dst_height,
-                int dst_pitch,
-                int channels,
-                void* stream);
+// A downscale of one plane with `f` (its tables in device memory; f's sizes are io's).
+// Asynchronous on `stream` (a cudaStream_t; null = the default stream).
+int FilterPlane(const Filter& f, const PlaneIo& io, void* stream);
+
+// An upscale of one plane (2 x 2 taps). Asynchronous on `stream`.
+int ResizePlane(const PlaneIo& io, void* stream);
 
 }  // namespace strait::cuda::kernels

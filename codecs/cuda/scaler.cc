@@ -143,24 +143,14 @@ struct Scaler::Impl {
     return &d;
   }
 
-  // One plane: the PlaneScaler filter when downscaling, bilinear otherwise.
-  Status ScalePlane(int slot,
-                    const uint8_t* src,
-                    int sw,
-                    int sh,
-                    int spitch,
-                    uint8_t* dst,
-                    int dw,
-                    int dh,
-                    int dpitch,
-                    int channels) {
-    auto f = FilterFor(slot, sw, sh, dw, dh);
+  // One plane (slot 0 luma, 1 chroma): the PlaneScaler filter when downscaling, bilinear
+  // otherwise.
+  Status ScalePlane(int slot, const kernels::PlaneIo& io) {
+    auto f = FilterFor(slot, io.src_w, io.src_h, io.dst_w, io.dst_h);
     if (!f.ok())
       return f.error();
-    const int e =
-        (*f)->upscale
-            ? kernels::ResizePlane(src, sw, sh, spitch, dst, dw, dh, dpitch, channels, stream)
-            : kernels::FilterPlane((*f)->f, src, spitch, dst, dpitch, channels, stream);
+    const int e = (*f)->upscale ? kernels::ResizePlane(io, stream)
+                                : kernels::FilterPlane((*f)->f, io, stream);
     if (e != 0)
       return CudaError(static_cast<cudaError_t>(e), "resize");
     return OkStatus();
@@ -212,7 +202,7 @@ Result<Frame> Scaler::Scale(const Frame& input) {
                                           cudaMemcpyHostToDevice, m.stream);
         e != cudaSuccess)
       return CudaError(e, "upload");
-    if (Status st = m.ScalePlane(p ? 1 : 0, m.src[p].ptr, sw, sh, sw, m.dst[p].ptr, dw, dh, dw, 1);
+    if (Status st = m.ScalePlane(p ? 1 : 0, {m.src[p].ptr, sw, sh, sw, m.dst[p].ptr, dw, dh, dw, 1});
         !st.ok())
       return st.error();
     if (cudaError_t e = cudaMemcpy2DAsync(o->data[p], o->linesize[p], m.dst[p].ptr, dw, dw, dh,
@@ -294,13 +284,13 @@ Result<Frame> Scaler::ScaleOnDevice(const Frame& input) {
   if (!out.ok())
     return out.error();
   AVFrame* o = out->av();
-  if (Status st = m.ScalePlane(0, in->data[0], in->width, in->height, in->linesize[0], o->data[0],
-                               m.width, m.height, o->linesize[0], 1);
+  if (Status st = m.ScalePlane(0, {in->data[0], in->width, in->height, in->linesize[0],
+                                   o->data[0], m.width, m.height, o->linesize[0], 1});
       !st.ok())
     return st.error();
-  if (Status st =
-          m.ScalePlane(1, in->data[1], (in->width + 1) / 2, (in->height + 1) / 2, in->linesize[1],
-                       o->data[1], m.width / 2, m.height / 2, o->linesize[1], 2);
+  if (Status st = m.ScalePlane(1, {in->data[1], (in->width + 1) / 2, (in->height + 1) / 2,
+                                   in->linesize[1], o->data[1], m.width / 2, m.height / 2,
+                                   o->linesize[1], 2});
       !st.ok())
     return st.error();
   if (cudaError_t e = cudaStreamSynchronize(m.stream); e != cudaSuccess)

@@ -29,6 +29,7 @@ namespace {
 using kernels::Filter;
 using kernels::FilterPixel;
 using kernels::MakeFilter;
+using kernels::PlaneIo;
 using kernels::ResizePixel;
 
 // The largest difference between two planes' first `rows` rows of `row_bytes`.
@@ -58,31 +59,23 @@ double Psnr(const AVFrame* a, const AVFrame* b, int plane, int row_bytes, int ro
 
 // cuda::Scaler::Impl::ScalePlane on the host: every (x, y) of the output through PlaneScaler's
 // filter where it has one (a downscale), through the bilinear kernel otherwise.
-void ScalePlaneOnHost(const uint8_t* src,
-                      int sw,
-                      int sh,
-                      int spitch,
-                      uint8_t* dst,
-                      int dw,
-                      int dh,
-                      int dpitch,
-                      int channels) {
-  auto plane = scale::PlaneScaler::Create(sw, sh, dw, dh);
+void ScalePlaneOnHost(const PlaneIo& io) {
+  auto plane = scale::PlaneScaler::Create(io.src_w, io.src_h, io.dst_w, io.dst_h);
   Filter f{};
   if (plane.ok()) {
     const scale::kernels::FilterView v = (*plane)->filter();
     f = MakeFilter(v, v.h_pos, v.h_coef, v.v_pos, v.v_coef);
   }
-  for (int y = 0; y < dh; ++y) {
-    for (int x = 0; x < dw; ++x) {
-      if (plane.ok() && channels == 2)
-        FilterPixel<2>(f, src, spitch, dst, dpitch, x, y);
+  for (int y = 0; y < io.dst_h; ++y) {
+    for (int x = 0; x < io.dst_w; ++x) {
+      if (plane.ok() && io.channels == 2)
+        FilterPixel<2>(f, io, x, y);
       else if (plane.ok())
-        FilterPixel<1>(f, src, spitch, dst, dpitch, x, y);
-      else if (channels == 2)
-        ResizePixel<2>(src, sw, sh, spitch, dst, dw, dh, dpitch, x, y);
+        FilterPixel<1>(f, io, x, y);
+      else if (io.channels == 2)
+        ResizePixel<2>(io, x, y);
       else
-        ResizePixel<1>(src, sw, sh, spitch, dst, dw, dh, dpitch, x, y);
+        ResizePixel<1>(io, x, y);
     }
   }
 }
@@ -95,9 +88,9 @@ Frame ScaleOnHost(const Frame& in, int w, int h) {
   Frame out = *Frame::AllocateVideo(w, h, nv12 ? AV_PIX_FMT_NV12 : AV_PIX_FMT_YUV420P);
   AVFrame* o = out.av();
   for (int p = 0; p < (nv12 ? 2 : 3); ++p) {
-    ScalePlaneOnHost(f->data[p], p ? (f->width + 1) / 2 : f->width,
-                     p ? (f->height + 1) / 2 : f->height, f->linesize[p], o->data[p], p ? w / 2 : w,
-                     p ? h / 2 : h, o->linesize[p], p && nv12 ? 2 : 1);
+    ScalePlaneOnHost({f->data[p], p ? (f->width + 1) / 2 : f->width,
+                      p ? (f->height + 1) / 2 : f->height, f->linesize[p], o->data[p],
+                      p ? w / 2 : w, p ? h / 2 : h, o->linesize[p], p && nv12 ? 2 : 1});
   }
   return out;
 }
@@ -206,7 +199,7 @@ TEST(ResizeKernelOnHost, BilinearAloneWouldAliasOnTheSmallestRung) {
   AVFrame* o = two_taps.av();
   for (int y = 0; y < 360; ++y) {
     for (int x = 0; x < 640; ++x)
-      ResizePixel<1>(f->data[0], 1920, 1080, f->linesize[0], o->data[0], 640, 360, o->linesize[0],
+      ResizePixel<1>({f->data[0], 1920, 1080, f->linesize[0], o->data[0], 640, 360, o->linesize[0], 1},
                      x, y);
   }
   EXPECT_LT(Psnr(two_taps.av(), want->av(), 0, 640, 360), 30.0);
