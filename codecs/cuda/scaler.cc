@@ -12,8 +12,6 @@ extern "C" {
 #ifdef STRAIT_HAVE_CUDA
 #include <cuda_runtime.h>
 
-#include <vector>
-
 #include "codecs/cuda/resize_kernels.h"
 #include "codecs/scale/plane_kernels.h"
 #include "codecs/scale/plane_scaler.h"
