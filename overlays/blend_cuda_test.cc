@@ -143,7 +143,7 @@ TEST(CudaBlendTest, KernelsOnTheCpuMatchTheScalarKernelsBitExactly) {
     }
   }
   EXPECT_GT(changed, 120);  // the cards did land on the pictures
-  // A malformed target: Blend()'s error, nothing touched.
+  // A malformed target: Blend()'s error.
   std::mt19937 one(1);
   const std::vector<uint8_t> rgba = RandomCard(8, 8, one);
   auto card = PreparedCard::Create({rgba.data(), 8, 8, 32});
