@@ -15,17 +15,22 @@ using overlays::WallTime;
 
 
 std::optional<WallTime> ParseRfc3339(const std::string& s) {
-  // Digits where RFC 3339 has them (sscanf's %d alone would take signs and spaces too).
-  static constexpr char kShape[] = "dddd-dd-ddTdd:dd:dd";
-  if (s.size() < 19)
-    return std::nullopt;
-  for (size_t k = 0; k < 19; ++k) {
-    const bool digit = std::isdigit(static_cast<unsigned char>(s[k])) != 0;
-    if (kShape[k] == 'd' ? !digit : s[k] != kShape[k] && !(k == 10 && s[k] == 't'))
-      return std::nullopt;
-  }
-  int y, mo, d, h, mi, sec;
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2d%*c%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &sec) != 6)
+  // The n digits at `at` as a number; -1 where anything else is there (a sign, a space).
+  auto digits = [&s](size_t at, size_t n) {
+    if (at + n > s.size())
+      return -1;
+    int v = 0;
+    for (size_t k = at; k < at + n; ++k) {
+      if (!std::isdigit(static_cast<unsigned char>(s[k])))
+        return -1;
+      v = v * 10 + (s[k] - '0');
+    }
+    return v;
+  };
+  const int y = digits(0, 4), mo = digits(5, 2), d = digits(8, 2);
+  const int h = digits(11, 2), mi = digits(14, 2), sec = digits(17, 2);
+  if (std::min({y, mo, d, h, mi, sec}) < 0 || s[4] != '-' || s[7] != '-' ||
+      (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':')
     return std::nullopt;
   using namespace std::chrono;
   const year_month_day ymd{year(y), month(static_cast<unsigned>(mo)), day(static_cast<unsigned>(d))};
