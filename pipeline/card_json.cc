@@ -53,8 +53,8 @@ std::optional<WallTime> ParseRfc3339(const std::string& s) {
   int offset_min = 0;
   if (i < s.size() && (s[i] == 'Z' || s[i] == 'z') && i + 1 == s.size()) {
   } else if (i + 6 == s.size() && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':') {
-    int oh = 0, om = 0;
-    if (std::sscanf(s.c_str() + i + 1, "%2d:%2d", &oh, &om) != 2 || oh > 23 || om > 59)
+    const int oh = digits(i + 1, 2), om = digits(i + 4, 2);
+    if (oh < 0 || om < 0 || oh > 23 || om > 59)
       return std::nullopt;
     offset_min = (s[i] == '+' ? 1 : -1) * (oh * 60 + om);
   } else {

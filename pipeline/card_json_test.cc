@@ -29,7 +29,10 @@ TEST(CardJsonTest, Rfc3339TimesWithFractionsAndOffsets) {
                           // (card_api_fuzzer: year 1013 overflowed the nanosecond conversion)
                           "+202-12-03T20:00:00Z", "2026- 1-03T20:00:00Z", "2026-12-+3T20:00:00Z",
                           "1013-12-03T20:00:00.5+01:00", "1969-12-31T23:59:59Z",
-                          "2201-01-01T00:00:00Z", "9999-12-31T23:59:59Z"}) {
+                          "2201-01-01T00:00:00Z", "9999-12-31T23:59:59Z",
+                          // and in the offset (sscanf read "+-1:30" as 30 minutes ahead)
+                          "2026-12-03T20:00:00+-1:30", "2026-12-03T20:00:00+ 1:00",
+                          "2026-12-03T20:00:00-+9:00", "2026-12-03T20:00:00+01:-5"}) {
     EXPECT_FALSE(ParseRfc3339(bad)) << bad;
   }
 }
