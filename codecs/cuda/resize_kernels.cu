@@ -8,7 +8,7 @@ namespace {
 
 // One thread per output pixel: FilterPixel (resize_kernels.h).
 template <int kChannels>
-__global__ void FilterKernel(Filter f, PlaneIo io) {
+__global__ void FilterKernel(FilterView f, PlaneIo io) {
   const int x = blockIdx.x * blockDim.x + threadIdx.x;
   const int y = blockIdx.y * blockDim.y + threadIdx.y;
   if (x >= io.dst_w || y >= io.dst_h)
@@ -34,7 +34,7 @@ dim3 Grid(const PlaneIo& io) {
 
 }  // namespace
 
-int FilterPlane(const Filter& f, const PlaneIo& io, void* stream) {
+int FilterPlane(const FilterView& f, const PlaneIo& io, void* stream) {
   const cudaStream_t s = static_cast<cudaStream_t>(stream);
   if (io.channels == 2)
     FilterKernel<2><<<Grid(io), kBlock, 0, s>>>(f, io);

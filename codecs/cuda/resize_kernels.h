@@ -22,36 +22,16 @@ struct PlaneIo {
   int channels;
 };
 
-// A downscale's filter as scale::PlaneScaler builds it (libswscale's SWS_BILINEAR, coefficient
-// for coefficient: codecs/scale/plane_kernels.h's FilterView, whose arrays FilterPlane wants in
-// device memory): output x takes h_taps source samples from h_pos[x] on, output row y v_taps
-// rows from v_pos[y] on.
-struct Filter {
-  int src_w, src_h, dst_w, dst_h;
-  int h_taps;
-  const int32_t* h_pos;   // dst_w
-  const int16_t* h_coef;  // dst_w * h_taps, summing to 1 << 14
-  int v_taps;
-  bool v_single;          // one row: (x + 64) >> 7
-  const int32_t* v_pos;   // dst_h
-  const int16_t* v_coef;  // dst_h * v_taps, summing to 1 << 12
-};
-
-// `view`'s sizes and taps with the given tables: the view's own (host code) or device copies of
-// them (FilterPlane).
-inline Filter MakeFilter(const scale::kernels::FilterView& view,
-                         const int32_t* h_pos,
-                         const int16_t* h_coef,
-                         const int32_t* v_pos,
-                         const int16_t* v_coef) {
-  return {view.src_w, view.src_h, view.dst_w,   view.dst_h, view.h_taps, h_pos,
-          h_coef,     view.v_taps, view.v_single, v_pos,      v_coef};
-}
+// A downscale's filter is scale::PlaneScaler's (scale::kernels::FilterView: libswscale's
+// SWS_BILINEAR, coefficient for coefficient), its h_pos, h_coef, v_pos and v_coef in device memory
+// for FilterPlane (the AVX2 tables are not read here): output x takes h_taps source samples from
+// h_pos[x] on, output row y v_taps rows from v_pos[y] on.
+using scale::kernels::FilterView;
 
 // Source row r's horizontal sum for output x (PlaneScaler's HRowScalar: 15 bits), channel c of
 // kChannels interleaved; 0 below the last row (PlaneScaler's zero row).
 template <int kChannels>
-STRAIT_HOST_DEVICE inline int FilterRowSample(const Filter& f,
+STRAIT_HOST_DEVICE inline int FilterRowSample(const FilterView& f,
                                               const uint8_t* __restrict__ src,
                                               int pitch,
                                               int r,
@@ -74,7 +54,7 @@ STRAIT_HOST_DEVICE inline int FilterRowSample(const Filter& f,
 // horizontal then vertical pass (HRowScalar, VRowScalar: swscale's hScale8To15 and yuv2planeX_8
 // with its rounding), so the result equals PlaneScaler's byte for byte.
 template <int kChannels>
-STRAIT_HOST_DEVICE inline void FilterPixel(const Filter& f, const PlaneIo& io, int x, int y) {
+STRAIT_HOST_DEVICE inline void FilterPixel(const FilterView& f, const PlaneIo& io, int x, int y) {
   for (int c = 0; c < kChannels; ++c) {
     int v;
     if (f.v_single) {
@@ -120,7 +100,7 @@ STRAIT_HOST_DEVICE inline void ResizePixel(const PlaneIo& io, int x, int y) {
 
 // A downscale of one plane with `f` (its tables in device memory; f's sizes are io's).
 // Asynchronous on `stream` (a cudaStream_t; null = the default stream).
-int FilterPlane(const Filter& f, const PlaneIo& io, void* stream);
+int FilterPlane(const FilterView& f, const PlaneIo& io, void* stream);
 
 // An upscale of one plane (2 x 2 taps). Asynchronous on `stream`.
 int ResizePlane(const PlaneIo& io, void* stream);

@@ -83,7 +83,7 @@ struct DeviceFilter {
   int sw = 0, sh = 0, dw = 0, dh = 0;
   bool upscale = false;  // no PlaneScaler filter: ResizePlane's bilinear instead
   DeviceBuffer tables[4];
-  kernels::Filter f{};
+  scale::kernels::FilterView f{};  // with the device tables
 };
 
 template <typename T>
@@ -132,10 +132,13 @@ struct Scaler::Impl {
         if (e != cudaSuccess)
           return CudaError(e, "filter tables");
       }
-      d.f = kernels::MakeFilter(v, reinterpret_cast<const int32_t*>(d.tables[0].ptr),
-                                reinterpret_cast<const int16_t*>(d.tables[1].ptr),
-                                reinterpret_cast<const int32_t*>(d.tables[2].ptr),
-                                reinterpret_cast<const int16_t*>(d.tables[3].ptr));
+      d.f = v;
+      d.f.h_pos = reinterpret_cast<const int32_t*>(d.tables[0].ptr);
+      d.f.h_coef = reinterpret_cast<const int16_t*>(d.tables[1].ptr);
+      d.f.v_pos = reinterpret_cast<const int32_t*>(d.tables[2].ptr);
+      d.f.v_coef = reinterpret_cast<const int16_t*>(d.tables[3].ptr);
+      d.f.h_base = nullptr;  // the AVX2 tables die with `host`; the kernel does not read them
+      d.f.h_table = nullptr;
     }
     d.sw = sw, d.sh = sh, d.dw = dw, d.dh = dh;
     return &d;

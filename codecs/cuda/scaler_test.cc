@@ -26,9 +26,7 @@
 namespace strait::cuda {
 namespace {
 
-using kernels::Filter;
 using kernels::FilterPixel;
-using kernels::MakeFilter;
 using kernels::PlaneIo;
 using kernels::ResizePixel;
 
@@ -61,11 +59,9 @@ double Psnr(const AVFrame* a, const AVFrame* b, int plane, int row_bytes, int ro
 // filter where it has one (a downscale), through the bilinear kernel otherwise.
 void ScalePlaneOnHost(const PlaneIo& io) {
   auto plane = scale::PlaneScaler::Create(io.src_w, io.src_h, io.dst_w, io.dst_h);
-  Filter f{};
-  if (plane.ok()) {
-    const scale::kernels::FilterView v = (*plane)->filter();
-    f = MakeFilter(v, v.h_pos, v.h_coef, v.v_pos, v.v_coef);
-  }
+  scale::kernels::FilterView f{};
+  if (plane.ok())
+    f = (*plane)->filter();
   for (int y = 0; y < io.dst_h; ++y) {
     for (int x = 0; x < io.dst_w; ++x) {
       if (plane.ok() && io.channels == 2)
