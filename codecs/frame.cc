@@ -100,6 +100,24 @@ bool Frame::writable() const {
 Status Frame::MakeWritable() {
   if (!frame_)
     return Error("frame: empty");
+  if (on_device() && !writable()) {
+    // Not av_frame_make_writable: it would hand back a picture of the frames context's size
+    // (NVDEC's is the coded size, 1920x1088 for 1080p), the rows under the picture undefined.
+    AVFrame* copy = av_frame_alloc();
+    if (!copy)
+      return Error("frame: out of memory");
+    Frame owned(copy);
+    if (int err = av_hwframe_get_buffer(frame_->hw_frames_ctx, copy, 0); err < 0)
+      return ffmpeg::AvError(err, "frame: make a GPU picture writable");
+    copy->width = frame_->width;
+    copy->height = frame_->height;
+    if (int err = av_hwframe_transfer_data(copy, frame_, 0); err < 0)
+      return ffmpeg::AvError(err, "frame: copy a GPU picture");
+    if (int err = av_frame_copy_props(copy, frame_); err < 0)
+      return ffmpeg::AvError(err, "frame: copy a GPU picture");
+    *this = std::move(owned);
+    return OkStatus();
+  }
   if (int err = av_frame_make_writable(frame_); err < 0) {
     return ffmpeg::AvError(err, "frame: make writable");
   }
@@ -122,6 +140,13 @@ Result<Frame> Frame::Download() const {
   if (int err = av_frame_copy_props(f, frame_); err < 0)
     return ffmpeg::AvError(err, "frame: download from the GPU");
   return host;
+}
+
+Frame::Layout Frame::device_layout() const {
+  if (!on_device())
+    return Layout::kOther;
+  const auto* fc = reinterpret_cast<const AVHWFramesContext*>(frame_->hw_frames_ctx->data);
+  return fc->sw_format == AV_PIX_FMT_NV12 ? Layout::kNv12 : Layout::kOther;
 }
 
 Result<Frame> Frame::AllocateVideo(int width, int height, Layout layout) {

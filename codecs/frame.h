@@ -49,8 +49,13 @@ class Frame {
   // and strait's CUDA scaler hand them out). Its pixels are not addressable from the CPU: data()
   // gives device pointers, layout() is kOther. Download() copies it into a new system-memory frame
   // (the frames context's software format, e.g. NV12) with the same pts and colour description.
+  // MakeWritable() of a GPU picture copies it on the GPU, into a frame of the same frames context
+  // (the picture keeps its size, not the context's padded one).
   bool on_device() const;
   Result<Frame> Download() const;
+  // A GPU picture's layout in device memory (its frames context's software format: NV12 → kNv12;
+  // P010 and others → kOther); kOther for a picture in system memory.
+  Layout device_layout() const;
 
   // Pixel access for code outside codecs/ (overlays), which sees no FFmpeg headers. A plane's
   // rows are linesize(plane) bytes apart; write only after MakeWritable().

@@ -32,6 +32,14 @@ Result<PreparedCard> PreparedCard::Create(const RgbaView& card) {
   return p;
 }
 
+PreparedCard PreparedCard::Copy() const {
+  PreparedCard p;
+  p.width_ = width_;
+  p.height_ = height_;
+  p.rgba_ = rgba_;
+  return p;
+}
+
 PreparedCard::PreparedCard(PreparedCard&&) noexcept = default;
 PreparedCard& PreparedCard::operator=(PreparedCard&&) noexcept = default;
 PreparedCard::~PreparedCard() = default;
@@ -290,23 +298,12 @@ Status Blend(PreparedCard& card, int x, int y, const BlendTarget& target) {
   return BlendWith(BestIsa(), card, x, y, target);
 }
 
-Result<BlendTarget> TargetForFrame(Frame& frame, FramePool* pool) {
+namespace {
+
+// `target`'s size, planes and colour description from `frame` (already writable).
+BlendTarget Describe(Frame& frame, PixelFormat format) {
   BlendTarget t;
-  switch (frame.layout()) {
-    case Frame::Layout::kYuv420p:
-      t.format = PixelFormat::kYuv420p;
-      break;
-    case Frame::Layout::kNv12:
-      t.format = PixelFormat::kNv12;
-      break;
-    case Frame::Layout::kYuv420p10:
-      t.format = PixelFormat::kYuv420p10;
-      break;
-    default:
-      return Error("blend: pictures must be yuv420p, nv12 or yuv420p10le");
-  }
-  if (Status s = pool ? pool->MakeWritable(frame) : frame.MakeWritable(); !s.ok())
-    return s.error().Context("blend");
+  t.format = format;
   t.width = frame.width();
   t.height = frame.height();
   for (int i = 0; i < (t.format == PixelFormat::kNv12 ? 2 : 3); ++i) {
@@ -317,6 +314,38 @@ Result<BlendTarget> TargetForFrame(Frame& frame, FramePool* pool) {
   t.range = frame.full_range() ? Range::kFull : Range::kLimited;
   t.siting = frame.chroma_center() ? ChromaSiting::kCenter : ChromaSiting::kLeft;
   return t;
+}
+
+}  // namespace
+
+Result<BlendTarget> TargetForFrame(Frame& frame, FramePool* pool) {
+  PixelFormat format = PixelFormat::kYuv420p;
+  switch (frame.layout()) {
+    case Frame::Layout::kYuv420p:
+      format = PixelFormat::kYuv420p;
+      break;
+    case Frame::Layout::kNv12:
+      format = PixelFormat::kNv12;
+      break;
+    case Frame::Layout::kYuv420p10:
+      format = PixelFormat::kYuv420p10;
+      break;
+    default:
+      return Error("blend: pictures must be yuv420p, nv12 or yuv420p10le");
+  }
+  if (Status s = pool ? pool->MakeWritable(frame) : frame.MakeWritable(); !s.ok())
+    return s.error().Context("blend");
+  return Describe(frame, format);
+}
+
+Result<BlendTarget> TargetForDeviceFrame(Frame& frame) {
+  if (!frame.on_device())
+    return Error("blend: not a GPU picture");
+  if (frame.device_layout() != Frame::Layout::kNv12)
+    return Error("blend: GPU pictures must be NV12");
+  if (Status s = frame.MakeWritable(); !s.ok())
+    return s.error().Context("blend");
+  return Describe(frame, PixelFormat::kNv12);
 }
 
 }  // namespace strait::overlays

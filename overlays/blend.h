@@ -68,12 +68,19 @@ struct BlendTarget {
 // `pool` when given, which a stage that blends every frame should keep) and describes it
 // (Frame::bt601/full_range/chroma_center). Errors for layouts other than the three above.
 Result<BlendTarget> TargetForFrame(Frame& frame, FramePool* pool = nullptr);
+// The same for a picture on the GPU (Frame::on_device(), NV12 only), for CudaCard: made writable
+// on the GPU (a copy in its own frames context when the decoder still references it); the planes
+// are device pointers — never hand this target to Blend().
+Result<BlendTarget> TargetForDeviceFrame(Frame& frame);
 
 // The card, with its converted planes cached per blend configuration (a few hundred KB each).
 class PreparedCard {
  public:
   // Copies the pixels. Errors for an empty or oversized (> 8192 per side) card.
   static Result<PreparedCard> Create(const RgbaView& card);
+
+  // Another PreparedCard of the same pixels (its planes made again on first use).
+  PreparedCard Copy() const;
 
   PreparedCard(PreparedCard&&) noexcept;
   PreparedCard& operator=(PreparedCard&&) noexcept;

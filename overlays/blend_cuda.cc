@@ -132,6 +132,10 @@ Status CudaCard::Blend(int, int, const BlendTarget&, void*) {
   return Error("cuda blend: not built");
 }
 
+Status WaitForCudaBlends(void*) {
+  return Error("cuda blend: not built");
+}
+
 #else
 
 namespace {
@@ -233,6 +237,12 @@ Status CudaCard::Blend(int x, int y, const BlendTarget& t, void* stream) {
   if (int e = Launch((*chroma)->View(), t.planes + 1, t.strides + 1, l.chroma_span, run8, run10);
       e != 0)
     return CudaError(static_cast<cudaError_t>(e), "chroma");
+  return OkStatus();
+}
+
+Status WaitForCudaBlends(void* stream) {
+  if (cudaError_t e = cudaStreamSynchronize(static_cast<cudaStream_t>(stream)); e != cudaSuccess)
+    return CudaError(e, "sync");
   return OkStatus();
 }
 

@@ -40,6 +40,10 @@ class CudaCard {
   std::unique_ptr<Impl> impl_;
 };
 
+// Waits until the blends queued on `stream` (nullptr: the default stream) are done; their error,
+// if a kernel failed.
+Status WaitForCudaBlends(void* stream);
+
 // CudaCard::Blend's work run on the CPU, one loop iteration a GPU thread, on a picture in system
 // memory: the planes as CudaCard uploads them (10-bit values masked where no run covers them), the
 // jobs it launches and the kernels' per-thread code (blend_cuda_kernels.h). For tests, so that the

@@ -8,6 +8,7 @@
 
 #include "overlays/blend.h"
 #include "overlays/card_renderer.h"
+#include "overlays/picture_blender.h"
 
 namespace strait::overlays {
 
@@ -49,10 +50,10 @@ struct CardStage::Drawn {
   uint64_t revision = 0;
   bool visible = false;  // on the previous picture
   std::shared_ptr<const Card> shown_card;
-  // The bitmap and opacity step `prepared` was made from.
+  // The bitmap and opacity step `blender`'s card was made from.
   CardRenderer::Bitmap bitmap;
   int opacity_step = -1;
-  std::unique_ptr<PreparedCard> prepared;
+  std::unique_ptr<PictureBlender> blender;
   std::string last_error;
 };
 
@@ -127,7 +128,7 @@ Status CardStage::Draw(Drawn& d,
   // At least one step: a card that is visible is drawn, faintly at the start of a fade.
   const int step = std::clamp(static_cast<int>(std::lround(vis.opacity * kOpacitySteps)), 1,
                               kOpacitySteps);
-  if (*bitmap != d.bitmap || step != d.opacity_step || !d.prepared) {
+  if (*bitmap != d.bitmap || step != d.opacity_step || !d.blender) {
     if (*bitmap != d.bitmap) {
       std::lock_guard lock(shared_->mu);
       ++shared_->stats.renders;
@@ -145,15 +146,19 @@ Status CardStage::Draw(Drawn& d,
     }
     if (!prepared.ok())
       return prepared.error();
-    d.prepared = std::make_unique<PreparedCard>(std::move(*prepared));
+    d.blender = std::make_unique<PictureBlender>(std::move(*prepared));
     d.bitmap = *bitmap;
     d.opacity_step = step;
   }
-  auto target = TargetForFrame(frame, &pool_);
-  if (!target.ok())
-    return target.error();
   const auto [dx, dy] = SlideOffset(card.position.anchor, vis.slide, *d.bitmap, fw, fh);
-  return Blend(*d.prepared, d.bitmap->x + dx, d.bitmap->y + dy, *target);
+  std::string fallback;
+  Status s = d.blender->BlendInto(frame, d.bitmap->x + dx, d.bitmap->y + dy, &pool_, &fallback);
+  if (!fallback.empty() && !gpu_fallback_logged_) {
+    gpu_fallback_logged_ = true;
+    logger_->warn("stream {}: cards: {}; GPU pictures come down for the CPU blend", name_,
+                  fallback);
+  }
+  return s;
 }
 
 Status CardStage::Process(Frame& frame, Timebase timebase) {
@@ -285,7 +290,7 @@ Status CardStage::Update(Drawn& d, const StagedCard& staged) {
   }
   d.revision = staged.revision;
   d.bitmap.reset();
-  d.prepared.reset();
+  d.blender.reset();
   return OkStatus();
 }
 

@@ -7,7 +7,9 @@
 // visibility at the wall clock (show_at/hide_at with the fade or slide animation, card.h), render
 // it for the picture's size (CardRenderer: once per change, a countdown once per second), convert
 // it for the picture's format (PreparedCard: once per bitmap and opacity step) and blend it
-// (blend.h: SIMD, in the picture's own matrix/range/siting).
+// (blend.h: SIMD, in the picture's own matrix/range/siting). A picture on the GPU (NVDEC's, kept
+// there for the CUDA scaler) is blended there with the CUDA kernel (PictureBlender), or brought
+// down for the CPU blend where that cannot run (logged once).
 //
 // Timed metadata: whenever a card starts or stops being drawn, or its content changes while
 // drawn, the stage reports an Event with the media time of the first picture concerned, so the
@@ -89,6 +91,7 @@ class CardStage final : public FrameStage {
   Status Process(Frame& frame, Timebase timebase) override;
   // While any card is shown or still to be (a passthrough rendition needs it false).
   bool active() const override;
+  bool takes_gpu_pictures() const override { return true; }
   // Ends what the previous publish showed (kHidden events just after its last picture), so the
   // next publish's first picture with a card starts a new range on its own timeline.
   void Restart() override;
@@ -121,6 +124,7 @@ class CardStage final : public FrameStage {
   FramePool pool_;  // Process thread only: copies of shared pictures (let go by Restart)
   int64_t last_media_90k_ = kNoTimestamp;                 // ... and the pictures' times
   int64_t last_step_90k_ = 3000;
+  bool gpu_fallback_logged_ = false;  // Process thread only
 };
 
 }  // namespace strait::overlays

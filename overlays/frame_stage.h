@@ -24,6 +24,9 @@ class FrameStage {
   virtual Status Process(Frame& frame, Timebase timebase) = 0;
   // True while the stage draws anything: a passthrough rendition is only allowed while false.
   virtual bool active() const = 0;
+  // True when Process takes pictures that live on the GPU (Frame::on_device()), drawing on them
+  // there or bringing them down itself; otherwise the graph downloads a GPU picture first.
+  virtual bool takes_gpu_pictures() const { return false; }
   // A stage for one rendition's scaled pictures (its rung thread calls Process on them after
   // scaling), or null when this stage draws everything on the source picture (the default).
   virtual std::shared_ptr<FrameStage> ForRendition() { return nullptr; }

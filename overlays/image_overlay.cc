@@ -2,7 +2,10 @@
 
 #include <algorithm>
 
+#include <spdlog/spdlog.h>
+
 #include "overlays/blend.h"
+#include "overlays/picture_blender.h"
 
 namespace strait::overlays {
 
@@ -32,7 +35,7 @@ Result<std::unique_ptr<ImageOverlay>> ImageOverlay::Create(const Frame& rgba,
   o->width_ = w;
   o->height_ = h;
   o->placement_ = placement;
-  o->image_ = std::make_unique<PreparedCard>(std::move(*prepared));
+  o->image_ = std::make_unique<PictureBlender>(std::move(*prepared));
   return o;
 }
 
@@ -40,14 +43,17 @@ ImageOverlay::~ImageOverlay() = default;
 
 Status ImageOverlay::Process(Frame& frame, Timebase) {
   std::lock_guard lock(mu_);  // the PreparedCard fills its cache on first use
-  // Copies the picture (into a pooled buffer) when the decoder still holds it.
-  auto target = TargetForFrame(frame, &pool_);
-  if (!target.ok())
-    return target.error().Context("image overlay");
   // At the bottom-right corner; a picture smaller than the image shows its top-left part.
   const int x0 = std::max(0, frame.width() - width_ - placement_.margin_right);
   const int y0 = std::max(0, frame.height() - height_ - placement_.margin_bottom);
-  return Blend(*image_, x0, y0, *target);
+  // Copies the picture (into a pooled buffer) when the decoder still holds it.
+  std::string fallback;
+  Status s = image_->BlendInto(frame, x0, y0, &pool_, &fallback);
+  if (!fallback.empty())
+    spdlog::warn("image overlay: {}; GPU pictures come down for the CPU blend", fallback);
+  if (!s.ok())
+    return s.error().Context("image overlay");
+  return s;
 }
 
 }  // namespace strait::overlays

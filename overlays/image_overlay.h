@@ -2,6 +2,7 @@
 // corner (`strait transcode --overlay`). It goes through the card compositor (blend.h): the image
 // is converted once per picture format, matrix and range, and each picture then costs one blend
 // over the image's area (plus a copy of the picture when the decoder still references it).
+// Pictures on the GPU are blended there (PictureBlender: CudaCard, else downloaded first).
 // Pictures in yuv420p, nv12 and yuv420p10le; others are refused with an error the graph logs, and
 // pass untouched.
 //
@@ -17,7 +18,7 @@
 
 namespace strait::overlays {
 
-class PreparedCard;
+class PictureBlender;
 
 struct ImagePlacement {
   int margin_right = 40;   // pixels between the image and the picture's right edge
@@ -32,6 +33,7 @@ class ImageOverlay final : public FrameStage {
   ~ImageOverlay() override;
   Status Process(Frame& frame, Timebase timebase) override;
   bool active() const override { return true; }
+  bool takes_gpu_pictures() const override { return true; }  // CUDA blend, else CPU (once logged)
 
   int width() const { return width_; }
   int height() const { return height_; }
@@ -41,8 +43,8 @@ class ImageOverlay final : public FrameStage {
   int width_ = 0, height_ = 0;
   ImagePlacement placement_;
   std::mutex mu_;
-  std::unique_ptr<PreparedCard> image_;  // guarded by mu_
-  FramePool pool_;                       // guarded by mu_: writable copies of shared pictures
+  std::unique_ptr<PictureBlender> image_;  // guarded by mu_
+  FramePool pool_;                         // guarded by mu_: writable copies of shared pictures
 };
 
 }  // namespace strait::overlays

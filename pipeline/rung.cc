@@ -109,6 +109,7 @@ struct Rung::Worker {
   std::unique_ptr<ffmpeg::Scaler> scaler;
   std::unique_ptr<cuda::Scaler> gpu_scaler;  // scaler: cuda, while it works
   bool device = false;  // zero copy: the encoder reads GPU frames (`scaler` makes NV12)
+  bool download = false;  // GPU pictures scaled on the GPU, downloaded (NV12) for the encoder
   bool device_scale_failed = false;  // GPU pictures the kernel cannot take: via system memory
   std::unique_ptr<ffmpeg::VideoEncoder> encoder;
   std::unique_ptr<transport::hls::Packager> packager;
@@ -297,34 +298,38 @@ Result<Frame> Rung::ToHost(Worker& w, const Frame& frame) {
   return scaled;
 }
 
-// Zero copy: a GPU frame of the rung's size for NVENC. GPU pictures are resized in place; a card
-// to draw brings the scaled picture down and back up; pictures in system memory are scaled to
-// NV12 on the CPU and uploaded.
-Result<Frame> Rung::ToDevice(Worker& w, const Frame& frame) {
-  const bool draw = options_.overlay && options_.overlay->active();
+// GPU pictures: scaled on the GPU into the scaler's NV12 frames and drawn on there; as they are
+// for NVENC (zero copy), downloaded for any other encoder. A picture in system memory (the
+// slate), or one the kernel cannot take (P010: from then on), is scaled to NV12 on the CPU (and
+// uploaded for NVENC).
+Result<Frame> Rung::ViaDevice(Worker& w, const Frame& frame) {
+  Result<Frame> scaled = Error("not scaled on the GPU");
   if (frame.on_device() && !w.device_scale_failed) {
-    Result<Frame> scaled = w.gpu_scaler->ScaleOnDevice(frame);
-    if (scaled.ok() && !draw)
-      return scaled;
-    if (scaled.ok()) {
-      Result<Frame> host = scaled->Download();
-      if (!host.ok())
-        return host.error();
-      Draw(*host);
-      return w.gpu_scaler->Upload(*host);
+    scaled = w.gpu_scaler->ScaleOnDevice(frame);
+    if (!scaled.ok()) {
+      logger_->warn("stream {}: rung {}: {}; scaling these pictures on the CPU", stream_name_,
+                    name(), scaled.error().message());
+      w.device_scale_failed = true;
     }
-    logger_->warn("stream {}: rung {}: {}; scaling these pictures on the CPU", stream_name_, name(),
-                  scaled.error().message());
-    w.device_scale_failed = true;
   }
-  Result<Frame> host = InSystemMemory(frame);
-  if (!host.ok())
-    return host.error();
-  Result<Frame> nv12 = w.scaler->Scale(*host);
-  if (!nv12.ok())
-    return nv12.error().Context("scale");
-  Draw(*nv12);
-  return w.gpu_scaler->Upload(*nv12);
+  if (!scaled.ok()) {
+    Result<Frame> host = InSystemMemory(frame);
+    if (!host.ok())
+      return host.error();
+    scaled = w.scaler->Scale(*host);
+    if (!scaled.ok())
+      return scaled.error().Context("scale");
+  }
+  if (scaled->on_device() && options_.overlay && !options_.overlay->takes_gpu_pictures() &&
+      options_.overlay->active()) {
+    scaled = scaled->Download();
+    if (!scaled.ok())
+      return scaled.error();
+  }
+  Draw(*scaled);  // a card stage blends a GPU picture on the GPU (or brings it down)
+  if (w.device)
+    return scaled->on_device() ? scaled : w.gpu_scaler->Upload(*scaled);
+  return InSystemMemory(*scaled);
 }
 
 void Rung::Run() {
@@ -405,7 +410,7 @@ void Rung::Run() {
     eo.threads = options_.encoder_threads;
     eo.track_id = source_track ? source_track->id : 0;  // a passthrough: the source's track
     std::string errors;
-    if (options_.zero_copy && w.gpu_scaler && options_.encoder != "x264" && NvencUsable() &&
+    if (options_.gpu_pictures && w.gpu_scaler && options_.encoder != "x264" && NvencUsable() &&
         codec == CodecId::kH264) {
       Result<AVBufferRef*> frames =
           w.gpu_scaler->DeviceFrames(first.on_device() ? &first : nullptr);
@@ -433,12 +438,23 @@ void Rung::Run() {
         return w.packager->AddTrack(w.encoder->track());
       }
       logger_->warn(
-          "stream {}: rung {}: zero copy unavailable ({}); pictures go through system "
-          "memory",
+          "stream {}: rung {}: zero copy unavailable ({}); GPU-scaled pictures are downloaded "
+          "for the encoder",
           stream_name_, name(),
           !frames.ok() ? frames.error().message()
           : !enc.ok()  ? enc.error().message()
                        : host_scaler.error().message());
+    }
+    if (options_.gpu_pictures && w.gpu_scaler && codec == CodecId::kH264) {
+      // Scaled on the GPU, downloaded as NV12, which libx264 takes as it is; the slate is
+      // scaled to NV12 too.
+      ffmpeg::ScalerOptions nv12 = so;
+      nv12.nv12 = true;
+      if (auto host_scaler = ffmpeg::Scaler::Create(nv12); host_scaler.ok()) {
+        w.scaler = std::move(*host_scaler);
+        w.download = true;
+        eo.nv12 = true;
+      }
     }
     for (const std::string& name : EncoderCandidates(options_.encoder, codec)) {
       const bool nvenc = name.find("nvenc") != std::string::npos;
@@ -457,8 +473,9 @@ void Rung::Run() {
         if (!errors.empty() && options_.encoder == "nvenc")
           logger_->warn("stream {}: rung {}: NVENC unavailable ({}), using {}", stream_name_,
                         this->name(), errors, name);
-        logger_->info("stream {}: rung {} {}x{} {} kb/s with {}", stream_name_, this->name(),
-                      plan.width, plan.height, plan.config.bitrate_kbps, name);
+        logger_->info("stream {}: rung {} {}x{} {} kb/s with {}{}", stream_name_, this->name(),
+                      plan.width, plan.height, plan.config.bitrate_kbps, name,
+                      w.download ? ", pictures scaled on the GPU" : "");
         std::lock_guard lock(mu_);
         stats_.encoder = name;
         break;
@@ -567,11 +584,12 @@ void Rung::Run() {
     }
     if (options_.before_encode)
       options_.before_encode();
-    Result<Frame> scaled = w.device ? ToDevice(w, item.frame) : ToHost(w, item.frame);
+    const bool via_device = w.device || w.download;
+    Result<Frame> scaled = via_device ? ViaDevice(w, item.frame) : ToHost(w, item.frame);
     if (!scaled.ok()) {
-      if (!w.device)
+      if (!via_device)
         return fail(scaled.error());
-      if (w.packet_errors++ < 5)  // zero copy: one picture lost, the rung goes on
+      if (w.packet_errors++ < 5)  // a GPU error: one picture lost, the rung goes on
         logger_->warn("stream {}: rung {}: {}", stream_name_, name(), scaled.error().message());
       return;
     }

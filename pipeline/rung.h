@@ -63,11 +63,13 @@ struct RungOptions {
   RungPlan plan;
   std::string encoder = "auto";  // auto | x264 | nvenc
   std::string scaler = "cpu";    // cpu | cuda (falls back to cpu, logged)
-  // Zero copy (decoder: cuda, scaler: cuda, NVENC): GPU pictures are scaled on the GPU into
-  // frames NVENC reads in place; pictures in system memory (a card drawn, the slate) are scaled
-  // to NV12 on the CPU and uploaded. Falls back to the system-memory path, logged, when the CUDA
-  // scaler or NVENC on GPU frames does not open.
-  bool zero_copy = false;
+  // GPU pictures (decoder: cuda + scaler: cuda): the decoder's pictures stay on the GPU, and each
+  // is scaled there into NV12 frames of the rung's CUDA scaler, drawn on there (per_rendition
+  // cards: the CUDA blend), then either read in place by NVENC (zero copy) or downloaded for
+  // libx264 (opened on NV12 input). Pictures in system memory (the slate) are scaled to NV12 on
+  // the CPU (and uploaded for NVENC). Without the CUDA scaler the rung downloads each picture and
+  // runs the system-memory path, logged.
+  bool gpu_pictures = false;
   int encoder_threads = 1;
   double segment_duration_s = 2.0;
   double source_fps = 30;   // nominal, for rate control when the rung does not cap it
@@ -155,9 +157,10 @@ class Rung {
   struct Worker;  // the thread's state (scaler, encoder, packager)
   void Run();
   void Govern(Worker& w);
-  // The picture for the encoder: in system memory, or on the GPU (zero copy).
+  // The picture for the encoder: scaled in system memory (ToHost), or from a GPU picture scaled
+  // on the GPU, for NVENC in place or downloaded as NV12 (ViaDevice).
   Result<Frame> ToHost(Worker& w, const Frame& frame);
-  Result<Frame> ToDevice(Worker& w, const Frame& frame);
+  Result<Frame> ViaDevice(Worker& w, const Frame& frame);
   void Draw(Frame& scaled);  // the per-rendition overlay, errors logged
   void PushItem(Item item);  // a passthrough's track, packet or switch (not counted as a frame)
 

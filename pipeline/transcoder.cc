@@ -182,11 +182,11 @@ struct Transcoder::Graph {
 
   bool OverlayActive() const { return opts.overlay && opts.overlay->active(); }
 
-  // The GPU end to end (NVDEC → CUDA scale → NVENC, pictures never in system memory): asked for
-  // by decoder: cuda + scaler: cuda + an encoder NVENC may serve, and possible here.
-  bool ZeroCopy() const {
-    return opts.decoder == "cuda" && opts.scaler == "cuda" && opts.encoder != "x264" &&
-           cuda::DeviceAvailable(nullptr) && NvencUsable();
+  // Pictures stay on the GPU from NVDEC through the card (CUDA blend) and the CUDA scaler: asked
+  // for by decoder: cuda + scaler: cuda, and possible here. Each rung then feeds NVENC in place
+  // (zero copy) or downloads its scaled picture for libx264.
+  bool GpuPictures() const {
+    return opts.decoder == "cuda" && opts.scaler == "cuda" && cuda::DeviceAvailable(nullptr);
   }
 
   // The ladder's rungs that always encode (all but the passthrough one).
@@ -359,7 +359,7 @@ struct Transcoder::Graph {
         }
         if (opts.decoder == "cuda") {
           d.hardware = ffmpeg::VideoDecoderOptions::Hardware::kCuda;
-          d.keep_on_device = ZeroCopy();
+          d.keep_on_device = GpuPictures();
           auto gpu = ffmpeg::VideoDecoder::Create(t, d);
           if (gpu.ok()) {
             decoder = std::move(*gpu);
@@ -462,7 +462,7 @@ struct Transcoder::Graph {
       if (plan.config.passthrough)
         continue;
       RungOptions ro = BaseRungOptions(plan);
-      ro.zero_copy = first.on_device();  // the decoder keeps pictures on the GPU (ZeroCopy())
+      ro.gpu_pictures = first.on_device();  // the decoder keeps them there (GpuPictures())
       ro.encoder_threads = EncoderThreads(encoded, &plan == largest);
       source_draws = ro.overlay == nullptr;
       created.push_back(
@@ -486,9 +486,10 @@ struct Transcoder::Graph {
       last_picture = frame;  // a reference, before the overlay draws on it
     }
     if (opts.overlay) {
-      // Cards are drawn in system memory: a GPU picture comes down while one is on (only where
-      // the source stage draws: per_rendition rungs draw on their own scaled pictures).
-      if (frame.on_device() && source_draws && OverlayActive()) {
+      // A GPU picture comes down for a stage that draws in system memory only (while it draws;
+      // a card stage blends on the GPU itself, and per_rendition rungs draw after scaling).
+      if (frame.on_device() && source_draws && !opts.overlay->takes_gpu_pictures() &&
+          OverlayActive()) {
         if (Result<Frame> host = frame.Download(); host.ok())
           frame = std::move(*host);
         else if (overlay_errors++ % 300 == 0)

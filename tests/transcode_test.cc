@@ -267,9 +267,9 @@ bool MakeBlackClipAndWhiteCard(const std::string& clip, const std::string& card)
 }
 
 // The GPU end to end: decoder: cuda + scaler: cuda + encoder: nvenc keeps pictures on the GPU from
-// NVDEC through the CUDA scaler into NVENC; pictures with a card come down for the CPU blend and
-// go back up. Where that is not possible each step says so and the CPU path makes the same ladder:
-// every rung, every picture, the card burned in.
+// NVDEC through the card (the CUDA blend) and the CUDA scaler into NVENC. Where that is not
+// possible each step says so and the CPU path makes the same ladder: every rung, every picture,
+// the card burned in (a GPU without NVENC: the GPU-scaled pictures go to libx264).
 double MeanLuma(const std::string& ts, const std::string& crop);
 TEST(TranscodeTest, ZeroCopyGpuPathOrItsFallbackMakesTheLadderWithTheCard) {
   TempDir tmp;
@@ -298,12 +298,77 @@ TEST(TranscodeTest, ZeroCopyGpuPathOrItsFallbackMakesTheLadderWithTheCard) {
   if (gpu_rungs == 0) {
     EXPECT_TRUE(run.output.find("decoding on the CPU") != std::string::npos ||
                 run.output.find("zero copy unavailable") != std::string::npos ||
+                run.output.find("NVENC unavailable") != std::string::npos ||  // e.g. Hopper
                 run.output.find("scaling on the CPU") != std::string::npos)
         << "the fallback must say why: " << run.output;
     GTEST_SKIP() << "no GPU path here; the CPU fallback made the ladder";
   }
   EXPECT_EQ(gpu_rungs, 3u) << run.output;
   EXPECT_NE(run.output.find("pictures kept on the GPU"), std::string::npos) << run.output;
+}
+
+// Average PSNR (dB) of rendition `a`'s pictures against rendition `b`'s ("inf" when identical).
+std::string LadderPsnr(const TempDir& tmp, const std::string& a, const std::string& b) {
+  auto r = RunCommand("cat " + a + "/seg*.ts >" + tmp.File("a.ts") + " && cat " + b + "/seg*.ts >" +
+                      tmp.File("b.ts") + " && ffmpeg -v info -i " + tmp.File("a.ts") + " -i " +
+                      tmp.File("b.ts") + " -lavfi psnr -f null -");
+  const size_t at = r.output.rfind(" average:");
+  if (at == std::string::npos)
+    return "none: " + r.output;
+  const size_t begin = at + 9;
+  return r.output.substr(begin, r.output.find(' ', begin) - begin);
+}
+
+// decoder: cuda + scaler: cuda + encoder: x264: the pictures stay on the GPU through the card
+// (PictureBlender: the CUDA blend) and each rung's CUDA scaler, which hands libx264 its scaled
+// NV12 picture. NVDEC is bit-exact and the CUDA scaler and blend compute the CPU's bytes, so the
+// ladder is the CPU path's (over 45 dB on every rung; identical pictures expected). Where there
+// is no GPU the fallback says why and the test skips.
+TEST(TranscodeTest, GpuPicturesForX264MakeTheCpuPathsLadder) {
+  TempDir tmp;
+  const std::string in = tmp.File("in.mp4"), card = tmp.File("card.png");
+  const std::string clip =
+      "ffmpeg -v error -f lavfi -i testsrc2=size=1280x720:rate=30 -t 2 -c:v libx264 -preset "
+      "ultrafast -pix_fmt yuv420p ";
+  ASSERT_EQ(RunCommand(clip + in).exit_code, 0);
+  ASSERT_EQ(
+      RunCommand("ffmpeg -v error -f lavfi -i testsrc2=size=240x100 -frames:v 1 " + card).exit_code,
+      0);
+  std::string outputs[2], logs[2];
+  const char* configs[2] = {"transcode:\n  decoder: cuda\n  scaler: cuda\n  encoder: x264\n",
+                            "transcode:\n  encoder: x264\n"};
+  for (int i = 0; i < 2; ++i) {
+    outputs[i] = tmp.File(i ? "cpu" : "gpu");
+    std::ofstream(tmp.File("c.yaml")) << configs[i];
+    auto run = RunCommand(test::StraitBinary() + " transcode " + in + " " + outputs[i] +
+                              " --config " + tmp.File("c.yaml") + " --overlay " + card,
+                          120s);
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    logs[i] = run.output;
+  }
+  for (const char* rung : {"720p", "480p", "360p"}) {
+    SCOPED_TRACE(rung);
+    const RenditionProbe g = ProbeRendition(outputs[0] + "/" + rung);
+    const RenditionProbe c = ProbeRendition(outputs[1] + "/" + rung);
+    ASSERT_EQ(g.error, "");
+    EXPECT_EQ(g.width, c.width);
+    EXPECT_EQ(g.video.size(), 60u);
+  }
+  if (logs[0].find("pictures kept on the GPU") == std::string::npos) {
+    EXPECT_NE(logs[0].find("decoding on the CPU"), std::string::npos)
+        << "the fallback must say why: " << logs[0];
+    GTEST_SKIP() << "no GPU here; the CPU fallback made the ladder";
+  }
+  EXPECT_EQ(logs[0].find("GPU pictures come down"), std::string::npos) << logs[0];
+  size_t gpu_scaled = 0;
+  for (size_t at = 0; (at = logs[0].find("pictures scaled on the GPU", at)) != std::string::npos;
+       ++at)
+    ++gpu_scaled;
+  EXPECT_EQ(gpu_scaled, 3u) << logs[0];
+  for (const char* rung : {"720p", "480p", "360p"}) {
+    const std::string db = LadderPsnr(tmp, outputs[0] + "/" + rung, outputs[1] + "/" + rung);
+    EXPECT_TRUE(db == "inf" || std::atof(db.c_str()) > 45) << rung << ": " << db << " dB";
+  }
 }
 
 // The mean luma of a region of the first picture of a segment.

@@ -281,6 +281,43 @@ TEST(CudaScalerTest, ScaleOnDeviceMatchesTheCpuScaler) {
   }
 }
 
+// Frame::MakeWritable of a GPU picture the decoder still references: a copy on the GPU, from the
+// same frames context, at the picture's own size — NVDEC's frames context has the coded size
+// (1920x1088 for 1080p), which av_frame_make_writable would have handed back.
+TEST(CudaScalerTest, MakeWritableCopiesAGpuPictureAtItsOwnSize) {
+  std::string why;
+  if (!DeviceAvailable(&why))
+    GTEST_SKIP() << why;
+  auto padded = ffmpeg::Scaler::Create({1920, 1088, ffmpeg::ScaleFilter::kBilinear, true});
+  ASSERT_TRUE(padded.ok());
+  auto nv12 = (*padded)->Scale(Picture(false));
+  ASSERT_TRUE(nv12.ok());
+  auto context = Scaler::Create(1920, 1088);  // a frames context of the coded size
+  ASSERT_TRUE(context.ok()) << context.error().message();
+  auto uploaded = (*context)->Upload(*nv12);
+  ASSERT_TRUE(uploaded.ok()) << uploaded.error().message();
+  Frame decoded = *uploaded;
+  decoded.av()->height = 1080;  // cropped to the picture, as the decoder hands it out
+  decoded.set_pts(7);
+  const Frame held = decoded;  // the decoder's reference
+  ASSERT_FALSE(decoded.writable());
+  ASSERT_TRUE(decoded.MakeWritable().ok());
+  EXPECT_TRUE(decoded.writable());
+  ASSERT_TRUE(decoded.on_device());
+  EXPECT_EQ(decoded.device_layout(), Frame::Layout::kNv12);
+  EXPECT_NE(decoded.data(0), held.data(0));
+  EXPECT_EQ(decoded.width(), 1920);
+  EXPECT_EQ(decoded.height(), 1080);
+  EXPECT_EQ(decoded.pts(), 7);
+  auto copy = decoded.Download();
+  ASSERT_TRUE(copy.ok()) << copy.error().message();
+  ASSERT_EQ(copy->height(), 1080);
+  for (int p = 0; p < 2; ++p)
+    EXPECT_EQ(MaxDiff(copy->av(), nv12->av(), p, 1920, p ? 540 : 1080), 0) << "plane " << p;
+  EXPECT_EQ(Frame().device_layout(), Frame::Layout::kOther);
+  EXPECT_EQ(nv12->device_layout(), Frame::Layout::kOther);  // in system memory
+}
+
 TEST(CudaScalerTest, RefusesWhatItCannotDo) {
   std::string why;
   if (!DeviceAvailable(&why)) {

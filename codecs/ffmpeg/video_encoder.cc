@@ -198,6 +198,7 @@ Result<std::unique_ptr<VideoEncoder>> VideoEncoder::Create(const VideoEncoderOpt
   if (o.device_frames && known->family != Family::kNvenc)
     return Error(what + ": only NVENC reads GPU frames");
   const int pix_fmt = o.device_frames      ? AV_PIX_FMT_CUDA
+                      : o.nv12             ? AV_PIX_FMT_NV12
                       : o.pixel_format < 0 ? AV_PIX_FMT_YUV420P
                                            : o.pixel_format;
   const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(static_cast<AVPixelFormat>(pix_fmt));

@@ -36,6 +36,7 @@ struct VideoEncoderOptions {
   int width = 0;
   int height = 0;
   int pixel_format = -1;        // AVPixelFormat of the input frames; -1 = yuv420p
+  bool nv12 = false;  // the input frames are NV12 (a GPU picture downloaded): pixel_format unused
   Timebase timebase = kMillis;  // of the input frames' pts; the output packets keep it
   double fps = 30;              // nominal frame rate, for rate control and the VUI
   int64_t bitrate = 0;          // bits/s; 0 = the encoder's default quality mode (x264: CRF 23)

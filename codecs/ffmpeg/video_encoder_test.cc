@@ -183,6 +183,45 @@ TEST_F(VideoEncoderTest, DoesNotModifyTheSharedInputFrame) {
   EXPECT_EQ(f.pts(), 5);
 }
 
+// `nv12`: the same pictures with interleaved chroma (what a GPU picture downloads as) encode to
+// the same bitstream as in yuv420p (libx264 keeps chroma interleaved itself); a yuv420p picture
+// is then refused.
+TEST_F(VideoEncoderTest, Nv12InputEncodesLikeTheSamePicturesInYuv420p) {
+  VideoEncoderOptions nv12_options = Options();
+  nv12_options.nv12 = true;
+  auto planar = VideoEncoder::Create(Options());
+  auto nv12 = VideoEncoder::Create(nv12_options);
+  ASSERT_TRUE(planar.ok()) << planar.error().message();
+  ASSERT_TRUE(nv12.ok()) << nv12.error().message();
+  ScalerOptions so;
+  so.width = 320;
+  so.height = 240;
+  so.nv12 = true;
+  auto interleave = Scaler::Create(so);  // same size: only the chroma layout changes
+  ASSERT_TRUE(interleave.ok()) << interleave.error().message();
+  std::vector<Packet> a, b;
+  for (int i = 0; i < 20; ++i) {
+    const Frame f = Picture(320, 240, 1000 + i * 33, i);
+    auto g = (*interleave)->Scale(f);
+    ASSERT_TRUE(g.ok()) << g.error().message();
+    ASSERT_EQ(g->layout(), Frame::Layout::kNv12);
+    ASSERT_TRUE((*planar)->Encode(f, i % 10 == 0, [&](Packet p) { a.push_back(p); }).ok());
+    auto s = (*nv12)->Encode(*g, i % 10 == 0, [&](Packet p) { b.push_back(p); });
+    ASSERT_TRUE(s.ok()) << s.error().message();
+  }
+  ASSERT_TRUE((*planar)->Flush([&](Packet p) { a.push_back(p); }).ok());
+  ASSERT_TRUE((*nv12)->Flush([&](Packet p) { b.push_back(p); }).ok());
+  ASSERT_EQ(a.size(), 20u);
+  ASSERT_EQ(b.size(), a.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(b[i].pts(), a[i].pts());
+    EXPECT_TRUE(
+        std::equal(a[i].data().begin(), a[i].data().end(), b[i].data().begin(), b[i].data().end()));
+  }
+  EXPECT_FALSE((*nv12)->Encode(Picture(320, 240, 0), false, [](Packet) {}).ok());
+}
+
 TEST_F(VideoEncoderTest, RejectsBadOptionsAndMismatchedFrames) {
   VideoEncoderOptions o = Options();
   o.codec = "libfoo";
