@@ -38,8 +38,6 @@ class PictureBlender {
   // is set to the reason on the first GPU picture the CUDA blend could not take.
   Status BlendInto(Frame& frame, int x, int y, FramePool* pool, std::string* fallback);
 
-  int width() const { return card_.width(); }
-  int height() const { return card_.height(); }
   // True once a GPU picture was blended on the GPU (for tests and logs).
   bool blended_on_gpu() const { return blended_on_gpu_; }
 
