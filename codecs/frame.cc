@@ -146,7 +146,9 @@ Frame::Layout Frame::device_layout() const {
   if (!on_device())
     return Layout::kOther;
   const auto* fc = reinterpret_cast<const AVHWFramesContext*>(frame_->hw_frames_ctx->data);
-  return fc->sw_format == AV_PIX_FMT_NV12 ? Layout::kNv12 : Layout::kOther;
+  return fc->sw_format == AV_PIX_FMT_NV12     ? Layout::kNv12
+         : fc->sw_format == AV_PIX_FMT_P010LE ? Layout::kP010
+                                              : Layout::kOther;
 }
 
 Result<Frame> Frame::AllocateVideo(int width, int height, Layout layout) {
@@ -162,6 +164,9 @@ Result<Frame> Frame::AllocateVideo(int width, int height, Layout layout) {
       break;
     case Layout::kYuv420p10:
       format = AV_PIX_FMT_YUV420P10LE;
+      break;
+    case Layout::kP010:
+      format = AV_PIX_FMT_P010LE;
       break;
     default:
       break;
@@ -182,6 +187,8 @@ Frame::Layout Frame::layout() const {
       return Layout::kNv12;
     case AV_PIX_FMT_YUV420P10LE:
       return Layout::kYuv420p10;
+    case AV_PIX_FMT_P010LE:
+      return Layout::kP010;
     default:
       return Layout::kOther;
   }
@@ -222,6 +229,35 @@ const uint8_t* Frame::data(int plane) const {
 }
 int Frame::linesize(int plane) const {
   return frame_ && plane >= 0 && plane < AV_NUM_DATA_POINTERS ? frame_->linesize[plane] : 0;
+}
+
+Result<Frame> Yuv420p10FromP010(const Frame& p010) {
+  if (p010.layout() != Frame::Layout::kP010)
+    return Error("frame: not a P010 picture");
+  const AVFrame* in = p010.av();
+  Result<Frame> out = Frame::AllocateVideo(in->width, in->height, AV_PIX_FMT_YUV420P10LE);
+  if (!out.ok())
+    return out.error();
+  AVFrame* o = out->av();
+  if (int err = av_frame_copy_props(o, in); err < 0)
+    return ffmpeg::AvError(err, "frame: P010 to yuv420p10le");
+  for (int y = 0; y < in->height; ++y) {
+    const auto* src = reinterpret_cast<const uint16_t*>(in->data[0] + size_t(y) * in->linesize[0]);
+    auto* dst = reinterpret_cast<uint16_t*>(o->data[0] + size_t(y) * o->linesize[0]);
+    for (int x = 0; x < in->width; ++x)
+      dst[x] = src[x] >> 6;
+  }
+  const int cw = (in->width + 1) / 2, ch = (in->height + 1) / 2;
+  for (int y = 0; y < ch; ++y) {
+    const auto* src = reinterpret_cast<const uint16_t*>(in->data[1] + size_t(y) * in->linesize[1]);
+    auto* u = reinterpret_cast<uint16_t*>(o->data[1] + size_t(y) * o->linesize[1]);
+    auto* v = reinterpret_cast<uint16_t*>(o->data[2] + size_t(y) * o->linesize[2]);
+    for (int x = 0; x < cw; ++x) {
+      u[x] = src[2 * x] >> 6;
+      v[x] = src[2 * x + 1] >> 6;
+    }
+  }
+  return out;
 }
 
 }  // namespace strait

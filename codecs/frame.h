@@ -23,8 +23,9 @@ class Frame {
   // An empty video frame with fresh buffers of the given AVPixelFormat.
   static Result<Frame> AllocateVideo(int width, int height, int av_pixel_format);
   // 8-bit planar 4:2:0 / packed RGBA / 8-bit 4:2:0 with interleaved UV / 10-bit little-endian
-  // planar 4:2:0 (two bytes a sample).
-  enum class Layout { kOther, kYuv420p, kRgba, kNv12, kYuv420p10 };
+  // planar 4:2:0 (two bytes a sample) / P010: 10-bit 4:2:0 with interleaved UV, each sample in
+  // the top 10 bits of a little-endian 16-bit word (NVDEC's 10-bit output).
+  enum class Layout { kOther, kYuv420p, kRgba, kNv12, kYuv420p10, kP010 };
   // The same without FFmpeg's enum (for code outside codecs/); kOther is an error.
   static Result<Frame> AllocateVideo(int width, int height, Layout layout);
   // `samples` of silence: planar float, `channels` in the default layout, pts 0.
@@ -53,8 +54,8 @@ class Frame {
   // (the picture keeps its size, not the context's padded one).
   bool on_device() const;
   Result<Frame> Download() const;
-  // A GPU picture's layout in device memory (its frames context's software format: NV12 → kNv12;
-  // P010 and others → kOther); kOther for a picture in system memory.
+  // A GPU picture's layout in device memory (its frames context's software format: NV12 → kNv12,
+  // P010 → kP010, others → kOther); kOther for a picture in system memory.
   Layout device_layout() const;
 
   // Pixel access for code outside codecs/ (overlays), which sees no FFmpeg headers. A plane's
@@ -79,5 +80,10 @@ class Frame {
   explicit Frame(AVFrame* f) : frame_(f) {}
   AVFrame* frame_ = nullptr;
 };
+
+// A P010 picture in system memory (NVDEC's 10-bit output, downloaded) as planar yuv420p10le, the
+// 10-bit layout the CPU stages draw on: the same samples (shifted down, chroma de-interleaved),
+// pts and colour description. Other pictures: an error.
+Result<Frame> Yuv420p10FromP010(const Frame& p010);
 
 }  // namespace strait

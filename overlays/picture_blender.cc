@@ -45,6 +45,12 @@ Status PictureBlender::BlendInto(Frame& frame,
       return host.error().Context("blend");
     frame = std::move(*host);
   }
+  if (frame.layout() == Frame::Layout::kP010) {  // NVDEC's 10-bit pictures: repacked for the CPU
+    Result<Frame> planar = Yuv420p10FromP010(frame);
+    if (!planar.ok())
+      return planar.error().Context("blend");
+    frame = std::move(*planar);
+  }
   auto target = TargetForFrame(frame, pool);
   if (!target.ok())
     return target.error();

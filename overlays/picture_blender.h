@@ -3,7 +3,8 @@
 // the CUDA scaler) through CudaCard, in device memory, finished before BlendInto returns — so the
 // picture never crosses the bus for its card. Where the CUDA blend cannot run (a build without
 // CUDA, no device, a P010 picture, a CUDA error) a GPU picture is downloaded and blended on the
-// CPU instead, from then on; `fallback` says why, once.
+// CPU instead, from then on; `fallback` says why, once. A P010 picture (NVDEC's 10-bit output)
+// is blended as yuv420p10le: it is replaced by that repacked copy (Yuv420p10FromP010).
 //
 // The CPU blend is the reference: CudaCard computes the same integers (blend_cuda.h), so a card
 // looks the same on either path.

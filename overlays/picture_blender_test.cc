@@ -53,7 +53,8 @@ bool SamePixels(const Frame& a, const Frame& b) {
   const int planes = a.layout() == Frame::Layout::kNv12 ? 2 : 3;
   for (int p = 0; p < planes; ++p) {
     const int rows = p ? (a.height() + 1) / 2 : a.height();
-    const int bytes = p ? (a.width() + 1) / 2 * (planes == 2 ? 2 : 1) : a.width();
+    const int sample = a.layout() == Frame::Layout::kYuv420p10 ? 2 : 1;
+    const int bytes = (p ? (a.width() + 1) / 2 * (planes == 2 ? 2 : 1) : a.width()) * sample;
     for (int y = 0; y < rows; ++y) {
       if (!std::equal(a.data(p) + size_t(y) * a.linesize(p),
                       a.data(p) + size_t(y) * a.linesize(p) + bytes,
@@ -120,6 +121,30 @@ TEST(PictureBlenderTest, BlendsTheSameBytesAsBlend) {
     ASSERT_TRUE(blender.BlendInto(picture, x, y, nullptr, nullptr).ok());
     EXPECT_TRUE(SamePixels(picture, want)) << x << "," << y;
   }
+}
+
+// A P010 picture (NVDEC's 10-bit output, downloaded) is repacked as yuv420p10le and blended
+// there: the card lands as on the CPU decoder's 10-bit pictures.
+TEST(PictureBlenderTest, P010PicturesAreBlendedAsPlanarTenBit) {
+  std::mt19937 rng(8);
+  std::mt19937 card_rng(9), same_rng(9);
+  PictureBlender blender(NoiseCard(80, 30, card_rng));
+  PreparedCard reference = NoiseCard(80, 30, same_rng);
+  Frame p010 = *Frame::AllocateVideo(160, 90, Frame::Layout::kP010);
+  for (int p = 0; p < 2; ++p) {
+    for (int y = 0; y < (p ? 45 : 90); ++y) {
+      auto* row = reinterpret_cast<uint16_t*>(p010.data(p) + size_t(y) * p010.linesize(p));
+      for (int x = 0; x < 160; ++x)
+        row[x] = uint16_t((64 + rng() % 877) << 6);  // limited range
+    }
+  }
+  Result<Frame> planar = Yuv420p10FromP010(p010);
+  ASSERT_TRUE(planar.ok());
+  const Frame want = CpuBlend(*planar, reference, 50, 40);
+  Frame picture = p010;
+  ASSERT_TRUE(blender.BlendInto(picture, 50, 40, nullptr, nullptr).ok());
+  ASSERT_EQ(picture.layout(), Frame::Layout::kYuv420p10);
+  EXPECT_TRUE(SamePixels(picture, want));
 }
 
 // On the GPU: a decoder-held NV12 picture in device memory is copied there and blended there,
