@@ -65,23 +65,16 @@ bool SamePixels(const Frame& a, const Frame& b) {
   return true;
 }
 
-// A private copy of `picture`'s pixels.
+// A private copy of `picture`'s pixels (MakeWritable copies a picture another Frame shares).
 Frame Copy(const Frame& picture) {
-  Frame copy = *Frame::AllocateVideo(picture.width(), picture.height(), picture.layout());
-  for (int p = 0; p < (picture.layout() == Frame::Layout::kNv12 ? 2 : 3); ++p) {
-    const int rows = p ? (picture.height() + 1) / 2 : picture.height();
-    const int bytes = std::min(picture.linesize(p), copy.linesize(p));
-    for (int r = 0; r < rows; ++r) {
-      std::copy_n(picture.data(p) + size_t(r) * picture.linesize(p), bytes,
-                  copy.data(p) + size_t(r) * copy.linesize(p));
-    }
-  }
+  Frame copy = picture;
+  EXPECT_TRUE(copy.MakeWritable().ok());
   return copy;
 }
 
-// The CPU reference: Blend() on a private copy of `picture`.
+// The CPU reference: Blend() on a private copy of `picture` (TargetForFrame makes it).
 Frame CpuBlend(const Frame& picture, PreparedCard& card, int x, int y) {
-  Frame copy = Copy(picture);
+  Frame copy = picture;
   auto target = TargetForFrame(copy);
   EXPECT_TRUE(target.ok());
   EXPECT_TRUE(Blend(card, x, y, *target).ok());
