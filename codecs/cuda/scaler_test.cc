@@ -123,8 +123,6 @@ constexpr Rung kRungs[] = {{1280, 720}, {854, 480}, {640, 360}};
 
 // Downscales: PlaneScaler's filter, so the bytes ffmpeg::Scaler makes with PlaneScaler (CPUs with
 // AVX2), and within 1 of swscale's bilinear otherwise.
-// Downscales: PlaneScaler's filter, so the bytes ffmpeg::Scaler makes with PlaneScaler (CPUs with
-// AVX2), and within 1 of swscale's bilinear otherwise.
 TEST(ResizeKernelOnHost, DownscalesEqualTheCpuScalerOnEveryRung) {
   const int tolerance = scale::PlaneScaler::Accelerated() ? 0 : 1;
   for (bool camera : {false, true}) {
