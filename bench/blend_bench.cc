@@ -14,9 +14,11 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -113,28 +115,43 @@ void SetRate(benchmark::State& state) {
       benchmark::Counter(kCardMpixels * double(state.iterations()), benchmark::Counter::kIsRate);
 }
 
+// strait's side: a picture and the card, converted once (the first blend).
+struct StraitBlend {
+  Frame frame;
+  std::optional<overlays::PreparedCard> card;
+  overlays::BlendTarget target;
+  overlays::Isa isa = overlays::Isa::kScalar;
+
+  // Empty, or what went wrong.
+  std::string Setup(overlays::Isa which, CardKind kind) {
+    isa = which;
+    if (!overlays::IsaSupported(isa))
+      return std::string("this CPU has no ") + overlays::IsaName(isa);
+    frame = *Frame::AllocateVideo(kWidth, kHeight, Frame::Layout::kYuv420p);
+    uint8_t* data[3] = {frame.data(0), frame.data(1), frame.data(2)};
+    const int linesize[3] = {frame.linesize(0), frame.linesize(1), frame.linesize(2)};
+    FillPicture(data, linesize);
+    const std::vector<uint8_t> rgba = MakeCard(kind);
+    auto prepared =
+        overlays::PreparedCard::Create({rgba.data(), kCardWidth, kCardHeight, kCardWidth * 4});
+    auto t = overlays::TargetForFrame(frame);
+    if (!prepared.ok() || !t.ok())
+      return "setup failed";
+    card.emplace(std::move(*prepared));
+    target = *t;
+    return Once() ? "" : "blend failed";  // converts the card, once
+  }
+  bool Once() { return overlays::BlendWith(isa, *card, kX, kY, target).ok(); }
+};
+
 void BlendStrait(benchmark::State& state, overlays::Isa isa, CardKind kind) {
-  if (!overlays::IsaSupported(isa)) {
-    state.SkipWithError((std::string("this CPU has no ") + overlays::IsaName(isa)).c_str());
-    return;
-  }
-  Frame frame = *Frame::AllocateVideo(kWidth, kHeight, Frame::Layout::kYuv420p);
-  uint8_t* data[3] = {frame.data(0), frame.data(1), frame.data(2)};
-  const int linesize[3] = {frame.linesize(0), frame.linesize(1), frame.linesize(2)};
-  FillPicture(data, linesize);
-  const std::vector<uint8_t> rgba = MakeCard(kind);
-  auto card = overlays::PreparedCard::Create({rgba.data(), kCardWidth, kCardHeight, kCardWidth * 4});
-  auto target = overlays::TargetForFrame(frame);
-  if (!card.ok() || !target.ok()) {
-    state.SkipWithError("setup failed");
-    return;
-  }
-  if (!overlays::BlendWith(isa, *card, kX, kY, *target).ok()) {  // converts the card, once
-    state.SkipWithError("blend failed");
+  StraitBlend side;
+  if (const std::string why = side.Setup(isa, kind); !why.empty()) {
+    state.SkipWithError(why.c_str());
     return;
   }
   for (auto _ : state) {
-    (void)overlays::BlendWith(isa, *card, kX, kY, *target);
+    (void)side.Once();
     benchmark::ClobberMemory();
   }
   SetRate(state);
@@ -186,44 +203,97 @@ bool BuildGraph(FilterGraph& g) {
          avfilter_link(overlay, 0, g.sink, 0) >= 0 && avfilter_graph_config(g.graph, nullptr) >= 0;
 }
 
-void BlendLibavfilter(benchmark::State& state, CardKind kind) {
+// libavfilter's side: the graph with the card pushed, and one picture that goes round: in,
+// blended in place (the graph holds the only reference), out.
+struct FilterBlend {
   FilterGraph g;
-  if (!BuildGraph(g)) {
-    state.SkipWithError("libavfilter graph failed");
-    return;
-  }
-  // The card: one frame, then EOF; overlay's eof_action=repeat draws it on every picture.
-  Frame card = *Frame::AllocateVideo(kCardWidth, kCardHeight, Frame::Layout::kRgba);
-  const std::vector<uint8_t> rgba = MakeCard(kind);
-  for (int y = 0; y < kCardHeight; ++y) {
-    std::copy_n(&rgba[size_t(y) * kCardWidth * 4], kCardWidth * 4,
-                card.data(0) + size_t(y) * card.linesize(0));
-  }
-  card.av()->pts = 0;
-  if (av_buffersrc_add_frame(g.card, card.av()) < 0 || av_buffersrc_add_frame(g.card, nullptr) < 0) {
-    state.SkipWithError("card frame refused");
-    return;
-  }
-  // One picture goes round: in, blended in place (the graph holds the only reference), out.
-  Frame picture = *Frame::AllocateVideo(kWidth, kHeight, Frame::Layout::kYuv420p);
-  AVFrame* f = picture.av();
-  FillPicture(f->data, f->linesize);
+  Frame picture;
   int64_t pts = 0;
-  auto once = [&] {
+
+  std::string Setup(CardKind kind) {
+    if (!BuildGraph(g))
+      return "libavfilter graph failed";
+    // The card: one frame, then EOF; overlay's eof_action=repeat draws it on every picture.
+    Frame card = *Frame::AllocateVideo(kCardWidth, kCardHeight, Frame::Layout::kRgba);
+    const std::vector<uint8_t> rgba = MakeCard(kind);
+    for (int y = 0; y < kCardHeight; ++y) {
+      std::copy_n(&rgba[size_t(y) * kCardWidth * 4], kCardWidth * 4,
+                  card.data(0) + size_t(y) * card.linesize(0));
+    }
+    card.av()->pts = 0;
+    if (av_buffersrc_add_frame(g.card, card.av()) < 0 ||
+        av_buffersrc_add_frame(g.card, nullptr) < 0)
+      return "card frame refused";
+    picture = *Frame::AllocateVideo(kWidth, kHeight, Frame::Layout::kYuv420p);
+    FillPicture(picture.av()->data, picture.av()->linesize);
+    // The first picture also converts the card (auto-inserted scale to yuva420p).
+    return Once() ? "" : "libavfilter produced no picture";
+  }
+  bool Once() {
+    AVFrame* f = picture.av();
     f->pts = pts++;
-    return av_buffersrc_add_frame_flags(g.main, f, 0) >= 0 && av_buffersink_get_frame(g.sink, f) >= 0;
-  };
-  if (!once()) {  // the first picture also converts the card (auto-inserted scale to yuva420p)
-    state.SkipWithError("libavfilter produced no picture");
+    return av_buffersrc_add_frame_flags(g.main, f, 0) >= 0 &&
+           av_buffersink_get_frame(g.sink, f) >= 0;
+  }
+};
+
+void BlendLibavfilter(benchmark::State& state, CardKind kind) {
+  FilterBlend side;
+  if (const std::string why = side.Setup(kind); !why.empty()) {
+    state.SkipWithError(why.c_str());
     return;
   }
   for (auto _ : state) {
-    if (!once()) {
+    if (!side.Once()) {
       state.SkipWithError("libavfilter produced no picture");
       break;
     }
   }
   SetRate(state);
+}
+
+// strait's kernels and libavfilter in turn, a batch of kBatch blends each an iteration, each
+// batch timed: the VM's slow and fast spells (seconds to minutes) then fall on both alike, which
+// separate benchmarks, seconds apart, cannot promise. Reports both sides' microseconds a blend
+// and "x_libavfilter", libavfilter's total time over strait's. A batch's first blend finds the
+// other side's bytes in the caches (the two together are about the size of the L2 here).
+void BlendPaired(benchmark::State& state, overlays::Isa isa, CardKind kind) {
+  constexpr int kBatch = 32;
+  StraitBlend ours;
+  FilterBlend peer;
+  std::string why = ours.Setup(isa, kind);
+  if (why.empty())
+    why = peer.Setup(kind);
+  if (!why.empty()) {
+    state.SkipWithError(why.c_str());
+    return;
+  }
+  using Clock = std::chrono::steady_clock;
+  Clock::duration ours_time{}, peer_time{};
+  bool ok = true;
+  for (auto _ : state) {
+    const auto t0 = Clock::now();
+    for (int i = 0; i < kBatch; ++i)
+      ok &= ours.Once();
+    benchmark::ClobberMemory();
+    const auto t1 = Clock::now();
+    for (int i = 0; i < kBatch; ++i)
+      ok &= peer.Once();
+    const auto t2 = Clock::now();
+    ours_time += t1 - t0;
+    peer_time += t2 - t1;
+  }
+  if (!ok) {
+    state.SkipWithError("a blend failed");
+    return;
+  }
+  const double blends = double(state.iterations()) * kBatch;
+  const auto us = [&](Clock::duration d) {
+    return std::chrono::duration<double, std::micro>(d).count() / blends;
+  };
+  state.counters["strait_us"] = us(ours_time);
+  state.counters["libavfilter_us"] = us(peer_time);
+  state.counters["x_libavfilter"] = us(peer_time) / us(ours_time);
 }
 
 // Prints, per card, each strait variant's rate against the filter's after the normal report
@@ -233,6 +303,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const Run& r : runs) {
       auto it = r.counters.find("Mpixel/s");
+      if (it == r.counters.end())
+        it = r.counters.find("x_libavfilter");  // paired/*: the ratio itself
       if (r.error_occurred || it == r.counters.end())
         continue;
       const bool median = r.run_type == Run::RT_Aggregate && r.aggregate_name == "median";
@@ -254,6 +326,18 @@ class RatioReporter : public benchmark::ConsoleReporter {
         auto it = rates_.find(std::string("blend/") + card + "/" + v);
         if (it != rates_.end())
           std::printf("  %-12s %9.1f  %5.2fx\n", v, it->second, it->second / peer->second);
+      }
+    }
+    for (const char* card : {"product", "noise"}) {
+      bool header = false;
+      for (const char* v : {"scalar", "sse4.1", "avx2", "avx512"}) {
+        auto it = rates_.find(std::string("paired/") + card + "/" + v);
+        if (it == rates_.end())
+          continue;
+        if (!header)
+          std::printf("\n%s card, blends alternated with libavfilter's (ratio of times):\n", card);
+        header = true;
+        std::printf("  %-12s %5.2fx\n", v, it->second);
       }
     }
   }
@@ -278,6 +362,10 @@ int main(int argc, char** argv) {
     }
     benchmark::RegisterBenchmark(("blend/" + card + "/libavfilter").c_str(),
                                  strait::BlendLibavfilter, kind);
+    for (overlays::Isa isa : {overlays::Isa::kAvx2, overlays::Isa::kAvx512}) {
+      benchmark::RegisterBenchmark(("paired/" + card + "/" + overlays::IsaName(isa)).c_str(),
+                                   strait::BlendPaired, isa, kind);
+    }
     benchmark::RegisterBenchmark(("prepare/" + card).c_str(), strait::PrepareCard, kind)
         ->Unit(benchmark::kMillisecond);
   }
