@@ -57,6 +57,7 @@ struct Transcoder::Graph {
 
   // Decode-thread state.
   std::unique_ptr<ffmpeg::VideoDecoder> decoder;
+  bool nvdec_fallback_logged = false;  // decoder->fallback(), said once a decoder
   std::optional<TrackInfo> video_track;
   std::optional<TrackInfo> audio_out;  // the AAC track of the "audio" rendition
   std::unique_ptr<ffmpeg::AudioTranscoder> audio_transcoder;
@@ -363,6 +364,7 @@ struct Transcoder::Graph {
           auto gpu = ffmpeg::VideoDecoder::Create(t, d);
           if (gpu.ok()) {
             decoder = std::move(*gpu);
+            nvdec_fallback_logged = false;
             video_track = t;
             logger->info("stream {}: decoding {} with NVDEC{}", name, CodecName(t.codec),
                          d.keep_on_device ? ", pictures kept on the GPU" : "");
@@ -616,6 +618,10 @@ struct Transcoder::Graph {
             std::lock_guard lock(mu);
             if (counters.decode_errors++ < 5)
               logger->warn("stream {}: decode: {}", name, s.error().message());
+          }
+          if (!nvdec_fallback_logged && !decoder->fallback().empty()) {
+            logger->warn("stream {}: {}; decoding on the CPU", name, decoder->fallback());
+            nvdec_fallback_logged = true;
           }
         } else if (p->kind() == MediaKind::kAudio) {
           OnAudio(*p);

@@ -360,6 +360,8 @@ TEST(TranscodeTest, GpuPicturesForX264MakeTheCpuPathsLadder) {
     GTEST_SKIP() << "no GPU here; the CPU fallback made the ladder";
   }
   EXPECT_EQ(logs[0].find("GPU pictures come down"), std::string::npos) << logs[0];
+  // NVDEC opened and decoded the (8-bit H.264) clip itself: FFmpeg did not fall back.
+  EXPECT_EQ(logs[0].find("decoding on the CPU"), std::string::npos) << logs[0];
   size_t gpu_scaled = 0;
   for (size_t at = 0; (at = logs[0].find("pictures scaled on the GPU", at)) != std::string::npos;
        ++at)

@@ -27,6 +27,15 @@ bool DeviceAvailable(std::string* why) {
   return false;
 }
 
+Result<AVBufferRef*> NewDeviceRef() {
+  AVBufferRef* device = nullptr;
+  if (int err = av_hwdevice_ctx_create(&device, AV_HWDEVICE_TYPE_CUDA, nullptr, nullptr,
+                                       1 /* AV_CUDA_USE_PRIMARY_CONTEXT */);
+      err < 0)
+    return ffmpeg::AvError(err, "open the CUDA device");
+  return device;
+}
+
 struct Scaler::Impl {};
 Scaler::Scaler(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Scaler::~Scaler() = default;
@@ -95,16 +104,52 @@ cudaError_t CopyTable(const T* host, size_t n, DeviceBuffer& buf) {
 
 }  // namespace
 
+namespace {
+
+// DeviceAvailable's device, never freed (it keeps the primary context's flags, and the context
+// itself, for the process), and why there is none.
+struct SharedDevice {
+  AVBufferRef* device = nullptr;
+  std::string missing;
+};
+
+const SharedDevice& Shared() {
+  static const SharedDevice shared = [] {
+    SharedDevice d;
+    int count = 0;
+    // Initialises the driver, starts no context.
+    if (const cudaError_t e = cudaGetDeviceCount(&count); e != cudaSuccess) {
+      d.missing = std::string("no usable CUDA device: ") + cudaGetErrorString(e);
+    } else if (count == 0) {
+      d.missing = "no CUDA device";
+    } else if (int err = av_hwdevice_ctx_create(&d.device, AV_HWDEVICE_TYPE_CUDA, nullptr, nullptr,
+                                                1 /* AV_CUDA_USE_PRIMARY_CONTEXT */);
+               err < 0) {
+      d.device = nullptr;
+      d.missing = ffmpeg::AvError(err, "FFmpeg cannot open the CUDA device").message();
+    }
+    return d;
+  }();
+  return shared;
+}
+
+}  // namespace
+
 bool DeviceAvailable(std::string* why) {
-  int count = 0;
-  const cudaError_t e = cudaGetDeviceCount(&count);
-  if (e != cudaSuccess || count == 0) {
-    if (why)
-      *why = e != cudaSuccess ? std::string("no usable CUDA device: ") + cudaGetErrorString(e)
-                              : "no CUDA device";
-    return false;
-  }
-  return true;
+  const SharedDevice& d = Shared();
+  if (!d.device && why)
+    *why = d.missing;
+  return d.device != nullptr;
+}
+
+Result<AVBufferRef*> NewDeviceRef() {
+  std::string why;
+  if (!DeviceAvailable(&why))
+    return Error(why);
+  AVBufferRef* ref = av_buffer_ref(Shared().device);
+  if (!ref)
+    return Error("cuda: out of memory");
+  return ref;
 }
 
 struct Scaler::Impl {
@@ -228,10 +273,11 @@ Result<AVBufferRef*> Scaler::DeviceFrames(const Frame* device_input) {
       m.device = av_buffer_ref(fc->device_ref);
       if (!m.device)
         return Error("cuda scaler: out of memory");
-    } else if (int err = av_hwdevice_ctx_create(&m.device, AV_HWDEVICE_TYPE_CUDA, nullptr, nullptr,
-                                                1 /* AV_CUDA_USE_PRIMARY_CONTEXT */);
-               err < 0) {
-      return ffmpeg::AvError(err, "cuda scaler: open the CUDA device");
+    } else {
+      auto device = NewDeviceRef();
+      if (!device.ok())
+        return device.error().Context("cuda scaler");
+      m.device = *device;
     }
   }
   AVBufferRef* frames = av_hwframe_ctx_alloc(m.device);

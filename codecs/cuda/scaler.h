@@ -30,8 +30,19 @@ struct AVBufferRef;
 
 namespace strait::cuda {
 
-// True when a CUDA device can be used here; otherwise `why` says what is missing.
+// True when a CUDA device can be used here; otherwise `why` says what is missing. The first call
+// (before any other CUDA call of the process) also opens FFmpeg's CUDA device on CUDA's primary
+// context, once: FFmpeg 5.1 wants that context with blocking synchronisation and refuses one the
+// CUDA runtime has already started with its default flags ("Primary context already active with
+// incompatible flags"), which strait's first cudaMalloc or cudaStreamCreate would do. Opened by
+// FFmpeg first, the context has FFmpeg's flags, and the runtime and every FFmpeg device on it
+// (NVDEC's, the GPU frames contexts) share it. Held for the life of the process.
 bool DeviceAvailable(std::string* why);
+
+// A new reference to that device (an AVHWDeviceContext of type CUDA), for NVDEC and GPU frames
+// contexts; an error where DeviceAvailable() is false. (In builds without CUDA, where strait makes
+// no CUDA runtime calls, a new device on the primary context: NVDEC still works there.)
+Result<AVBufferRef*> NewDeviceRef();
 
 class Scaler {
  public:

@@ -2,11 +2,13 @@
 
 extern "C" {
 #include <libavutil/hwcontext.h>
+#include <libavutil/pixdesc.h>
 }
 
 #include <cstring>
 #include <string>
 
+#include "codecs/cuda/scaler.h"
 #include "codecs/ffmpeg/codec_loop.h"
 #include "codecs/ffmpeg/deleters.h"
 #include "codecs/ffmpeg/error.h"
@@ -33,15 +35,24 @@ const AVCodec* FindDecoder(CodecId codec) {
 
 }  // namespace
 
-// AV_CUDA_USE_PRIMARY_CONTEXT of libavutil/hwcontext_cuda.h, which includes the CUDA driver's
-// cuda.h (absent where the toolkit is).
-constexpr int kCudaUsePrimaryContext = 1 << 0;
-
-// Picks the CUDA surface format when the decoder offers it (NVDEC), else the first software one.
-AVPixelFormat PreferCuda(AVCodecContext*, const AVPixelFormat* formats) {
+// Picks the CUDA surface format when the decoder offers it (NVDEC), else the first software one
+// (not another hardware format: VDPAU or VA-API would fail their set-up too, one at a time), and
+// says why in `*fallback` (VideoDecoder::fallback()). libavcodec offers CUDA only where NVDEC
+// supports the stream; where NVDEC's set-up fails it drops CUDA from the list and asks again.
+AVPixelFormat PreferCuda(AVCodecContext* c, const AVPixelFormat* formats) {
   for (const AVPixelFormat* f = formats; *f != AV_PIX_FMT_NONE; ++f)
     if (*f == AV_PIX_FMT_CUDA)
       return *f;
+  auto* fallback = static_cast<std::string*>(c->opaque);
+  if (fallback && fallback->empty()) {
+    *fallback = "NVDEC cannot decode this stream (its profile, bit depth or size) or failed to "
+                "set up (FFmpeg's log says which)";
+  }
+  for (const AVPixelFormat* f = formats; *f != AV_PIX_FMT_NONE; ++f) {
+    const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(*f);
+    if (d && !(d->flags & AV_PIX_FMT_FLAG_HWACCEL))
+      return *f;
+  }
   return formats[0];
 }
 
@@ -58,6 +69,8 @@ struct VideoDecoder::Impl {
   AVFramePtr frame{av_frame_alloc()};
   std::vector<uint8_t> pending_extradata;  // from UpdateTrack, sent with the next packet
   bool keep_on_device = false;             // kCuda: CUDA frames as they are
+  bool cuda = false;                       // kCuda asked for
+  std::string fallback;                    // VideoDecoder::fallback()
 
   Status Run(const AVPacket* in, const FrameSink& sink) {
     return DecodeLoop(
@@ -68,6 +81,11 @@ struct VideoDecoder::Impl {
           AVFrame* keep = av_frame_alloc();
           if (!keep)
             return Error(what + ": out of memory");
+          if (cuda && out->format != AV_PIX_FMT_CUDA && fallback.empty()) {
+            const char* fmt = av_get_pix_fmt_name(static_cast<AVPixelFormat>(out->format));
+            fallback = std::string(codec->codec->name) + " has no NVDEC path: " +
+                       (fmt ? fmt : "unknown") + " pictures from the CPU decoder";
+          }
           if (out->format == AV_PIX_FMT_CUDA && !keep_on_device) {  // NVDEC: to system memory
             if (int err = av_hwframe_transfer_data(keep, out, 0); err < 0) {
               av_frame_free(&keep);
@@ -117,19 +135,20 @@ Result<std::unique_ptr<VideoDecoder>> VideoDecoder::Create(const TrackInfo& trac
   if (Status s = SetExtradata(c, track.extradata.data(), track.extradata.size()); !s)
     return s.error().Context(what);
   if (options.hardware == VideoDecoderOptions::Hardware::kCuda) {
-    AVBufferRef* device = nullptr;
-    // CUDA's primary context: the one the CUDA runtime (strait's kernels) uses, so device
-    // pointers of these frames are valid there too.
-    if (int err = av_hwdevice_ctx_create(&device, AV_HWDEVICE_TYPE_CUDA, nullptr, nullptr,
-                                         kCudaUsePrimaryContext);
-        err < 0)
-      return AvError(err, what + ": no CUDA device for NVDEC");
-    impl->hw_device.reset(device);
-    c->hw_device_ctx = av_buffer_ref(device);
+    // On CUDA's primary context, the one the CUDA runtime (strait's kernels) uses, so device
+    // pointers of these frames are valid there too (cuda::NewDeviceRef).
+    auto device = cuda::NewDeviceRef();
+    if (!device.ok())
+      return Error(what + ": no CUDA device for NVDEC: " + device.error().message());
+    impl->hw_device.reset(*device);
+    c->hw_device_ctx = av_buffer_ref(*device);
     c->get_format = PreferCuda;
+    c->opaque = &impl->fallback;
+    impl->cuda = true;
     impl->keep_on_device = options.keep_on_device;
-    if (options.keep_on_device)
-      c->extra_hw_frames = 32;  // pictures held downstream (rung queues) beyond the DPB
+    // No extra_hw_frames for the pictures held downstream (rung queues): FFmpeg 5.1's NVDEC copies
+    // each picture out of its decode surface into a frame of the CUDA frames pool, which grows on
+    // demand; extra_hw_frames would add decode surfaces, and NVDEC refuses more than 32.
   }
   if (int err = avcodec_open2(c, decoder, nullptr); err < 0)
     return AvError(err, what + ": open " + decoder->name);
@@ -173,6 +192,10 @@ Status VideoDecoder::Flush(const FrameSink& sink) {
   Status s = impl_->Run(nullptr, sink);
   avcodec_flush_buffers(impl_->codec.get());  // leaves draining mode: packets are accepted again
   return s;
+}
+
+const std::string& VideoDecoder::fallback() const {
+  return impl_->fallback;
 }
 
 Status VideoDecoder::UpdateTrack(const TrackInfo& track) {

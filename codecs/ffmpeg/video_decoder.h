@@ -13,6 +13,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "codecs/frame.h"
 #include "codecs/packet.h"
@@ -57,6 +58,11 @@ class VideoDecoder {
   // next packet (H.264 / HEVC re-read it; frames of the new size follow). A different codec is an
   // error: create a new decoder for it. The timebase stays the one the decoder was created with.
   Status UpdateTrack(const TrackInfo& track);
+
+  // Hardware::kCuda only: empty while NVDEC decodes this stream; once a picture came from
+  // libavcodec's CPU decoder instead (NVDEC cannot take the codec, profile, bit depth or size, or
+  // its set-up failed and FFmpeg fell back), why. The pictures are then in system memory.
+  const std::string& fallback() const;
 
   const TrackInfo& track() const;
 

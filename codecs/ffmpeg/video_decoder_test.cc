@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <set>
 
 #include "codecs/ffmpeg/deleters.h"
@@ -73,6 +74,7 @@ class VideoDecoderTest : public ::testing::Test {
     }
     EXPECT_TRUE(DecodeAll(**gpu, e.packets).ok());
     EXPECT_TRUE((*gpu)->Flush(sink_).ok());
+    gpu_fallback_ = (*gpu)->fallback();
     std::vector<Frame> gpu_frames = std::move(frames_);
     frames_.clear();
     auto cpu = VideoDecoder::Create(e.track);
@@ -84,6 +86,7 @@ class VideoDecoderTest : public ::testing::Test {
     return gpu_frames;
   }
 
+  std::string gpu_fallback_;  // DecodeOnGpuAndCpu's GPU decoder's fallback()
   std::vector<Frame> frames_;
   VideoDecoder::FrameSink sink_ = [this](Frame f) { frames_.push_back(std::move(f)); };
 };
@@ -125,6 +128,7 @@ TEST_F(VideoDecoderTest, NvdecMatchesTheCpuDecoder) {
     EXPECT_NE(why.find("CUDA"), std::string::npos) << why;
     GTEST_SKIP() << why;
   }
+  EXPECT_EQ(gpu_fallback_, "");
   ASSERT_EQ(gpu_frames.size(), frames_.size());
   for (size_t i = 0; i < frames_.size(); ++i) {
     EXPECT_EQ(gpu_frames[i].pts(), frames_[i].pts());
@@ -143,6 +147,7 @@ TEST_F(VideoDecoderTest, NvdecCanKeepPicturesOnTheGpu) {
   const std::vector<Frame> gpu_frames = DecodeOnGpuAndCpu(e, gpu_options, &why);
   if (!why.empty())
     GTEST_SKIP() << why;
+  EXPECT_EQ(gpu_fallback_, "");
   ASSERT_EQ(gpu_frames.size(), frames_.size());
   for (size_t i = 0; i < frames_.size(); ++i) {
     ASSERT_TRUE(gpu_frames[i].on_device());
@@ -154,6 +159,34 @@ TEST_F(VideoDecoderTest, NvdecCanKeepPicturesOnTheGpu) {
     EXPECT_EQ(host->pts(), frames_[i].pts());
     EXPECT_EQ(host->av()->format, AV_PIX_FMT_NV12);
     EXPECT_LT(test_media::LumaDifference(*host, frames_[i]), 1.0);
+  }
+}
+
+// NVDEC has no 10-bit H.264 (High 10): libavcodec does not offer it the stream, the CPU decoder
+// decodes it (10-bit pictures in system memory, the same as without kCuda), and fallback() says so.
+TEST_F(VideoDecoderTest, NvdecFallsBackToTheCpuForTenBitH264AndSaysSo) {
+  VideoEncoderOptions o;
+  o.pixel_format = AV_PIX_FMT_YUV420P10LE;
+  o.profile = "high10";
+  const Encoded e = Encode(320, 240, 4, 0, {0}, o);
+  VideoDecoderOptions gpu_options;
+  gpu_options.hardware = VideoDecoderOptions::Hardware::kCuda;
+  gpu_options.keep_on_device = true;
+  std::string why;
+  const std::vector<Frame> gpu_frames = DecodeOnGpuAndCpu(e, gpu_options, &why);
+  if (!why.empty())
+    GTEST_SKIP() << why;
+  EXPECT_NE(gpu_fallback_, "");
+  ASSERT_EQ(gpu_frames.size(), frames_.size());
+  for (size_t i = 0; i < frames_.size(); ++i) {
+    EXPECT_FALSE(gpu_frames[i].on_device());
+    EXPECT_EQ(gpu_frames[i].av()->format, AV_PIX_FMT_YUV420P10LE);
+    const AVFrame* a = gpu_frames[i].av();
+    const AVFrame* b = frames_[i].av();
+    for (int row = 0; row < a->height; ++row)  // the same decoder: the same 16-bit luma samples
+      ASSERT_EQ(std::memcmp(a->data[0] + row * a->linesize[0], b->data[0] + row * b->linesize[0],
+                            size_t(a->width) * 2),
+                0);
   }
 }
 
