@@ -148,7 +148,9 @@ Result<std::unique_ptr<VideoDecoder>> VideoDecoder::Create(const TrackInfo& trac
     impl->keep_on_device = options.keep_on_device;
     // No extra_hw_frames for the pictures held downstream (rung queues): FFmpeg 5.1's NVDEC copies
     // each picture out of its decode surface into a frame of the CUDA frames pool, which grows on
-    // demand; extra_hw_frames would add decode surfaces, and NVDEC refuses more than 32.
+    // demand; extra_hw_frames would add decode surfaces (the DPB's + 5 + threads already), and
+    // past 32 cuvidCreateDecoder may fail ("Using more than 32 decode surfaces might cause nvdec
+    // to fail"): with 32 extra, every stream would have been decoded on the CPU.
   }
   if (int err = avcodec_open2(c, decoder, nullptr); err < 0)
     return AvError(err, what + ": open " + decoder->name);
