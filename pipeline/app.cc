@@ -187,6 +187,7 @@ class AppImpl final : public App {
     web.listen = config_.http_listen;
     web.logger = logger_;
     web.max_connections = static_cast<size_t>(config_.http_max_connections);
+    web.max_connections_per_ip = static_cast<size_t>(config_.http_max_connections_per_ip);
     web.max_requests_per_second = config_.http_requests_per_second;
     web.request_burst = 2 * config_.http_requests_per_second;
     RaiseFileLimit(config_.http_max_connections + 256, *logger_);
@@ -232,6 +233,8 @@ class AppImpl final : public App {
       const http::Stats& s = http_->stats();
       server.http_requests_by_status = s.RequestsByStatus();
       server.http_connections = s.connections_open.load();
+      server.http_refused_full = s.connections_refused.load();
+      server.http_refused_per_ip = s.connections_refused_per_ip.load();
       server.http_bytes_sent = s.bytes_sent.load();
     }
     return RenderMetrics(registry_.Streams(), server);

@@ -23,7 +23,8 @@ using yaml::ValidName;
 Status ParseServer(Reader& r, const YAML::Node& node, Config& config) {
   STRAIT_TRY(r.Map(node, "server",
                    {"rtmp_listen", "http_listen", "srt_listen", "data_dir", "io_threads",
-                    "http_max_connections", "http_requests_per_second", "console_dir"}));
+                    "http_max_connections", "http_max_connections_per_ip",
+                    "http_requests_per_second", "console_dir"}));
   if (node["srt_listen"])
     STRAIT_TRY(r.Address(node["srt_listen"], "server.srt_listen", config.srt_listen));
   if (node["rtmp_listen"])
@@ -49,6 +50,10 @@ Status ParseServer(Reader& r, const YAML::Node& node, Config& config) {
   if (node["http_max_connections"]) {
     STRAIT_TRY(r.Int(node["http_max_connections"], "server.http_max_connections", 16, 1000000,
                      config.http_max_connections));
+  }
+  if (node["http_max_connections_per_ip"]) {
+    STRAIT_TRY(r.Int(node["http_max_connections_per_ip"], "server.http_max_connections_per_ip", 0,
+                     1000000, config.http_max_connections_per_ip));
   }
   return OkStatus();
 }

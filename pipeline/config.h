@@ -81,6 +81,9 @@ struct Config {
   // Open HTTP connections (LL-HLS players hold one or two blocking requests each); the soft
   // RLIMIT_NOFILE is raised to fit at start.
   int http_max_connections = 8192;
+  // Of them, from one source address (one client cannot hold them all); 0 = no cap. A CDN shield
+  // or a large NAT opens many to an origin: keep it well above what they need.
+  int http_max_connections_per_ip = 1024;
   // Per-connection request rate limit (429 above it); 0 = none. A CDN edge multiplexes many
   // viewers' requests over a few keep-alive connections: raise it, or 0, for origin-only use.
   double http_requests_per_second = 200;

@@ -191,6 +191,12 @@ std::string RenderMetrics(const std::vector<StreamView>& streams, const ServerVi
   }
   w.Family("strait_http_connections", "gauge", "Open HTTP connections");
   w.Sample("strait_http_connections", "", server.http_connections);
+  w.Family("strait_http_connections_refused_total", "counter",
+           "HTTP connections closed at once: the server full, or too many from one address");
+  w.Sample("strait_http_connections_refused_total", Label("reason", "server_full"),
+           server.http_refused_full);
+  w.Sample("strait_http_connections_refused_total", Label("reason", "per_address"),
+           server.http_refused_per_ip);
   w.Family("strait_http_sent_bytes_total", "counter", "HTTP body and header bytes sent");
   w.Sample("strait_http_sent_bytes_total", "", server.http_bytes_sent);
   return w.str();

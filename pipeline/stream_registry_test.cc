@@ -95,6 +95,7 @@ TEST_F(StreamRegistryTest, SessionCountsIngestAndMetricsNameNoKeys) {
   EXPECT_EQ(views[0].bitrate_bps, 2008000);
   ServerView server;
   server.http_requests_by_status = {{200, 5}};
+  server.http_refused_per_ip = 7;
   const std::string text = RenderMetrics(views, server);
   EXPECT_NE(text.find("strait_stream_publishing{stream=\"shop1\"} 1\n"), std::string::npos) << text;
   EXPECT_NE(text.find("strait_stream_publishing{stream=\"shop2\"} 0\n"), std::string::npos);
@@ -103,6 +104,8 @@ TEST_F(StreamRegistryTest, SessionCountsIngestAndMetricsNameNoKeys) {
   EXPECT_NE(text.find("strait_stream_ingest_packets_total{stream=\"shop1\",kind=\"audio\"} 1\n"),
             std::string::npos);
   EXPECT_NE(text.find("strait_http_requests_total{code=\"200\"} 5\n"), std::string::npos);
+  EXPECT_NE(text.find("strait_http_connections_refused_total{reason=\"per_address\"} 7\n"),
+            std::string::npos);
   EXPECT_NE(text.find("# TYPE strait_stream_ingest_bitrate_bps gauge"), std::string::npos);
   EXPECT_EQ(text.find("sk_"), std::string::npos);
   d.sink->OnEnd(Error("connection reset"));

@@ -46,11 +46,13 @@ const char* ReasonText(int status) {
 Connection::Connection(std::shared_ptr<Server::State> state,
                        tcp::socket socket,
                        uint64_t id,
-                       std::string peer)
+                       std::string peer,
+                       std::string ip)
     : state_(std::move(state)),
       stream_(std::move(socket)),
       id_(id),
       peer_(std::move(peer)),
+      ip_(std::move(ip)),
       bucket_(state_->opts.max_requests_per_second,
               state_->opts.request_burst,
               state_->clock.Now()) {}
@@ -302,6 +304,8 @@ void Connection::Account() {
   state_->stats.connections_open--;
   std::lock_guard lock(state_->mu);
   state_->connections.erase(id_);
+  if (auto it = state_->per_ip.find(ip_); it != state_->per_ip.end() && --it->second == 0)
+    state_->per_ip.erase(it);
 }
 
 }  // namespace strait::transport::http

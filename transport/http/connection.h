@@ -22,6 +22,7 @@
 
 #include "transport/http/rate_limiter.h"
 #include "transport/http/server.h"
+#include "transport/log_limiter.h"
 
 namespace strait::transport::http {
 
@@ -41,7 +42,9 @@ struct Server::State {
   std::mutex mu;
   bool stopped = false;                                                 // guarded by mu
   std::unordered_map<uint64_t, std::weak_ptr<Connection>> connections;  // guarded by mu
+  std::unordered_map<std::string, size_t> per_ip;                        // guarded by mu
   uint64_t next_id = 1;                                                 // guarded by mu
+  LogLimiter refusals;  // the refusal lines: a client can cause them at will
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -49,7 +52,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Connection(std::shared_ptr<Server::State> state,
              boost::asio::ip::tcp::socket socket,
              uint64_t id,
-             std::string peer);
+             std::string peer,
+             std::string ip);
   ~Connection();
 
   // Both thread-safe: they post onto the connection's strand.
@@ -86,6 +90,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::shared_ptr<const std::vector<uint8_t>> body_;  // alive until response_ is written
   const uint64_t id_;
   const std::string peer_;
+  const std::string ip_;  // the source address, for State::per_ip
   TokenBucket bucket_;
 
   uint64_t seq_ = 0;             // current request; replies for others are stale

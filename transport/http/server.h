@@ -47,6 +47,9 @@ namespace strait::transport::http {
 struct ServerOptions {
   std::string listen = "0.0.0.0:8080";  // "host:port", "[v6]:port"; port 0 = ephemeral
   size_t max_connections = 1024;        // more are accepted and closed at once
+  // From one source address (so that one client cannot hold them all); 0: no cap. Keep it well
+  // above what a CDN shield or a big NAT opens to an origin.
+  size_t max_connections_per_ip = 1024;
   size_t max_header_bytes = 8192;       // request line + headers; more → 431 and close
   size_t max_body_bytes = 1 << 20;      // more → 413 and close
   // Per-connection token bucket: refills at this rate, holds up to `request_burst` requests.
@@ -69,6 +72,7 @@ class Stats {
   std::atomic<uint64_t> connections_open{0};
   std::atomic<uint64_t> connections_total{0};    // accepted, refused ones included
   std::atomic<uint64_t> connections_refused{0};  // closed at once: over max_connections
+  std::atomic<uint64_t> connections_refused_per_ip{0};  // closed at once: over the per-IP cap
   std::atomic<uint64_t> bytes_sent{0};           // response bytes written, headers included
 
   // Counts one response; codes outside [kMinStatus, kMaxStatus] count as 500.

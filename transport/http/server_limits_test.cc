@@ -179,6 +179,35 @@ TEST_F(HttpLimitsTest, ConnectionsOverTheCapAreRefused) {
   EXPECT_TRUE(later.ReadResponse().starts_with("HTTP/1.1 200"));
 }
 
+// One address may hold at most max_connections_per_ip: the next is closed at once and counted
+// (not as "server full"), while another address still gets in.
+TEST_F(HttpLimitsTest, ConnectionsFromOneAddressAreCapped) {
+  ServerOptions opts;
+  opts.max_connections = 10;
+  opts.max_connections_per_ip = 2;
+  StartServer(Ok(), opts);
+  RawClient a(server_->port()), b(server_->port());
+  for (RawClient* c : {&a, &b}) {
+    ASSERT_TRUE(c->Send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n"));
+    EXPECT_TRUE(c->ReadResponse().starts_with("HTTP/1.1 200"));
+  }
+  RawClient extra(server_->port());
+  std::string out;
+  extra.Send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_TRUE(extra.ReadUntilClosed(out, 3s));
+  EXPECT_EQ(out, "");
+  EXPECT_EQ(server_->stats().connections_refused_per_ip.load(), 1u);
+  EXPECT_EQ(server_->stats().connections_refused.load(), 0u);
+  RawClient other(server_->port(), 0, "127.0.0.2");
+  ASSERT_TRUE(other.Send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_TRUE(other.ReadResponse().starts_with("HTTP/1.1 200"));
+  a.Close();
+  ASSERT_TRUE(Eventually([&] { return server_->stats().connections_open.load() == 2; }));
+  RawClient later(server_->port());
+  ASSERT_TRUE(later.Send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_TRUE(later.ReadResponse().starts_with("HTTP/1.1 200"));
+}
+
 TEST_F(HttpLimitsTest, StopClosesOpenConnectionsAndDropsLateReplies) {
   std::mutex mu;
   std::vector<Reply> held;

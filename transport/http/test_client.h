@@ -28,10 +28,17 @@ namespace strait::transport::http::testing {
 class RawClient {
  public:
   // receive_buffer > 0 fixes SO_RCVBUF (no autotuning), to make a slow reader really slow.
-  explicit RawClient(uint16_t port, int receive_buffer = 0)
+  // `source`: another loopback address to connect from (127.0.0.2: a second client address).
+  explicit RawClient(uint16_t port, int receive_buffer = 0, const char* source = nullptr)
       : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
     if (receive_buffer > 0)
       ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer));
+    if (source) {
+      sockaddr_in from{};
+      from.sin_family = AF_INET;
+      ::inet_pton(AF_INET, source, &from.sin_addr);
+      ::bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof(from));
+    }
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);

@@ -216,8 +216,11 @@ class Decoder {
       return Error("AMF0 strict array claims " + std::to_string(count) + " elements in " +
                    std::to_string(data_.size() - pos_) + " bytes");
     }
+    // Reserved up to a small bound only: each nested array may claim up to the bytes left, and
+    // reserving every level's claim (tens of bytes a Value) came to gigabytes for one message of a
+    // few MB before max_values could stop it.
     std::vector<Value> elements;
-    elements.reserve(count);
+    elements.reserve(std::min<size_t>(count, 256));
     for (uint32_t i = 0; i < count; ++i) {
       auto value = ReadValue(depth + 1);
       if (!value.ok())

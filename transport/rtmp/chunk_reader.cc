@@ -18,7 +18,10 @@ uint32_t Le32(const uint8_t* p) {
 
 constexpr size_t kMessageHeaderSize[4] = {11, 7, 3, 0};
 constexpr uint32_t kExtendedMarker = 0xffffff;
-constexpr size_t kMaxReserve = 1 << 20;
+// A message's buffer is reserved up to this at its first chunk and grows as its bytes arrive: a
+// header alone (a few bytes, claiming up to max_message_size) must not commit much memory, on each
+// of max_chunk_streams chunk streams of each connection.
+constexpr size_t kMaxReserve = 64 << 10;
 
 }  // namespace
 

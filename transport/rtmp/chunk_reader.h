@@ -39,6 +39,8 @@ class ChunkReader {
   Status Feed(std::span<const uint8_t> data, const OnMessage& on_message);
 
   uint32_t chunk_size() const { return chunk_size_; }
+  // Applies from the next chunk header on (Session raises them once a publish is accepted).
+  void set_limits(const Limits& limits) { limits_ = limits; }
 
  private:
   struct Stream {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "transport/endpoint.h"
+#include "transport/log_limiter.h"
 #include "transport/rtmp/session.h"
 
 namespace strait::transport::rtmp {
@@ -25,9 +26,23 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
 
   void Accept();
   void OnAccept(const boost::system::error_code& ec, tcp::socket socket);
-  void Remove(uint64_t id) {
+  void Remove(uint64_t id, const std::string& ip) {
     std::lock_guard lock(mu);
     connections.erase(id);
+    if (auto it = per_ip.find(ip); it != per_ip.end() && --it->second == 0)
+      per_ip.erase(it);
+  }
+  // A line a peer can cause at will (a refusal, a connection that never published): rate-limited.
+  template <typename... Args>
+  void LogPeerEvent(spdlog::level::level_enum level,
+                    spdlog::format_string_t<Args...> fmt,
+                    Args&&... args) {
+    uint64_t left_out = 0;
+    if (!peer_lines.Allow(&left_out))
+      return;
+    logger->log(level, fmt, std::forward<Args>(args)...);
+    if (left_out > 0)
+      logger->log(level, "rtmp: {} similar lines left out (at most 5 a second)", left_out);
   }
 
   asio::io_context& io;
@@ -39,7 +54,9 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
 
   mutable std::mutex mu;
   std::unordered_map<uint64_t, std::weak_ptr<Connection>> connections;  // guarded by mu
+  std::unordered_map<std::string, size_t> per_ip;                        // guarded by mu
   uint64_t next_id = 1;                                                 // guarded by mu
+  LogLimiter peer_lines;
 };
 
 namespace {
@@ -53,12 +70,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Connection(std::shared_ptr<Server::State> state,
              tcp::socket socket,
              uint64_t id,
-             std::string peer)
+             std::string peer,
+             std::string ip)
       : state_(std::move(state)),
         socket_(std::move(socket)),
         timer_(socket_.get_executor()),
         id_(id),
         peer_(std::move(peer)),
+        ip_(std::move(ip)),
         session_(state_->handler, MakeOptions(*state_, peer_), state_->logger.get()),
         buffer_(64 * 1024) {}
 
@@ -160,10 +179,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
   }
 
+  // Until the publish: the publish deadline too (published_ stays true once it was reached).
+  bool AwaitingPublish() {
+    published_ = published_ || session_.publishing();
+    return !published_;
+  }
+
   void ArmTimer() {
     const auto& o = state_->opts;
-    const auto deadline =
+    auto deadline =
         session_.handshake_done() ? last_read_ + o.idle_timeout : started_ + o.handshake_timeout;
+    if (AwaitingPublish())
+      deadline = std::min(deadline, started_ + o.publish_timeout);
     timer_.expires_at(deadline);
     timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (ec || self->closed_)
@@ -172,6 +199,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
       const auto& o = self->state_->opts;
       if (!self->session_.handshake_done() && now >= self->started_ + o.handshake_timeout) {
         self->Close("handshake timeout");
+      } else if (self->AwaitingPublish() && now >= self->started_ + o.publish_timeout) {
+        self->Close("no publish within " + std::to_string(o.publish_timeout.count()) + " ms");
       } else if (self->session_.handshake_done() && now >= self->last_read_ + o.idle_timeout) {
         self->Close("idle timeout: nothing received for " + std::to_string(o.idle_timeout.count()) +
                     " ms");
@@ -194,10 +223,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
     const std::string& name = session_.stream_name();
-    state_->logger->log(clean ? spdlog::level::info : spdlog::level::warn,
-                        "rtmp: {} closed: {} (stream {}, {} bytes in, {:.1f} s)", peer_, why,
-                        name.empty() ? "-" : name, bytes_in_, seconds);
-    state_->Remove(id_);
+    if (AwaitingPublish()) {  // never published: anyone can cause this line
+      state_->LogPeerEvent(spdlog::level::info, "rtmp: {} closed: {} (stream -, {} bytes in, {:.1f} s)",
+                           peer_, why, bytes_in_, seconds);
+    } else {
+      state_->logger->log(clean ? spdlog::level::info : spdlog::level::warn,
+                          "rtmp: {} closed: {} (stream {}, {} bytes in, {:.1f} s)", peer_, why,
+                          name.empty() ? "-" : name, bytes_in_, seconds);
+    }
+    state_->Remove(id_, ip_);
   }
 
   std::shared_ptr<Server::State> state_;
@@ -205,6 +239,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::steady_timer timer_;
   const uint64_t id_;
   const std::string peer_;
+  const std::string ip_;  // the source address, for State::per_ip
   Session session_;
   std::vector<uint8_t> buffer_;
   std::deque<std::vector<uint8_t>> writes_;
@@ -212,6 +247,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   size_t queued_ = 0;  // bytes in writes_
   std::string close_after_write_;
   bool closed_ = false;
+  bool published_ = false;  // a publish was accepted on this connection
   uint64_t bytes_in_ = 0;
   std::chrono::steady_clock::time_point started_;
   std::chrono::steady_clock::time_point last_read_;
@@ -234,23 +270,35 @@ void Server::State::OnAccept(const boost::system::error_code& ec, tcp::socket so
     return;
   }
   const std::string peer = PeerName(socket);
+  boost::system::error_code ep_ec;
+  const std::string ip = socket.remote_endpoint(ep_ec).address().to_string();
   std::shared_ptr<Connection> conn;
+  std::string refused;
   {
     std::lock_guard lock(mu);
     if (stopped)
       return;  // checked under mu: Stop() sees every registered connection
-    if (connections.size() < opts.max_connections) {
+    size_t& from_ip = per_ip[ip];
+    if (connections.size() >= opts.max_connections) {
+      refused = "too many connections (limit " + std::to_string(opts.max_connections) + ")";
+    } else if (from_ip >= opts.max_connections_per_ip) {
+      refused = "too many connections from " + ip + " (limit " +
+                std::to_string(opts.max_connections_per_ip) + ")";
+    } else {
       const uint64_t id = next_id++;
-      conn = std::make_shared<Connection>(shared_from_this(), std::move(socket), id, peer);
+      conn = std::make_shared<Connection>(shared_from_this(), std::move(socket), id, peer, ip);
       connections.emplace(id, conn);
+      ++from_ip;
     }
+    if (from_ip == 0)
+      per_ip.erase(ip);
   }
   if (conn) {
     conn->Start();
   } else {
     boost::system::error_code ignored;
     socket.close(ignored);
-    logger->warn("rtmp: {} closed: too many connections (limit {})", peer, opts.max_connections);
+    LogPeerEvent(spdlog::level::warn, "rtmp: {} closed: {}", peer, refused);
   }
   Accept();
 }

@@ -36,8 +36,13 @@ namespace strait::transport::rtmp {
 struct ServerOptions {
   std::string listen = "0.0.0.0:1935";  // "host:port", "[v6]:port"; port 0 = ephemeral
   size_t max_connections = 256;         // more are accepted and closed at once
+  size_t max_connections_per_ip = 16;   // from one source address (SRT: max_callers_per_ip)
   std::chrono::milliseconds handshake_timeout{10000};  // TCP accept until handshake done
-  std::chrono::milliseconds idle_timeout{30000};       // no byte received for this long
+  // TCP accept until a publish is accepted: a connection that gives no stream key in this time
+  // is closed (OBS and FFmpeg publish within a second), so keyless clients cannot hold the
+  // connection slots.
+  std::chrono::milliseconds publish_timeout{10000};
+  std::chrono::milliseconds idle_timeout{30000};  // no byte received for this long
   uint32_t chunk_size = 4096;                          // the chunk size we send with
   size_t max_message_size = 8 << 20;                   // larger inbound messages close
   std::shared_ptr<spdlog::logger> logger;              // null: spdlog's default logger

@@ -279,6 +279,50 @@ TEST_F(ServerTest, StalledClientsTimeOut) {
   EXPECT_TRUE(ClosedWithin(idle, 2s));
 }
 
+// A client that completes the handshake but never publishes (no stream key) is closed at the
+// publish deadline, long before the idle timeout: keyless clients cannot hold the slots.
+TEST_F(ServerTest, ClientsThatNeverPublishAreClosed) {
+  ServerOptions opts;
+  opts.publish_timeout = 300ms;  // idle_timeout stays 30 s
+  StartServer(opts);
+  asio::io_context client_io;
+  tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), server_->port());
+  tcp::socket lingering(client_io);
+  lingering.connect(ep);
+  ASSERT_TRUE(Handshake(lingering));
+  std::vector<uint8_t> c2(kHandshakeSize, 0);
+  asio::write(lingering, asio::buffer(c2));
+  EXPECT_TRUE(ClosedWithin(lingering, 3s));
+  EXPECT_EQ(server_->connection_count(), 0u);
+}
+
+// At most max_connections_per_ip connections from one address; the next is closed at once, the
+// others are not disturbed, and a slot that frees up can be taken again.
+TEST_F(ServerTest, ConnectionsFromOneAddressAreCapped) {
+  ServerOptions opts;
+  opts.max_connections_per_ip = 2;
+  StartServer(opts);
+  asio::io_context client_io;
+  tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), server_->port());
+  tcp::socket a(client_io), b(client_io), c(client_io), d(client_io);
+  a.connect(ep);
+  ASSERT_TRUE(Handshake(a));
+  b.connect(ep);
+  ASSERT_TRUE(Handshake(b));
+  c.connect(ep);
+  EXPECT_TRUE(ClosedWithin(c, 2s));
+  EXPECT_FALSE(ClosedWithin(a, 100ms));
+  EXPECT_EQ(server_->connection_count(), 2u);
+  a.close();
+  for (int i = 0; i < 200 && server_->connection_count() != 1u; ++i)
+    std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(server_->connection_count(), 1u);
+  d.connect(ep);
+  ASSERT_TRUE(Handshake(d));
+  EXPECT_FALSE(ClosedWithin(d, 100ms));
+  EXPECT_EQ(server_->connection_count(), 2u);
+}
+
 TEST_F(ServerTest, StopWithPublishInFlight) {
   StartServer();
   const std::string cmd = std::string(kFfmpegPush) + Url("KEY") + " 2>/dev/null";

@@ -1,5 +1,7 @@
 #include "transport/rtmp/session.h"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 namespace strait::transport::rtmp {
@@ -19,7 +21,14 @@ constexpr uint16_t kPingResponse = 7;
 }  // namespace
 
 Session::Session(PublishHandler& handler, SessionOptions options, spdlog::logger* logger)
-    : handler_(handler), options_(std::move(options)), logger_(logger), reader_(options_.limits) {}
+    : handler_(handler),
+      options_(std::move(options)),
+      logger_(logger),
+      reader_(ChunkReader::Limits{
+          std::min(options_.before_publish.max_message_size, options_.limits.max_message_size),
+          std::min(options_.before_publish.max_chunk_streams, options_.limits.max_chunk_streams),
+          std::min(options_.before_publish.max_buffered_bytes,
+                   options_.limits.max_buffered_bytes)}) {}
 
 Session::~Session() {
   Close(Error("connection dropped"));

@@ -37,7 +37,11 @@ struct SessionOptions {
   std::string peer;                    // "ip:port", for the PublishRequest and logs
   uint32_t chunk_size = 4096;          // announced with Set Chunk Size after connect
   uint32_t window_ack_size = 2500000;  // announced; also sent as Set Peer Bandwidth
-  ChunkReader::Limits limits;
+  ChunkReader::Limits limits;          // once a publish is accepted
+  // Until then (connect, createStream, publish: a few hundred bytes each): a client that has not
+  // given a stream key may not make the server hold more than this of partial messages, nor
+  // announce larger ones.
+  ChunkReader::Limits before_publish{64 << 10, 64, 128 << 10};
 };
 
 class Session {

@@ -129,6 +129,7 @@ Status Session::OnPublish(double txn,
     return Error("publish refused: " + why);
   }
   sink_ = std::move(decision.sink);
+  reader_.set_limits(options_.limits);  // media from here on
   stream_name_ = decision.stream_name;
   ingest_ = std::make_unique<MediaIngest>(*sink_);
   publish_stream_id_ = stream_id;

@@ -442,5 +442,27 @@ TEST(StreamKeyTest, Forms) {
   EXPECT_FALSE(ParsePublishTarget("live", "", "?token=1").ok());
 }
 
+// Before a publish is accepted a client has given no stream key: it may not announce messages
+// larger than SessionOptions::before_publish allows (64 KiB), so that keyless connections cannot
+// make the server hold megabytes each. After the publish, media messages up to the configured
+// limit (a 1 MB keyframe here) are taken.
+TEST(SessionTest, LargeMessagesOnlyAfterThePublish) {
+  FakeHandler handler;
+  {
+    Client c(handler);
+    ASSERT_TRUE(c.Connect("live").ok());
+    const Status s = c.Media(kVideo, 0, Bytes(100 << 10, 0x17));
+    ASSERT_FALSE(s.ok());
+    EXPECT_NE(s.error().message().find("limit"), std::string::npos) << s.error().message();
+  }
+  Client c(handler);
+  ASSERT_TRUE(c.Connect("live").ok());
+  ASSERT_TRUE(c.Publish("KEY").ok());
+  ASSERT_TRUE(c.Media(kVideo, 0, kAvcC).ok());
+  Bytes keyframe = AvcFrame(true, 0);
+  keyframe.resize(1 << 20, 0x42);
+  EXPECT_TRUE(c.Media(kVideo, 40, keyframe).ok());
+}
+
 }  // namespace
 }  // namespace strait::transport::rtmp
