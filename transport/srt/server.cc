@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "transport/endpoint.h"
+#include "transport/log_limiter.h"
 #include "transport/srt/player.h"
 #include "transport/srt/reject.h"
 #include "transport/srt/streamid.h"
@@ -100,6 +101,7 @@ struct Server::State {
   std::map<uint64_t, std::unique_ptr<Connection>> connections;  // guarded by mu
   std::map<uint64_t, std::unique_ptr<Player>> players;          // guarded by mu
   std::unordered_map<std::string, size_t> per_ip;               // guarded by mu
+  LogLimiter refusal_lines;
   std::map<uint64_t, std::string> ip_of;                        // guarded by mu
   uint64_t next_id = 1;                                         // guarded by mu
 };
@@ -136,7 +138,12 @@ int Server::State::Vet(SRTSOCKET ns, const sockaddr* peer_addr, const char* stre
   const auto [ip, peer_name] = Name(peer_addr);
   const std::string& peer = peer_name;  // a lambda may not capture a structured binding (clang 14)
   auto refuse = [&](int code, const std::string& why) {
-    logger->info("srt: {} refused ({}): {}", peer, RejectName(code), why);
+    uint64_t left_out = 0;  // a caller can cause this line at will: rate-limited
+    if (refusal_lines.Allow(&left_out)) {
+      logger->info("srt: {} refused ({}): {}{}", peer, RejectName(code), why,
+                   left_out ? " (" + std::to_string(left_out) + " refusals not logged)"
+                            : std::string());
+    }
     return code;
   };
   if (stopped)
@@ -153,6 +160,13 @@ int Server::State::Vet(SRTSOCKET ns, const sockaddr* peer_addr, const char* stre
   if (!id.ok())
     return refuse(RejectCode(problem), id.error().message());
   const bool play = id->mode == StreamMode::kRequest;
+  if (play) {
+    std::lock_guard lock(mu);
+    if (players.size() >= opts.max_readers) {
+      return refuse(kRejectOverload,
+                    "too many readers (limit " + std::to_string(opts.max_readers) + ")");
+    }
+  }
   const PublishCheck check = play ? handler.CheckPlay({"srt", id->app, id->key, peer, id->session})
                                   : handler.Check({"srt", id->app, id->key, peer});
   if (check.refusal != PublishRefusal::kNone) {
@@ -282,6 +296,8 @@ void Server::State::AdmitPlayer(SRTSOCKET sock,
   std::lock_guard lock(mu);
   if (stopped)
     return close("server stopping");
+  if (players.size() >= opts.max_readers)  // callers vetted at once: counted again here
+    return close("too many readers (limit " + std::to_string(opts.max_readers) + ")");
   const uint64_t cid = next_id++;
   Player::Options popts;
   popts.payload_size = opts.payload_size;

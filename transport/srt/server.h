@@ -56,6 +56,9 @@ struct ServerOptions {
   std::chrono::milliseconds idle_timeout{10000};    // nothing received for this long: close
   size_t max_callers = 256;                         // publishers and readers in all
   size_t max_callers_per_ip = 16;                   // from one source address
+  // Readers (m=request) of them: the rest stay for publishers, whom keyless readers (no read_key
+  // configured) could otherwise lock out.
+  size_t max_readers = 128;
   size_t max_streamid = 512;                        // longer streamids are refused (1400)
   std::shared_ptr<spdlog::logger> logger;           // null: spdlog's default logger
 };

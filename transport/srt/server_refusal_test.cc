@@ -86,6 +86,24 @@ TEST_F(SrtServerFixture, CallersPerIpLimit) {
   EXPECT_EQ(server_->connection_count(), 1u);
 }
 
+// Readers take at most max_readers of the callers: keyless readers cannot lock publishers out.
+TEST_F(SrtServerFixture, ReadersCannotTakeThePublishersSlots) {
+  ServerOptions opts;
+  opts.max_readers = 1;
+  StartServer(opts);
+  Caller reader;
+  ASSERT_EQ(reader.Connect(server_->port(), "#!::r=live/LONG,m=request"), 0);
+  for (int i = 0; i < 100 && server_->player_count() < 1; ++i)
+    std::this_thread::sleep_for(20ms);
+  ASSERT_EQ(server_->player_count(), 1u);
+  Caller second_reader;
+  EXPECT_EQ(second_reader.Connect(server_->port(), "#!::r=live/LONG,m=request"), kRejectOverload);
+  Caller publisher;
+  ASSERT_EQ(publisher.Connect(server_->port(), "KEY"), 0);
+  EXPECT_TRUE(handler_.WaitRecord(0, 2s));
+  EXPECT_EQ(server_->player_count(), 1u);
+}
+
 TEST_F(SrtServerFixture, IdleCallerIsClosedAfterTheIdleTimeout) {
   ServerOptions opts;
   opts.idle_timeout = 400ms;

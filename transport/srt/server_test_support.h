@@ -101,7 +101,8 @@ class FakeSource : public MediaSource {
 };
 
 // Keys "KEY", "KEY2", "KEY3" (no passphrase) and "SECRETKEY" (its own passphrase). Readers: the
-// stream named "LIVE" plays (FakeSource, 100 frames); "LOCKED" needs read key "rk_secret".
+// stream named "LIVE" plays (FakeSource, 100 frames); "LOCKED" needs read key "rk_secret"; "LONG"
+// plays 2000 frames (10 s).
 class FakeHandler : public PublishHandler {
  public:
   static constexpr const char* kStreamPassphrase = "stream-pass-123";
@@ -141,7 +142,7 @@ class FakeHandler : public PublishHandler {
     if (req.name == "LOCKED" && req.read_key != "rk_secret") {
       c.refusal = PublishRefusal::kForbidden;
       c.message = "needs its read key";
-    } else if (req.name != "LIVE" && req.name != "LOCKED") {
+    } else if (req.name != "LIVE" && req.name != "LOCKED" && req.name != "LONG") {
       c.refusal = PublishRefusal::kUnknownKey;
       c.message = "no such live stream";
     }
@@ -153,7 +154,7 @@ class FakeHandler : public PublishHandler {
     d.refusal = c.refusal;
     d.message = c.message;
     if (c.refusal == PublishRefusal::kNone) {
-      d.source = std::make_unique<FakeSource>(100);
+      d.source = std::make_unique<FakeSource>(req.name == "LONG" ? 2000 : 100);
       d.stream_name = req.name;
     }
     return d;
