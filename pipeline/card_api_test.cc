@@ -291,6 +291,13 @@ TEST_F(CardApiTest, ImagesUploadValidateAndStayInUse) {
   EXPECT_EQ(Field(gif), "image");
   std::string broken = png.substr(0, 40);
   EXPECT_EQ(Call("PUT", "/api/v1/streams/shop/images/b", broken).status, 422);
+  // A header declaring 16000x16000 is refused on what it declares, before any decoding.
+  std::string huge = png;
+  huge.replace(16, 8, std::string("\x00\x00\x3e\x80\x00\x00\x3e\x80", 8));
+  Answer declared = Call("PUT", "/api/v1/streams/shop/images/huge", huge);
+  EXPECT_EQ(declared.status, 422);
+  EXPECT_NE(declared.body.dump().find("declares 16000x16000"), std::string::npos)
+      << declared.body.dump();
   EXPECT_EQ(Call("PUT", "/api/v1/streams/shop/images/big", std::string(2 << 20, '\x89')).status,
             413);
   json card = json::parse(kSneakers);
