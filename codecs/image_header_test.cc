@@ -86,7 +86,8 @@ TEST(ImageHeaderTest, AnythingElseIsUnknown) {
   std::vector<uint8_t> runaway = {0xff, 0xd8, 0xff, 0xe0, 0xff, 0xf0, 0, 0};  // length past the end
   EXPECT_FALSE(ImageHeaderSize(runaway));
   const std::string gif = "GIF89a\x10\x00\x10\x00";
-  EXPECT_FALSE(ImageHeaderSize(std::span(reinterpret_cast<const uint8_t*>(gif.data()), gif.size())));
+  EXPECT_FALSE(
+      ImageHeaderSize(std::span(reinterpret_cast<const uint8_t*>(gif.data()), gif.size())));
   EXPECT_FALSE(ImageHeaderSize({}));
 }
 

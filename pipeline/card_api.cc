@@ -466,16 +466,15 @@ class CardServiceImpl final : public CardService {
                                               std::to_string(opts_.max_images) + " images"});
     }
     // The size the header declares, before a decoder allocates the picture.
-    if (auto declared = ImageHeaderSize(std::span(reinterpret_cast<const uint8_t*>(b.data()),
-                                                  b.size()));
-        declared && (declared->width > opts_.max_image_side ||
-                     declared->height > opts_.max_image_side)) {
-      return ErrorResponse({422, "image", "images are limited to " +
-                                              std::to_string(opts_.max_image_side) + "x" +
-                                              std::to_string(opts_.max_image_side) +
-                                              " pixels (this one declares " +
-                                              std::to_string(declared->width) + "x" +
-                                              std::to_string(declared->height) + ")"});
+    if (auto declared =
+            ImageHeaderSize(std::span(reinterpret_cast<const uint8_t*>(b.data()), b.size()));
+        declared &&
+        (declared->width > opts_.max_image_side || declared->height > opts_.max_image_side)) {
+      return ErrorResponse({422, "image",
+                            "images are limited to " + std::to_string(opts_.max_image_side) + "x" +
+                                std::to_string(opts_.max_image_side) +
+                                " pixels (this one declares " + std::to_string(declared->width) +
+                                "x" + std::to_string(declared->height) + ")"});
     }
     const fs::path dir = ImagesDir(s);
     const fs::path path = dir / (id + (png ? ".png" : ".jpg"));

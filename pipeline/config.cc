@@ -21,10 +21,10 @@ using yaml::Reader;
 using yaml::ValidName;
 
 Status ParseServer(Reader& r, const YAML::Node& node, Config& config) {
-  STRAIT_TRY(r.Map(node, "server",
-                   {"rtmp_listen", "http_listen", "srt_listen", "data_dir", "io_threads",
-                    "http_max_connections", "http_max_connections_per_ip",
-                    "http_requests_per_second", "console_dir"}));
+  STRAIT_TRY(r.Map(
+      node, "server",
+      {"rtmp_listen", "http_listen", "srt_listen", "data_dir", "io_threads", "http_max_connections",
+       "http_max_connections_per_ip", "http_requests_per_second", "console_dir"}));
   if (node["srt_listen"])
     STRAIT_TRY(r.Address(node["srt_listen"], "server.srt_listen", config.srt_listen));
   if (node["rtmp_listen"])

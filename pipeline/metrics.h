@@ -36,8 +36,8 @@ struct ServerView {
   uint64_t refused_already_live = 0;
   std::map<int, uint64_t> http_requests_by_status;  // status code → count
   uint64_t http_connections = 0;                    // open now
-  uint64_t http_refused_full = 0;                    // closed at once: http_max_connections open
-  uint64_t http_refused_per_ip = 0;                  // closed at once: the per-address cap
+  uint64_t http_refused_full = 0;                   // closed at once: http_max_connections open
+  uint64_t http_refused_per_ip = 0;                 // closed at once: the per-address cap
   uint64_t http_bytes_sent = 0;
   std::vector<SrtLinkView> srt;            // live SRT publishers
   std::vector<PublishTargetView> publish;  // push publishing targets

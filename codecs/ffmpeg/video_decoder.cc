@@ -45,8 +45,9 @@ AVPixelFormat PreferCuda(AVCodecContext* c, const AVPixelFormat* formats) {
       return *f;
   auto* fallback = static_cast<std::string*>(c->opaque);
   if (fallback && fallback->empty()) {
-    *fallback = "NVDEC cannot decode this stream (its profile, bit depth or size) or failed to "
-                "set up (FFmpeg's log says which)";
+    *fallback =
+        "NVDEC cannot decode this stream (its profile, bit depth or size) or failed to "
+        "set up (FFmpeg's log says which)";
   }
   for (const AVPixelFormat* f = formats; *f != AV_PIX_FMT_NONE; ++f) {
     const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(*f);
@@ -83,8 +84,9 @@ struct VideoDecoder::Impl {
             return Error(what + ": out of memory");
           if (cuda && out->format != AV_PIX_FMT_CUDA && fallback.empty()) {
             const char* fmt = av_get_pix_fmt_name(static_cast<AVPixelFormat>(out->format));
-            fallback = std::string(codec->codec->name) + " has no NVDEC path: " +
-                       (fmt ? fmt : "unknown") + " pictures from the CPU decoder";
+            fallback = std::string(codec->codec->name) +
+                       " has no NVDEC path: " + (fmt ? fmt : "unknown") +
+                       " pictures from the CPU decoder";
           }
           if (out->format == AV_PIX_FMT_CUDA && !keep_on_device) {  // NVDEC: to system memory
             if (int err = av_hwframe_transfer_data(keep, out, 0); err < 0) {

@@ -62,9 +62,9 @@ void OnAccept(const std::shared_ptr<Server::State>& state,
   if (!connection) {
     uint64_t left_out = 0;
     if (state->refusals.Allow(&left_out)) {
-      state->logger->warn("http {}: refused: {}{}", peer, refused,
-                          left_out ? " (" + std::to_string(left_out) + " refusals not logged)"
-                                   : std::string());
+      state->logger->warn(
+          "http {}: refused: {}{}", peer, refused,
+          left_out ? " (" + std::to_string(left_out) + " refusals not logged)" : std::string());
     }
     boost::system::error_code ignored;
     socket.close(ignored);

@@ -54,7 +54,7 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
 
   mutable std::mutex mu;
   std::unordered_map<uint64_t, std::weak_ptr<Connection>> connections;  // guarded by mu
-  std::unordered_map<std::string, size_t> per_ip;                        // guarded by mu
+  std::unordered_map<std::string, size_t> per_ip;                       // guarded by mu
   uint64_t next_id = 1;                                                 // guarded by mu
   LogLimiter peer_lines;
 };
@@ -224,8 +224,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
     const std::string& name = session_.stream_name();
     if (AwaitingPublish()) {  // never published: anyone can cause this line
-      state_->LogPeerEvent(spdlog::level::info, "rtmp: {} closed: {} (stream -, {} bytes in, {:.1f} s)",
-                           peer_, why, bytes_in_, seconds);
+      state_->LogPeerEvent(spdlog::level::info,
+                           "rtmp: {} closed: {} (stream -, {} bytes in, {:.1f} s)", peer_, why,
+                           bytes_in_, seconds);
     } else {
       state_->logger->log(clean ? spdlog::level::info : spdlog::level::warn,
                           "rtmp: {} closed: {} (stream {}, {} bytes in, {:.1f} s)", peer_, why,

@@ -42,7 +42,7 @@ struct ServerOptions {
   // is closed (OBS and FFmpeg publish within a second), so keyless clients cannot hold the
   // connection slots.
   std::chrono::milliseconds publish_timeout{10000};
-  std::chrono::milliseconds idle_timeout{30000};  // no byte received for this long
+  std::chrono::milliseconds idle_timeout{30000};       // no byte received for this long
   uint32_t chunk_size = 4096;                          // the chunk size we send with
   size_t max_message_size = 8 << 20;                   // larger inbound messages close
   std::shared_ptr<spdlog::logger> logger;              // null: spdlog's default logger

@@ -140,9 +140,9 @@ int Server::State::Vet(SRTSOCKET ns, const sockaddr* peer_addr, const char* stre
   auto refuse = [&](int code, const std::string& why) {
     uint64_t left_out = 0;  // a caller can cause this line at will: rate-limited
     if (refusal_lines.Allow(&left_out)) {
-      logger->info("srt: {} refused ({}): {}{}", peer, RejectName(code), why,
-                   left_out ? " (" + std::to_string(left_out) + " refusals not logged)"
-                            : std::string());
+      logger->info(
+          "srt: {} refused ({}): {}{}", peer, RejectName(code), why,
+          left_out ? " (" + std::to_string(left_out) + " refusals not logged)" : std::string());
     }
     return code;
   };
