@@ -64,6 +64,13 @@ class VideoDecoderTest : public ::testing::Test {
   // The same packets through a GPU decoder (`options`) and the CPU one: returns the GPU's frames,
   // leaves the CPU's in frames_. Sets `why` (and returns nothing) when the GPU decoder does not
   // open here.
+  static VideoDecoderOptions Nvdec(bool keep_on_device) {
+    VideoDecoderOptions o;
+    o.hardware = VideoDecoderOptions::Hardware::kCuda;
+    o.keep_on_device = keep_on_device;
+    return o;
+  }
+
   std::vector<Frame> DecodeOnGpuAndCpu(const Encoded& e,
                                        const VideoDecoderOptions& options,
                                        std::string* why) {
@@ -120,10 +127,8 @@ TEST_F(VideoDecoderTest, RoundTripKeepsPtsAndPictures) {
 // Create says why and the test skips.
 TEST_F(VideoDecoderTest, NvdecMatchesTheCpuDecoder) {
   const Encoded e = Encode(320, 240, 10, 0, {0});
-  VideoDecoderOptions gpu_options;
-  gpu_options.hardware = VideoDecoderOptions::Hardware::kCuda;
   std::string why;
-  const std::vector<Frame> gpu_frames = DecodeOnGpuAndCpu(e, gpu_options, &why);
+  const std::vector<Frame> gpu_frames = DecodeOnGpuAndCpu(e, Nvdec(false), &why);
   if (!why.empty()) {
     EXPECT_NE(why.find("CUDA"), std::string::npos) << why;
     GTEST_SKIP() << why;
@@ -140,11 +145,8 @@ TEST_F(VideoDecoderTest, NvdecMatchesTheCpuDecoder) {
 // keep_on_device: the same pictures, left in GPU memory until someone downloads them.
 TEST_F(VideoDecoderTest, NvdecCanKeepPicturesOnTheGpu) {
   const Encoded e = Encode(320, 240, 10, 0, {0});
-  VideoDecoderOptions gpu_options;
-  gpu_options.hardware = VideoDecoderOptions::Hardware::kCuda;
-  gpu_options.keep_on_device = true;
   std::string why;
-  const std::vector<Frame> gpu_frames = DecodeOnGpuAndCpu(e, gpu_options, &why);
+  const std::vector<Frame> gpu_frames = DecodeOnGpuAndCpu(e, Nvdec(true), &why);
   if (!why.empty())
     GTEST_SKIP() << why;
   EXPECT_EQ(gpu_fallback_, "");
@@ -169,11 +171,8 @@ TEST_F(VideoDecoderTest, NvdecFallsBackToTheCpuForTenBitH264AndSaysSo) {
   o.pixel_format = AV_PIX_FMT_YUV420P10LE;
   o.profile = "high10";
   const Encoded e = Encode(320, 240, 4, 0, {0}, o);
-  VideoDecoderOptions gpu_options;
-  gpu_options.hardware = VideoDecoderOptions::Hardware::kCuda;
-  gpu_options.keep_on_device = true;
   std::string why;
-  const std::vector<Frame> gpu_frames = DecodeOnGpuAndCpu(e, gpu_options, &why);
+  const std::vector<Frame> gpu_frames = DecodeOnGpuAndCpu(e, Nvdec(true), &why);
   if (!why.empty())
     GTEST_SKIP() << why;
   EXPECT_NE(gpu_fallback_, "");
