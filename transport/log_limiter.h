@@ -2,7 +2,7 @@
 // dropped connection, a bad handshake): at most `per_second` lines a second, with bursts of as
 // many, so that a flood of connections cannot fill the disk or bury the log (a connection loop
 // against a full server wrote 800,000 lines a minute). The lines left out are counted and the next
-// line let through says how many.
+// line let through says how many (Allow's `note`).
 //
 // Threads: any (one mutex).
 #pragma once
@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <string>
 
 namespace strait::transport {
 
@@ -34,6 +35,15 @@ class LogLimiter {
     tokens_ -= 1;
     *left_out = left_out_;
     left_out_ = 0;
+    return true;
+  }
+  // The same, with what to append to the line let through: "" or " (N similar lines left out)".
+  bool Allow(std::string* note,
+             std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now()) {
+    uint64_t left_out = 0;
+    if (!Allow(&left_out, now))
+      return false;
+    *note = left_out ? " (" + std::to_string(left_out) + " similar lines left out)" : "";
     return true;
   }
 

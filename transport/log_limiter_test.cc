@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace strait::transport {
 namespace {
 
@@ -28,6 +30,11 @@ TEST(LogLimiterTest, LetsABurstThroughThenCountsWhatItLeavesOut) {
   for (int i = 0; i < 4; ++i)
     EXPECT_TRUE(limiter.Allow(&left_out, t0 + 10s));
   EXPECT_FALSE(limiter.Allow(&left_out, t0 + 10s));
+  std::string note = "x";
+  ASSERT_TRUE(limiter.Allow(&note, t0 + 11s));
+  EXPECT_EQ(note, " (1 similar lines left out)");
+  ASSERT_TRUE(limiter.Allow(&note, t0 + 11s));
+  EXPECT_EQ(note, "");
 }
 
 }  // namespace

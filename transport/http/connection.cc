@@ -304,8 +304,7 @@ void Connection::Account() {
   state_->stats.connections_open--;
   std::lock_guard lock(state_->mu);
   state_->connections.erase(id_);
-  if (auto it = state_->per_ip.find(ip_); it != state_->per_ip.end() && --it->second == 0)
-    state_->per_ip.erase(it);
+  state_->per_ip.Remove(ip_);
 }
 
 }  // namespace strait::transport::http

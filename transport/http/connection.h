@@ -20,6 +20,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "transport/address_counts.h"
 #include "transport/http/rate_limiter.h"
 #include "transport/http/server.h"
 #include "transport/log_limiter.h"
@@ -42,7 +43,7 @@ struct Server::State {
   std::mutex mu;
   bool stopped = false;                                                 // guarded by mu
   std::unordered_map<uint64_t, std::weak_ptr<Connection>> connections;  // guarded by mu
-  std::unordered_map<std::string, size_t> per_ip;                       // guarded by mu
+  AddressCounts per_ip;                                                 // guarded by mu
   uint64_t next_id = 1;                                                 // guarded by mu
   LogLimiter refusals;  // the refusal lines: a client can cause them at will
 };

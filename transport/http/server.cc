@@ -41,31 +41,23 @@ void OnAccept(const std::shared_ptr<Server::State>& state,
     std::lock_guard lock(state->mu);
     if (state->stopped)
       return;
-    size_t& from_ip = state->per_ip[ip];
     if (state->stats.connections_open.load() >= state->opts.max_connections) {
       state->stats.connections_refused++;
       refused = std::to_string(state->opts.max_connections) + " connections open (the limit)";
-    } else if (state->opts.max_connections_per_ip > 0 &&
-               from_ip >= state->opts.max_connections_per_ip) {
+    } else if (!state->per_ip.Add(ip, state->opts.max_connections_per_ip)) {
       state->stats.connections_refused_per_ip++;
-      refused = std::to_string(from_ip) + " connections open from " + ip + " (the limit)";
+      refused =
+          std::to_string(state->per_ip.count(ip)) + " connections open from " + ip + " (the limit)";
     } else {
       const uint64_t id = state->next_id++;
       state->stats.connections_open++;
-      ++from_ip;
       connection = std::make_shared<Connection>(state, std::move(socket), id, std::move(peer), ip);
       state->connections.emplace(id, connection);
     }
-    if (from_ip == 0)
-      state->per_ip.erase(ip);
   }
   if (!connection) {
-    uint64_t left_out = 0;
-    if (state->refusals.Allow(&left_out)) {
-      state->logger->warn(
-          "http {}: refused: {}{}", peer, refused,
-          left_out ? " (" + std::to_string(left_out) + " refusals not logged)" : std::string());
-    }
+    if (std::string note; state->refusals.Allow(&note))
+      state->logger->warn("http {}: refused: {}{}", peer, refused, note);
     boost::system::error_code ignored;
     socket.close(ignored);
     return Accept(state);

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "transport/address_counts.h"
 #include "transport/endpoint.h"
 #include "transport/log_limiter.h"
 #include "transport/rtmp/session.h"
@@ -29,20 +30,7 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
   void Remove(uint64_t id, const std::string& ip) {
     std::lock_guard lock(mu);
     connections.erase(id);
-    if (auto it = per_ip.find(ip); it != per_ip.end() && --it->second == 0)
-      per_ip.erase(it);
-  }
-  // A line a peer can cause at will (a refusal, a connection that never published): rate-limited.
-  template <typename... Args>
-  void LogPeerEvent(spdlog::level::level_enum level,
-                    spdlog::format_string_t<Args...> fmt,
-                    Args&&... args) {
-    uint64_t left_out = 0;
-    if (!peer_lines.Allow(&left_out))
-      return;
-    logger->log(level, fmt, std::forward<Args>(args)...);
-    if (left_out > 0)
-      logger->log(level, "rtmp: {} similar lines left out (at most 5 a second)", left_out);
+    per_ip.Remove(ip);
   }
 
   asio::io_context& io;
@@ -54,7 +42,7 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
 
   mutable std::mutex mu;
   std::unordered_map<uint64_t, std::weak_ptr<Connection>> connections;  // guarded by mu
-  std::unordered_map<std::string, size_t> per_ip;                       // guarded by mu
+  AddressCounts per_ip;                                                 // guarded by mu
   uint64_t next_id = 1;                                                 // guarded by mu
   LogLimiter peer_lines;
 };
@@ -224,9 +212,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
     const std::string& name = session_.stream_name();
     if (AwaitingPublish()) {  // never published: anyone can cause this line
-      state_->LogPeerEvent(spdlog::level::info,
-                           "rtmp: {} closed: {} (stream -, {} bytes in, {:.1f} s)", peer_, why,
-                           bytes_in_, seconds);
+      if (std::string note; state_->peer_lines.Allow(&note)) {
+        state_->logger->info("rtmp: {} closed: {} (stream -, {} bytes in, {:.1f} s){}", peer_, why,
+                             bytes_in_, seconds, note);
+      }
     } else {
       state_->logger->log(clean ? spdlog::level::info : spdlog::level::warn,
                           "rtmp: {} closed: {} (stream {}, {} bytes in, {:.1f} s)", peer_, why,
@@ -279,27 +268,24 @@ void Server::State::OnAccept(const boost::system::error_code& ec, tcp::socket so
     std::lock_guard lock(mu);
     if (stopped)
       return;  // checked under mu: Stop() sees every registered connection
-    size_t& from_ip = per_ip[ip];
     if (connections.size() >= opts.max_connections) {
       refused = "too many connections (limit " + std::to_string(opts.max_connections) + ")";
-    } else if (from_ip >= opts.max_connections_per_ip) {
+    } else if (!per_ip.Add(ip, opts.max_connections_per_ip)) {
       refused = "too many connections from " + ip + " (limit " +
                 std::to_string(opts.max_connections_per_ip) + ")";
     } else {
       const uint64_t id = next_id++;
       conn = std::make_shared<Connection>(shared_from_this(), std::move(socket), id, peer, ip);
       connections.emplace(id, conn);
-      ++from_ip;
     }
-    if (from_ip == 0)
-      per_ip.erase(ip);
   }
   if (conn) {
     conn->Start();
   } else {
     boost::system::error_code ignored;
     socket.close(ignored);
-    LogPeerEvent(spdlog::level::warn, "rtmp: {} closed: {}", peer, refused);
+    if (std::string note; peer_lines.Allow(&note))  // a peer can cause it at will
+      logger->warn("rtmp: {} closed: {}{}", peer, refused, note);
   }
   Accept();
 }

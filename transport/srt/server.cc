@@ -11,6 +11,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "transport/address_counts.h"
 #include "transport/endpoint.h"
 #include "transport/log_limiter.h"
 #include "transport/srt/player.h"
@@ -100,7 +101,7 @@ struct Server::State {
   mutable std::mutex mu;
   std::map<uint64_t, std::unique_ptr<Connection>> connections;  // guarded by mu
   std::map<uint64_t, std::unique_ptr<Player>> players;          // guarded by mu
-  std::unordered_map<std::string, size_t> per_ip;               // guarded by mu
+  AddressCounts per_ip;                                         // guarded by mu
   LogLimiter refusal_lines;
   std::map<uint64_t, std::string> ip_of;                        // guarded by mu
   uint64_t next_id = 1;                                         // guarded by mu
@@ -124,8 +125,7 @@ bool Server::State::AtLimit(const std::string& ip, std::string* why) const {
     *why = "too many callers (limit " + std::to_string(opts.max_callers) + ")";
     return true;
   }
-  auto it = per_ip.find(ip);
-  if (it != per_ip.end() && it->second >= opts.max_callers_per_ip) {
+  if (per_ip.count(ip) >= opts.max_callers_per_ip) {
     *why =
         "too many callers from " + ip + " (limit " + std::to_string(opts.max_callers_per_ip) + ")";
     return true;
@@ -138,12 +138,8 @@ int Server::State::Vet(SRTSOCKET ns, const sockaddr* peer_addr, const char* stre
   const auto [ip, peer_name] = Name(peer_addr);
   const std::string& peer = peer_name;  // a lambda may not capture a structured binding (clang 14)
   auto refuse = [&](int code, const std::string& why) {
-    uint64_t left_out = 0;  // a caller can cause this line at will: rate-limited
-    if (refusal_lines.Allow(&left_out)) {
-      logger->info(
-          "srt: {} refused ({}): {}{}", peer, RejectName(code), why,
-          left_out ? " (" + std::to_string(left_out) + " refusals not logged)" : std::string());
-    }
+    if (std::string note; refusal_lines.Allow(&note))  // a caller can cause it at will
+      logger->info("srt: {} refused ({}): {}{}", peer, RejectName(code), why, note);
     return code;
   };
   if (stopped)
@@ -277,7 +273,7 @@ void Server::State::Admit(SRTSOCKET sock, const sockaddr* addr) {
 }
 
 void Server::State::Register(uint64_t cid, const std::string& ip) {
-  ++per_ip[ip];
+  per_ip.Add(ip);  // AtLimit checked the cap
   ip_of.emplace(cid, ip);
 }
 
@@ -321,9 +317,7 @@ void Server::State::Reap(bool all) {
         ++it;
         continue;
       }
-      const std::string ip = ip_of[it->first];
-      if (--per_ip[ip] == 0)
-        per_ip.erase(ip);
+      per_ip.Remove(ip_of[it->first]);
       ip_of.erase(it->first);
       out.push_back(std::move(it->second));
       it = map.erase(it);
