@@ -102,10 +102,6 @@ cudaError_t CopyTable(const T* host, size_t n, DeviceBuffer& buf) {
   return cudaMemcpy(buf.ptr, host, n * sizeof(T), cudaMemcpyHostToDevice);
 }
 
-}  // namespace
-
-namespace {
-
 // DeviceAvailable's device, never freed (it keeps the primary context's flags, and the context
 // itself, for the process), and why there is none.
 struct SharedDevice {

@@ -70,7 +70,6 @@ struct VideoDecoder::Impl {
   AVFramePtr frame{av_frame_alloc()};
   std::vector<uint8_t> pending_extradata;  // from UpdateTrack, sent with the next packet
   bool keep_on_device = false;             // kCuda: CUDA frames as they are
-  bool cuda = false;                       // kCuda asked for
   std::string fallback;                    // VideoDecoder::fallback()
 
   Status Run(const AVPacket* in, const FrameSink& sink) {
@@ -82,7 +81,7 @@ struct VideoDecoder::Impl {
           AVFrame* keep = av_frame_alloc();
           if (!keep)
             return Error(what + ": out of memory");
-          if (cuda && out->format != AV_PIX_FMT_CUDA && fallback.empty()) {
+          if (hw_device && out->format != AV_PIX_FMT_CUDA && fallback.empty()) {
             const char* fmt = av_get_pix_fmt_name(static_cast<AVPixelFormat>(out->format));
             fallback = std::string(codec->codec->name) +
                        " has no NVDEC path: " + (fmt ? fmt : "unknown") +
@@ -146,7 +145,6 @@ Result<std::unique_ptr<VideoDecoder>> VideoDecoder::Create(const TrackInfo& trac
     c->hw_device_ctx = av_buffer_ref(*device);
     c->get_format = PreferCuda;
     c->opaque = &impl->fallback;
-    impl->cuda = true;
     impl->keep_on_device = options.keep_on_device;
     // No extra_hw_frames for the pictures held downstream (rung queues): FFmpeg 5.1's NVDEC copies
     // each picture out of its decode surface into a frame of the CUDA frames pool, which grows on
