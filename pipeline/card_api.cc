@@ -19,7 +19,6 @@
 #include <variant>
 
 #include "codecs/ffmpeg/image_reader.h"
-#include "codecs/image_header.h"
 #include "overlays/card.h"
 #include "overlays/card_renderer.h"
 #include "overlays/card_stage.h"
@@ -464,17 +463,6 @@ class CardServiceImpl final : public CardService {
     if (found == s.images.end() && s.images.size() >= opts_.max_images) {
       return ErrorResponse({409, "image", "stream '" + s.name + "' already has " +
                                               std::to_string(opts_.max_images) + " images"});
-    }
-    // The size the header declares, before a decoder allocates the picture.
-    if (auto declared =
-            ImageHeaderSize(std::span(reinterpret_cast<const uint8_t*>(b.data()), b.size()));
-        declared &&
-        (declared->width > opts_.max_image_side || declared->height > opts_.max_image_side)) {
-      return ErrorResponse({422, "image",
-                            "images are limited to " + std::to_string(opts_.max_image_side) + "x" +
-                                std::to_string(opts_.max_image_side) +
-                                " pixels (this one declares " + std::to_string(declared->width) +
-                                "x" + std::to_string(declared->height) + ")"});
     }
     const fs::path dir = ImagesDir(s);
     const fs::path path = dir / (id + (png ? ".png" : ".jpg"));
