@@ -106,6 +106,18 @@ TEST(LowLatency, PlaylistGoldens) {
   // The segment in progress ends the playlist with a hint for its next part.
   EXPECT_NE(full.find("#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"part10.1.m4s\""), std::string::npos)
       << full;
+  // Each segment's date is its predecessor's plus its duration: the packets came in one burst,
+  // and the dates of the first parts (published during it) fixed the mapping, seg1 on included.
+  const std::string tag = "#EXT-X-PROGRAM-DATE-TIME:2025-11-2";
+  std::vector<double> dates;  // seconds from 2025-11-27T00:00:00
+  for (size_t at = 0; (at = full.find(tag, at)) != std::string::npos; ++at) {
+    const std::string date = full.substr(at + tag.size() - 1, 24);
+    dates.push_back((date[1] - '7') * 86400.0 + std::stoi(date.substr(3, 2)) * 3600.0 +
+                    std::stoi(date.substr(6, 2)) * 60.0 + std::stod(date.substr(9, 6)));
+  }
+  ASSERT_EQ(dates.size(), 10u) << full;
+  for (size_t i = 1; i < dates.size(); ++i)
+    EXPECT_NEAR(dates[i] - dates[i - 1], 2.0, 0.0015) << "segment " << i << "\n" << full;
 }
 
 TEST(LowLatency, PartsMakeTheSegmentAndStartIndependent) {

@@ -301,9 +301,9 @@ Status Packager::Write(const Packet& in) {
     if (Status s = ChangeConfig(track, To90k(packet.dts(), packet.timebase())); !s)
       return s;
   }
-  // Until the first segment (this one's or a sibling's), no sample is stamped later than it
-  // arrived (program date time and prft do not run ahead of the wall clock after an encoder's
-  // start-up burst).
+  // Until the first date is published (this one's or a sibling's), no sample is stamped later
+  // than it arrived (program date time and prft do not run ahead of the wall clock after an
+  // encoder's start-up burst).
   if (stats_.segments == 0)
     anchor_->Observe(To90k(packet.dts(), packet.timebase()), clock_.WallNow());
   if (muxing_)
@@ -422,8 +422,8 @@ bool Packager::OpensIndependently(const Packet& packet, bool is_video) const {
                                                        : std::span<const uint8_t>());
 }
 
-std::chrono::system_clock::time_point Packager::WallTime(int64_t ts) const {
-  return anchor_->WallTime(ts);
+std::chrono::system_clock::time_point Packager::Date(int64_t ts) {
+  return anchor_->Date(ts);
 }
 
 std::optional<PartData> Packager::TakePart(int64_t end_ts) {
@@ -433,13 +433,13 @@ std::optional<PartData> Packager::TakePart(int64_t end_ts) {
   // hand players every event twice).
   const std::vector<mp4::EventMessage> events =
       video_track_ ? out_.TakeInbandEvents(part_start_, end_ts) : std::vector<mp4::EventMessage>{};
-  mp4::Chunk chunk =
-      cmaf_writer_->Flush(MediaTime{end_ts, kMpegTs}, WallTime(part_start_ + pts_delay_), events);
+  const std::chrono::system_clock::time_point date = Date(part_start_ + pts_delay_);
+  mp4::Chunk chunk = cmaf_writer_->Flush(MediaTime{end_ts, kMpegTs}, date, events);
   PartData part;
   part.duration_s =
       static_cast<double>(std::max<int64_t>(end_ts - part_start_, 0)) / kTicksPerSecond;
   part.independent = chunk.independent;
-  part.program_date_time = WallTime(part_start_ + pts_delay_);
+  part.program_date_time = date;
   part.video_frames = part_frames_;
   part.media_start_90k = part_start_ + pts_delay_;
   part.segment_independent = segment_independent_;
@@ -457,7 +457,6 @@ Status Packager::CloseSegment(int64_t end_ts) {
   SegmentData segment;
   segment.duration_s =
       static_cast<double>(std::max<int64_t>(end_ts - segment_start_, 0)) / kTicksPerSecond;
-  segment.program_date_time = WallTime(segment_start_ + pts_delay_);
   segment.video_frames = segment_frames_;
   segment.media_end_90k = end_ts;
   segment.media_start_90k = segment_start_ + pts_delay_;
@@ -474,7 +473,7 @@ Status Packager::CloseSegment(int64_t end_ts) {
     segment.bytes = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
   }
   ++stats_.segments;
-  anchor_->Settle();
+  segment.program_date_time = Date(segment_start_ + pts_delay_);
   return out_.AddSegment(std::move(segment), std::move(last_part));
 }
 

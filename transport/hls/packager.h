@@ -49,8 +49,9 @@ struct PackagerOptions {
   std::chrono::milliseconds audio_wait{1000};  // media time to wait for a missing track config
   size_t max_buffered_packets = 2048;          // before start; beyond it, start anyway
   // Encoders often send their first packet late and the queued ones in a burst: until the first
-  // segment, the wall-clock mapping moves back (by at most this much) so that no sample is
-  // stamped later than it arrived. 0: program date time = first packet's arrival + media time.
+  // date is published (part or segment), the wall-clock mapping moves back (by at most this much)
+  // so that no sample is stamped later than it arrived. 0: program date time = first packet's
+  // arrival + media time.
   std::chrono::milliseconds max_arrival_anchor{500};
   // The publish's media-time → wall-time mapping, shared with the packagers of the stream's other
   // renditions (one date for one media time in every playlist). Null: this packager (and its
@@ -105,7 +106,8 @@ class Packager {
   Status CloseSegment(int64_t end_ts);  // end_ts: 90 kHz, the first sample of the next segment
   Status ClosePart(int64_t end_ts);     // CMAF: flushes the buffered samples as one part
   std::optional<PartData> TakePart(int64_t end_ts);  // ... and returns it, unpublished
-  std::chrono::system_clock::time_point WallTime(int64_t ts) const;
+  // The date published for media time `ts` (fixes the shared anchor: WallAnchor::Date).
+  std::chrono::system_clock::time_point Date(int64_t ts);
   // Starts the segment `packet` (dts `ts`, its pts − dts `pts_delay`) opens.
   void OpenSegment(const Packet& packet, bool is_video, int64_t ts, int64_t pts_delay);
   // Whether a segment opened by `packet` decodes on its own: not at an H.264 keyframe that is no

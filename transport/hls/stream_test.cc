@@ -100,6 +100,7 @@ class OnePublishTest : public ::testing::Test {
     Packager* packager;
     std::vector<Packet> packets;
     int64_t delay_ms;
+    int64_t burst_ms = 0;  // the media before it arrives at once, late, at burst_ms + delay_ms
   };
   // Writes every feed's packets in the order they arrive, the clock at each arrival.
   void Play(const std::vector<Feed>& feeds) {
@@ -111,7 +112,7 @@ class OnePublishTest : public ::testing::Test {
     std::vector<Arrival> arrivals;
     for (const Feed& f : feeds) {
       for (const Packet& p : f.packets)
-        arrivals.push_back({p.dts() + f.delay_ms, f.packager, &p});
+        arrivals.push_back({std::max(p.dts(), f.burst_ms) + f.delay_ms, f.packager, &p});
     }
     std::stable_sort(arrivals.begin(), arrivals.end(),
                      [](const Arrival& a, const Arrival& b) { return a.at_ms < b.at_ms; });
@@ -146,6 +147,15 @@ class OnePublishTest : public ::testing::Test {
   Stream stream_{"shop1", Window3()};
 };
 
+class OneCmafPublishTest : public OnePublishTest {
+ protected:
+  static RenditionOptions Cmaf() {
+    RenditionOptions o = Window3();
+    o.format = SegmentFormat::kCmaf;
+    return o;
+  }
+};
+
 // Seconds into the FakeClock's day of a date ("2025-11-28T00:00:06.000Z" → 6).
 double Seconds(const std::string& date) {
   return std::stod(date.substr(17, 6));
@@ -171,6 +181,32 @@ TEST_F(OnePublishTest, EveryPlaylistDatesAPictureTheSame) {
   EXPECT_EQ(high_dates[0], "2025-11-28T00:00:00.000Z");  // the audio's first arrival
   ASSERT_FALSE(Dates("audio").empty());
   EXPECT_EQ(Dates("audio")[0], high_dates[0]);
+}
+
+// The first second of audio came late and in one burst: the mapping moved back while it was
+// read, but the audio's first parts had been dated already (and its segment takes its first
+// part's date), so its playlist dated the start 0.33 s later than the rungs' did. The first date
+// published fixes the mapping for every rendition.
+TEST_F(OneCmafPublishTest, ABurstDoesNotMoveDatesAlreadyPublished) {
+  Packager high(stream_.AddRendition("720p", Cmaf()), clock_, Options(true));
+  Packager low(stream_.AddRendition("360p", Cmaf()), clock_, Options(true));
+  Packager audio(stream_.AddRendition("audio", Cmaf()), clock_, Options(false));
+  ASSERT_TRUE(high.AddTrack(VideoTrack()).ok());
+  ASSERT_TRUE(low.AddTrack(VideoTrack()).ok());
+  ASSERT_TRUE(audio.AddTrack(AudioTrack()).ok());
+  Play({{&audio, MakeLive(0, 4100, false, true), 0, 1000},
+        {&low, MakeLive(0, 4100, true, false), 1150},
+        {&high, MakeLive(0, 4100, true, false), 1300}});
+  const std::vector<std::string> high_dates = Dates("720p");
+  ASSERT_EQ(high_dates.size(), 2u);
+  EXPECT_EQ(high_dates, Dates("360p"));
+  ASSERT_GE(Dates("audio").size(), 2u);
+  EXPECT_EQ(Dates("audio")[0], high_dates[0]);
+  EXPECT_NEAR(Seconds(Dates("audio")[1]), Seconds(high_dates[1]), 0.022)  // an AAC frame
+      << Dates("audio")[1] << " " << high_dates[1];
+  // The audio's first part was dated within the burst: at most that far back (not in the future).
+  EXPECT_LE(Seconds(high_dates[0]), 1.0);
+  EXPECT_GE(Seconds(high_dates[0]), 0.5);
 }
 
 // The audio is published ahead of the transcoded video, so its window (by count) slid a segment

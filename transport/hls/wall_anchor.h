@@ -8,9 +8,11 @@
 // same picture ~0.1 s later than the passthrough and the audio.
 //
 // The first sample observed sets it: its media time maps to its arrival. Encoders often send the
-// first packet late and the queued ones in a burst, so until Settle() the mapping moves back
-// (by at most `max_back` behind that first arrival) whenever a sample would map later than it
-// arrived. Thread-safe: the packagers of one publish run on different threads.
+// first packet late and the queued ones in a burst, so until the first date is published (Date())
+// the mapping moves back (by at most `max_back` behind that first arrival) whenever a sample would
+// map later than it arrived; from then on it stays, so that no rendition dates the start of the
+// stream differently from another that published first. Thread-safe: the packagers of one publish
+// run on different threads.
 #pragma once
 
 #include <chrono>
@@ -29,15 +31,17 @@ class WallAnchor {
 
   // A sample at `media_90k` arrived at `arrival`.
   void Observe(int64_t media_90k, time_point arrival);
-  // A segment was published with these dates: the mapping stays as it is from now on.
-  void Settle();
+  // The date of `media_90k` for a playlist, part or prft: the mapping stays as it is from now on.
+  time_point Date(int64_t media_90k);
   // Forgets the mapping (a new publish on the same packager); the next Observe sets it again.
   void Reset();
   bool anchored() const;
-  // The wall time of `media_90k`; the epoch before the first Observe.
+  // The wall time of `media_90k` now (the epoch before the first Observe), not fixing it.
   time_point WallTime(int64_t media_90k) const;
 
  private:
+  time_point WallTimeLocked(int64_t media_90k) const;
+
   const std::chrono::milliseconds max_back_;
   mutable std::mutex mu_;
   bool anchored_ = false;
