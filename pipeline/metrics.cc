@@ -103,6 +103,15 @@ void RungFamilies(Writer& w, const std::vector<StreamView>& streams) {
   PerStream(w, streams, "strait_transcode_input_dropped_total", "counter",
             "Packets the transcoder dropped (to the next keyframe) when its input queue was full",
             [](auto& s) { return s.transcode_input_dropped; });
+  PerStream(w, streams, "strait_transcode_decode_errors_total", "counter",
+            "Video packets the decoder refused (corrupt, or a failing NVDEC)",
+            [](auto& s) { return s.transcode_decode_errors; });
+  PerStream(w, streams, "strait_transcode_nvdec", "gauge",
+            "1 = NVDEC decodes the stream's video now (0: the CPU decoder)",
+            [](auto& s) { return s.transcode_nvdec ? 1 : 0; });
+  PerStream(w, streams, "strait_transcode_nvdec_to_cpu_total", "counter",
+            "Times NVDEC failed packet after packet and the CPU decoder took over",
+            [](auto& s) { return s.transcode_nvdec_to_cpu; });
 }
 
 void PublishFamilies(Writer& w, const std::vector<PublishTargetView>& targets) {

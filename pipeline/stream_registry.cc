@@ -378,6 +378,9 @@ std::vector<StreamView> StreamRegistry::Streams() const {
     if (transcoder) {
       TranscoderStats ts = transcoder->Stats();
       v.transcode_input_dropped = ts.input_dropped;
+      v.transcode_decode_errors = ts.decode_errors;
+      v.transcode_nvdec = ts.nvdec;
+      v.transcode_nvdec_to_cpu = ts.nvdec_to_cpu;
       v.rungs = std::move(ts.rungs);
     }
     if (e->src) {

@@ -57,7 +57,10 @@ struct Transcoder::Graph {
 
   // Decode-thread state.
   std::unique_ptr<ffmpeg::VideoDecoder> decoder;
+  bool nvdec = false;  // NVDEC decodes now (FFmpeg kept it; or the opts.nvdec_fails stand-in)
   bool nvdec_fallback_logged = false;  // decoder->fallback(), said once a decoder
+  int nvdec_failures = 0;              // NVDEC's failed packets in a row
+  bool await_keyframe = false;         // a new decoder took over: packets from the next keyframe
   std::optional<TrackInfo> video_track;
   std::optional<TrackInfo> audio_out;  // the AAC track of the "audio" rendition
   std::unique_ptr<ffmpeg::AudioTranscoder> audio_transcoder;
@@ -342,6 +345,87 @@ struct Transcoder::Graph {
     }
   }
 
+  // Opens the decoder of `t`, on NVDEC first where `try_nvdec`; none (logged) where neither opens.
+  void OpenVideoDecoder(const TrackInfo& t, bool try_nvdec) {
+    decoder.reset();
+    SetNvdec(false);
+    nvdec_failures = 0;
+    nvdec_fallback_logged = false;
+    ffmpeg::VideoDecoderOptions d;
+    d.threads = opts.decoder_threads;
+    if (d.threads <= 0)
+      d.threads = DefaultDecoderThreads(Cores(), EncodedRungsConfigured());
+    if (try_nvdec) {
+      d.hardware = ffmpeg::VideoDecoderOptions::Hardware::kCuda;
+      d.keep_on_device = GpuPictures();
+      auto gpu = ffmpeg::VideoDecoder::Create(t, d);
+      if (gpu.ok()) {
+        decoder = std::move(*gpu);
+        SetNvdec(true);
+        logger->info("stream {}: decoding {} with NVDEC{}", name, CodecName(t.codec),
+                     d.keep_on_device ? ", pictures kept on the GPU" : "");
+        return;
+      }
+      logger->warn("stream {}: {}; decoding on the CPU", name, gpu.error().message());
+      d.hardware = ffmpeg::VideoDecoderOptions::Hardware::kNone;
+      d.keep_on_device = false;
+    }
+    auto dec = ffmpeg::VideoDecoder::Create(t, d);
+    if (!dec.ok()) {
+      logger->error("stream {}: video decoder: {}", name, dec.error().message());
+      return;
+    }
+    decoder = std::move(*dec);
+    SetNvdec(try_nvdec && opts.nvdec_fails != nullptr);  // the test hook's stand-in
+    logger->info("stream {}: decoding {} on the CPU, {} thread{}", name, CodecName(t.codec),
+                 d.threads, d.threads == 1 ? "" : "s");
+  }
+
+  // One video packet into the decoder. NVDEC failing packet after packet (a poisoned CUDA
+  // context, a lost device) is replaced by the CPU decoder, from the next keyframe: the stream
+  // loses that stretch of pictures instead of all the rest.
+  void DecodeVideo(const Packet& p) {
+    if (await_keyframe) {
+      if (!p.keyframe())
+        return;
+      await_keyframe = false;
+    }
+    const bool hook_fails = nvdec && opts.nvdec_fails && opts.nvdec_fails(p);
+    Status s = hook_fails ? Status(Error("NVDEC: decode failed (test hook)"))
+                          : decoder->Decode(p, [this](Frame f) { OnFrame(std::move(f)); });
+    if (!s.ok()) {
+      {
+        std::lock_guard lock(mu);
+        if (counters.decode_errors++ < 5)
+          logger->warn("stream {}: decode: {}", name, s.error().message());
+      }
+      if (nvdec && ++nvdec_failures >= kNvdecFailuresBeforeCpu) {
+        logger->error(
+            "stream {}: NVDEC failed {} packets in a row (last: {}); decoding on the CPU from the "
+            "next keyframe",
+            name, nvdec_failures, s.error().message());
+        const TrackInfo track = decoder->track();
+        OpenVideoDecoder(track, false);
+        await_keyframe = true;
+        std::lock_guard lock(mu);
+        ++counters.nvdec_to_cpu;
+      }
+      return;
+    }
+    nvdec_failures = 0;
+    if (!nvdec_fallback_logged && !decoder->fallback().empty()) {
+      logger->warn("stream {}: {}; decoding on the CPU", name, decoder->fallback());
+      nvdec_fallback_logged = true;
+      SetNvdec(false);
+    }
+  }
+
+  void SetNvdec(bool on) {
+    nvdec = on;
+    std::lock_guard lock(mu);
+    counters.nvdec = on;
+  }
+
   void OnTrack(const TrackInfo& t) {
     if (t.kind == MediaKind::kVideo && !source_rung)
       CreateSourceRung(t);
@@ -353,34 +437,7 @@ struct Transcoder::Graph {
       } else {
         if (decoder)
           (void)decoder->Flush([this](Frame f) { OnFrame(std::move(f)); });
-        ffmpeg::VideoDecoderOptions d;
-        d.threads = opts.decoder_threads;
-        if (d.threads <= 0) {
-          d.threads = DefaultDecoderThreads(Cores(), EncodedRungsConfigured());
-        }
-        if (opts.decoder == "cuda") {
-          d.hardware = ffmpeg::VideoDecoderOptions::Hardware::kCuda;
-          d.keep_on_device = GpuPictures();
-          auto gpu = ffmpeg::VideoDecoder::Create(t, d);
-          if (gpu.ok()) {
-            decoder = std::move(*gpu);
-            nvdec_fallback_logged = false;
-            video_track = t;
-            logger->info("stream {}: decoding {} with NVDEC{}", name, CodecName(t.codec),
-                         d.keep_on_device ? ", pictures kept on the GPU" : "");
-            return;
-          }
-          logger->warn("stream {}: {}; decoding on the CPU", name, gpu.error().message());
-          d.hardware = ffmpeg::VideoDecoderOptions::Hardware::kNone;
-        }
-        auto dec = ffmpeg::VideoDecoder::Create(t, d);
-        if (!dec.ok()) {
-          logger->error("stream {}: video decoder: {}", name, dec.error().message());
-          return;
-        }
-        decoder = std::move(*dec);
-        logger->info("stream {}: decoding {} on the CPU, {} thread{}", name, CodecName(t.codec),
-                     d.threads, d.threads == 1 ? "" : "s");
+        OpenVideoDecoder(t, opts.decoder == "cuda");
       }
       video_track = t;
       return;
@@ -612,17 +669,8 @@ struct Transcoder::Graph {
         if (p->kind() == MediaKind::kVideo) {
           if (source_rung)
             CopySource(*p);
-          if (!decoder)
-            continue;
-          if (Status s = decoder->Decode(*p, [this](Frame f) { OnFrame(std::move(f)); }); !s.ok()) {
-            std::lock_guard lock(mu);
-            if (counters.decode_errors++ < 5)
-              logger->warn("stream {}: decode: {}", name, s.error().message());
-          }
-          if (!nvdec_fallback_logged && !decoder->fallback().empty()) {
-            logger->warn("stream {}: {}; decoding on the CPU", name, decoder->fallback());
-            nvdec_fallback_logged = true;
-          }
+          if (decoder)
+            DecodeVideo(*p);
         } else if (p->kind() == MediaKind::kAudio) {
           OnAudio(*p);
         }

@@ -58,6 +58,10 @@ struct TranscoderOptions {
   std::shared_ptr<overlays::FrameStage> overlay;  // null = pass-through
   FillerOptions filler;  // what Suspend shows: the last picture, then the slate
   std::function<void(const std::string& rung)> before_encode;  // test hook
+  // Test hook for the switch from a failing NVDEC to the CPU decoder: when set, the decoder the
+  // stream opens first counts as NVDEC, and a packet for which this returns true fails in it as
+  // on a broken GPU (the CPU decoder that replaces it does not ask).
+  std::function<bool(const Packet& packet)> nvdec_fails;
   std::shared_ptr<spdlog::logger> logger;
 };
 
@@ -78,11 +82,20 @@ int DefaultDecoderThreads(int cores, int encoded_rungs);
 // the same CPU-seconds, the same bits and PSNR (bench/README.md).
 int RungEncoderThreads(int cores, int encoded_rungs, bool largest);
 
+// Packets NVDEC may fail in a row before the stream's decoder is replaced by the CPU's, from the
+// next keyframe on: half a second at 30 fps. A CUDA error that poisons the context (an illegal
+// address in any kernel of the process, a lost device) fails every later decode; one corrupt
+// packet fails one.
+inline constexpr int kNvdecFailuresBeforeCpu = 15;
+
 struct TranscoderStats {
   uint64_t packets_in = 0;
   uint64_t input_dropped = 0;  // live: input queue overflow (to the next keyframe)
   uint64_t frames_decoded = 0;
   uint64_t decode_errors = 0;
+  bool nvdec = false;  // NVDEC decodes the video now (FFmpeg kept it, no switch to the CPU)
+  // NVDEC failed kNvdecFailuresBeforeCpu packets in a row and the CPU decoder took over.
+  uint64_t nvdec_to_cpu = 0;
   std::vector<std::pair<std::string, RungStats>> rungs;
 };
 

@@ -75,8 +75,13 @@ class SlowRungTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  TranscoderStats Run(std::function<void()> slow_encode) {
+  TranscoderStats Run(std::function<void()> slow_encode,
+                      std::function<bool(const Packet&)> nvdec_fails = nullptr) {
     TranscoderOptions opts;
+    if (nvdec_fails) {
+      opts.decoder = "cuda";  // NVDEC where one opens, else the hook's stand-in
+      opts.nvdec_fails = std::move(nvdec_fails);
+    }
     RungConfig fast, slow;
     fast.name = "240p";
     fast.height = 240;
@@ -92,7 +97,7 @@ class SlowRungTest : public ::testing::Test {
     opts.rung_queue_frames = 6;
     opts.segment_duration_s = 1.0;
     opts.before_encode = [&](const std::string& rung) {
-      if (rung == "120p")
+      if (rung == "120p" && slow_encode)
         slow_encode();
     };
     opts.logger =
@@ -180,6 +185,42 @@ TEST_F(SlowRungTest, AStalledRungKeepsEverySegment) {
   EXPECT_GT(s.frames_dropped, 30u);
   EXPECT_LE(s.queue_high_water, 6u) << "the slow rung's queue is bounded";
   ExpectEverySegment();
+}
+
+// NVDEC failing every packet from 3 s on (a poisoned CUDA context, a lost device): after
+// kNvdecFailuresBeforeCpu of them the CPU decoder takes over from the next keyframe (4 s; one a
+// second), so the stream loses that second of pictures and keeps the rest, counted and logged.
+TEST_F(SlowRungTest, AFailingNvdecGivesWayToTheCpuDecoder) {
+  int64_t failed_from = -1;
+  const TranscoderStats stats = Run(nullptr, [&](const Packet& p) {
+    const bool fail = p.pts() * p.timebase().num >= 3 * p.timebase().den;
+    if (fail && failed_from < 0)
+      failed_from = p.pts();
+    return fail;
+  });
+  ASSERT_GE(failed_from, 0) << "the hook saw the packets";
+  EXPECT_EQ(stats.nvdec_to_cpu, 1u);
+  EXPECT_FALSE(stats.nvdec) << "the CPU decodes at the end";
+  EXPECT_EQ(stats.decode_errors, static_cast<uint64_t>(kNvdecFailuresBeforeCpu));
+  // 3 s before the failures and 6 s from the next keyframe (delayed pictures of the dropped
+  // decoder's frame threads may be lost with it).
+  EXPECT_LE(stats.frames_decoded, 270u);
+  EXPECT_GE(stats.frames_decoded, 262u);
+  ASSERT_EQ(stats.rungs.size(), 2u);
+  for (const auto& [name, rung] : stats.rungs)
+    EXPECT_EQ(rung.frames_encoded + rung.frames_dropped + rung.frames_capped, stats.frames_decoded)
+        << name;
+  // Both renditions end at the clip's end: the pictures after the switch were published.
+  for (const char* name : {"240p", "120p"}) {
+    const auto* r = stream_.FindRendition(name);
+    ASSERT_NE(r, nullptr);
+    EXPECT_TRUE(r->Stats().ended);
+    double total = 0;
+    const std::string playlist = *r->Playlist();
+    for (size_t at = 0; (at = playlist.find("#EXTINF:", at)) != std::string::npos; ++at)
+      total += std::stod(playlist.substr(at + 8));
+    EXPECT_NEAR(total, 10.0, 0.1) << name << "\n" << playlist;
+  }
 }
 
 }  // namespace

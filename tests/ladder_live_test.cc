@@ -38,6 +38,11 @@ TEST_F(LadderLiveTest, RtmpPushComesOutAsAnAlignedLadder) {
   EXPECT_NE(metrics.body.find(encoded), std::string::npos) << metrics.body;
   EXPECT_NE(metrics.body.find("strait_rung_gops_dropped_total{stream=\"shop1\",rung=\"720p\"}"),
             std::string::npos);
+  // A clean push decoded on the CPU: no decode errors, no NVDEC.
+  EXPECT_NE(metrics.body.find("strait_transcode_decode_errors_total{stream=\"shop1\"} 0\n"),
+            std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("strait_transcode_nvdec{stream=\"shop1\"} 0\n"), std::string::npos);
   ASSERT_EQ(push.Wait(60s), 0) << push.Log();
   const std::string base = "/live/shop1";
   std::vector<std::vector<double>> idrs;
