@@ -5,11 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
 
+#include "codecs/golden_file.h"
 #include "codecs/h264/test_vectors.h"
 #include "codecs/mp4/cmaf_writer.h"
 
@@ -143,17 +141,7 @@ std::string Dump(std::span<const uint8_t> b) {
 }
 
 void ExpectGolden(const std::string& name, const std::string& actual) {
-  const std::string path = std::string(STRAIT_SOURCE_DIR) + "/tests/golden/mp4/" + name;
-  const char* update = std::getenv("STRAIT_UPDATE_GOLDEN");
-  if (update && std::string(update) == "1") {
-    std::ofstream(path, std::ios::binary) << actual;
-    return;
-  }
-  std::ifstream in(path, std::ios::binary);
-  ASSERT_TRUE(in) << "missing golden file " << path << " (run with STRAIT_UPDATE_GOLDEN=1)";
-  std::stringstream expected;
-  expected << in.rdbuf();
-  EXPECT_EQ(actual, expected.str()) << "golden mismatch: " << path;
+  golden::ExpectFile("mp4/" + name, actual);
 }
 
 TrackInfo H264Track() {

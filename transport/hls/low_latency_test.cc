@@ -5,12 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <cstdlib>
-#include <fstream>
 #include <future>
-#include <sstream>
 #include <thread>
 
+#include "codecs/golden_file.h"
 #include "transport/hls/catalog.h"
 #include "transport/hls/http_handler.h"
 #include "transport/hls/packager.h"
@@ -22,17 +20,7 @@ namespace {
 using namespace std::chrono_literals;
 
 void ExpectGolden(const std::string& name, const std::string& actual) {
-  const std::string path = std::string(STRAIT_SOURCE_DIR) + "/tests/golden/hls/" + name;
-  const char* update = std::getenv("STRAIT_UPDATE_GOLDEN");
-  if (update && std::string(update) == "1") {
-    std::ofstream(path, std::ios::binary) << actual;
-    return;
-  }
-  std::ifstream in(path, std::ios::binary);
-  ASSERT_TRUE(in) << "missing golden file " << path << " (run with STRAIT_UPDATE_GOLDEN=1)";
-  std::stringstream expected;
-  expected << in.rdbuf();
-  EXPECT_EQ(actual, expected.str()) << "golden mismatch: " << path;
+  golden::ExpectFile("hls/" + name, actual);
 }
 
 std::string Text(const std::shared_ptr<const std::vector<uint8_t>>& b) {
