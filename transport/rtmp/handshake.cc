@@ -4,6 +4,7 @@
 #include <openssl/hmac.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <random>
 #include <string>
@@ -11,80 +12,28 @@
 namespace strait::transport::rtmp {
 namespace handshake_internal {
 
-#define STRAIT_RTMP_KEY_TAIL                                                                      \
-  0xF0, 0xEE, 0xC2, 0x4A, 0x80, 0x68, 0xBE, 0xE8, 0x2E, 0x00, 0xD0, 0xD1, 0x02, 0x9E, 0x7E, 0x57, \
-      0x6E, 0xEC, 0x5D, 0x2D, 0x29, 0x80, 0x6F, 0xAB, 0x93, 0xB8, 0xE6, 0x36, 0xCF, 0xEB, 0x31,   \
-      0xAE
+namespace {
 
-const uint8_t kFpKey[62] = {'G',
-                            'e',
-                            'n',
-                            'u',
-                            'i',
-                            'n',
-                            'e',
-                            ' ',
-                            'A',
-                            'd',
-                            'o',
-                            'b',
-                            'e',
-                            ' ',
-                            'F',
-                            'l',
-                            'a',
-                            's',
-                            'h',
-                            ' ',
-                            'P',
-                            'l',
-                            'a',
-                            'y',
-                            'e',
-                            'r',
-                            ' ',
-                            '0',
-                            '0',
-                            '1',
-                            STRAIT_RTMP_KEY_TAIL};
-const uint8_t kFmsKey[68] = {'G',
-                             'e',
-                             'n',
-                             'u',
-                             'i',
-                             'n',
-                             'e',
-                             ' ',
-                             'A',
-                             'd',
-                             'o',
-                             'b',
-                             'e',
-                             ' ',
-                             'F',
-                             'l',
-                             'a',
-                             's',
-                             'h',
-                             ' ',
-                             'M',
-                             'e',
-                             'd',
-                             'i',
-                             'a',
-                             ' ',
-                             'S',
-                             'e',
-                             'r',
-                             'v',
-                             'e',
-                             'r',
-                             ' ',
-                             '0',
-                             '0',
-                             '1',
-                             STRAIT_RTMP_KEY_TAIL};
-#undef STRAIT_RTMP_KEY_TAIL
+// The 32 bytes both keys end with.
+constexpr uint8_t kKeyTail[32] = {0xF0, 0xEE, 0xC2, 0x4A, 0x80, 0x68, 0xBE, 0xE8, 0x2E, 0x00, 0xD0,
+                                  0xD1, 0x02, 0x9E, 0x7E, 0x57, 0x6E, 0xEC, 0x5D, 0x2D, 0x29, 0x80,
+                                  0x6F, 0xAB, 0x93, 0xB8, 0xE6, 0x36, 0xCF, 0xEB, 0x31, 0xAE};
+
+// `text` (without its NUL) followed by kKeyTail.
+template <size_t N>
+constexpr std::array<uint8_t, N - 1 + sizeof(kKeyTail)> WithTail(const char (&text)[N]) {
+  std::array<uint8_t, N - 1 + sizeof(kKeyTail)> key{};
+  for (size_t i = 0; i + 1 < N; ++i)
+    key[i] = static_cast<uint8_t>(text[i]);
+  for (size_t i = 0; i < sizeof(kKeyTail); ++i)
+    key[N - 1 + i] = kKeyTail[i];
+  return key;
+}
+
+}  // namespace
+
+const std::array<uint8_t, 62> kFpKey = WithTail("Genuine Adobe Flash Player 001");
+const std::array<uint8_t, 68> kFmsKey = WithTail("Genuine Adobe Flash Media Server 001");
 
 constexpr size_t kDigestSize = 32;
 
@@ -167,7 +116,7 @@ void Handshake::Respond(std::vector<uint8_t>* out) {
   std::optional<int> schema;
   const bool versioned = c1[4] || c1[5] || c1[6] || c1[7];
   if (versioned)
-    schema = hi::FindSchema(c1, {hi::kFpKey, hi::kFpKeyShort});
+    schema = hi::FindSchema(c1, {hi::kFpKey.data(), hi::kFpKeyShort});
   digest_ = schema.has_value();
 
   std::mt19937 rng(seed_);
@@ -179,7 +128,7 @@ void Handshake::Respond(std::vector<uint8_t>* out) {
   } else {
     const uint8_t version[4] = {0x04, 0x05, 0x00, 0x01};  // claims FMS 4.5.0.1, as others do
     std::copy(version, version + 4, s1.begin() + 4);
-    hi::Sign(s1, *schema, {hi::kFmsKey, hi::kFmsKeyShort});
+    hi::Sign(s1, *schema, {hi::kFmsKey.data(), hi::kFmsKeyShort});
     const size_t c1_digest = hi::DigestOffset(c1, *schema);
     const std::vector<uint8_t> key =
         hi::HmacSha256(hi::kFmsKey, c1.subspan(c1_digest, hi::kDigestSize));

@@ -10,6 +10,7 @@
 // answered with the plain handshake. One object per connection, single-threaded.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -48,8 +49,8 @@ class Handshake {
 // Digest helpers, exposed for tests (which play the client).
 namespace handshake_internal {
 
-extern const uint8_t kFpKey[62];   // "Genuine Adobe Flash Player 001" + 32 bytes
-extern const uint8_t kFmsKey[68];  // "Genuine Adobe Flash Media Server 001" + 32 bytes
+extern const std::array<uint8_t, 62> kFpKey;   // "Genuine Adobe Flash Player 001" + 32 bytes
+extern const std::array<uint8_t, 68> kFmsKey;  // "Genuine Adobe Flash Media Server 001" + 32 bytes
 inline constexpr size_t kFpKeyShort = 30;
 inline constexpr size_t kFmsKeyShort = 36;
 

@@ -61,8 +61,8 @@ TEST(HandshakeTest, DigestHandshakeBothSchemas) {
     Bytes c1 = RandomBytes(kHandshakeSize, 7 + schema);
     const uint8_t version[4] = {0x80, 0x00, 0x07, 0x02};  // librtmp's Flash Player version
     std::copy(version, version + 4, c1.begin() + 4);
-    hi::Sign(c1, schema, {hi::kFpKey, hi::kFpKeyShort});
-    ASSERT_EQ(hi::FindSchema(c1, {hi::kFpKey, hi::kFpKeyShort}), schema);
+    hi::Sign(c1, schema, {hi::kFpKey.data(), hi::kFpKeyShort});
+    ASSERT_EQ(hi::FindSchema(c1, {hi::kFpKey.data(), hi::kFpKeyShort}), schema);
 
     Handshake hs;
     Bytes in = {3};
@@ -74,7 +74,7 @@ TEST(HandshakeTest, DigestHandshakeBothSchemas) {
     std::span<const uint8_t> s1(out.data() + 1, kHandshakeSize);
     std::span<const uint8_t> s2(out.data() + 1 + kHandshakeSize, kHandshakeSize);
     // The client verifies S1 with the short FMS key, in its own schema...
-    EXPECT_EQ(hi::FindSchema(s1, {hi::kFmsKey, hi::kFmsKeyShort}), schema);
+    EXPECT_EQ(hi::FindSchema(s1, {hi::kFmsKey.data(), hi::kFmsKeyShort}), schema);
     // ...and S2 with the key derived from its own digest.
     const size_t off = hi::DigestOffset(c1, schema);
     const Bytes key = hi::HmacSha256(hi::kFmsKey, std::span<const uint8_t>(c1).subspan(off, 32));
