@@ -47,10 +47,10 @@ class MediaSink {
 
 enum class PublishRefusal {
   kNone,
-  kUnknownKey,   // RTMP: NetStream.Publish.BadName; SRT: 1403/1404
+  kUnknownKey,   // RTMP: NetStream.Publish.Denied; SRT: 1403/1404
   kAlreadyLive,  // RTMP: NetStream.Publish.BadName; SRT: 1409
-  kInternal,
-  kForbidden,  // playback: a missing or wrong read key; SRT: 1403
+  kInternal,     // RTMP: NetStream.Failed
+  kForbidden,    // playback: a missing or wrong read key; SRT: 1403; RTMP: NetStream.Publish.Denied
 };
 
 struct PublishDecision {

@@ -203,10 +203,9 @@ Status ChunkReader::HandleControl(const Message& m) {
   const uint32_t value = Be32(m.payload.data());
   if (m.type == kSetChunkSize) {
     const uint32_t size = value & 0x7fffffff;
-    if (size == 0 || size > kMaxChunkSize) {
-      return Error("Set Chunk Size " + std::to_string(size) + " outside 1..65536");
-    }
-    chunk_size_ = size;
+    if (size == 0)
+      return Error("Set Chunk Size 0");
+    chunk_size_ = std::min(size, kMaxChunkSize);
     return OkStatus();
   }
   for (Stream& st : streams_) {  // Abort: drop the partial message on that chunk stream

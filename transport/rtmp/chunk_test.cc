@@ -148,8 +148,24 @@ Status FeedAll(ChunkReader& reader, const Bytes& bytes, size_t* count = nullptr)
   });
 }
 
+// Any size up to 0x7FFFFFFF is taken (joy4 and vdk, Go's RTMP clients, announce 2^27); beyond
+// 0xFFFFFF, the longest message length, it reads as that.
+TEST(ChunkTest, TakesChunkSizesBeyondAnyMessage) {
+  for (uint32_t size : {65537u, 134217728u, 0x7fffffffu}) {
+    ChunkWriter writer;
+    Bytes bytes;
+    const uint8_t v[4] = {uint8_t(size >> 24), uint8_t(size >> 16), uint8_t(size >> 8),
+                          uint8_t(size)};
+    writer.Write(2, kSetChunkSize, 0, 0, v, &bytes);
+    writer.set_chunk_size(size);
+    const Message big = Msg(4, 9, 1, 40, 300000);
+    writer.Write(4, 9, 1, 40, big.payload, &bytes);
+    ExpectSame(ReadSplit(bytes, {7, 5000, 100000}), {big});
+  }
+}
+
 TEST(ChunkTest, RejectsBadChunkSizes) {
-  for (uint32_t bad : {0u, 65537u, 0x7fffffffu}) {
+  for (uint32_t bad : {0u, 0x80000000u}) {  // the top bit is ignored
     ChunkWriter writer;
     Bytes bytes;
     const uint8_t v[4] = {uint8_t(bad >> 24), uint8_t(bad >> 16), uint8_t(bad >> 8), uint8_t(bad)};

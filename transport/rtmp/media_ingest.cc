@@ -24,8 +24,15 @@ int64_t TimestampUnwrapper::Unwrap(uint32_t ts) {
     started_ = true;
     value_ = ts;
   } else {
-    value_ += static_cast<int32_t>(ts - last_);
+    int64_t step = static_cast<int32_t>(ts - last_);
+    // FFmpeg's and OBS's FLV writers keep timestamps to 31 bits (the extended byte & 0x7F), so
+    // their clocks go from 0x7FFFFFFF to 0 after 24.8 days: from near the top of 31 bits to near
+    // 0, on a clock that never had bit 31, is that wrap (2^31), not a step back of 2^31.
+    if (!bit31_seen_ && last_ >= 0x70000000 && ts < 0x10000000)
+      step += int64_t{1} << 31;
+    value_ += step;
   }
+  bit31_seen_ = bit31_seen_ || (ts & 0x80000000) != 0;
   last_ = ts;
   return value_;
 }

@@ -5,7 +5,8 @@
 // length-prefixed NAL units / raw AAC; pts = dts + composition time).
 //
 // Timestamps: RTMP's 32-bit millisecond timestamps are unwrapped to 64 bits per track (signed
-// 32-bit deltas, so both wraparound and small steps back work); a DTS below the track's previous
+// 32-bit deltas, so both wraparound and small steps back work; and the 31-bit wrap of FFmpeg's
+// and OBS's clocks after 24.8 days); a DTS below the track's previous
 // DTS is clamped to it and counted in stats().dts_fixups. Frames before their track's sequence
 // header are dropped and counted. Errors (malformed or unsupported tags) mean: close the publish.
 // Single-threaded (the connection's strand); borrows the sink, which must outlive it.
@@ -21,13 +22,14 @@
 
 namespace strait::transport::rtmp {
 
-// Unwraps a 32-bit wrapping millisecond clock into a 64-bit one.
+// Unwraps a 32-bit (or 31-bit) wrapping millisecond clock into a 64-bit one.
 class TimestampUnwrapper {
  public:
   int64_t Unwrap(uint32_t ts);
 
  private:
   bool started_ = false;
+  bool bit31_seen_ = false;  // a 32-bit clock, not FFmpeg's or OBS's 31-bit one
   uint32_t last_ = 0;
   int64_t value_ = 0;
 };

@@ -28,8 +28,9 @@ inline constexpr uint32_t kControlCsid = 2;
 inline constexpr uint32_t kCommandCsid = 3;
 inline constexpr uint32_t kStatusCsid = 5;
 
-// The largest chunk size accepted from a peer (and the largest we send).
-inline constexpr uint32_t kMaxChunkSize = 65536;
+// Chunk sizes a peer may set are 1..0x7FFFFFFF (RTMP 5.4.1); no message is longer than
+// 0xFFFFFF bytes, so any size from there on reads the same (Go's joy4/vdk announce 2^27).
+inline constexpr uint32_t kMaxChunkSize = 0xFFFFFF;
 
 struct Message {
   uint32_t csid = 0;

@@ -91,11 +91,11 @@ void Session::OnConnect(double txn, const std::vector<Value>& args, std::vector<
     props.push_back({"fourCcList", Value::StrictArray({Value::String("avc1"), Value::String("hvc1"),
                                                        Value::String("av01")})});
   }
-  const double encoding = obj ? obj->GetNumber("objectEncoding").value_or(0) : 0;
+  // AMF0 whatever the client offers (it may offer AMF3, which this server does not speak).
   Value info = Value::Object({{"level", Value::String("status")},
                               {"code", Value::String("NetConnection.Connect.Success")},
                               {"description", Value::String("Connection succeeded.")},
-                              {"objectEncoding", Value::Number(encoding)}});
+                              {"objectEncoding", Value::Number(0)}});
   SendCommand(kCommandCsid, 0,
               {Value::String("_result"), Value::Number(txn), Value::Object(std::move(props)),
                std::move(info)},
@@ -125,7 +125,13 @@ Status Session::OnPublish(double txn,
   }
   if (decision.refusal != PublishRefusal::kNone) {
     const std::string why = decision.message.empty() ? "publish refused" : decision.message;
-    SendStatus(stream_id, "error", "NetStream.Publish.BadName", why, out);
+    // GStreamer's rtmp2 reads BadName as "stream already exists" and Denied as permission
+    // denied; librtmp (OBS) and FFmpeg close on either and print the description.
+    const char* code = decision.refusal == PublishRefusal::kAlreadyLive
+                           ? "NetStream.Publish.BadName"
+                       : decision.refusal == PublishRefusal::kInternal ? "NetStream.Failed"
+                                                                       : "NetStream.Publish.Denied";
+    SendStatus(stream_id, "error", code, why, out);
     return Error("publish refused: " + why);
   }
   sink_ = std::move(decision.sink);

@@ -42,6 +42,11 @@ class FakeHandler : public PublishHandler {
   PublishDecision Publish(const PublishRequest& req) override {
     requests.push_back(req);
     PublishDecision d;
+    if (req.key == "BUSY") {
+      d.refusal = PublishRefusal::kAlreadyLive;
+      d.message = "stream 'shop-1' is already being published";
+      return d;
+    }
     if (req.key != "KEY") {
       d.refusal = PublishRefusal::kUnknownKey;
       d.message = "unknown stream key";
@@ -281,7 +286,8 @@ TEST(SessionTest, AbsurdMetadataNumbersAreIgnored) {
   EXPECT_EQ(taken[1].bitrate, 128000);
 }
 
-TEST(SessionTest, RefusedKeyGetsBadNameAndCloses) {
+// Denied, not BadName: GStreamer's rtmp2sink reads BadName as "stream already exists".
+TEST(SessionTest, RefusedKeyGetsDeniedAndCloses) {
   FakeHandler handler;
   Client c(handler);
   ASSERT_TRUE(c.Connect("live").ok());
@@ -292,8 +298,29 @@ TEST(SessionTest, RefusedKeyGetsBadNameAndCloses) {
   auto status = c.Reply("onStatus");
   ASSERT_EQ(status.size(), 4u);
   EXPECT_EQ(status[3].GetString("level"), "error");
-  EXPECT_EQ(status[3].GetString("code"), "NetStream.Publish.BadName");
+  EXPECT_EQ(status[3].GetString("code"), "NetStream.Publish.Denied");
   EXPECT_TRUE(handler.records.empty());
+}
+
+TEST(SessionTest, ASecondPublisherGetsBadName) {
+  FakeHandler handler;
+  Client c(handler);
+  ASSERT_TRUE(c.Connect("live").ok());
+  ASSERT_FALSE(c.Publish("BUSY").ok());
+  auto status = c.Reply("onStatus");
+  ASSERT_EQ(status.size(), 4u);
+  EXPECT_EQ(status[3].GetString("code"), "NetStream.Publish.BadName");
+  EXPECT_NE(status[3].GetString("description")->find("already being published"), std::string::npos);
+}
+
+// The connect reply says AMF0 even to a client offering AMF3 (which this server does not decode).
+TEST(SessionTest, ConnectAnswersAmf0Whatever) {
+  FakeHandler handler;
+  Client c(handler);
+  ASSERT_TRUE(c.Connect("live", {{"objectEncoding", Value::Number(3)}}).ok());
+  auto result = c.Reply("_result");
+  ASSERT_EQ(result.size(), 4u);
+  EXPECT_EQ(result[3].GetNumber("objectEncoding"), 0.0);
 }
 
 TEST(SessionTest, KeyInTheUrl) {
@@ -382,6 +409,39 @@ TEST(SessionTest, TimestampsUnwrapAndStayMonotonic) {
   EXPECT_EQ(c.session().publishing(), true);
   c.session().Close(Error("done"));
   EXPECT_EQ(c.session().media_stats().dts_fixups, 1u);
+}
+
+// FFmpeg and OBS write 31-bit FLV timestamps: after 24.8 days live their clock goes from
+// 0x7FFFFFFF to 0 (every later picture used to be pinned to the last one's time).
+TEST(SessionTest, TheThirtyOneBitWrapOfFfmpegAndObs) {
+  FakeHandler handler;
+  Client c(handler);
+  ASSERT_TRUE(c.Connect("live").ok());
+  ASSERT_TRUE(c.Publish("KEY").ok());
+  ASSERT_TRUE(c.Media(kVideo, 0, kAvcC).ok());
+  for (uint32_t ts : {0x7fffffe0u, 0x7ffffff8u, 0x70u, 0x90u})
+    ASSERT_TRUE(c.Media(kVideo, ts, AvcFrame(false, 0)).ok());
+  std::vector<int64_t> dts;
+  for (const Packet& p : handler.records[0]->packets)
+    dts.push_back(p.dts());
+  const int64_t w = 0x80000000;
+  EXPECT_EQ(dts, (std::vector<int64_t>{w - 32, w - 8, w + 0x70, w + 0x90}));
+  EXPECT_EQ(c.session().media_stats().dts_fixups, 0u);
+}
+
+// A 32-bit clock (GStreamer's) passes bit 31 and wraps at 2^32 as before.
+TEST(SessionTest, AThirtyTwoBitClockCrossesBit31) {
+  FakeHandler handler;
+  Client c(handler);
+  ASSERT_TRUE(c.Connect("live").ok());
+  ASSERT_TRUE(c.Publish("KEY").ok());
+  ASSERT_TRUE(c.Media(kVideo, 0, kAvcC).ok());
+  for (uint32_t ts : {0x7ffffff0u, 0x80000010u, 0x80000030u})
+    ASSERT_TRUE(c.Media(kVideo, ts, AvcFrame(false, 0)).ok());
+  std::vector<int64_t> dts;
+  for (const Packet& p : handler.records[0]->packets)
+    dts.push_back(p.dts());
+  EXPECT_EQ(dts, (std::vector<int64_t>{0x7ffffff0, 0x80000010, 0x80000030}));
 }
 
 TEST(SessionTest, PingAndAcknowledgement) {
