@@ -543,6 +543,13 @@ TEST(LlHlsCheckHistory, DiscontinuitySequenceGoingBackwardsFails) {
   EXPECT_TRUE(OnlyViolation(h.Add(Parse(Live{}.Text())), "DISCONTINUITY-SEQUENCE went back"));
 }
 
+TEST(LlHlsCheckHistory, TargetDurationChangingFails) {
+  PlaylistHistory h;
+  EXPECT_TRUE(h.Add(Parse(Live{}.Text())).empty());
+  const std::string three = Replace(Live{}.Text(), "TARGETDURATION:2", "TARGETDURATION:3");
+  EXPECT_TRUE(OnlyViolation(h.Add(Parse(three)), "EXT-X-TARGETDURATION changed from 2 to 3"));
+}
+
 TEST(LlHlsCheckHistory, SameMsnDifferentUriOrDurationFails) {
   PlaylistHistory h;
   EXPECT_TRUE(h.Add(Parse(Live{}.Text())).empty());

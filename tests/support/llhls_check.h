@@ -125,6 +125,7 @@ class PlaylistHistory {
 
   int fetches_ = 0;
   std::optional<uint64_t> media_sequence_, next_msn_, discontinuity_sequence_;
+  std::optional<int> target_duration_;
   size_t pending_parts_ = 0;
   std::map<uint64_t, Seen> segments_;
   std::map<std::pair<uint64_t, uint64_t>, Seen> parts_;  // (msn, index)

@@ -1,6 +1,6 @@
 // PlaylistHistory (llhls_check.h): the rules that span successive fetches of one rendition's
-// playlist — sequence numbers never go back, a position's URI and duration never change, and a
-// preload hint names the part that later appears in its place.
+// playlist — sequence numbers never go back, the target duration and a position's URI and
+// duration never change, and a preload hint names the part that later appears in its place.
 #include <cmath>
 
 #include "tests/support/llhls_check.h"
@@ -30,6 +30,11 @@ std::vector<std::string> PlaylistHistory::Add(const LlPlaylist& p) {
     out.push_back(at + Msn(p.next_msn()) + " (in progress) went back from " +
                   std::to_string(pending_parts_) + " listed parts to " +
                   std::to_string(p.pending_parts.size()));
+  // RFC 8216bis 6.2.1: "The value of the EXT-X-TARGETDURATION tag in the Media Playlist MUST NOT
+  // change."
+  if (target_duration_ && p.target_duration != *target_duration_)
+    out.push_back(at + "EXT-X-TARGETDURATION changed from " + std::to_string(*target_duration_) +
+                  " to " + std::to_string(p.target_duration));
   if (discontinuity_sequence_ && p.discontinuity_sequence < *discontinuity_sequence_)
     out.push_back(at + "EXT-X-DISCONTINUITY-SEQUENCE went back from " +
                   std::to_string(*discontinuity_sequence_) + " to " +
@@ -47,6 +52,7 @@ std::vector<std::string> PlaylistHistory::Add(const LlPlaylist& p) {
   media_sequence_ = p.media_sequence;
   next_msn_ = p.next_msn();
   discontinuity_sequence_ = p.discontinuity_sequence;
+  target_duration_ = p.target_duration;
   pending_parts_ = p.pending_parts.size();
   return out;
 }

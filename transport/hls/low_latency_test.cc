@@ -249,7 +249,8 @@ TEST(LowLatency, TheAdvancePartLimitIsThreePartsForLongParts) {
   LlStream s(4.0, HlsVariants::kLowLatencyCmaf, 1.0);  // PART-TARGET 1 s: the limit is 3 parts
   s.gop_ms = 4000;
   s.Feed(0, 9100);  // segments 0, 1 and part 2.0
-  EXPECT_EQ(s.Get("/live/shop1/720p/playlist.m3u8?_HLS_msn=2&_HLS_part=4").status, 400);
+  // Part 4 is one the open segment can have (up to 4.5 s rounds to TARGETDURATION 4); 5 is not.
+  EXPECT_EQ(s.Get("/live/shop1/720p/playlist.m3u8?_HLS_msn=2&_HLS_part=5").status, 400);
   auto held = Hold(s, "/live/shop1/720p/playlist.m3u8?_HLS_msn=2&_HLS_part=3");
   EXPECT_EQ(held->future.wait_for(50ms), std::future_status::timeout);
   s.Feed(9100, 12100);  // part 2.3
@@ -258,13 +259,14 @@ TEST(LowLatency, TheAdvancePartLimitIsThreePartsForLongParts) {
 }
 
 // Segments longer than the 2 s target (a source sending a keyframe every 3.2 s): TARGETDURATION is
-// 4, a segment can have up to 12 parts of 0.334 s, and a request for part 9 of the segment just
-// opened (hls.js expects as many parts as the segment before had) is held, not refused.
+// 3 (EXTINF rounded to the nearest second), a segment can have up to 11 parts of 0.334 s (3.5 s),
+// and a request for part 9 of the segment just opened (hls.js expects as many parts as the
+// segment before had) is held, not refused.
 TEST(LowLatency, APartTheOpenSegmentCanStillHaveIsHeld) {
   LlStream s;
   s.gop_ms = 3200;
   s.Feed(0, 6500);  // segments 0 and 1 (3.2 s each, 10 parts), part 2.0
-  ASSERT_NE(Text(s.rendition().Document(false)->body).find("#EXT-X-TARGETDURATION:4"),
+  ASSERT_NE(Text(s.rendition().Document(false)->body).find("#EXT-X-TARGETDURATION:3"),
             std::string::npos);
   auto held = Hold(s, "/live/shop1/720p/playlist.m3u8?_HLS_msn=2&_HLS_part=9");
   EXPECT_EQ(held->future.wait_for(50ms), std::future_status::timeout);

@@ -269,6 +269,29 @@ TEST_F(PackagerTest, AudioOnlyCutsOnTime) {
   EXPECT_EQ(pid(2), 0x1000);
 }
 
+// Segments a little over the 2 s target (AAC frames: 2.020 s; a GOP of 2.001 s) keep
+// TARGETDURATION at 2 (EXTINF rounded to the nearest integer, RFC 8216bis 4.4.3.1): rounding up
+// made it 3 after the first segment, so it changed mid-stream and differed from the rungs'.
+TEST_F(PackagerTest, SegmentsJustOverTheTargetKeepItsTargetDuration) {
+  PackagerOptions options;
+  options.expect_video = false;
+  Packager audio(src_, clock_, options);
+  ASSERT_TRUE(audio.AddTrack(AudioTrack()).ok());
+  Feed(audio, MakeLive(0, 9000, false, true));
+  ASSERT_GE(audio.stats().segments, 3u);
+  const std::string pl = Playlist();
+  EXPECT_EQ(pl.find("#EXTINF:2.000,"), std::string::npos) << "AAC frames do not fall on 2 s";
+  EXPECT_NE(pl.find("#EXT-X-TARGETDURATION:2\n"), std::string::npos) << pl;
+  Rendition& gop = stream_.AddRendition("gop");
+  Packager video(gop, clock_);
+  ASSERT_TRUE(video.AddTrack(VideoTrack()).ok());
+  ASSERT_TRUE(video.AddTrack(AudioTrack()).ok());
+  Feed(video, MakeLive(0, 9000, true, true, 1000, 2001));  // 1 ms pictures: exactly 2.001 s
+  const std::string gop_pl = *gop.Playlist();
+  EXPECT_NE(gop_pl.find("#EXTINF:2.001,"), std::string::npos) << gop_pl;
+  EXPECT_NE(gop_pl.find("#EXT-X-TARGETDURATION:2\n"), std::string::npos) << gop_pl;
+}
+
 // A new configuration of the running video track (an encoder reopened, a passthrough switching):
 // the segment is cut and the muxer restarted, but the timeline goes on, so no discontinuity (one
 // in this rendition only would set it apart from the stream's other renditions).

@@ -72,7 +72,7 @@ struct DateRangeEntry {
 };
 
 struct MediaPlaylist {
-  int target_duration_s = 2;            // EXT-X-TARGETDURATION (already ceil'ed by the caller)
+  int target_duration_s = 2;            // EXT-X-TARGETDURATION (the caller rounds: Rendition)
   uint64_t discontinuity_sequence = 0;  // discontinuities that slid out of the window
   bool ended = false;                   // EXT-X-ENDLIST
   std::vector<SegmentEntry> segments;   // the window, oldest first; media sequence = front()

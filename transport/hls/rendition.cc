@@ -250,9 +250,12 @@ Status Rendition::AddSegment(SegmentData segment, std::optional<PartData> last_p
          spans_[1].program_date_time <= window_.front().entry.program_date_time) {
     spans_.pop_front();
   }
-  // Rounded to the millisecond as written in EXTINF, so 2.0004 s does not advertise 3.
+  // RFC 8216bis 4.4.3.1: each EXTINF, rounded to the nearest integer, is at most the target
+  // duration — so an AAC-framed 2.005 s segment, or a publisher's 2.001 s GOP, does not raise
+  // it to 3 (which made it change mid-stream and differ between renditions, 6.2.1, 6.2.4).
+  // Rounded first to the millisecond as written in EXTINF.
   const int64_t ms = std::llround(segment.duration_s * 1000.0);
-  target_duration_s_ = std::max<int>(target_duration_s_, static_cast<int>((ms + 999) / 1000));
+  target_duration_s_ = std::max<int>(target_duration_s_, static_cast<int>((ms + 500) / 1000));
   ++segments_total_;
   bytes_total_ += segment.bytes->size();
   if (segment.media_end_90k != kNoTimestamp)
@@ -501,11 +504,12 @@ AwaitResult Rendition::Await(uint64_t msn,
   // second (~9 at 0.334 s: players ask for a segment's last part to wait for the whole segment),
   // else 3. A part the open segment can still have (TARGETDURATION / PART-TARGET of them) is
   // never refused: when segments run long (a source's keyframes off the grid, a passthrough's
-  // switch), hls.js asks early for the last part it expects from the segment before.
+  // switch), hls.js asks early for the last part it expects from the segment before. (A
+  // segment may last up to TARGETDURATION + 0.5 s: EXTINF rounds to the nearest second.)
   const double part_target = options_.part_target_s;
   const double advance_limit = part_target > 0 && part_target < 1 ? 3 / part_target : 3;
   const double can_have =
-      part_target > 0 ? std::ceil(position_.target_duration_s / part_target - 1e-3) : 0;
+      part_target > 0 ? std::ceil((position_.target_duration_s + 0.5) / part_target - 1e-3) : 0;
   if (msn > position_.open + 2 ||
       (part && msn == position_.open &&
        static_cast<double>(*part) + 1 - static_cast<double>(position_.open_parts) > advance_limit &&
