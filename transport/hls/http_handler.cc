@@ -241,7 +241,10 @@ void AnswerHeld(const std::shared_ptr<Hold>& hold) {
   hold->reply(hold->answer());
 }
 
-// Answers now, or holds the request until (msn, part) exists or the hold times out (503).
+// Answers now, or holds the request until (msn, part) exists or the hold times out (503). Too
+// far ahead: a blocking playlist request gets 400 (RFC 8216bis 6.2.5.2), a part that cannot come
+// soon 404 (6.2.6: "Not Found" for what the server cannot find and no preload hint names).
+enum class Awaiting { kPlaylist, kPart };
 void AwaitThen(const Catalog& catalog,
                std::shared_ptr<Stream> stream,
                Rendition& rendition,
@@ -249,6 +252,7 @@ void AwaitThen(const Catalog& catalog,
                http::Reply reply,
                uint64_t msn,
                std::optional<uint64_t> part,
+               Awaiting what,
                std::function<http::Response()> answer) {
   // Everything the wake needs is set before the waiter is registered: the writer may wake it
   // before Await returns.
@@ -269,7 +273,9 @@ void AwaitThen(const Catalog& catalog,
       hold->reply(NotFound("stream not live"));
       return;
     case AwaitResult::kTooFar:
-      hold->reply(BadRequest("_HLS_msn/_HLS_part too far ahead of the live edge"));
+      hold->reply(what == Awaiting::kPart
+                      ? NotFound("not found")
+                      : BadRequest("_HLS_msn/_HLS_part too far ahead of the live edge"));
       return;
     case AwaitResult::kWaiting:
       break;
@@ -302,11 +308,14 @@ void ServeMediaPlaylist(const Catalog& catalog,
   const bool has_part = request.HasQueryParam("_HLS_part");
   const std::string skip = request.QueryParam("_HLS_skip");
   const bool ll = rendition.format() == SegmentFormat::kCmaf;
-  if (ll && !skip.empty() && skip != "YES" && skip != "v2")
+  // RFC 8216bis 6.2.5.1: _HLS_skip is ignored once the playlist has EXT-X-ENDLIST. v2 (skip date
+  // ranges too) is for servers that offer CAN-SKIP-DATERANGES, which this one does not: such a
+  // request gets the whole playlist (a YES delta would keep date ranges a v2 one must drop).
+  if (ll && !skip.empty() && skip != "YES" && skip != "v2" && !rendition.ended())
     return reply(BadRequest("_HLS_skip must be YES or v2"));
-  const bool delta = ll && !skip.empty();
+  const bool delta = ll && skip == "YES";
   auto answer = [&rendition, request, delta, blocking = has_msn && ll] {
-    const std::shared_ptr<const PlaylistDoc> doc = rendition.Document(delta);
+    const std::shared_ptr<const PlaylistDoc> doc = rendition.Document(delta && !rendition.ended());
     if (!doc)
       return NotFound("stream not live");
     // Blocking responses name one moment of the playlist (their URL carries the position): a CDN
@@ -323,7 +332,7 @@ void ServeMediaPlaylist(const Catalog& catalog,
   if (!has_msn || !msn || (has_part && !part))
     return reply(BadRequest("bad _HLS_msn/_HLS_part (RFC 8216bis 6.2.5.2)"));
   AwaitThen(catalog, std::move(stream), rendition, request, std::move(reply), *msn, part,
-            std::move(answer));
+            Awaiting::kPlaylist, std::move(answer));
 }
 
 void ServeRendition(const Catalog& catalog,
@@ -358,7 +367,7 @@ void ServeRendition(const Catalog& catalog,
     return reply(media(std::move(bytes), kMp4Type));
   // Not there (yet): a part the playlist's preload hint names is held until it is complete.
   AwaitThen(catalog, std::move(stream), rendition, request, std::move(reply), part->first,
-            part->second, [media, &rendition, part = *part] {
+            part->second, Awaiting::kPart, [media, &rendition, part = *part] {
               return media(rendition.Part(part.first, part.second), kMp4Type);
             });
 }

@@ -1,6 +1,7 @@
 // Low-Latency HLS on CMAF renditions: playlist goldens (full, delta update, preload hint,
 // rendition reports) from the real packager path, parts and segments, and blocking reloads
-// through the HTTP handler (held until the part exists, 400 when too far ahead, 503 in time).
+// through the HTTP handler (held until the part exists, 400 when too far ahead (a part: 404),
+// 503 in time).
 // Goldens: STRAIT_UPDATE_GOLDEN=1 ./strait_transport_test --gtest_filter='LowLatency*'
 #include <gtest/gtest.h>
 
@@ -163,6 +164,11 @@ TEST(LowLatency, CacheHeadersPerObject) {
   EXPECT_EQ(blocking.cache_control, "public, max-age=6");
   EXPECT_EQ(s.Get("/live/shop1/720p/part1.0.m4s").headers.size() >= 2, true);
   EXPECT_EQ(s.Get("/live/shop1/720p/part01.0.m4s").status, 404);
+  // A part that cannot come soon (no preload hint names it): 404, briefly cacheable.
+  const http::Response far = s.Get("/live/shop1/720p/part5.0.m4s");
+  EXPECT_EQ(far.status, 404);
+  EXPECT_EQ(far.cache_control, "max-age=1");
+  EXPECT_EQ(s.Get("/live/shop1/720p/part2.40.m4s").status, 404);
   EXPECT_EQ(s.Get("/live/shop1/720p/playlist.m3u8?_HLS_part=1").status, 400);
   EXPECT_EQ(s.Get("/live/shop1/720p/playlist.m3u8?_HLS_msn=x").status, 400);
   EXPECT_EQ(s.Get("/live/shop1/720p/playlist.m3u8?_HLS_skip=maybe").status, 400);
@@ -301,6 +307,24 @@ TEST(LowLatency, EndOfPublishAnswersHeldRequests) {
   const http::Response r = held->future.get();
   EXPECT_EQ(r.status, 200);
   EXPECT_NE(Text(r.body).find("#EXT-X-ENDLIST"), std::string::npos);
+}
+
+// RFC 8216bis 6.2.5.1: _HLS_skip is ignored once the playlist is ended, and a v2 request (date
+// ranges skipped too, for servers offering CAN-SKIP-DATERANGES) gets the whole playlist.
+TEST(LowLatency, DeltaUpdatesOnlyForYesOnALivePlaylist) {
+  LlStream s;
+  s.Feed(0, 16100);  // 8 segments: some before the skip boundary (12 s)
+  const std::string yes = Text(s.Get("/live/shop1/720p/playlist.m3u8?_HLS_skip=YES").body);
+  EXPECT_NE(yes.find("#EXT-X-SKIP:"), std::string::npos) << yes;
+  const std::string v2 = Text(s.Get("/live/shop1/720p/playlist.m3u8?_HLS_skip=v2").body);
+  EXPECT_EQ(v2.find("#EXT-X-SKIP:"), std::string::npos) << v2;
+  EXPECT_EQ(v2, Text(s.Get("/live/shop1/720p/playlist.m3u8").body));
+  ASSERT_TRUE(s.a->Finish().ok());
+  const http::Response ended = s.Get("/live/shop1/720p/playlist.m3u8?_HLS_skip=YES");
+  EXPECT_EQ(ended.status, 200);
+  EXPECT_NE(Text(ended.body).find("#EXT-X-ENDLIST"), std::string::npos);
+  EXPECT_EQ(Text(ended.body).find("#EXT-X-SKIP:"), std::string::npos) << Text(ended.body);
+  EXPECT_EQ(s.Get("/live/shop1/720p/playlist.m3u8?_HLS_skip=maybe").status, 200) << "ignored";
 }
 
 }  // namespace
