@@ -413,5 +413,18 @@ TEST(LowLatencyReconnect, AfterTheWindowThePlaylistHasEnded) {
   EXPECT_NE(g.Playlist().find("#EXT-X-DISCONTINUITY"), std::string::npos);
 }
 
+// A publish after the playlist ended starts a new timeline: a reconnect within its own grace
+// window continues where it ended, not where the longer publish before it did (that made a
+// 22 s jump in the media timeline with no discontinuity).
+TEST(LowLatencyReconnect, AReconnectContinuesTheLatestTimeline) {
+  GraceStream g;
+  g.Publish(8100, 0);
+  std::this_thread::sleep_for(600ms);  // ended
+  g.Publish(4100, 0);                  // a new timeline, shorter
+  const std::optional<int64_t> at = g.stream->ContinuationPoint();
+  ASSERT_TRUE(at);
+  EXPECT_NEAR(*at, 4100 * 90, 3000) << "where the latest publish ended";
+}
+
 }  // namespace
 }  // namespace strait::transport::hls

@@ -80,6 +80,8 @@ void Rendition::BeginPublish(VariantInfo variant) {
   base_variant_ = std::move(variant);
   if ((segments_total_ > 0 || !open_parts_.empty()) && !resume)
     pending_discontinuity_ = true;
+  if (!resume)  // a new timeline: a reconnect continues this one, not an older one
+    timeline_end_90k_ = kNoTimestamp;
   init_changed_ = false;
   writer_ended_ = false;
   if (!window_.empty())
