@@ -303,6 +303,7 @@ TEST(DateRange, QuotedValuesAndNamesAreSanitized) {
   r.start = At(1234);
   r.end = At(1000);  // before the start: clamped to it
   r.attributes = {{"x-title", "Say \"hi\"\nnow"},
+                  {"x-sub", "Tab\there\x01x\xc2\x85y \xc2\xa0\xc3\xa9"},  // NEL: C1; NBSP, é: not
                   {"price eur", "9"},
                   {"X-TITLE", "dropped: a repeated name"},
                   {"URL", "https://shop.example/p?id=1&c=2"}};
@@ -312,6 +313,7 @@ TEST(DateRange, QuotedValuesAndNamesAreSanitized) {
                       "#EXT-X-DATERANGE:ID=\"card '7'\",CLASS=\"com.strait.card  \","
                       "START-DATE=\"2025-11-28T00:00:01.234Z\","
                       "END-DATE=\"2025-11-28T00:00:01.234Z\",X-TITLE=\"Say 'hi' now\","
+                      "X-SUB=\"Tab here x y \xc2\xa0\xc3\xa9\","
                       "X-PRICE-EUR=\"9\",X-URL=\"https://shop.example/p?id=1&c=2\"\n"
                       "#EXT-X-PROGRAM-DATE-TIME:"),
             std::string::npos)

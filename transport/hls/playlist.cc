@@ -76,11 +76,26 @@ void AppendParts(std::string& out, uint64_t sequence, const std::vector<PartEntr
   }
 }
 
-// A quoted-string value may not hold '"', CR or LF (RFC 8216bis 4.2).
+// A quoted-string value may not hold '"', CR or LF (RFC 8216bis 4.2), and a playlist no UTF-8
+// control character (U+0000-U+001F, U+007F-U+009F; 4.1): each becomes a space (a card title's
+// tab, say). `value` is UTF-8 (U+0080-U+009F are C2 80 to C2 9F).
 void AppendQuoted(std::string& out, std::string_view value) {
   out += '"';
-  for (const char c : value)
-    out += c == '"' ? '\'' : (c == '\r' || c == '\n') ? ' ' : c;
+  for (size_t i = 0; i < value.size(); ++i) {
+    const auto c = static_cast<unsigned char>(value[i]);
+    if (c == '"') {
+      out += '\'';
+    } else if (c < 0x20 || c == 0x7f) {
+      out += ' ';
+    } else if (c == 0xc2 && i + 1 < value.size() &&
+               static_cast<unsigned char>(value[i + 1]) <= 0x9f &&
+               static_cast<unsigned char>(value[i + 1]) >= 0x80) {
+      out += ' ';
+      ++i;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
   out += '"';
 }
 
