@@ -109,6 +109,20 @@ TEST(LowLatency, PlaylistGoldens) {
     EXPECT_NEAR(dates[i] - dates[i - 1], 2.0, 0.0015) << "segment " << i << "\n" << full;
 }
 
+// RFC 8216bis 6.2.2: a part stays downloadable for at least 3 target durations after its
+// EXT-X-PART tag left the playlist (a player that read the playlist just before may still ask).
+TEST(LowLatency, PartsOutliveTheirTagsByThreeTargetDurations) {
+  LlStream s;
+  s.Feed(0, 20400);  // 10 segments and part 10.0
+  const std::string full = Text(s.rendition().Document(false)->body);
+  EXPECT_EQ(full.find("part6.0.m4s"), std::string::npos) << "listed for the last 6 s only";
+  // Segment 3's parts left the playlist when the edge passed 14 s, 6.4 s (> 3 x 2 s) ago.
+  EXPECT_EQ(s.Get("/live/shop1/720p/part3.0.m4s").status, 200);
+  EXPECT_EQ(s.Get("/live/shop1/720p/part3.5.m4s").status, 200);
+  EXPECT_EQ(s.Get("/live/shop1/720p/part1.0.m4s").status, 404) << "long gone: the segment is there";
+  EXPECT_EQ(s.Get("/live/shop1/720p/seg1.m4s").status, 200);
+}
+
 TEST(LowLatency, PartsMakeTheSegmentAndStartIndependent) {
   LlStream s;
   s.Feed(0, 6100);

@@ -27,9 +27,10 @@ Status WriteFileAtomically(const std::filesystem::path& path, const void* data, 
 }
 
 // Parts are listed for the segments ending within this much of the live edge (the spec: at
-// least the last 3 target durations' worth), and kept a little longer for late readers.
+// least the last 3 target durations' worth), and kept for 3 target durations after their tags
+// leave the playlist (RFC 8216bis 6.2.2; segments last about a target duration) and one more.
 constexpr double kPartsWindowTargets = 3.0;
-constexpr uint64_t kPartSegmentsKeptBeyond = 2;
+constexpr uint64_t kPartSegmentsKeptBeyond = 4;
 
 }  // namespace
 
