@@ -425,6 +425,34 @@ TEST(RenditionStore, ByteCapDropsOldestButKeepsNewest) {
   EXPECT_EQ(r.Stats().next_sequence, 4u);
 }
 
+// BANDWIDTH is the peak since the publish began: a busy first minute that slid out of the window
+// still counts (an easy one after it advertised a fraction of what the rendition needs); a new
+// publish starts over.
+TEST(RenditionStore, PeakBandwidthSinceThePublishBegan) {
+  RenditionOptions options;
+  options.window_segments = 3;
+  Rendition r("s", "src", options, nullptr);
+  auto add = [&](size_t bytes) {
+    SegmentData d;
+    d.bytes = std::make_shared<const std::vector<uint8_t>>(bytes, 0x47);
+    d.duration_s = 2;
+    ASSERT_TRUE(r.AddSegment(d).ok());
+  };
+  r.BeginPublish({});
+  add(500000);  // 2 Mb/s
+  for (int i = 0; i < 5; ++i)
+    add(50000);  // 200 kb/s
+  EXPECT_EQ(r.Stats().media_sequence, 3u) << "the busy segment left the window";
+  EXPECT_EQ(r.Stats().peak_bps, 2000000);
+  EXPECT_EQ(r.Stats().average_bps, 200000);
+  ASSERT_TRUE(r.Variant());
+  EXPECT_EQ(r.Variant()->bandwidth, 2000000);
+  r.EndPublish(true);
+  r.BeginPublish({});
+  add(50000);
+  EXPECT_EQ(r.Stats().peak_bps, 200000);
+}
+
 TEST(RenditionStore, MirrorsToDataDir) {
   namespace fs = std::filesystem;
   const fs::path dir = fs::temp_directory_path() / ("strait_hls_" + std::to_string(::getpid()));

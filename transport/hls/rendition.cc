@@ -81,8 +81,10 @@ void Rendition::BeginPublish(VariantInfo variant) {
   base_variant_ = std::move(variant);
   if ((segments_total_ > 0 || !open_parts_.empty()) && !resume)
     pending_discontinuity_ = true;
-  if (!resume)  // a new timeline: a reconnect continues this one, not an older one
+  if (!resume) {  // a new timeline: a reconnect continues this one, not an older one
     timeline_end_90k_ = kNoTimestamp;
+    publish_peak_bps_ = 0;
+  }
   init_changed_ = false;
   writer_ended_ = false;
   if (!window_.empty())
@@ -261,6 +263,11 @@ Status Rendition::AddSegment(SegmentData segment, std::optional<PartData> last_p
   target_duration_s_ = std::max<int>(target_duration_s_, static_cast<int>((ms + 500) / 1000));
   ++segments_total_;
   bytes_total_ += segment.bytes->size();
+  if (segment.duration_s > 0) {
+    publish_peak_bps_ = std::max<int64_t>(
+        publish_peak_bps_,
+        std::llround(static_cast<double>(segment.bytes->size()) * 8.0 / segment.duration_s));
+  }
   if (segment.media_end_90k != kNoTimestamp)
     timeline_end_90k_ = std::max(timeline_end_90k_, segment.media_end_90k);
   Added added;
@@ -307,6 +314,10 @@ RenditionStats Rendition::ComputeStats() const {
     }
     account(d, bytes, open_frames_);
   }
+  // BANDWIDTH: the peak since the publish began, not only the window's (RFC 8216bis 4.4.6.2: a
+  // representative period; it moved with every segment, so an easy minute advertised a fraction
+  // of what a busy one needs).
+  s.peak_bps = std::max(s.peak_bps, publish_peak_bps_);
   if (total_s > 0) {
     s.average_bps = std::llround(total_bits / total_s);
     s.frame_rate = std::round(frames / total_s * 1000.0) / 1000.0;

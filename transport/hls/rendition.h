@@ -121,7 +121,7 @@ struct RenditionStats {
   uint64_t bytes_total = 0;
   size_t segments_held = 0;  // in the memory store (window + extras)
   size_t bytes_held = 0;
-  int64_t peak_bps = 0;     // max over the window of segment bits / duration
+  int64_t peak_bps = 0;     // max of segment bits / duration since the publish began
   int64_t average_bps = 0;  // window bits / window duration
   double frame_rate = 0;    // measured over the window; 0 when audio-only
   int target_duration_s = 0;
@@ -326,6 +326,7 @@ class Rendition {
   bool paused_ = false;       // publish ended, within the grace window
   bool init_changed_ = true;  // SetInit since BeginPublish brought other bytes
   int64_t timeline_end_90k_ = kNoTimestamp;
+  int64_t publish_peak_bps_ = 0;  // the highest segment bit rate since the publish began
 
   // KeepFrom's time (system_clock microseconds since the epoch); INT64_MIN: none.
   std::atomic<int64_t> keep_from_us_{INT64_MIN};
