@@ -15,6 +15,7 @@ namespace {
 constexpr std::string_view kPlaylistType = "application/vnd.apple.mpegurl";
 constexpr std::string_view kSegmentType = "video/mp2t";
 constexpr std::string_view kMp4Type = "video/mp4";
+constexpr std::string_view kAudioMp4Type = "audio/mp4";  // an audio-only rendition's (RFC 4337)
 constexpr const char* kImmutable = "public, max-age=31536000, immutable";
 constexpr std::string_view kLivePrefix = "/live/";
 
@@ -356,19 +357,20 @@ void ServeRendition(const Catalog& catalog,
     const std::optional<uint64_t> n = NumberedName(file, "seg", ".ts");
     return reply(n ? media(rendition.Segment(*n), kSegmentType) : NotFound("not found"));
   }
+  const std::string_view mp4 = rendition.AudioOnly() ? kAudioMp4Type : kMp4Type;
   if (const auto n = NumberedName(file, "seg", ".m4s"))
-    return reply(media(rendition.Segment(*n), kMp4Type));
+    return reply(media(rendition.Segment(*n), mp4));
   if (const auto n = NumberedName(file, "init", ".mp4"))
-    return reply(media(rendition.Init(*n), kMp4Type));
+    return reply(media(rendition.Init(*n), mp4));
   const auto part = ParsePartName(file);
   if (!part)
     return reply(NotFound("not found"));
   if (auto bytes = rendition.Part(part->first, part->second))
-    return reply(media(std::move(bytes), kMp4Type));
+    return reply(media(std::move(bytes), mp4));
   // Not there (yet): a part the playlist's preload hint names is held until it is complete.
   AwaitThen(catalog, std::move(stream), rendition, request, std::move(reply), part->first,
-            part->second, Awaiting::kPart, [media, &rendition, part = *part] {
-              return media(rendition.Part(part.first, part.second), kMp4Type);
+            part->second, Awaiting::kPart, [media, &rendition, part = *part, mp4] {
+              return media(rendition.Part(part.first, part.second), mp4);
             });
 }
 

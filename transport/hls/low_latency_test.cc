@@ -109,6 +109,23 @@ TEST(LowLatency, PlaylistGoldens) {
     EXPECT_NEAR(dates[i] - dates[i - 1], 2.0, 0.0015) << "segment " << i << "\n" << full;
 }
 
+// CMAF objects are video/mp4, an audio-only rendition's audio/mp4.
+TEST(LowLatency, MediaTypes) {
+  LlStream s;
+  PackagerOptions po;
+  po.expect_video = false;
+  Packager audio(s.stream->AddOutputs("audio"), s.clock, po);
+  ASSERT_TRUE(audio.AddTrack(testing::AudioTrack()).ok());
+  for (const Packet& p : testing::MakeLive(0, 4100, false, true))
+    ASSERT_TRUE(audio.Write(p).ok());
+  s.Feed(0, 4100);
+  EXPECT_EQ(s.Get("/live/shop1/720p/seg0.m4s").content_type, "video/mp4");
+  EXPECT_EQ(s.Get("/live/shop1/720p/part1.0.m4s").content_type, "video/mp4");
+  EXPECT_EQ(s.Get("/live/shop1/audio/seg0.m4s").content_type, "audio/mp4");
+  EXPECT_EQ(s.Get("/live/shop1/audio/init0.mp4").content_type, "audio/mp4");
+  EXPECT_EQ(s.Get("/live/shop1/audio/part1.0.m4s").content_type, "audio/mp4");
+}
+
 // RFC 8216bis 6.2.2: a part stays downloadable for at least 3 target durations after its
 // EXT-X-PART tag left the playlist (a player that read the playlist just before may still ask).
 TEST(LowLatency, PartsOutliveTheirTagsByThreeTargetDurations) {

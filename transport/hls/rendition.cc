@@ -663,6 +663,11 @@ bool Rendition::AudioPending() const {
   return audio_only_ && !variant_;
 }
 
+bool Rendition::AudioOnly() const {
+  std::lock_guard lock(mu_);
+  return audio_only_;
+}
+
 bool Rendition::ended() const {
   std::lock_guard lock(mu_);
   return stats_.ended;

@@ -233,6 +233,8 @@ class Rendition {
   // waits for it before listing video-only renditions (a player reads the master once: one
   // listing them without their audio group would play silent).
   bool AudioPending() const;
+  // The publish has audio and no video (its CMAF objects are audio/mp4).
+  bool AudioOnly() const;
   bool ended() const;
   RenditionStats Stats() const;
   // Within the reconnect grace window after a publish ended: where its media timeline ended
