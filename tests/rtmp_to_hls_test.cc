@@ -3,6 +3,8 @@
 // came out with ffprobe. Fixtures are generated at test time with ffmpeg.
 #include <gtest/gtest.h>
 
+#include <csignal>
+
 #include "tests/support/live_fixture.h"
 #include "tests/support/subprocess.h"
 
@@ -70,6 +72,24 @@ TEST_F(RtmpToHlsTest, SecondPublisherIsRefusedWhileFirstKeepsStreaming) {
   CheckPlayback("shop1", 8.0);
   EXPECT_NE(app_->MetricsText().find("strait_publish_refused_total{reason=\"already_live\"} 1"),
             std::string::npos);
+}
+
+// A publisher that stalls without closing (a half-open connection: OBS switched networks; here
+// SIGSTOP) is closed after the 5 s idle timeout, so its reconnect is accepted instead of being
+// told the stream is already published until a 30 s timeout; the playlist goes on.
+TEST_F(RtmpToHlsTest, AStalledPublisherFreesItsKeyForTheReconnect) {
+  BackgroundProcess first("ffmpeg -v error -re -i " + Clip() + " -c copy -f flv " + RtmpUrl(kKey),
+                          dir_.File("first.log"));
+  ASSERT_EQ(WaitFor("/live/shop1/master.m3u8", "#EXT-X-STREAM-INF", 15s).status, 200);
+  first.Signal(SIGSTOP);
+  std::this_thread::sleep_for(6s);
+  auto second =
+      RunCommand("ffmpeg -v error -re -i " + Clip() + " -t 3 -c copy -f flv " + RtmpUrl(kKey), 30s);
+  EXPECT_EQ(second.exit_code, 0) << "the reconnect should be accepted: " << second.output;
+  EXPECT_EQ(second.output.find("already being published"), std::string::npos) << second.output;
+  EXPECT_NE(app_->MetricsText().find("strait_stream_publishes_total{stream=\"shop1\"} 2"),
+            std::string::npos);
+  first.Signal(SIGKILL);
 }
 
 TEST_F(RtmpToHlsTest, HevcOverEnhancedRtmpWhenLocalFfmpegCanSendIt) {

@@ -114,7 +114,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     last_read_ = std::chrono::steady_clock::now();
     bytes_in_ += n;
     std::vector<uint8_t> out;
+    const bool had_handshake = session_.handshake_done();
     Status s = session_.OnBytes({buffer_.data(), n}, &out);
+    if (!had_handshake && session_.handshake_done())
+      ArmTimer();  // from the handshake's deadline to the idle one
     if (!out.empty()) {
       Send(std::move(out));
       if (closed_) {

@@ -42,7 +42,10 @@ struct ServerOptions {
   // is closed (OBS and FFmpeg publish within a second), so keyless clients cannot hold the
   // connection slots.
   std::chrono::milliseconds publish_timeout{10000};
-  std::chrono::milliseconds idle_timeout{30000};       // no byte received for this long
+  // No byte received for this long: closed. A publisher's stream never pauses that long, and a
+  // stalled one (a half-open connection after OBS switched networks) held its stream key until
+  // then, refusing OBS's reconnect: 5 s, as SRS's publish normal_timeout.
+  std::chrono::milliseconds idle_timeout{5000};
   uint32_t chunk_size = 4096;                          // the chunk size we send with
   size_t max_message_size = 8 << 20;                   // larger inbound messages close
   std::shared_ptr<spdlog::logger> logger;              // null: spdlog's default logger

@@ -283,7 +283,7 @@ TEST_F(ServerTest, StalledClientsTimeOut) {
 // publish deadline, long before the idle timeout: keyless clients cannot hold the slots.
 TEST_F(ServerTest, ClientsThatNeverPublishAreClosed) {
   ServerOptions opts;
-  opts.publish_timeout = 300ms;  // idle_timeout stays 30 s
+  opts.publish_timeout = 300ms;  // idle_timeout stays 5 s
   StartServer(opts);
   asio::io_context client_io;
   tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), server_->port());
