@@ -323,6 +323,12 @@ transport::PublishCheck StreamRegistry::CheckPlay(const transport::PlayRequest& 
   if (!request.app.empty() && request.app != "live") {
     check.refusal = PublishRefusal::kUnknownKey;
     check.message = "unknown application '" + request.app + "' (play from /live)";
+  } else if (it == by_name_.end() && by_key_.contains(request.name)) {
+    // A publisher's access control streamid without m= (which means m=request). No key in logs.
+    check.refusal = PublishRefusal::kUnknownKey;
+    check.message =
+        "the streamid names a stream key with no m=publish (an access control streamid without m "
+        "asks to play)";
   } else if (it == by_name_.end()) {
     check.refusal = PublishRefusal::kUnknownKey;
     check.message = "unknown stream '" + request.name + "'";

@@ -119,9 +119,13 @@ TEST_F(StreamRegistryTest, PlayByPublicNameOnlyWhileLive) {
   EXPECT_EQ(registry_->Play(req).source, nullptr);
   auto unknown = registry_->Play({"srt", "live", "nope", "127.0.0.1:6000", ""});
   EXPECT_EQ(unknown.refusal, PublishRefusal::kUnknownKey);
-  // The key is not a name: playing by key is refused.
-  EXPECT_EQ(registry_->CheckPlay({"srt", "live", "sk_111111", "p", ""}).refusal,
-            PublishRefusal::kUnknownKey);
+  // The key is not a name: playing by key is refused, saying why (a publisher's access control
+  // streamid without m=publish), without the key.
+  const transport::PublishCheck by_key =
+      registry_->CheckPlay({"srt", "live", "sk_111111", "p", ""});
+  EXPECT_EQ(by_key.refusal, PublishRefusal::kUnknownKey);
+  EXPECT_NE(by_key.message.find("m=publish"), std::string::npos) << by_key.message;
+  EXPECT_EQ(by_key.message.find("sk_"), std::string::npos) << by_key.message;
 
   // shop2 has a read key: without it, or with a wrong one, readers are forbidden (even not live).
   EXPECT_EQ(registry_->CheckPlay({"srt", "live", "shop2", "p", ""}).refusal,

@@ -1,9 +1,10 @@
 // SRT reject codes: which code a refused caller receives (srt_setrejectreason in the listen
-// callback) for each reason strait refuses. The caller sees the number (ffmpeg and
-// srt-live-transmit print it), so each reason gets a distinct, standard code from SRT's access
-// control table (srt/access_control.h; the values are repeated here so this header needs no
-// srt.h, and reject.cc checks them against libsrt's at compile time).
-// Pure functions; any thread.
+// callback) for each reason strait refuses. Each reason gets a distinct, standard code from
+// SRT's access control table, for callers that read it (srt_getrejectreason; FFmpeg 5.1 and
+// srt-live-transmit 1.5.1 print only "Application-defined rejection reason", GStreamer's srtsink
+// "Connection does not exist": strait's log line names the reason) (srt/access_control.h; the
+// values are repeated here so this header needs no srt.h, and reject.cc checks them against
+// libsrt's at compile time). Pure functions; any thread.
 #pragma once
 
 #include <string_view>

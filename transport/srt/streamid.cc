@@ -111,9 +111,10 @@ std::optional<Failure> ParseAccessControl(std::string_view body, StreamId* id) {
     else
       *fields[field] = value;
   }
-  if (mode && *mode == "request") {
+  // The SRT access control spec: "m ... request (default), publish, bidirectional".
+  if (!mode || *mode == "request") {
     id->mode = StreamMode::kRequest;
-  } else if (mode && *mode != "publish") {
+  } else if (*mode != "publish") {
     return Failure{StreamIdProblem::kBadMode, "unsupported mode m=" + *mode};
   }
   if (!id->type.empty() && id->type != "stream")

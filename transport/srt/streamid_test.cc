@@ -47,10 +47,14 @@ TEST(StreamIdTest, AccessControlAllKeysAnyOrderUnknownIgnored) {
   EXPECT_EQ(id.app, "live");
 }
 
-TEST(StreamIdTest, AccessControlModeDefaultsToPublish) {
+// As the SRT access control spec says ("request (default)"), and SRS and ZLMediaKit do; the
+// other dialects (publish:KEY, plain KEY) publish.
+TEST(StreamIdTest, AccessControlModeDefaultsToRequest) {
   StreamId id = ParseOk("#!::r=live/KEY");
-  EXPECT_EQ(id.mode, StreamMode::kPublish);
+  EXPECT_EQ(id.mode, StreamMode::kRequest);
   EXPECT_EQ(id.key, "KEY");
+  EXPECT_EQ(ParseOk("#!::r=live/KEY,m=publish").mode, StreamMode::kPublish);
+  EXPECT_EQ(ParseOk("live/KEY").mode, StreamMode::kPublish);
 }
 
 TEST(StreamIdTest, AccessControlRequest) {
