@@ -6,6 +6,7 @@
 
 #include "codecs/aac/audio_specific_config.h"
 #include "codecs/ffmpeg/codec_ids.h"
+#include "codecs/mpeg_audio/frame_header.h"
 
 namespace strait::ts {
 namespace {
@@ -22,30 +23,6 @@ constexpr int64_t kDiscontinuityStep = 3000;  // where the next dts lands after 
 std::optional<CodecId> SupportedCodec(AVCodecID id) {
   const std::optional<CodecId> codec = ffmpeg::FromAvCodecId(id);
   return codec == CodecId::kAv1 || codec == CodecId::kTimedId3 ? std::nullopt : codec;
-}
-
-struct MpegAudioHeader {
-  int sample_rate = 0;
-  int channels = 0;
-  int samples = 0;  // per frame
-  int layer = 0;    // 1, 2 or 3
-};
-
-// MPEG audio frame header (ISO 11172-3 2.4.1.3, 13818-3); false if `d` does not start with one.
-bool ParseMpegAudioHeader(std::span<const uint8_t> d, MpegAudioHeader* h) {
-  if (d.size() < 4 || d[0] != 0xff || (d[1] & 0xe0) != 0xe0)
-    return false;
-  const int version = (d[1] >> 3) & 3;  // 3 = MPEG-1, 2 = MPEG-2, 0 = MPEG-2.5
-  const int layer = (d[1] >> 1) & 3;    // 3 = I, 2 = II, 1 = III
-  const int index = (d[2] >> 2) & 3;
-  if (version == 1 || layer == 0 || index == 3)
-    return false;
-  static constexpr int kRates[3] = {44100, 48000, 32000};
-  h->sample_rate = kRates[index] >> (version == 3 ? 0 : version == 2 ? 1 : 2);
-  h->channels = (d[3] >> 6) == 3 ? 1 : 2;
-  h->layer = 4 - layer;
-  h->samples = layer == 3 ? 384 : (layer == 1 && version != 3) ? 576 : 1152;
-  return true;
 }
 
 // Samples (48 kHz) in an Opus packet from its TOC byte (RFC 6716 3.1); 960 if unreadable.
@@ -298,12 +275,12 @@ Status StreamMapper::ProcessOther(Track& t,
                                   std::span<const uint8_t> data,
                                   std::vector<DemuxEvent>& out) {
   const bool opus = t.info.codec == CodecId::kOpus;
-  MpegAudioHeader mp3;
-  const bool mp3_ok = !opus && ParseMpegAudioHeader(data, &mp3);
-  if (!t.announced && mp3_ok && mp3.layer != 3) {
+  const std::optional<mpeg_audio::FrameHeader> mp3 =
+      opus ? std::nullopt : mpeg_audio::ParseFrameHeader(data);
+  if (!t.announced && mp3 && mp3->layer != 3) {
     // libavformat labels every MPEG audio stream type MP3; strait carries only layer III.
     audio_ = Track();
-    first_unsupported_ = "mp" + std::to_string(mp3.layer);
+    first_unsupported_ = "mp" + std::to_string(mp3->layer);
     if (!any_usable())
       return Error("unsupported codec " + first_unsupported_);
     return OkStatus();
@@ -317,13 +294,13 @@ Status StreamMapper::ProcessOther(Track& t,
       t.info.sample_rate = 48000;
       if (t.info.extradata.size() >= 19)
         t.info.channels = t.info.extradata[9];
-    } else if (mp3_ok) {
-      t.info.sample_rate = mp3.sample_rate;
-      t.info.channels = mp3.channels;
+    } else if (mp3) {
+      t.info.sample_rate = mp3->sample_rate;
+      t.info.channels = mp3->channels;
     }
     Announce(t, out);
   }
-  const int samples = opus ? OpusSamples(data) : mp3_ok ? mp3.samples : 1152;
+  const int samples = opus ? OpusSamples(data) : mp3 ? mp3->samples : 1152;
   const int64_t ts = NextAudioTs(t, samples);
   out.emplace_back(Packet(t.info.id, t.info.kind, t.info.codec,
                           std::vector<uint8_t>(data.begin(), data.end()), ts, ts, kMpegTs, true));
