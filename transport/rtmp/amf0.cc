@@ -53,6 +53,29 @@ Value Value::Undefined() {
   r.type_ = Type::kUndefined;
   return r;
 }
+Value Value::Reference(uint16_t index) {
+  Value r;
+  r.type_ = Type::kReference;
+  r.number_ = index;
+  return r;
+}
+Value Value::Unsupported() {
+  Value r;
+  r.type_ = Type::kUnsupported;
+  return r;
+}
+Value Value::XmlDocument(std::string text) {
+  Value r;
+  r.type_ = Type::kXmlDocument;
+  r.string_ = std::move(text);
+  return r;
+}
+Value Value::TypedObject(std::string class_name, std::vector<Property> props) {
+  Value r = Object(std::move(props));
+  r.type_ = Type::kTypedObject;
+  r.string_ = std::move(class_name);
+  return r;
+}
 
 const Value* Value::Find(std::string_view key) const {
   if (!is_object())
@@ -120,19 +143,53 @@ class Decoder {
           return s.error();
         return Value::String(std::move(*s));
       }
+      case Type::kXmlDocument: {
+        auto s = ReadString(4);
+        if (!s.ok())
+          return s.error();
+        return Value::XmlDocument(std::move(*s));
+      }
       case Type::kObject:
-        return ReadProperties(depth, /*ecma=*/false);
       case Type::kEcmaArray:
-        if (!Have(4))
-          return Truncated("ECMA array count");
-        pos_ += 4;  // the count is a hint only; the object end marker terminates
-        return ReadProperties(depth, /*ecma=*/true);
+      case Type::kTypedObject: {
+        std::string class_name;
+        if (static_cast<Type>(marker) == Type::kTypedObject) {
+          auto name = ReadString(2);
+          if (!name.ok())
+            return name.error();
+          class_name = std::move(*name);
+        } else if (static_cast<Type>(marker) == Type::kEcmaArray) {
+          if (!Have(4))
+            return Truncated("ECMA array count");
+          pos_ += 4;  // the count is a hint only; the object end marker terminates
+        }
+        auto props = ReadProperties(depth);
+        if (!props.ok())
+          return props.error();
+        switch (static_cast<Type>(marker)) {
+          case Type::kObject:
+            return Value::Object(std::move(*props));
+          case Type::kEcmaArray:
+            return Value::EcmaArray(std::move(*props));
+          default:
+            return Value::TypedObject(std::move(class_name), std::move(*props));
+        }
+      }
       case Type::kStrictArray:
         return ReadStrictArray(depth);
       case Type::kNull:
         return Value::Null();
       case Type::kUndefined:
         return Value::Undefined();
+      case Type::kUnsupported:
+        return Value::Unsupported();
+      case Type::kReference: {
+        if (!Have(2))
+          return Truncated("reference");
+        const uint16_t index = static_cast<uint16_t>(data_[pos_] << 8 | data_[pos_ + 1]);
+        pos_ += 2;
+        return Value::Reference(index);
+      }
       case Type::kDate: {
         if (!Have(10))
           return Truncated("date");
@@ -183,7 +240,7 @@ class Decoder {
     return s;
   }
 
-  Result<Value> ReadProperties(int depth, bool ecma) {
+  Result<std::vector<Property>> ReadProperties(int depth) {
     std::vector<Property> props;
     while (true) {
       auto key = ReadString(2);
@@ -202,7 +259,7 @@ class Decoder {
         return value.error();
       props.push_back({std::move(*key), std::move(*value)});
     }
-    return ecma ? Value::EcmaArray(std::move(props)) : Value::Object(std::move(props));
+    return props;
   }
 
   Result<Value> ReadStrictArray(int depth) {
@@ -309,6 +366,23 @@ void Encode(const Value& value, std::vector<uint8_t>* out) {
       out->push_back(static_cast<uint8_t>(Type::kEcmaArray));
       PutU32(static_cast<uint32_t>(value.properties().size()), out);
       PutProperties(value.properties(), out);
+      break;
+    case Type::kTypedObject:
+      out->push_back(static_cast<uint8_t>(Type::kTypedObject));
+      PutKey(value.string(), out);
+      PutProperties(value.properties(), out);
+      break;
+    case Type::kXmlDocument:
+      out->push_back(static_cast<uint8_t>(Type::kXmlDocument));
+      PutU32(static_cast<uint32_t>(value.string().size()), out);
+      out->insert(out->end(), value.string().begin(), value.string().end());
+      break;
+    case Type::kReference:
+      out->push_back(static_cast<uint8_t>(Type::kReference));
+      PutU16(static_cast<uint16_t>(value.number()), out);
+      break;
+    case Type::kUnsupported:
+      out->push_back(static_cast<uint8_t>(Type::kUnsupported));
       break;
     case Type::kStrictArray:
       out->push_back(static_cast<uint8_t>(Type::kStrictArray));

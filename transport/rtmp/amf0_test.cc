@@ -35,6 +35,11 @@ TEST(Amf0Test, RoundTripsEveryType) {
       Value::EcmaArray({{"width", Value::Number(640)}, {"", Value::Null()}}),
       Value::StrictArray({Value::Number(1), Value::StrictArray({}), Value::Object({})}),
       Value::Date(1.7e12, -60),
+      Value::Reference(0x1234),
+      Value::Unsupported(),
+      Value::XmlDocument("<a b='1'/>"),
+      Value::TypedObject("flash.geom.Point", {{"x", Value::Number(1)}, {"y", Value::Number(2)}}),
+      Value::TypedObject("", {}),
   };
   const Bytes bytes = EncodeAll(values);
   auto decoded = DecodeAll(bytes);
@@ -60,6 +65,41 @@ TEST(Amf0Test, DecodesKnownBytes) {
   EXPECT_EQ((*values)[2].Find("missing"), nullptr);
 }
 
+// The markers beyond the common ones, as Flash-era and vendor encoders write them (AMF0 spec
+// 2.9 reference, 2.14 unsupported, 2.17 XML document, 2.18 typed object).
+TEST(Amf0Test, DecodesReferenceUnsupportedXmlAndTypedObject) {
+  const Bytes bytes = {
+      0x07, 0x00, 0x02,                                               // reference to object 2
+      0x0d,                                                           // unsupported
+      0x0f, 0x00, 0x00, 0x00, 0x04, '<',  'x',  '/',  '>',            // XML document
+      0x10, 0x00, 0x03, 'P',  't',  't',                              // typed object "Ptt" {
+      0x00, 0x01, 'x',  0x00, 0x40, 0x24, 0,    0,    0,    0, 0, 0,  //   x: 10
+      0x00, 0x01, 'o',  0x10, 0x00, 0x00, 0x00, 0x00, 0x09,           //   o: typed object "" {}
+      0x00, 0x00, 0x09};                                              // }
+  auto values = DecodeAll(bytes);
+  ASSERT_TRUE(values.ok()) << values.error().message();
+  ASSERT_EQ(values->size(), 4u);
+  EXPECT_EQ((*values)[0].type(), Type::kReference);
+  EXPECT_EQ((*values)[0].number(), 2.0);
+  EXPECT_EQ((*values)[1].type(), Type::kUnsupported);
+  EXPECT_EQ((*values)[2].type(), Type::kXmlDocument);
+  EXPECT_EQ((*values)[2].string(), "<x/>");
+  const Value& typed = (*values)[3];
+  EXPECT_EQ(typed.type(), Type::kTypedObject);
+  EXPECT_TRUE(typed.is_object());
+  EXPECT_EQ(typed.string(), "Ptt");
+  EXPECT_EQ(typed.GetNumber("x"), 10.0);
+  ASSERT_NE(typed.Find("o"), nullptr);
+  EXPECT_EQ(typed.Find("o")->type(), Type::kTypedObject);
+  EXPECT_EQ(EncodeAll(*values), bytes);  // canonical already: encodes back byte for byte
+  for (size_t n = 1; n < bytes.size(); ++n) {
+    auto prefix = DecodeAll(std::span<const uint8_t>(bytes.data(), n));
+    if (n != 3 && n != 4 && n != 13) {  // whole values end at 3, 4 and 13 bytes
+      EXPECT_FALSE(prefix.ok()) << n;
+    }
+  }
+}
+
 TEST(Amf0Test, EveryTruncationFailsCleanly) {
   const Bytes bytes = EncodeAll(std::vector<Value>{ConnectObject()});
   for (size_t n = 1; n < bytes.size(); ++n) {
@@ -72,6 +112,12 @@ TEST(Amf0Test, RejectsMalformedInput) {
   auto unknown = DecodeAll(Bytes{0x11, 0x00});  // AMF3 switch marker
   ASSERT_FALSE(unknown.ok());
   EXPECT_NE(unknown.error().message().find("0x11"), std::string::npos);
+  // Movie clip and record set: reserved, no wire form.
+  EXPECT_FALSE(DecodeAll(Bytes{0x04}).ok());
+  EXPECT_FALSE(DecodeAll(Bytes{0x0e}).ok());
+  // XML document longer than the input; typed object without its end marker.
+  EXPECT_FALSE(DecodeAll(Bytes{0x0f, 0x00, 0x00, 0x01, 0x00, '<'}).ok());
+  EXPECT_FALSE(DecodeAll(Bytes{0x10, 0x00, 0x01, 'C', 0x00, 0x01, 'a', 0x05}).ok());
   // Strict array claiming 4 billion elements.
   EXPECT_FALSE(DecodeAll(Bytes{0x0a, 0xff, 0xff, 0xff, 0xff, 0x05}).ok());
   // Long string longer than the input.
@@ -100,6 +146,25 @@ TEST(Amf0Test, EnforcesLimits) {
   EXPECT_FALSE(DecodeAll(many, limits).ok());
   limits.max_string = 3;
   EXPECT_FALSE(DecodeAll(EncodeAll(std::vector<Value>{Value::String("abcd")}), limits).ok());
+  EXPECT_FALSE(DecodeAll(EncodeAll(std::vector<Value>{Value::XmlDocument("<ab/>")}), limits).ok());
+  EXPECT_FALSE(
+      DecodeAll(EncodeAll(std::vector<Value>{Value::TypedObject("Class", {})}), limits).ok());
+
+  // Typed objects nest like objects and count towards the depth limit.
+  Bytes typed;
+  for (int i = 0; i < 20; ++i)
+    typed.insert(typed.end(), {0x10, 0x00, 0x01, 'T', 0x00, 0x01, 'a'});
+  typed.push_back(0x05);
+  for (int i = 0; i < 20; ++i)
+    typed.insert(typed.end(), {0x00, 0x00, 0x09});
+  auto nested = DecodeAll(typed);
+  ASSERT_FALSE(nested.ok());
+  EXPECT_NE(nested.error().message().find("nesting"), std::string::npos);
+  limits = {};
+  limits.max_depth = 20;
+  EXPECT_TRUE(DecodeAll(typed, limits).ok());
+  limits.max_values = 5;
+  EXPECT_FALSE(DecodeAll(Bytes(6, 0x0d), limits).ok());
 }
 
 }  // namespace

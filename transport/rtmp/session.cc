@@ -171,8 +171,16 @@ Status Session::OnData(const Message& m) {
   if (m.type == kDataAmf3 && !body.empty() && body[0] == 0)
     body = body.subspan(1);
   auto values = amf0::DecodeAll(body, {.max_depth = 8});
-  if (!values.ok())
-    return values.error().Context("bad AMF0 data message");
+  if (!values.ok()) {
+    // Metadata only gives hints (onMetaData) or nothing strait uses (onTextData, onCuePoint,
+    // vendor messages): one strait cannot decode (AMF3 values, nesting past the limit) is no
+    // reason to end a publish.
+    if (logger_) {
+      logger_->log(data_undecodable_++ == 0 ? spdlog::level::warn : spdlog::level::debug,
+                   "rtmp: {} ignored a data message: {}", options_.peer, values.error().message());
+    }
+    return OkStatus();
+  }
   const std::vector<amf0::Value>& v = *values;
   size_t i = 0;
   if (i < v.size() && v[i].is_string() && v[i].string() == "@setDataFrame")

@@ -5,7 +5,8 @@
 // Control Stream Begin and Ping), and the commands encoders send: connect, releaseStream,
 // FCPublish, createStream, publish, FCUnpublish, deleteStream/closeStream, @setDataFrame.
 //
-// Any error returned means "close this connection" and says why; unknown commands are ignored.
+// Any error returned means "close this connection" and says why; unknown commands are ignored, and
+// so are data messages that cannot be decoded (logged).
 // The stream key is never logged: logs use the PublishDecision's stream_name.
 // Threads: single-threaded (the connection's strand). Owns the sink; ends it exactly once, with OK
 // after deleteStream, with the error passed to Close (or "connection dropped" on destruction)
@@ -105,6 +106,7 @@ class Session {
   std::string tc_url_;
   uint32_t next_stream_id_ = 1;
   std::unique_ptr<amf0::Value> pending_metadata_;  // onMetaData sent before publish
+  uint64_t data_undecodable_ = 0;                  // data messages ignored (the first is a warning)
 
   std::unique_ptr<MediaSink> sink_;
   std::unique_ptr<MediaIngest> ingest_;

@@ -483,6 +483,35 @@ TEST(SessionTest, EnhancedRtmpHevc) {
   EXPECT_EQ(r.packets[1].codec(), CodecId::kHevc);
 }
 
+// Data messages with the rarer AMF0 markers decode; one that still cannot be decoded (AMF3
+// values) is ignored, not the end of the publish.
+TEST(SessionTest, DataMessagesNeverEndThePublish) {
+  FakeHandler handler;
+  Client c(handler);
+  ASSERT_TRUE(c.Connect("live").ok());
+  ASSERT_TRUE(c.Publish("KEY").ok());
+  Bytes meta;
+  amf0::Encode(Value::String("@setDataFrame"), &meta);
+  amf0::Encode(Value::String("onMetaData"), &meta);
+  amf0::Encode(Value::TypedObject("Meta", {{"width", Value::Number(1280)},
+                                           {"height", Value::Number(720)},
+                                           {"xml", Value::XmlDocument("<x/>")},
+                                           {"ref", Value::Reference(0)},
+                                           {"odd", Value::Unsupported()}}),
+               &meta);
+  ASSERT_TRUE(c.Media(kDataAmf0, 0, meta).ok());
+  const Bytes amf3 = {0x02, 0x00, 0x0a, 'o', 'n',  'T',  'e',  'x', 't',
+                      'D',  'a',  't',  'a', 0x11, 0x0a, 0x0b, 0x01};
+  ASSERT_TRUE(c.Media(kDataAmf0, 0, amf3).ok());
+  ASSERT_TRUE(c.Media(kDataAmf3, 0, amf3).ok());
+  ASSERT_TRUE(c.Media(kVideo, 0, kAvcC).ok());
+  ASSERT_TRUE(c.session().publishing());
+  const Record& r = *handler.records[0];
+  ASSERT_EQ(r.tracks.size(), 1u);
+  EXPECT_EQ(r.tracks[0].width, 1280);  // the typed object's hints were taken
+  EXPECT_EQ(r.tracks[0].height, 720);
+}
+
 TEST(StreamKeyTest, Forms) {
   auto t = ParsePublishTarget("live", "", "KEY");
   ASSERT_TRUE(t.ok());
