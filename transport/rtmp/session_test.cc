@@ -380,10 +380,10 @@ TEST(SessionTest, BadInputCloses) {
   w.Write(3, kCommandAmf0, 0, 0, Bytes{0x02, 0x00, 0x09, 'x'}, &bytes);
   EXPECT_FALSE(bad_amf.Send(bytes).ok());
 
-  Client mp3(handler);
-  ASSERT_TRUE(mp3.Connect("live").ok());
-  ASSERT_TRUE(mp3.Publish("KEY").ok());
-  s = mp3.Media(kAudio, 0, {0x2f, 0x00});
+  Client vp6(handler);
+  ASSERT_TRUE(vp6.Connect("live").ok());
+  ASSERT_TRUE(vp6.Publish("KEY").ok());
+  s = vp6.Media(kVideo, 0, {0x14, 0x00});
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.error().message().find("unsupported"), std::string::npos);
 
