@@ -5,8 +5,11 @@
 #include <string>
 #include <vector>
 
+#include <spdlog/spdlog.h>
+
 #include "codecs/aac/audio_specific_config.h"
 #include "codecs/flv/tag.h"
+#include "codecs/mpeg_audio/frame_header.h"
 
 namespace strait::transport::rtmp {
 
@@ -16,6 +19,32 @@ namespace {
 constexpr double kMaxHintDimension = 16384;  // pixels
 constexpr double kMaxHintFrameRate = 1000;
 constexpr double kMaxHintKbps = 10'000'000;  // 10 Gbit/s
+
+// RFC 7845 5.1 identification header: "OpusHead", version, channel count, pre-skip, input sample
+// rate, output gain, channel mapping family (and, for a family other than 0, stream count, coupled
+// count and one mapping byte a channel).
+constexpr size_t kOpusHeadSize = 19;
+
+Status CheckOpusHead(std::span<const uint8_t> h) {
+  static constexpr char kMagic[] = "OpusHead";
+  if (h.size() < kOpusHeadSize || !std::equal(h.begin(), h.begin() + 8, kMagic))
+    return Error("invalid OpusHead");
+  if (h[9] == 0 || (h[18] != 0 && h.size() < kOpusHeadSize + 2 + h[9]))
+    return Error("invalid OpusHead: channel count or mapping");
+  return OkStatus();
+}
+
+// E-RTMP v2: an empty Opus sequence start means a mono/stereo stream without an identification
+// header. Two channels, mapping family 0, are what an Opus decoder takes for either.
+std::vector<uint8_t> StereoOpusHead() {
+  return {'O',  'p',  'u',  's',  'H', 'e', 'a', 'd',
+          1,                       // version
+          2,                       // channels
+          0,    0,                 // pre-skip
+          0x80, 0xbb, 0x00, 0x00,  // input sample rate 48000, little endian
+          0,    0,                 // output gain
+          0};                      // channel mapping family
+}
 
 }  // namespace
 
@@ -37,7 +66,8 @@ int64_t TimestampUnwrapper::Unwrap(uint32_t ts) {
   return value_;
 }
 
-MediaIngest::MediaIngest(MediaSink& sink) : sink_(sink) {
+MediaIngest::MediaIngest(MediaSink& sink, spdlog::logger* logger, std::string log_name)
+    : sink_(sink), logger_(logger), log_name_(std::move(log_name)) {
   video_.info.id = 0;
   video_.info.kind = MediaKind::kVideo;
   audio_.info.id = 1;
@@ -88,34 +118,71 @@ void MediaIngest::ApplyHints(Track& track) {
 }
 
 Status MediaIngest::Configure(Track& track, CodecId codec, std::span<const uint8_t> config) {
-  if (config.empty())
-    return Error(std::string(CodecName(codec)) + " sequence header is empty");
   TrackInfo info = track.info;
   info.codec = codec;
-  info.extradata.assign(config.begin(), config.end());
+  if (codec == CodecId::kOpus && config.empty()) {
+    info.extradata = StereoOpusHead();
+  } else if (config.empty()) {
+    return Error(std::string(CodecName(codec)) + " sequence header is empty");
+  } else {
+    info.extradata.assign(config.begin(), config.end());
+  }
   if (codec == CodecId::kAac) {
     auto asc = aac::ParseAudioSpecificConfig(config);
     if (!asc.ok())
       return asc.error();
     info.sample_rate = asc->sample_rate;
     info.channels = asc->channels();
+  } else if (codec == CodecId::kOpus) {
+    if (Status s = CheckOpusHead(info.extradata); !s.ok())
+      return s;
+    info.sample_rate = 48000;  // Opus always decodes at 48 kHz (RFC 7845 4)
+    info.channels = info.extradata[9];
   }
-  // Some encoders repeat the sequence header before every keyframe: only changes are news.
+  Announce(track, std::move(info));
+  return OkStatus();
+}
+
+void MediaIngest::Announce(Track& track, TrackInfo info) {
+  // Some encoders repeat the sequence header before every keyframe (and every MP3 frame restates
+  // its header): only changes are news.
   if (track.configured && info.codec == track.info.codec &&
-      info.extradata == track.info.extradata) {
-    return OkStatus();
+      info.extradata == track.info.extradata && info.sample_rate == track.info.sample_rate &&
+      info.channels == track.info.channels) {
+    return;
   }
   track.info = std::move(info);
   ApplyHints(track);
   track.configured = true;
   sink_.OnTrack(track.info);
-  return OkStatus();
+}
+
+void MediaIngest::DropAudio(const std::string& format) {
+  ++stats_.audio_unsupported;
+  if (logger_ && !audio_drop_logged_) {
+    logger_->warn(
+        "{}: audio dropped: {} is not supported (AAC, Opus and MP3 are); the publish "
+        "goes on without it",
+        log_name_, format);
+  }
+  audio_drop_logged_ = true;
+}
+
+void MediaIngest::CountSkippedTracks(uint32_t n) {
+  if (n == 0)
+    return;
+  if (logger_ && stats_.skipped_tracks == 0) {
+    logger_->debug("{}: Enhanced RTMP multitrack: track 0 is the stream, other tracks are skipped",
+                   log_name_);
+  }
+  stats_.skipped_tracks += n;
 }
 
 Status MediaIngest::OnVideo(uint32_t timestamp, std::span<const uint8_t> body) {
   auto tag = flv::ParseVideoTag(body);
   if (!tag.ok())
     return tag.error().Context("video");
+  CountSkippedTracks(tag->skipped_tracks);
   Track& t = video_;
   if (tag->kind == flv::TagKind::kConfig)
     return Configure(t, tag->codec, tag->payload);
@@ -144,12 +211,35 @@ Status MediaIngest::OnAudio(uint32_t timestamp, std::span<const uint8_t> body) {
   auto tag = flv::ParseAudioTag(body);
   if (!tag.ok())
     return tag.error().Context("audio");
+  CountSkippedTracks(tag->skipped_tracks);
+  if (tag->kind == flv::TagKind::kUnsupported) {
+    DropAudio(tag->format);
+    return OkStatus();
+  }
   Track& t = audio_;
+  if (tag->codec == CodecId::kMp3) {
+    if (tag->kind != flv::TagKind::kFrame)
+      return OkStatus();  // an E-RTMP '.mp3' sequence start or end: nothing to configure
+    // No sequence header: each frame's header is the configuration (one that does not parse is
+    // passed on as it is once the track is configured, as the TS ingest does).
+    if (auto header = mpeg_audio::ParseFrameHeader(tag->payload)) {
+      if (header->layer != 3) {
+        DropAudio("MPEG audio layer " + std::to_string(header->layer));
+        return OkStatus();
+      }
+      TrackInfo info = t.info;
+      info.codec = CodecId::kMp3;
+      info.extradata.clear();
+      info.sample_rate = header->sample_rate;
+      info.channels = header->channels;
+      Announce(t, std::move(info));
+    }
+  }
   if (tag->kind == flv::TagKind::kConfig)
     return Configure(t, tag->codec, tag->payload);
   if (tag->kind != flv::TagKind::kFrame)
     return OkStatus();
-  if (!t.configured) {
+  if (!t.configured || t.info.codec != tag->codec) {
     ++stats_.dropped_before_config;
     return OkStatus();
   }

@@ -69,10 +69,17 @@ void Session::EndPublish(const Status& why) {
     return;
   stats_ = ingest_->stats();
   if (logger_) {
+    std::string dropped;
+    if (stats_.audio_unsupported > 0) {
+      dropped += ", " + std::to_string(stats_.audio_unsupported) +
+                 " audio messages in an unsupported format dropped";
+    }
+    if (stats_.skipped_tracks > 0)
+      dropped += ", " + std::to_string(stats_.skipped_tracks) + " multitrack tracks skipped";
     logger_->info(
-        "rtmp: {} stream {} ended ({}): {} video / {} audio packets, {} timestamp fix-ups",
+        "rtmp: {} stream {} ended ({}): {} video / {} audio packets, {} timestamp fix-ups{}",
         options_.peer, stream_name_, why.ok() ? "unpublished" : why.error().message(),
-        stats_.video_packets, stats_.audio_packets, stats_.dts_fixups);
+        stats_.video_packets, stats_.audio_packets, stats_.dts_fixups, dropped);
   }
   ingest_.reset();
   std::unique_ptr<MediaSink> sink = std::move(sink_);

@@ -62,7 +62,8 @@ class Session {
   bool publishing() const { return sink_ != nullptr; }
   // The public name of the publish (from PublishDecision), empty before one is accepted.
   const std::string& stream_name() const { return stream_name_; }
-  const MediaIngest::Stats& media_stats() const { return stats_; }
+  // The publish's media counters: live while it runs, its last ones after.
+  const MediaIngest::Stats& media_stats() const { return ingest_ ? ingest_->stats() : stats_; }
 
  private:
   Status Dispatch(Message&& m, std::vector<uint8_t>* out);

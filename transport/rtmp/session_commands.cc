@@ -137,7 +137,8 @@ Status Session::OnPublish(double txn,
   sink_ = std::move(decision.sink);
   reader_.set_limits(options_.limits);  // media from here on
   stream_name_ = decision.stream_name;
-  ingest_ = std::make_unique<MediaIngest>(*sink_);
+  ingest_ = std::make_unique<MediaIngest>(*sink_, logger_,
+                                          "rtmp: " + options_.peer + " stream " + stream_name_);
   publish_stream_id_ = stream_id;
   if (pending_metadata_) {
     ingest_->OnMetaData(*pending_metadata_);
