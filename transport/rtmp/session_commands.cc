@@ -13,6 +13,31 @@ std::string StringArg(const std::vector<Value>& args, size_t i) {
   return i < args.size() && args[i].is_string() ? args[i].string() : std::string();
 }
 
+// Enhanced RTMP v2 FourCcInfoMask and CapsExMask.
+constexpr int kCanDecode = 1, kCanEncode = 2, kCanForward = 4;
+constexpr int kCapsMultitrack = 2, kCapsModEx = 4, kCapsTimestampNanoOffset = 8;
+
+// What strait takes in a publish, said the three ways Enhanced RTMP clients read it: v1's
+// fourCcList, v2's FourCC info maps (each codec forwarded into HLS and decoded for the ladder;
+// H.264, AAC and Opus are also what it encodes) and capsEx. Multitrack and ModEx messages are
+// parsed (track 0 kept, nanosecond offsets ignored); no Reconnect: strait never asks for one.
+void AddEnhancedRtmpCaps(std::vector<amf0::Property>* props) {
+  constexpr int forward = kCanDecode | kCanForward;
+  constexpr int all = kCanDecode | kCanEncode | kCanForward;
+  props->push_back(
+      {"fourCcList",
+       Value::StrictArray({Value::String("avc1"), Value::String("hvc1"), Value::String("av01"),
+                           Value::String("mp4a"), Value::String("Opus"), Value::String(".mp3")})});
+  props->push_back({"videoFourCcInfoMap", Value::Object({{"avc1", Value::Number(all)},
+                                                         {"hvc1", Value::Number(forward)},
+                                                         {"av01", Value::Number(forward)}})});
+  props->push_back({"audioFourCcInfoMap", Value::Object({{"mp4a", Value::Number(all)},
+                                                         {"Opus", Value::Number(all)},
+                                                         {".mp3", Value::Number(forward)}})});
+  props->push_back(
+      {"capsEx", Value::Number(kCapsMultitrack | kCapsModEx | kCapsTimestampNanoOffset)});
+}
+
 }  // namespace
 
 Status Session::OnCommand(const Message& m, std::vector<uint8_t>* out) {
@@ -87,9 +112,11 @@ void Session::OnConnect(double txn, const std::vector<Value>& args, std::vector<
   std::vector<amf0::Property> props = {{"fmsVer", Value::String("FMS/3,0,1,123")},
                                        {"capabilities", Value::Number(31)},
                                        {"mode", Value::Number(1)}};
-  if (obj && obj->Find("fourCcList")) {  // Enhanced RTMP: say which FourCCs we accept
-    props.push_back({"fourCcList", Value::StrictArray({Value::String("avc1"), Value::String("hvc1"),
-                                                       Value::String("av01")})});
+  // Enhanced RTMP (v1 clients send fourCcList, v2 clients the info maps and capsEx): say what
+  // strait accepts.
+  if (obj && (obj->Find("fourCcList") || obj->Find("videoFourCcInfoMap") ||
+              obj->Find("audioFourCcInfoMap") || obj->Find("capsEx"))) {
+    AddEnhancedRtmpCaps(&props);
   }
   // AMF0 whatever the client offers (it may offer AMF3, which this server does not speak).
   Value info = Value::Object({{"level", Value::String("status")},

@@ -488,6 +488,54 @@ TEST(SessionTest, EnhancedRtmpHevc) {
   EXPECT_EQ(r.packets[1].codec(), CodecId::kHevc);
 }
 
+// E-RTMP v2 clients announce videoFourCcInfoMap / audioFourCcInfoMap / capsEx (v1 clients
+// fourCcList); the server answers with what it takes, in both forms.
+TEST(SessionTest, EnhancedRtmpConnectReply) {
+  const std::vector<std::vector<amf0::Property>> announcements = {
+      {{"fourCcList", Value::StrictArray({Value::String("hvc1")})}},
+      {{"videoFourCcInfoMap", Value::Object({{"hvc1", Value::Number(4)}})}},
+      {{"audioFourCcInfoMap", Value::Object({{"*", Value::Number(4)}})}},
+      {{"capsEx", Value::Number(15)}},
+  };
+  for (const auto& extra : announcements) {
+    FakeHandler handler;
+    Client c(handler);
+    ASSERT_TRUE(c.Connect("live", extra).ok());
+    const std::vector<Value> result = c.Reply("_result");
+    ASSERT_EQ(result.size(), 4u);
+    const Value& props = result[2];
+    const Value* list = props.Find("fourCcList");
+    ASSERT_NE(list, nullptr) << extra[0].key;
+    std::vector<std::string> fourccs;
+    for (const Value& v : list->elements())
+      fourccs.push_back(v.string());
+    EXPECT_EQ(fourccs, (std::vector<std::string>{"avc1", "hvc1", "av01", "mp4a", "Opus", ".mp3"}));
+    const Value* video = props.Find("videoFourCcInfoMap");
+    ASSERT_NE(video, nullptr);
+    EXPECT_EQ(video->GetNumber("avc1"), 7.0);  // CanDecode | CanEncode | CanForward
+    EXPECT_EQ(video->GetNumber("hvc1"), 5.0);  // CanDecode | CanForward
+    EXPECT_EQ(video->GetNumber("av01"), 5.0);
+    EXPECT_EQ(video->GetNumber("vp09"), std::nullopt);
+    const Value* audio = props.Find("audioFourCcInfoMap");
+    ASSERT_NE(audio, nullptr);
+    EXPECT_EQ(audio->GetNumber("mp4a"), 7.0);
+    EXPECT_EQ(audio->GetNumber("Opus"), 7.0);
+    EXPECT_EQ(audio->GetNumber(".mp3"), 5.0);
+    EXPECT_EQ(audio->GetNumber("fLaC"), std::nullopt);
+    // Multitrack | ModEx | TimestampNanoOffset; not Reconnect (strait never asks for one).
+    EXPECT_EQ(props.GetNumber("capsEx"), 14.0);
+  }
+  FakeHandler handler;
+  Client legacy(handler);
+  ASSERT_TRUE(legacy.Connect("live").ok());
+  const std::vector<Value> result = legacy.Reply("_result");
+  ASSERT_EQ(result.size(), 4u);
+  const Value& props = result[2];
+  EXPECT_EQ(props.Find("fourCcList"), nullptr);
+  EXPECT_EQ(props.Find("videoFourCcInfoMap"), nullptr);
+  EXPECT_EQ(props.Find("capsEx"), nullptr);
+}
+
 // What OBS 30+ and other E-RTMP v2 encoders send beside plain frames: ModEx (nanosecond offsets),
 // Multitrack (track 0 in OneTrack form; extra tracks in other messages or beside track 0) and
 // command frames. Track 0 is the stream; nothing closes the publish.
