@@ -60,6 +60,7 @@ struct Transcoder::Graph {
   bool nvdec = false;  // NVDEC decodes now (FFmpeg kept it; or the opts.nvdec_fails stand-in)
   bool nvdec_fallback_logged = false;  // decoder->fallback(), said once a decoder
   int nvdec_failures = 0;              // NVDEC's failed packets in a row
+  bool nvdec_gave_up = false;          // NVDEC failed this stream: not tried again (a new codec)
   bool await_keyframe = false;         // a new decoder took over: packets from the next keyframe
   std::optional<TrackInfo> video_track;
   std::optional<TrackInfo> audio_out;  // the AAC track of the "audio" rendition
@@ -407,6 +408,7 @@ struct Transcoder::Graph {
         const TrackInfo track = decoder->track();
         OpenVideoDecoder(track, false);
         await_keyframe = true;
+        nvdec_gave_up = true;  // a poisoned context stays poisoned
         std::lock_guard lock(mu);
         ++counters.nvdec_to_cpu;
       }
@@ -437,7 +439,7 @@ struct Transcoder::Graph {
       } else {
         if (decoder)
           (void)decoder->Flush([this](Frame f) { OnFrame(std::move(f)); });
-        OpenVideoDecoder(t, opts.decoder == "cuda");
+        OpenVideoDecoder(t, opts.decoder == "cuda" && !nvdec_gave_up);
       }
       video_track = t;
       return;

@@ -75,14 +75,14 @@ TEST_F(RtmpToHlsTest, SecondPublisherIsRefusedWhileFirstKeepsStreaming) {
 }
 
 // A publisher that stalls without closing (a half-open connection: OBS switched networks; here
-// SIGSTOP) is closed after the 5 s idle timeout, so its reconnect is accepted instead of being
+// SIGSTOP) is closed after the 10 s idle timeout, so its reconnect is accepted instead of being
 // told the stream is already published until a 30 s timeout; the playlist goes on.
 TEST_F(RtmpToHlsTest, AStalledPublisherFreesItsKeyForTheReconnect) {
   BackgroundProcess first("ffmpeg -v error -re -i " + Clip() + " -c copy -f flv " + RtmpUrl(kKey),
                           dir_.File("first.log"));
   ASSERT_EQ(WaitFor("/live/shop1/master.m3u8", "#EXT-X-STREAM-INF", 15s).status, 200);
   first.Signal(SIGSTOP);
-  std::this_thread::sleep_for(6s);
+  std::this_thread::sleep_for(11s);
   auto second =
       RunCommand("ffmpeg -v error -re -i " + Clip() + " -t 3 -c copy -f flv " + RtmpUrl(kKey), 30s);
   EXPECT_EQ(second.exit_code, 0) << "the reconnect should be accepted: " << second.output;

@@ -49,9 +49,11 @@ struct PackagerOptions {
   std::chrono::milliseconds audio_wait{1000};  // media time to wait for a missing track config
   size_t max_buffered_packets = 2048;          // before start; beyond it, start anyway
   // Encoders often send their first packet late and the queued ones in a burst: until the first
-  // date is published (part or segment), the wall-clock mapping moves back (by at most this much)
-  // so that no sample is stamped later than it arrived. 0: program date time = first packet's
-  // arrival + media time.
+  // date is published (the first part, ~0.33 s in, or segment, of any rendition of the publish)
+  // the wall-clock mapping moves back, by at most this much, so that no sample seen by then is
+  // stamped later than it arrived; from then on dates stay as published (samples of a burst still
+  // arriving may be dated up to this much after their arrival). 0: program date time = first
+  // packet's arrival + media time.
   std::chrono::milliseconds max_arrival_anchor{500};
   // The publish's media-time → wall-time mapping, shared with the packagers of the stream's other
   // renditions (one date for one media time in every playlist). Null: this packager (and its

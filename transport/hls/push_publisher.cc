@@ -21,6 +21,14 @@ const char* ContentType(const std::string& path) {
     return "Content-Type: application/vnd.apple.mpegurl";
   if (path.ends_with(".ts"))
     return "Content-Type: video/mp2t";
+  if (path.ends_with(".m4s") || path.ends_with(".mp4")) {
+    // The ladder's audio renditions ("audio", "audio-opus") are audio-only, as the origin serves.
+    const size_t slash = path.rfind('/');
+    const size_t dir =
+        slash == std::string::npos || slash == 0 ? 0 : path.rfind('/', slash - 1) + 1;
+    return path.compare(dir, 5, "audio") == 0 ? "Content-Type: audio/mp4"
+                                              : "Content-Type: video/mp4";
+  }
   return "Content-Type: application/octet-stream";
 }
 

@@ -2,7 +2,8 @@
 // whole messages come out through a callback, in order. Handles all four chunk header types,
 // extended timestamps (including type-3 chunks that do or do not repeat the extended timestamp:
 // the 4 bytes are matched against the last extended value, as FFmpeg and nginx-rtmp do), Set
-// Chunk Size (1..65536, applied from the next chunk) and Abort, which it consumes itself.
+// Chunk Size (1..0x7FFFFFFF, read as at most kMaxChunkSize; applied from the next chunk) and
+// Abort, which it consumes itself.
 //
 // Limits (each a clean Error, never an allocation from an untrusted length): a message larger than
 // max_message_size (default 8 MiB: far above any real video frame at ingest bitrates, far below

@@ -55,9 +55,10 @@ int64_t TimestampUnwrapper::Unwrap(uint32_t ts) {
   } else {
     int64_t step = static_cast<int32_t>(ts - last_);
     // FFmpeg's and OBS's FLV writers keep timestamps to 31 bits (the extended byte & 0x7F), so
-    // their clocks go from 0x7FFFFFFF to 0 after 24.8 days: from near the top of 31 bits to near
-    // 0, on a clock that never had bit 31, is that wrap (2^31), not a step back of 2^31.
-    if (!bit31_seen_ && last_ >= 0x70000000 && ts < 0x10000000)
+    // their clocks go from 0x7FFFFFFF to 0 after 24.8 days: from the last minute of 31 bits to
+    // the first, on a clock that never had bit 31, is that wrap (2^31), not a step back of 2^31
+    // (a clock reset elsewhere stays a step back, clamped as before).
+    if (!bit31_seen_ && last_ >= 0x7fff0000 && ts < 0x00010000)
       step += int64_t{1} << 31;
     value_ += step;
   }

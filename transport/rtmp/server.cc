@@ -176,13 +176,21 @@ class Connection : public std::enable_shared_from_this<Connection> {
     return !published_;
   }
 
+  static constexpr std::chrono::milliseconds kRecheck{20};
+
+  bool BytesWaiting() {
+    boost::system::error_code ec;
+    return socket_.available(ec) > 0 && !ec;
+  }
+
   void ArmTimer() {
     const auto& o = state_->opts;
     auto deadline =
         session_.handshake_done() ? last_read_ + o.idle_timeout : started_ + o.handshake_timeout;
     if (AwaitingPublish())
       deadline = std::min(deadline, started_ + o.publish_timeout);
-    timer_.expires_at(deadline);
+    // Past already (the peer's bytes wait for this busy strand): look again shortly.
+    timer_.expires_at(std::max(deadline, std::chrono::steady_clock::now() + kRecheck));
     timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (ec || self->closed_)
         return;
@@ -192,7 +200,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
         self->Close("handshake timeout");
       } else if (self->AwaitingPublish() && now >= self->started_ + o.publish_timeout) {
         self->Close("no publish within " + std::to_string(o.publish_timeout.count()) + " ms");
-      } else if (self->session_.handshake_done() && now >= self->last_read_ + o.idle_timeout) {
+      } else if (self->session_.handshake_done() && now >= self->last_read_ + o.idle_timeout &&
+                 !self->BytesWaiting()) {  // not idle: this strand was busy, not the peer
         self->Close("idle timeout: nothing received for " + std::to_string(o.idle_timeout.count()) +
                     " ms");
       } else {

@@ -42,10 +42,11 @@ struct ServerOptions {
   // is closed (OBS and FFmpeg publish within a second), so keyless clients cannot hold the
   // connection slots.
   std::chrono::milliseconds publish_timeout{10000};
-  // No byte received for this long: closed. A publisher's stream never pauses that long, and a
-  // stalled one (a half-open connection after OBS switched networks) held its stream key until
-  // then, refusing OBS's reconnect: 5 s, as SRS's publish normal_timeout.
-  std::chrono::milliseconds idle_timeout{5000};
+  // No byte received for this long: closed. A stalled publisher (a half-open connection after OBS
+  // switched networks) holds its stream key until then, refusing OBS's reconnect: 10 s (as
+  // MediaMTX's readTimeout; it was 30 s), time for a relay's input or a roaming TCP connection to
+  // recover, and the reconnect still lands within the 10 s grace window that starts at the close.
+  std::chrono::milliseconds idle_timeout{10000};
   uint32_t chunk_size = 4096;                          // the chunk size we send with
   size_t max_message_size = 8 << 20;                   // larger inbound messages close
   std::shared_ptr<spdlog::logger> logger;              // null: spdlog's default logger

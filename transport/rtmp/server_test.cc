@@ -279,11 +279,29 @@ TEST_F(ServerTest, StalledClientsTimeOut) {
   EXPECT_TRUE(ClosedWithin(idle, 2s));
 }
 
+// The idle deadline holds from the handshake on, not only from the handshake's own deadline
+// (the timer armed at accept used to wait for that first).
+TEST_F(ServerTest, TheIdleTimeoutStartsWithTheHandshake) {
+  ServerOptions opts;
+  opts.handshake_timeout = 5s;
+  opts.publish_timeout = 5s;
+  opts.idle_timeout = 300ms;
+  StartServer(opts);
+  asio::io_context client_io;
+  tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), server_->port());
+  tcp::socket idle(client_io);
+  idle.connect(ep);
+  ASSERT_TRUE(Handshake(idle));
+  std::vector<uint8_t> c2(kHandshakeSize, 0);
+  asio::write(idle, asio::buffer(c2));
+  EXPECT_TRUE(ClosedWithin(idle, 2s)) << "closed at the 300 ms idle timeout, not at 5 s";
+}
+
 // A client that completes the handshake but never publishes (no stream key) is closed at the
 // publish deadline, long before the idle timeout: keyless clients cannot hold the slots.
 TEST_F(ServerTest, ClientsThatNeverPublishAreClosed) {
   ServerOptions opts;
-  opts.publish_timeout = 300ms;  // idle_timeout stays 5 s
+  opts.publish_timeout = 300ms;  // idle_timeout stays 10 s
   StartServer(opts);
   asio::io_context client_io;
   tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), server_->port());
