@@ -263,11 +263,7 @@ Status Rendition::AddSegment(SegmentData segment, std::optional<PartData> last_p
   target_duration_s_ = std::max<int>(target_duration_s_, static_cast<int>((ms + 500) / 1000));
   ++segments_total_;
   bytes_total_ += segment.bytes->size();
-  if (segment.duration_s > 0) {
-    publish_peak_bps_ = std::max<int64_t>(
-        publish_peak_bps_,
-        std::llround(static_cast<double>(segment.bytes->size()) * 8.0 / segment.duration_s));
-  }
+  publish_peak_bps_ = std::max(publish_peak_bps_, RunPeak(window_.size() - 1));
   if (segment.media_end_90k != kNoTimestamp)
     timeline_end_90k_ = std::max(timeline_end_90k_, segment.media_end_90k);
   Added added;
@@ -283,6 +279,28 @@ Status Rendition::AddSegment(SegmentData segment, std::optional<PartData> last_p
   return OkStatus();
 }
 
+// RFC 8216bis 4.4.6.2: the peak segment bit rate is "the largest bit rate of any contiguous set
+// of segments whose total duration is between 0.5 and 1.5 times the target duration" — so a
+// short segment (a publish's last, one cut by a configuration change) is weighed with the ones
+// before it, not alone. A lone segment longer than 1.5 target durations counts on its own.
+int64_t Rendition::RunPeak(size_t end) const {
+  const double target = TargetDuration();
+  double d = 0, bits = 0;
+  int64_t peak = 0;
+  for (size_t i = end + 1; i-- > 0;) {
+    d += window_[i].entry.duration_s;
+    bits += static_cast<double>(window_[i].entry.bytes) * 8.0;
+    if (d > 1.5 * target) {
+      if (i == end)
+        peak = std::llround(bits / d);
+      break;
+    }
+    if (d >= 0.5 * target)
+      peak = std::max<int64_t>(peak, std::llround(bits / d));
+  }
+  return peak;
+}
+
 RenditionStats Rendition::ComputeStats() const {
   RenditionStats s;
   s.live = !window_.empty() || !open_parts_.empty();
@@ -296,15 +314,14 @@ RenditionStats Rendition::ComputeStats() const {
     s.window_start = window_.front().entry.program_date_time;
   double total_s = 0, total_bits = 0, frames = 0;
   auto account = [&](double duration_s, uint64_t bytes, int video_frames) {
-    const double bits = static_cast<double>(bytes) * 8.0;
-    if (duration_s > 0)
-      s.peak_bps = std::max<int64_t>(s.peak_bps, std::llround(bits / duration_s));
     total_s += duration_s;
-    total_bits += bits;
+    total_bits += static_cast<double>(bytes) * 8.0;
     frames += video_frames;
   };
-  for (const WindowEntry& w : window_)
-    account(w.entry.duration_s, w.entry.bytes, w.video_frames);
+  for (size_t i = 0; i < window_.size(); ++i) {
+    account(window_[i].entry.duration_s, window_[i].entry.bytes, window_[i].video_frames);
+    s.peak_bps = std::max(s.peak_bps, RunPeak(i));
+  }
   if (window_.empty() && !open_parts_.empty()) {  // before the first segment: its parts so far
     double d = 0;
     uint64_t bytes = 0;
@@ -313,7 +330,11 @@ RenditionStats Rendition::ComputeStats() const {
       bytes += p.bytes;
     }
     account(d, bytes, open_frames_);
+    if (d > 0)
+      s.peak_bps = std::llround(static_cast<double>(bytes) * 8.0 / d);
   }
+  if (s.peak_bps == 0 && total_s > 0)  // no run long enough yet (a short first segment)
+    s.peak_bps = std::llround(total_bits / total_s);
   // BANDWIDTH: the peak since the publish began, not only the window's (RFC 8216bis 4.4.6.2: a
   // representative period; it moved with every segment, so an easy minute advertised a fraction
   // of what a busy one needs).

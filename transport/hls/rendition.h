@@ -301,6 +301,9 @@ class Rendition {
   std::filesystem::path Dir() const;
   // EXT-X-TARGETDURATION: the longest segment so far, at least the configured target (writer).
   int TargetDuration() const;
+  // The highest bit rate of the runs of window_ segments ending at window_[end] (RFC 8216bis
+  // 4.4.6.2). Writer state.
+  int64_t RunPeak(size_t end) const;
 
   const std::string stream_name_;
   const std::string name_;
