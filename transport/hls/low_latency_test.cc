@@ -138,6 +138,14 @@ TEST(LowLatency, PartsOutliveTheirTagsByThreeTargetDurations) {
   EXPECT_EQ(s.Get("/live/shop1/720p/part3.5.m4s").status, 200);
   EXPECT_EQ(s.Get("/live/shop1/720p/part1.0.m4s").status, 404) << "long gone: the segment is there";
   EXPECT_EQ(s.Get("/live/shop1/720p/seg1.m4s").status, 200);
+  // Segments shorter than the target duration (1.5 s; TARGETDURATION 2): kept by time, not by
+  // count. Segment 12 (ends at 19.5 s) left the playlist when the edge passed 25.5 s, 4.6 s ago.
+  LlStream short_segments(1.5);
+  short_segments.gop_ms = 1500;
+  short_segments.Feed(0, 30100);
+  EXPECT_EQ(Text(short_segments.rendition().Document(false)->body).find("part12.0.m4s"),
+            std::string::npos);
+  EXPECT_EQ(short_segments.Get("/live/shop1/720p/part12.0.m4s").status, 200);
 }
 
 TEST(LowLatency, PartsMakeTheSegmentAndStartIndependent) {

@@ -26,11 +26,11 @@ Status WriteFileAtomically(const std::filesystem::path& path, const void* data, 
   return OkStatus();
 }
 
-// Parts are listed for the segments ending within this much of the live edge (the spec: at
-// least the last 3 target durations' worth), and kept for 3 target durations after their tags
-// leave the playlist (RFC 8216bis 6.2.2; segments last about a target duration) and one more.
+// Parts are listed for the segments ending within this many target durations of the live edge
+// (the spec: at least the last 3 target durations' worth), and kept for 3 target durations after
+// their tags leave the playlist (RFC 8216bis 6.2.2) and one more.
 constexpr double kPartsWindowTargets = 3.0;
-constexpr uint64_t kPartSegmentsKeptBeyond = 4;
+constexpr double kPartsKeptTargets = kPartsWindowTargets + 3.0 + 1.0;
 
 }  // namespace
 
@@ -441,11 +441,18 @@ Status Rendition::Publish(const Added& added) {
       dropped.push_back(SegmentUri(options_.format, held_.front().sequence));
       held_.pop_front();
     }
-    // Parts of the last few segments only: players fetch whole segments further back.
-    const uint64_t parts_segments =
-        static_cast<uint64_t>(std::ceil(kPartsWindowTargets)) + kPartSegmentsKeptBeyond;
-    while (!held_parts_.empty() &&
-           (!live || held_parts_.front().sequence + parts_segments < next_sequence_)) {
+    // Parts of the segments ending within kPartsKeptTargets of the live edge only (by time, as
+    // the playlist lists them: segments may be shorter than the target duration): players
+    // fetch whole segments further back.
+    uint64_t keep_parts_from = next_sequence_;
+    double tail_s = 0;
+    for (const PartEntry& part : open_parts_)
+      tail_s += part.duration_s;
+    for (size_t i = window_.size(); i-- > 0 && tail_s <= kPartsKeptTargets * TargetDuration();) {
+      keep_parts_from = window_[i].entry.sequence;
+      tail_s += window_[i].entry.duration_s;
+    }
+    while (!held_parts_.empty() && (!live || held_parts_.front().sequence < keep_parts_from)) {
       dropped.push_back(PartUri(held_parts_.front().sequence, held_parts_.front().index));
       held_parts_.pop_front();
     }
