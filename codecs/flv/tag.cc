@@ -323,10 +323,9 @@ Result<MediaTag> ParseExAudioTrack(uint8_t packet_type,
       tag.kind = TagKind::kEnd;
       break;
     case kMultichannelConfig:
+    default:  // reserved packet types: nothing a packager needs
       tag.kind = TagKind::kInfo;
       break;
-    default:
-      return Error("unsupported Enhanced RTMP audio packet type " + std::to_string(packet_type));
   }
   tag.payload = rest;
   return tag;

@@ -8,7 +8,8 @@ std::optional<FrameHeader> ParseFrameHeader(std::span<const uint8_t> d) {
   const int version = (d[1] >> 3) & 3;  // 3 = MPEG-1, 2 = MPEG-2, 0 = MPEG-2.5
   const int layer = (d[1] >> 1) & 3;    // 3 = I, 2 = II, 1 = III
   const int index = (d[2] >> 2) & 3;
-  if (version == 1 || layer == 0 || index == 3)
+  const int bitrate = d[2] >> 4;  // 15 is forbidden (a damaged header)
+  if (version == 1 || layer == 0 || index == 3 || bitrate == 15)
     return std::nullopt;
   static constexpr int kRates[3] = {44100, 48000, 32000};
   FrameHeader h;

@@ -45,6 +45,7 @@ TEST(MpegAudioFrameHeaderTest, RejectsWhatIsNoHeader) {
   EXPECT_FALSE(ParseFrameHeader(Bytes{0xff, 0xeb, 0x90, 0x64}));  // reserved version
   EXPECT_FALSE(ParseFrameHeader(Bytes{0xff, 0xf9, 0x90, 0x64}));  // reserved layer
   EXPECT_FALSE(ParseFrameHeader(Bytes{0xff, 0xfb, 0x9c, 0x64}));  // reserved sampling rate
+  EXPECT_FALSE(ParseFrameHeader(Bytes{0xff, 0xfb, 0xf0, 0x64}));  // forbidden bitrate index 15
 }
 
 }  // namespace

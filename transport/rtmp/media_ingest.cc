@@ -29,9 +29,31 @@ Status CheckOpusHead(std::span<const uint8_t> h) {
   static constexpr char kMagic[] = "OpusHead";
   if (h.size() < kOpusHeadSize || !std::equal(h.begin(), h.begin() + 8, kMagic))
     return Error("invalid OpusHead");
-  if (h[9] == 0 || (h[18] != 0 && h.size() < kOpusHeadSize + 2 + h[9]))
-    return Error("invalid OpusHead: channel count or mapping");
+  if ((h[8] & 0xf0) != 0)  // 5.1.1.1: an incompatible major version
+    return Error("OpusHead version " + std::to_string(h[8]));
+  const int channels = h[9], family = h[18];
+  // 5.1.1.2: family 0 is mono or stereo, family 1 at most 8 channels, any family at least one.
+  if (channels == 0 || (family == 0 && channels > 2) || (family == 1 && channels > 8))
+    return Error("OpusHead: " + std::to_string(channels) + " channels in mapping family " +
+                 std::to_string(family));
+  if (family != 0) {
+    if (h.size() < kOpusHeadSize + 2 + size_t(channels))
+      return Error("OpusHead: truncated channel mapping table");
+    const int streams = h[19], coupled = h[20];
+    if (streams == 0 || coupled > streams || streams + coupled > 255)
+      return Error("OpusHead: bad stream counts");
+    for (int c = 0; c < channels; ++c) {
+      const int m = h[21 + c];
+      if (m != 255 && m >= streams + coupled)
+        return Error("OpusHead: channel mapping out of range");
+    }
+  }
   return OkStatus();
+}
+
+bool IsOpusTags(std::span<const uint8_t> p) {
+  static constexpr char kMagic[] = "OpusTags";
+  return p.size() >= 8 && std::equal(p.begin(), p.begin() + 8, kMagic);
 }
 
 // E-RTMP v2: an empty Opus sequence start means a mono/stereo stream without an identification
@@ -135,8 +157,11 @@ Status MediaIngest::Configure(Track& track, CodecId codec, std::span<const uint8
     info.sample_rate = asc->sample_rate;
     info.channels = asc->channels();
   } else if (codec == CodecId::kOpus) {
-    if (Status s = CheckOpusHead(info.extradata); !s.ok())
-      return s;
+    if (Status s = CheckOpusHead(info.extradata); !s.ok()) {
+      DropAudio("Opus with a bad identification header (" + s.error().message() + ")");
+      audio_refused_ = true;
+      return OkStatus();
+    }
     info.sample_rate = 48000;  // Opus always decodes at 48 kHz (RFC 7845 4)
     info.channels = info.extradata[9];
   }
@@ -218,11 +243,32 @@ Status MediaIngest::OnAudio(uint32_t timestamp, std::span<const uint8_t> body) {
     return OkStatus();
   }
   Track& t = audio_;
-  if (tag->codec == CodecId::kMp3) {
+  if (audio_refused_) {  // an Opus stream strait cannot describe: all of it goes
+    ++stats_.audio_unsupported;
+    return OkStatus();
+  }
+  if (tag->codec == CodecId::kOpus && tag->kind == flv::TagKind::kConfig &&
+      IsOpusTags(tag->payload)) {
+    // The comment header, which a 2024 draft of E-RTMP v2 allowed in a sequence start: no
+    // configuration (an empty one until an OpusHead comes).
+    if (t.configured && t.info.codec == CodecId::kOpus)
+      return OkStatus();
+    return Configure(t, tag->codec, {});
+  }
+  if (tag->codec == CodecId::kOpus && tag->kind == flv::TagKind::kInfo &&
+      tag->payload.size() >= 2 && tag->payload[1] > 2 && t.configured &&
+      t.info.extradata == StereoOpusHead()) {
+    // MultichannelConfig (channel order, channel count, ...) of more than two channels with no
+    // OpusHead: its packets hold several Opus streams, which a stereo header cannot describe.
+    DropAudio("Opus with " + std::to_string(tag->payload[1]) + " channels and no OpusHead");
+    audio_refused_ = true;
+    return OkStatus();
+  }
+  if (tag->codec == CodecId::kMp3 && (!t.configured || t.info.codec != CodecId::kMp3)) {
     if (tag->kind != flv::TagKind::kFrame)
       return OkStatus();  // an E-RTMP '.mp3' sequence start or end: nothing to configure
-    // No sequence header: each frame's header is the configuration (one that does not parse is
-    // passed on as it is once the track is configured, as the TS ingest does).
+    // No sequence header: the first frame's header is the configuration, as in the TS ingest
+    // (later frames are passed on as they are: a damaged header does not reconfigure the track).
     if (auto header = mpeg_audio::ParseFrameHeader(tag->payload)) {
       if (header->layer != 3) {
         DropAudio("MPEG audio layer " + std::to_string(header->layer));

@@ -78,12 +78,12 @@ class MediaIngest {
     int64_t last_dts = kNoTimestamp;
   };
   Status Configure(Track& track, CodecId codec, std::span<const uint8_t> config);
-  // MP3 carries no configuration: the track is what its frames' headers say.
-  Status ConfigureMp3(std::span<const uint8_t> frame);
   void Announce(Track& track, TrackInfo info);
   void ApplyHints(Track& track);
   void DropAudio(const std::string& format);
   void CountSkippedTracks(uint32_t n);
+
+  bool audio_refused_ = false;  // an Opus stream strait cannot describe: its audio is dropped
 
   MediaSink& sink_;
   spdlog::logger* logger_;

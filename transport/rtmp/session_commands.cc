@@ -18,9 +18,10 @@ constexpr int kCanDecode = 1, kCanEncode = 2, kCanForward = 4;
 constexpr int kCapsMultitrack = 2, kCapsModEx = 4, kCapsTimestampNanoOffset = 8;
 
 // What strait takes in a publish, said the three ways Enhanced RTMP clients read it: v1's
-// fourCcList, v2's FourCC info maps (each codec forwarded into HLS and decoded for the ladder;
-// H.264, AAC and Opus are also what it encodes) and capsEx. Multitrack and ModEx messages are
-// parsed (track 0 kept, nanosecond offsets ignored); no Reconnect: strait never asks for one.
+// fourCcList, v2's FourCC info maps (each codec decoded for the ladder; all but AV1 and MP3
+// forwarded into HLS; H.264, AAC and Opus are also what it encodes) and capsEx. Multitrack and
+// ModEx messages are parsed (track 0 kept, nanosecond offsets ignored); no Reconnect: strait never
+// asks for one.
 void AddEnhancedRtmpCaps(std::vector<amf0::Property>* props) {
   constexpr int forward = kCanDecode | kCanForward;
   constexpr int all = kCanDecode | kCanEncode | kCanForward;
@@ -28,12 +29,13 @@ void AddEnhancedRtmpCaps(std::vector<amf0::Property>* props) {
       {"fourCcList",
        Value::StrictArray({Value::String("avc1"), Value::String("hvc1"), Value::String("av01"),
                            Value::String("mp4a"), Value::String("Opus"), Value::String(".mp3")})});
+  // AV1 is decoded for the ladder but neither muxer carries it; MP3 only TS does: decode only.
   props->push_back({"videoFourCcInfoMap", Value::Object({{"avc1", Value::Number(all)},
                                                          {"hvc1", Value::Number(forward)},
-                                                         {"av01", Value::Number(forward)}})});
+                                                         {"av01", Value::Number(kCanDecode)}})});
   props->push_back({"audioFourCcInfoMap", Value::Object({{"mp4a", Value::Number(all)},
                                                          {"Opus", Value::Number(all)},
-                                                         {".mp3", Value::Number(forward)}})});
+                                                         {".mp3", Value::Number(kCanDecode)}})});
   props->push_back(
       {"capsEx", Value::Number(kCapsMultitrack | kCapsModEx | kCapsTimestampNanoOffset)});
 }

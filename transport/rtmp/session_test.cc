@@ -514,13 +514,13 @@ TEST(SessionTest, EnhancedRtmpConnectReply) {
     ASSERT_NE(video, nullptr);
     EXPECT_EQ(video->GetNumber("avc1"), 7.0);  // CanDecode | CanEncode | CanForward
     EXPECT_EQ(video->GetNumber("hvc1"), 5.0);  // CanDecode | CanForward
-    EXPECT_EQ(video->GetNumber("av01"), 5.0);
+    EXPECT_EQ(video->GetNumber("av01"), 1.0);  // CanDecode: no muxer of strait's carries AV1
     EXPECT_EQ(video->GetNumber("vp09"), std::nullopt);
     const Value* audio = props.Find("audioFourCcInfoMap");
     ASSERT_NE(audio, nullptr);
     EXPECT_EQ(audio->GetNumber("mp4a"), 7.0);
     EXPECT_EQ(audio->GetNumber("Opus"), 7.0);
-    EXPECT_EQ(audio->GetNumber(".mp3"), 5.0);
+    EXPECT_EQ(audio->GetNumber(".mp3"), 1.0);  // CMAF cannot carry it
     EXPECT_EQ(audio->GetNumber("fLaC"), std::nullopt);
     // Multitrack | ModEx | TimestampNanoOffset; not Reconnect (strait never asks for one).
     EXPECT_EQ(props.GetNumber("capsEx"), 14.0);
@@ -619,9 +619,66 @@ TEST(SessionTest, EnhancedRtmpAudioAacAndOpus) {
   EXPECT_EQ(r.packets[1].codec(), CodecId::kOpus);
   EXPECT_EQ(r.packets[1].dts(), 20);
   EXPECT_EQ(r.packets[1].size(), 3u);
-  // A broken OpusHead is a broken stream.
-  Status s = c.Media(kAudio, 40, {0x90, 'O', 'p', 'u', 's', 'O', 'p', 'u', 's'});
-  EXPECT_FALSE(s.ok());
+  // A broken OpusHead: the audio goes (counted, one warning), the publish does not.
+  ASSERT_TRUE(c.Media(kAudio, 40, {0x90, 'O', 'p', 'u', 's', 'O', 'p', 'u', 's'}).ok());
+  ASSERT_TRUE(c.Media(kAudio, 60, {0x91, 'O', 'p', 'u', 's', 0xfc, 0xff, 0xfe}).ok());
+  EXPECT_TRUE(c.session().publishing());
+  EXPECT_EQ(r.packets.size(), 2u);
+  EXPECT_EQ(c.session().media_stats().audio_unsupported, 2u);
+}
+
+// OpusHeads an Opus decoder refuses (RFC 7845 5.1.1), and a multichannel stream announced only by
+// MultichannelConfig, are dropped, not described as something else; an OpusTags sequence start (a
+// 2024 draft of E-RTMP v2) is no configuration; reserved audio packet types are ignored.
+TEST(SessionTest, EnhancedRtmpOpusStrictness) {
+  auto head = [](uint8_t version, uint8_t channels, uint8_t family) {
+    Bytes b = {0x90, 'O',     'p',      'u',  's',  'O',  'p',  'u', 's', 'H', 'e', 'a',
+               'd',  version, channels, 0x38, 0x01, 0x80, 0xbb, 0,   0,   0,   0,   family};
+    if (family == 1) {
+      b.insert(b.end(), {1, 0});  // one stream, none coupled
+      for (int c = 0; c < channels; ++c)
+        b.push_back(c == 0 ? 0 : 255);
+    }
+    return b;
+  };
+  const std::vector<Bytes> refused = {head(0x10, 2, 0), head(1, 6, 0), head(1, 9, 1)};
+  for (const Bytes& start : refused) {
+    FakeHandler handler;
+    Client c(handler);
+    ASSERT_TRUE(c.Connect("live").ok());
+    ASSERT_TRUE(c.Publish("KEY").ok());
+    ASSERT_TRUE(c.Media(kAudio, 0, start).ok());
+    ASSERT_TRUE(c.Media(kAudio, 20, {0x91, 'O', 'p', 'u', 's', 0xfc, 0xff, 0xfe}).ok());
+    EXPECT_TRUE(handler.records[0]->tracks.empty());
+    EXPECT_TRUE(handler.records[0]->packets.empty());
+    EXPECT_EQ(c.session().media_stats().audio_unsupported, 2u);
+  }
+  {  // family 1 with a valid table: taken
+    FakeHandler handler;
+    Client c(handler);
+    ASSERT_TRUE(c.Connect("live").ok());
+    ASSERT_TRUE(c.Publish("KEY").ok());
+    ASSERT_TRUE(c.Media(kAudio, 0, head(1, 2, 1)).ok());
+    ASSERT_EQ(handler.records[0]->tracks.size(), 1u);
+    EXPECT_EQ(handler.records[0]->tracks[0].channels, 2);
+  }
+  {  // OpusTags, then 6 channels by MultichannelConfig (order 0, count 6) with no OpusHead
+    FakeHandler handler;
+    Client c(handler);
+    ASSERT_TRUE(c.Connect("live").ok());
+    ASSERT_TRUE(c.Publish("KEY").ok());
+    ASSERT_TRUE(
+        c.Media(kAudio, 0,
+                {0x90, 'O', 'p', 'u', 's', 'O', 'p', 'u', 's', 'T', 'a', 'g', 's', 0, 0, 0, 0})
+            .ok());
+    ASSERT_EQ(handler.records[0]->tracks.size(), 1u) << "the stereo default";
+    ASSERT_TRUE(c.Media(kAudio, 0, {0x93, 'O', 'p', 'u', 's', 0xfc}).ok()) << "reserved type 3";
+    ASSERT_TRUE(c.Media(kAudio, 0, {0x94, 'O', 'p', 'u', 's', 0, 6}).ok());
+    ASSERT_TRUE(c.Media(kAudio, 20, {0x91, 'O', 'p', 'u', 's', 0xfc, 0xff, 0xfe}).ok());
+    EXPECT_TRUE(handler.records[0]->packets.empty());
+    EXPECT_EQ(c.session().media_stats().audio_unsupported, 2u);
+    EXPECT_TRUE(c.session().publishing());
+  }
 }
 
 // An empty Opus sequence start (E-RTMP v2: mono/stereo, no identification header).
@@ -649,16 +706,15 @@ TEST(SessionTest, Mp3AudioConfiguresFromItsFrames) {
   ASSERT_TRUE(c.Media(kAudio, 10, {0x2f, 0xff, 0xfb, 0x90, 0x64, 0x00}).ok());
   ASSERT_TRUE(c.Media(kAudio, 36, {0x2f, 0xff, 0xfb, 0x90, 0x64, 0x00}).ok());
   ASSERT_TRUE(c.Media(kAudio, 62, {0x91, '.', 'm', 'p', '3', 0xff, 0xfb, 0x90, 0x64}).ok());
-  // MPEG-2, 24 kHz mono from here: a new configuration.
+  // Another header (MPEG-2, 24 kHz mono; or a damaged one) does not reconfigure the track, as in
+  // the TS ingest: the decoder reads each frame's header anyway.
   ASSERT_TRUE(c.Media(kAudio, 88, {0x2f, 0xff, 0xf3, 0x44, 0xc4}).ok());
   const Record& r = *handler.records[0];
-  ASSERT_EQ(r.tracks.size(), 2u);
+  ASSERT_EQ(r.tracks.size(), 1u);
   EXPECT_EQ(r.tracks[0].codec, CodecId::kMp3);
   EXPECT_EQ(r.tracks[0].sample_rate, 44100);
   EXPECT_EQ(r.tracks[0].channels, 2);
   EXPECT_TRUE(r.tracks[0].extradata.empty());
-  EXPECT_EQ(r.tracks[1].sample_rate, 24000);
-  EXPECT_EQ(r.tracks[1].channels, 1);
   ASSERT_EQ(r.packets.size(), 4u);
   EXPECT_EQ(r.packets[0].codec(), CodecId::kMp3);
   EXPECT_EQ(r.packets[0].dts(), 10);
