@@ -111,6 +111,11 @@ transport::hls::RenditionOptions HlsOptions(
                                                                      publishers.end()));
   }
   o.window_segments = static_cast<size_t>(config.hls.window_segments);
+  // RFC 8216 6.2.2: a segment removed from the playlist "MUST remain available ... for a period
+  // of time equal to the duration of the segment plus the duration of the longest Playlist file
+  // ... containing that segment": a player that read the playlist just before may play from its
+  // first segment on.
+  o.extra_segments = o.window_segments + 1;
   o.segment_target_s = config.hls.segment_duration_s;
   o.part_target_s = config.hls.part_target_s;
   o.reconnect_grace =

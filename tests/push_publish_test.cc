@@ -38,16 +38,16 @@ class PushPublishTest : public test::LiveServerTest {
     LiveServerTest::SetUp();
   }
   void Configure(pipeline::Config& config) override {
-    config.hls.window_segments = 3;  // + 2 kept for late readers: older segments get deleted
+    config.hls.window_segments = 3;  // + 4 kept for late readers: older segments get deleted
     config.publish.push_back({origin_->url() + "origin/", 2000, 6});
   }
   std::unique_ptr<test::NginxOrigin> origin_;
 };
 
 TEST_F(PushPublishTest, OriginGetsEverythingInOrderAndSurvivesARestart) {
-  // 16 s: the 8 s clip twice, so segments leave the window.
+  // 24 s: the 8 s clip three times, so segments leave the window and the 4 kept after it.
   test::BackgroundProcess push(
-      "ffmpeg -v error -re -stream_loop 1 -i " + Clip() + " -c copy -f flv " + RtmpUrl(kKey),
+      "ffmpeg -v error -re -stream_loop 2 -i " + Clip() + " -c copy -f flv " + RtmpUrl(kKey),
       dir_.File("push.log"));
   const std::string dir = origin_->root() + "/origin/shop1";
   for (int i = 0; i < 100 && !std::filesystem::exists(dir + "/src/playlist.m3u8"); ++i)
@@ -84,7 +84,7 @@ TEST_F(PushPublishTest, OriginGetsEverythingInOrderAndSurvivesARestart) {
   size_t on_origin = 0;
   for (const auto& e : std::filesystem::directory_iterator(dir + "/src"))
     on_origin += e.path().extension() == ".ts";
-  EXPECT_LE(on_origin, 5u) << "expired segments are DELETEd";
+  EXPECT_LE(on_origin, 7u) << "expired segments are DELETEd";
   const std::string metrics = app_->MetricsText();
   EXPECT_NE(metrics.find("strait_publish_queued{target=\"" + origin_->url() + "origin/\"} 0"),
             std::string::npos)
@@ -158,16 +158,17 @@ std::string Excerpt(const std::vector<Request>& requests, size_t at) {
 class LowLatencyPushTest : public PushPublishTest {
  protected:
   void Configure(pipeline::Config& config) override {
-    PushPublishTest::Configure(config);  // window 3 (+2 held), the nginx target
+    PushPublishTest::Configure(config);  // window 3 (+4 held), the nginx target
     config.hls.variants = "ll-cmaf";
     config.transcode.enabled = false;
   }
 };
 
 TEST_F(LowLatencyPushTest, PartsReachTheOriginBeforeThePlaylistsThatListThem) {
-  // 16 s: the 8 s clip twice, so parts and segments leave the window.
+  // 24 s: the 8 s clip three times, so parts and segments leave the window and what is kept
+  // after it.
   test::BackgroundProcess push(
-      "ffmpeg -v error -re -stream_loop 1 -i " + Clip() + " -c copy -f flv " + RtmpUrl(kKey),
+      "ffmpeg -v error -re -stream_loop 2 -i " + Clip() + " -c copy -f flv " + RtmpUrl(kKey),
       dir_.File("push.log"));
   const std::string dir = origin_->root() + "/origin/shop1";
   const std::string target = origin_->url() + "origin/";

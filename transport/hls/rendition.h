@@ -43,7 +43,9 @@ namespace strait::transport::hls {
 
 struct RenditionOptions {
   size_t window_segments = 6;     // segments listed in the media playlist
-  size_t extra_segments = 2;      // kept after leaving the window, for viewers still downloading
+  // Kept after leaving the window, for viewers still downloading (the App keeps window + 1: RFC
+  // 8216 6.2.2).
+  size_t extra_segments = 2;
   size_t max_bytes = 512u << 20;  // cap on segment bytes held in memory (oldest dropped first)
   // When set, segments and playlists are also written (write-then-rename) under
   // {data_dir}/live/{stream}/{rendition}/ and deleted as they leave the store.
