@@ -41,9 +41,20 @@ int CountChars(std::string_view text) {
   return n;
 }
 
+// Bytes a character may take: a Devanagari or Thai cluster with its marks is 3-5 code points of
+// 3 bytes; beyond this, a "character" is a pile of combining marks or joiners whose shaping
+// costs grow with the square of its length (32,000 accents on one letter took 5 s to render,
+// holding up the API and the stream's pictures).
+constexpr size_t kMaxBytesPerChar = 16;
+
 Status CheckText(std::string_view field, std::string_view text, int max_chars, bool required) {
   if (required && text.empty())
     return FieldError(field, "must not be empty");
+  if (text.size() > kMaxBytesPerChar * static_cast<size_t>(max_chars)) {
+    return FieldError(field, "too long for the card (" + std::to_string(text.size()) +
+                                 " bytes, at most " + std::to_string(kMaxBytesPerChar * max_chars) +
+                                 ")");
+  }
   const int n = CountChars(text);
   if (n < 0)
     return FieldError(field, "is not valid UTF-8");
@@ -81,6 +92,8 @@ Status ValidateContent(const Card& c) {
   if (Status s = CheckText("discount_label", c.discount_label, kMaxBadgeChars, false); !s)
     return s;
   if (product) {
+    if (c.price.amount.empty() && c.price.currency.empty())
+      return FieldError("price", "a product card needs a price");
     if (Status s = CheckMoney("price", c.price); !s)
       return s;
   }
@@ -103,6 +116,10 @@ Status ValidateContent(const Card& c) {
     return FieldError("qr", "too long for a scannable code (" + std::to_string(c.qr.size()) +
                                 " bytes, at most " + std::to_string(kMaxQrBytes) + ")");
   }
+  // The URL is drawn as a code and published as X-URL for players to open: web links only (a
+  // javascript: or custom-scheme link would reach every viewer's player).
+  if (!c.qr.empty() && !c.qr.starts_with("https://") && !c.qr.starts_with("http://"))
+    return FieldError("qr", "must be an http:// or https:// URL");
   return OkStatus();
 }
 

@@ -45,6 +45,14 @@ TEST(CardTest, ErrorsNameTheField) {
       {"title: too long for the card (81 characters, at most 80)",
        [](Card& c) { c.title = std::string(81, 'x'); }},
       {"title: is not valid UTF-8", [](Card& c) { c.title = "caf\xc3"; }},
+      // One "character": a letter under 2,000 combining accents (U+0301), which shaping takes
+      // seconds over; refused by its bytes.
+      {"title: too long for the card (4001 bytes, at most 1280)",
+       [](Card& c) {
+         c.title = "a";
+         for (int i = 0; i < 2000; ++i)
+           c.title += "\xcc\x81";
+       }},
       {"subtitle: too long", [](Card& c) { c.subtitle = std::string(200, 'y'); }},
       {"discount_label: too long", [](Card& c) { c.discount_label = "save thirty percent"; }},
       {"price.currency: \"XYZ\" is not an ISO 4217 currency code",

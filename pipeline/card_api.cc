@@ -119,6 +119,8 @@ struct StoredCard {
   json body;  // as stored: the fields the client gave (merged by PATCH), without "id"
   std::shared_ptr<const Card> card;  // parsed from body
   bool shown = true;
+  // From the stream's counter (StreamCards::counter), so never reused, not even by a card deleted
+  // and created again (the stage tells changes by revision) or across restarts (ETags).
   uint64_t revision = 1;  // content changes (PUT, PATCH)
   uint64_t version = 1;   // any change (ETag)
   WallTime shown_at{};    // the last show
@@ -135,6 +137,7 @@ struct StreamCards {
   std::shared_ptr<overlays::CardStage> stage;
   std::map<std::string, StoredCard> cards;
   std::map<std::string, StoredImage> images;
+  uint64_t counter = 0;  // the last revision or version handed out (persisted)
   // Decode thread only (OnEvent): the ranges open now, "card#revision" → range id.
   std::map<std::string, std::string> open_ranges;
   uint64_t next_range = 0;
@@ -298,9 +301,18 @@ class CardServiceImpl final : public CardService {
     if (!type.empty() && type.find("json") == std::string_view::npos &&
         type.find("x-www-form-urlencoded") == std::string_view::npos)
       return ApiError{415, "", "send the card as application/json"};
-    json j = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded())
+    json j;
+    try {
+      j = json::parse(req.body);
+    } catch (const json::parse_error& e) {
+      // nlohmann's message says where ("... at line 1, column 32: ..."), without our names.
+      std::string why = e.what();
+      if (const size_t at = why.find("parse error"); at != std::string::npos)
+        why.erase(0, at);
+      return ApiError{400, "", "malformed JSON: " + why};
+    } catch (const json::exception&) {
       return ApiError{400, "", "malformed JSON"};
+    }
     if (!j.is_object())
       return ApiError{422, "", "a card must be a JSON object"};
     return j;
@@ -387,10 +399,7 @@ class CardServiceImpl final : public CardService {
     const bool created = found == s.cards.end();
     StoredCard& c = s.cards[id];
     const bool was_shown = !created && c.shown;
-    if (!created) {
-      ++c.revision;
-      ++c.version;
-    }
+    c.revision = c.version = ++s.counter;
     c.card = std::get<std::shared_ptr<const Card>>(std::move(checked));
     if (body.contains("shown")) {
       c.shown = body["shown"].get<bool>();
@@ -416,7 +425,7 @@ class CardServiceImpl final : public CardService {
     if (c.shown != show) {
       c.shown = show;
       (show ? c.shown_at : c.hidden_at) = clock_.WallNow();
-      ++c.version;
+      c.version = ++s.counter;
       Publish(s);
       Save(s);
     }
@@ -474,10 +483,17 @@ class CardServiceImpl final : public CardService {
     std::error_code ec;
     if (!rgba.ok() || rgba->width() > side || rgba->height() > side) {
       fs::remove(trial, ec);
+      std::string why = rgba.ok() ? "" : rgba.error().message();
+      // The decoder names the file it read: not the client's business.
+      for (size_t at; (at = why.find(trial.string())) != std::string::npos;)
+        why.erase(at, trial.string().size() +
+                          (why.compare(at + trial.string().size(), 2, ": ") == 0 ? 2 : 0));
       return ErrorResponse({422, "image",
                             rgba.ok() ? "images are limited to " + std::to_string(side) + "x" +
                                             std::to_string(side) + " pixels"
-                                      : "cannot decode the image: " + rgba.error().message()});
+                                      : "cannot decode the image (a truncated or corrupt PNG or "
+                                        "JPEG?): " +
+                                            why});
     }
     if (found != s.images.end() && found->second.path != path)
       fs::remove(found->second.path, ec);
@@ -491,8 +507,7 @@ class CardServiceImpl final : public CardService {
         auto copy = std::make_shared<Card>(*c.card);
         copy->image = *rgba;
         c.card = std::move(copy);
-        ++c.revision;
-        ++c.version;
+        c.revision = c.version = ++s.counter;
         changed = true;
       }
     }
@@ -609,9 +624,14 @@ class CardServiceImpl final : public CardService {
   void Save(const StreamCards& s) {
     json cards = json::array();
     for (const auto& [id, c] : s.cards)
-      cards.push_back({{"id", id}, {"card", c.body}, {"shown", c.shown}, {"revision", c.revision}});
-    const std::string text =
-        json{{"cards", cards}}.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+      cards.push_back({{"id", id},
+                       {"card", c.body},
+                       {"shown", c.shown},
+                       {"revision", c.revision},
+                       {"version", c.version}});
+    const std::string text = json{{"cards", cards}, {"counter", s.counter}}.dump(
+                                 2, ' ', false, json::error_handler_t::replace) +
+                             "\n";
     if (!WriteFileAtomically(CardsFile(s), text))
       logger_->warn("stream {}: cannot save cards to {}", s.name, CardsFile(s).string());
   }
@@ -635,16 +655,40 @@ class CardServiceImpl final : public CardService {
     const fs::path file = CardsFile(s);
     if (!fs::exists(file, ec))
       return;
-    const json saved = json::parse(ReadFile(file), nullptr, false);
-    if (saved.is_discarded() || !saved.contains("cards") || !saved["cards"].is_array()) {
-      logger_->warn("stream {}: {} is not a card file; starting without its cards", s.name,
-                    file.string());
+    // A file that does not parse, or cards in it that do not, are kept aside (the next save
+    // would overwrite them) and the log says where and why.
+    auto keep_aside = [&](const std::string& why) {
+      const fs::path aside = file.string() + ".unread-" +
+                             std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                                clock_.WallNow().time_since_epoch())
+                                                .count());
+      std::error_code rename_ec;
+      fs::copy_file(file, aside, fs::copy_options::overwrite_existing, rename_ec);
+      logger_->warn("stream {}: {}: {}; a copy is kept as {}", s.name, file.string(), why,
+                    rename_ec ? "(cannot copy: " + rename_ec.message() + ")" : aside.string());
+    };
+    json saved;
+    try {
+      saved = json::parse(ReadFile(file));
+    } catch (const json::exception& e) {
+      keep_aside(std::string("not a card file (") + e.what() + "); starting without its cards");
       return;
     }
+    if (!saved.is_object() || !saved.contains("cards") || !saved["cards"].is_array()) {
+      keep_aside("not a card file (no \"cards\" array); starting without its cards");
+      return;
+    }
+    auto number = [](const json& j, const char* key, uint64_t fallback) {
+      return j.contains(key) && j[key].is_number_unsigned() ? j[key].get<uint64_t>() : fallback;
+    };
+    s.counter = number(saved, "counter", 0);
+    size_t skipped = 0;
     const WallTime now = clock_.WallNow();
     for (const json& item : saved["cards"]) {
       if (!item.is_object() || !item.contains("id") || !item["id"].is_string() ||
           !item.contains("card")) {
+        ++skipped;
+        logger_->warn("stream {}: skipping a saved card without an id or a card", s.name);
         continue;
       }
       const std::string id = item["id"].get<std::string>();
@@ -654,17 +698,23 @@ class CardServiceImpl final : public CardService {
       if (auto* e = std::get_if<ApiError>(&checked)) {
         logger_->warn("stream {}: skipping saved card '{}': {}{}{}", s.name, id, e->field,
                       e->field.empty() ? "" : ": ", e->message);
+        ++skipped;
         continue;
       }
       StoredCard c;
       c.body = item["card"];
       c.card = std::get<std::shared_ptr<const Card>>(std::move(checked));
-      c.shown = item.value("shown", true);
-      c.revision = item.value("revision", uint64_t{1});
+      c.shown =
+          item.contains("shown") && item["shown"].is_boolean() ? item["shown"].get<bool>() : true;
+      c.revision = number(item, "revision", 1);
+      c.version = number(item, "version", c.revision);
+      s.counter = std::max({s.counter, c.revision, c.version});
       c.shown_at = now - std::chrono::milliseconds(c.card->animation.in_ms);  // no fade again
       c.hidden_at = now - std::chrono::hours(1);
       s.cards.emplace(id, std::move(c));
     }
+    if (skipped > 0)
+      keep_aside(std::to_string(skipped) + " saved card(s) could not be restored");
     if (!s.cards.empty())
       logger_->info("stream {}: {} saved cards restored", s.name, s.cards.size());
   }
