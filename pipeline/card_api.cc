@@ -58,7 +58,12 @@ http::Response ErrorResponse(const ApiError& e) {
 
 // "price.currency: \"XYZ\" is not ..." → field "price.currency", message "\"XYZ\" is not ...".
 ApiError FromStatus(int status, const Error& error) {
-  const std::string& m = error.message();
+  std::string m = error.message();
+  // The renderer's own context ("card t4: position: ...") names the card the URL already names.
+  if (m.starts_with("card ")) {
+    if (const size_t colon = m.find(": "); colon != std::string::npos)
+      m.erase(0, colon + 2);
+  }
   ApiError e{status, "", m};
   const size_t colon = m.find(": ");
   if (colon != std::string::npos && colon < 40 &&

@@ -173,7 +173,8 @@ TEST_F(CardApiTest, BadCardsAreRefusedNamingTheFieldAndChangeNothing) {
        "colour"},
       {R"({"title": 5})", 422, "title"},
       {R"({"template": "poster", "title": "x"})", 422, "template"},
-      {R"({"title": ")" + std::string(200, 'A') + R"(", "price": {"amount": "1", "currency": "USD"}})",
+      {R"({"title": ")" + std::string(200, 'A') +
+           R"(", "price": {"amount": "1", "currency": "USD"}})",
        422, "title"},
       {R"({"title": "x", "price": {"amount": "1", "currency": "USD"}, "position": {"margin_x": 0.9}})",
        422, "position.margin_x"},
@@ -191,6 +192,13 @@ TEST_F(CardApiTest, BadCardsAreRefusedNamingTheFieldAndChangeNothing) {
       {R"({"title": "x", "price": {"amount": "1", "currency": "USD"}, "locale": "xx-!!"})", 422,
        "locale"},
       {R"({"id": "other", "title": "x", "price": {"amount": "1", "currency": "USD"}})", 422, "id"},
+      {R"({"title": "x"})", 422, "price"},  // a product card without a price
+      {R"j({"title": "x", "price": {"amount": "1", "currency": "USD"}, "qr": "javascript:alert(1)"})j",
+       422, "qr"},
+      // Too big for the frame: the renderer's error names the field, not "card bad: ...".
+      {R"({"title": "x", "price": {"amount": "1", "currency": "USD"}, "theme": {"font_size": 0.15},
+           "position": {"margin_y": 0.45}})",
+       422, "position"},
       {R"({"title": "x",)", 400, ""},
       {R"([1, 2])", 422, ""},
       {R"({"title": ")" + std::string(70000, 'a') + R"("})", 413, ""},
