@@ -13,6 +13,7 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <set>
 #include <sstream>
@@ -404,14 +405,21 @@ class CardServiceImpl final : public CardService {
     const bool created = found == s.cards.end();
     StoredCard& c = s.cards[id];
     const bool was_shown = !created && c.shown;
-    c.revision = c.version = ++s.counter;
-    c.card = std::get<std::shared_ptr<const Card>>(std::move(checked));
+    std::optional<bool> shown;
     if (body.contains("shown")) {
-      c.shown = body["shown"].get<bool>();
+      shown = body["shown"].get<bool>();
       body.erase("shown");
-    } else if (created) {
-      c.shown = true;
     }
+    // Only content is a new revision (a new date range): a PUT or PATCH that changes nothing but
+    // "shown" is a show or hide, as POST …/show and …/hide are.
+    c.version = ++s.counter;
+    if (created || body != c.body)
+      c.revision = c.version;
+    c.card = std::get<std::shared_ptr<const Card>>(std::move(checked));
+    if (shown)
+      c.shown = *shown;
+    else if (created)
+      c.shown = true;
     c.body = std::move(body);
     if (c.shown && !was_shown)
       c.shown_at = now;

@@ -265,7 +265,15 @@ TEST_F(CardApiTest, PatchMergesAndIfMatchGuardsConcurrentEdits) {
 }
 
 TEST_F(CardApiTest, ShowHideAndDelete) {
-  ASSERT_EQ(Put("s", kSneakers).status, 201);
+  Answer created = Put("s", kSneakers);
+  ASSERT_EQ(created.status, 201);
+  // A PATCH of "shown" alone hides as POST …/hide does: no new revision (no second date range).
+  Answer patched = Call("PATCH", "/api/v1/streams/shop/cards/s", R"({"shown": false})");
+  ASSERT_EQ(patched.status, 200);
+  EXPECT_EQ(patched.body["shown"], false);
+  EXPECT_EQ(patched.body["revision"], created.body["revision"]);
+  EXPECT_NE(patched.Header("ETag"), created.Header("ETag"));
+  ASSERT_EQ(Call("PATCH", "/api/v1/streams/shop/cards/s", R"({"shown": true})").status, 200);
   clock_.Advance(1s);
   EXPECT_EQ(Call("GET", "/api/v1/streams/shop/cards/s").body["visible"], true);
   Answer hidden = Call("POST", "/api/v1/streams/shop/cards/s/hide");
