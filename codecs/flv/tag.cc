@@ -49,6 +49,28 @@ uint32_t ReadU32(const uint8_t* p) {
   return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
 }
 
+// The Enhanced RTMP FourCCs strait takes, and their codecs.
+struct FourCcCodec {
+  uint32_t fourcc;
+  CodecId codec;
+};
+constexpr FourCcCodec kVideoFourCcs[] = {{FourCc('a', 'v', 'c', '1'), CodecId::kH264},
+                                         {FourCc('h', 'v', 'c', '1'), CodecId::kHevc},
+                                         {FourCc('a', 'v', '0', '1'), CodecId::kAv1}};
+constexpr FourCcCodec kAudioFourCcs[] = {{FourCc('m', 'p', '4', 'a'), CodecId::kAac},
+                                         {FourCc('O', 'p', 'u', 's'), CodecId::kOpus},
+                                         {FourCc('.', 'm', 'p', '3'), CodecId::kMp3}};
+
+// kUnknown when `fourcc` is not in `table`.
+template <size_t N>
+CodecId CodecOf(uint32_t fourcc, const FourCcCodec (&table)[N]) {
+  for (const FourCcCodec& e : table) {
+    if (e.fourcc == fourcc)
+      return e.codec;
+  }
+  return CodecId::kUnknown;
+}
+
 std::string FourCcText(uint32_t f) {
   std::string s;
   for (int shift = 24; shift >= 0; shift -= 8) {
@@ -226,19 +248,9 @@ Result<MediaTag> ParseExVideoTrack(uint8_t frame_type,
                                    uint32_t fourcc,
                                    std::span<const uint8_t> rest) {
   MediaTag tag;
-  switch (fourcc) {
-    case FourCc('a', 'v', 'c', '1'):
-      tag.codec = CodecId::kH264;
-      break;
-    case FourCc('h', 'v', 'c', '1'):
-      tag.codec = CodecId::kHevc;
-      break;
-    case FourCc('a', 'v', '0', '1'):
-      tag.codec = CodecId::kAv1;
-      break;
-    default:
-      return Error("unsupported Enhanced RTMP video FourCC '" + FourCcText(fourcc) + "'");
-  }
+  tag.codec = CodecOf(fourcc, kVideoFourCcs);
+  if (tag.codec == CodecId::kUnknown)
+    return Error("unsupported Enhanced RTMP video FourCC '" + FourCcText(fourcc) + "'");
   tag.keyframe = frame_type == kFrameKey;
   switch (packet_type) {
     case kSequenceStart:
@@ -297,20 +309,11 @@ Result<MediaTag> ParseExAudioTrack(uint8_t packet_type,
                                    std::span<const uint8_t> rest) {
   MediaTag tag;
   tag.keyframe = true;
-  switch (fourcc) {
-    case FourCc('m', 'p', '4', 'a'):
-      tag.codec = CodecId::kAac;
-      break;
-    case FourCc('O', 'p', 'u', 's'):
-      tag.codec = CodecId::kOpus;
-      break;
-    case FourCc('.', 'm', 'p', '3'):
-      tag.codec = CodecId::kMp3;
-      break;
-    default:  // fLaC, ac-3, ec-3 and FourCCs not defined yet
-      tag.kind = TagKind::kUnsupported;
-      tag.format = "FourCC '" + FourCcText(fourcc) + "'";
-      return tag;
+  tag.codec = CodecOf(fourcc, kAudioFourCcs);
+  if (tag.codec == CodecId::kUnknown) {  // fLaC, ac-3, ec-3 and FourCCs not defined yet
+    tag.kind = TagKind::kUnsupported;
+    tag.format = "FourCC '" + FourCcText(fourcc) + "'";
+    return tag;
   }
   switch (packet_type) {
     case kSequenceStart:
