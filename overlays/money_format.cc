@@ -6,6 +6,7 @@
 #include <unicode/uenum.h>
 
 #include <set>
+#include <string>
 
 namespace strait::overlays {
 
@@ -133,6 +134,21 @@ Status CheckLocale(std::string_view locale) {
   auto loc = ParseLocale(locale);
   if (!loc)
     return loc.error();
+  // A well-formed tag of a language ICU has no data for ("xx", "qaa") would format as ICU's root
+  // locale (Latin digits, "¤ 19.99"), not as the producer asked: refused. An unknown region or
+  // script of a known language falls back within the language, as CLDR intends.
+  static const std::set<std::string>* const kLanguages = [] {
+    auto* languages = new std::set<std::string>;
+    int32_t n = 0;
+    const icu::Locale* all = icu::Locale::getAvailableLocales(n);
+    for (int32_t i = 0; i < n; ++i)
+      languages->insert(all[i].getLanguage());
+    return languages;
+  }();
+  if (!kLanguages->contains(loc->getLanguage())) {
+    return Error(Quote(locale) + ": no number or currency formats for language \"" +
+                 loc->getLanguage() + "\" (not in ICU's data)");
+  }
   return OkStatus();
 }
 

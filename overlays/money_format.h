@@ -38,7 +38,8 @@ Result<std::string> FormatCount(int64_t n, std::string_view locale);
 // Formats `n` with at least two digits in the locale's digits ("05"; "٠٥" in ar-SA), for clocks.
 Result<std::string> FormatTwoDigits(int64_t n, std::string_view locale);
 
-// The ICU locale for a BCP 47 tag, or an error when the tag is malformed or has no language.
+// OK for a BCP 47 tag whose language ICU has formats for; an error when the tag is malformed, has
+// no language, or names a language ICU has no data for (it would format as the root locale).
 // Declared here so card validation and the renderer agree on what a valid locale is.
 Status CheckLocale(std::string_view locale);
 

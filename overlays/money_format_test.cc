@@ -81,6 +81,16 @@ TEST(MoneyFormatTest, BadLocaleIsRefused) {
   EXPECT_FALSE(FormatMoney("1", "USD", "en_US!").ok());
   EXPECT_FALSE(CheckLocale("--").ok());
   EXPECT_TRUE(CheckLocale("zh-Hans-CN").ok());
+  // Well-formed, but a language ICU has no formats for: refused, not formatted as ICU's root.
+  for (const char* tag : {"xx", "qaa-US", "zz-Latn"}) {
+    const Status s = CheckLocale(tag);
+    ASSERT_FALSE(s.ok()) << tag;
+    EXPECT_NE(s.error().message().find("no number or currency formats"), std::string::npos)
+        << s.error().message();
+  }
+  // A known language with an unknown or unusual region, or extensions: its language's formats.
+  for (const char* tag : {"en-ZZ", "es-419", "th-TH-u-nu-thai", "fil-PH", "sr-Latn-RS", "yue"})
+    EXPECT_TRUE(CheckLocale(tag).ok()) << tag;
 }
 
 TEST(MoneyFormatTest, CountsAndClockDigitsUseTheLocalesDigits) {

@@ -195,6 +195,11 @@ class AppImpl final : public App {
     web.max_connections_per_ip = static_cast<size_t>(config_.http_max_connections_per_ip);
     web.max_requests_per_second = config_.http_requests_per_second;
     web.request_burst = 2 * config_.http_requests_per_second;
+    // The body limit is the largest the API takes (an image); its refusals under /api/ are JSON.
+    web.max_body_bytes = CardServiceOptions{}.max_image_bytes;
+    web.refusal = [](int status, std::string_view target, const std::string& why) {
+      return ApiRefusal(status, target, why, CardServiceOptions{}.max_image_bytes);
+    };
     RaiseFileLimit(config_.http_max_connections + 256, *logger_);
     auto http_server = http::Server::Start(io_, web, MakeHandler());
     if (!http_server.ok())

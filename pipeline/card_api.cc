@@ -757,6 +757,21 @@ Result<std::unique_ptr<CardService>> CardService::Create(CardServiceOptions opti
   return std::unique_ptr<CardService>(std::move(service));
 }
 
+std::optional<http::Response> ApiRefusal(int status,
+                                         std::string_view target,
+                                         const std::string& why,
+                                         size_t max_image_bytes) {
+  if (!target.starts_with("/api/"))
+    return std::nullopt;
+  const std::string_view path = target.substr(0, target.find('?'));
+  // .../streams/{name}/images/{id}: the limit the caller can act on is the image's.
+  if (status == 413 && path.find("/images/") != std::string_view::npos) {
+    return ErrorResponse(
+        {413, "image", "images are limited to " + std::to_string(max_image_bytes) + " bytes"});
+  }
+  return ErrorResponse({status, "", why});
+}
+
 Result<std::string> ApiToken(const std::string& configured, const std::string& data_dir) {
   if (!configured.empty())
     return configured;

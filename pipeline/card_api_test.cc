@@ -325,6 +325,26 @@ TEST_F(CardApiTest, ImagesUploadValidateAndStayInUse) {
   ASSERT_EQ(images.body["images"].size(), 1u);
 }
 
+// What the HTTP server refuses itself under /api/ (a body over its limit: an image over the
+// image limit) is a JSON error in the API's shape, naming the field; elsewhere plain text.
+TEST(ApiRefusalTest, RefusalsUnderTheApiAreJsonErrors) {
+  auto image =
+      ApiRefusal(413, "/api/v1/streams/shop/images/shoe?x=1", "request body over 9 bytes", 1 << 20);
+  ASSERT_TRUE(image.has_value());
+  EXPECT_EQ(image->status, 413);
+  ASSERT_TRUE(image->body);
+  json body = json::parse(std::string(image->body->begin(), image->body->end()));
+  EXPECT_EQ(body["error"]["field"], "image");
+  EXPECT_EQ(body["error"]["message"], "images are limited to 1048576 bytes");
+  auto card = ApiRefusal(413, "/api/v1/streams/shop/cards/a", "request body over 9 bytes", 1);
+  ASSERT_TRUE(card.has_value() && card->body);
+  body = json::parse(std::string(card->body->begin(), card->body->end()));
+  EXPECT_EQ(body["error"]["message"], "request body over 9 bytes");
+  EXPECT_FALSE(body["error"].contains("field"));
+  EXPECT_EQ(ApiRefusal(429, "/api/v1/streams", "request rate over limit", 1)->status, 429);
+  EXPECT_FALSE(ApiRefusal(413, "/live/shop/master.m3u8", "x", 1).has_value());
+}
+
 TEST_F(CardApiTest, CardsAndImagesSurviveARestart) {
   ASSERT_EQ(Call("PUT", "/api/v1/streams/shop/images/shoe", Png(64, 64)).status, 201);
   json card = json::parse(kSneakers);

@@ -139,9 +139,10 @@ void Connection::OnRequest(beast::error_code ec) {
   if (closed_)
     return;
   if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow)
-    return Fail(431, "request header over " + std::to_string(state_->opts.max_header_bytes));
+    return Fail(431,
+                "request header over " + std::to_string(state_->opts.max_header_bytes) + " bytes");
   if (ec == bhttp::error::body_limit)
-    return Fail(413, "request body over " + std::to_string(state_->opts.max_body_bytes));
+    return Fail(413, "request body over " + std::to_string(state_->opts.max_body_bytes) + " bytes");
   if (ec == beast::error::timeout)
     return Close("request timeout");
   if (ec == bhttp::error::end_of_stream || ec == asio::error::eof)
@@ -258,9 +259,16 @@ void Connection::Fail(int status, const std::string& why) {
   state_->logger->debug("http {}: {} ({})", peer_, status, why);
   if (parser_ && parser_->is_header_done())
     head_ = parser_->get().method() == bhttp::verb::head;
+  // The request line is parsed before any limit can be hit, so the target is known here unless
+  // the line itself was over the header limit.
+  std::optional<Response> custom;
+  if (parser_ && state_->opts.refusal && !parser_->get().target().empty()) {
+    const auto target = parser_->get().target();
+    custom = state_->opts.refusal(status, std::string_view(target.data(), target.size()), why);
+  }
   parser_.reset();
   keep_alive_ = false;
-  Response r = Response::Text(status, ReasonText(status));
+  Response r = custom ? std::move(*custom) : Response::Text(status, ReasonText(status));
   if (status == 429)
     r.headers.emplace_back("Retry-After", std::to_string(bucket_.RetryAfterSeconds()));
   Send(std::move(r), true);

@@ -27,9 +27,12 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "codecs/clock.h"
 #include "codecs/result.h"
@@ -52,6 +55,13 @@ struct ServerOptions {
   size_t max_connections_per_ip = 1024;
   size_t max_header_bytes = 8192;       // request line + headers; more → 431 and close
   size_t max_body_bytes = 1 << 20;      // more → 413 and close
+  // The body of the server's own refusals (413, 429, 431; a malformed request's 400) of a request
+  // whose target it has read, e.g. the control API's JSON errors under its path. `why` says what
+  // was over which limit ("request body over 1048576 bytes"). Null, or nullopt: plain text. Called
+  // on the connection's strand.
+  std::function<
+      std::optional<Response>(int status, std::string_view target, const std::string& why)>
+      refusal;
   // Per-connection token bucket: refills at this rate, holds up to `request_burst` requests.
   // Over it → 429 with Retry-After, then close. <= 0 disables the limit.
   double max_requests_per_second = 50;

@@ -4,7 +4,9 @@
 #include <atomic>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "transport/http/server.h"
 #include "transport/http/test_client.h"
@@ -49,6 +51,42 @@ TEST_F(HttpLimitsTest, OversizedBodyGets413AndClose) {
   ASSERT_TRUE(d.Send("POST /api HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n" +
                      std::string(1000, 'b')));
   EXPECT_TRUE(d.ReadResponse().starts_with("HTTP/1.1 200"));
+}
+
+// The refusal hook shapes the body of the server's own refusals (the control API's JSON errors),
+// knowing the target and what was over which limit; other paths keep the plain text.
+TEST_F(HttpLimitsTest, RefusalsOfAPathCanBeAnsweredByTheApplication) {
+  ServerOptions opts;
+  opts.max_body_bytes = 1000;
+  std::mutex mu;
+  std::vector<std::string> seen;
+  opts.refusal = [&](int status, std::string_view target,
+                     const std::string& why) -> std::optional<Response> {
+    std::lock_guard lock(mu);
+    seen.push_back(std::to_string(status) + " " + std::string(target) + " " + why);
+    if (!target.starts_with("/api/"))
+      return std::nullopt;
+    return Response::Text(status, "{\"error\": \"" + why + "\"}", "application/json");
+  };
+  StartServer(Ok(), opts);
+  const std::string body(5000, 'b');
+  RawClient c(server_->port());
+  ASSERT_TRUE(
+      c.Send("PUT /api/v1/x?y=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n" + body));
+  std::string out;
+  EXPECT_TRUE(c.ReadUntilClosed(out, 3s));
+  EXPECT_TRUE(out.starts_with("HTTP/1.1 413")) << out;
+  EXPECT_NE(out.find("Content-Type: application/json"), std::string::npos) << out;
+  EXPECT_NE(out.find("{\"error\": \"request body over 1000 bytes\"}"), std::string::npos) << out;
+  RawClient d(server_->port());
+  ASSERT_TRUE(d.Send("PUT /other HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n" + body));
+  out.clear();
+  EXPECT_TRUE(d.ReadUntilClosed(out, 3s));
+  EXPECT_TRUE(out.starts_with("HTTP/1.1 413")) << out;
+  EXPECT_NE(out.find("request body too large"), std::string::npos) << out;
+  std::lock_guard lock(mu);
+  EXPECT_EQ(seen, (std::vector<std::string>{"413 /api/v1/x?y=1 request body over 1000 bytes",
+                                            "413 /other request body over 1000 bytes"}));
 }
 
 TEST_F(HttpLimitsTest, FloodingConnectionGets429ThenClose) {
