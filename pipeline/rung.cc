@@ -151,13 +151,13 @@ RungStats Rung::stats() const {
   return stats_;
 }
 
-void Rung::End() {
+void Rung::End(bool end_now) {
   {
     std::lock_guard lock(mu_);
     if (ended_)
       return;
     ended_ = true;
-    queue_.push_back(EndItem{});
+    queue_.push_back(EndItem{end_now});
   }
   cv_.notify_all();
 }
@@ -599,6 +599,7 @@ void Rung::Run() {
     ++stats_.frames_encoded;
   };
 
+  bool end_now = false;
   for (;;) {
     Item item;
     {
@@ -629,7 +630,8 @@ void Rung::Run() {
       if (!encoding)
         source_delay = std::max<int64_t>(0, d->delay);
     } else {
-      break;  // EndItem
+      end_now = std::get<EndItem>(item).end_now;
+      break;
     }
   }
   if (!held.empty()) {
@@ -638,7 +640,7 @@ void Rung::Run() {
     if (Status s = w.encoder->Flush(on_packet); !s.ok())
       fail(s.error().Context("flush"));
   }
-  if (Status s = w.packager->Finish(); !s.ok())
+  if (Status s = w.packager->Finish(end_now); !s.ok())
     logger_->warn("stream {}: rung {}: final segment: {}", stream_name_, name(),
                   s.error().message());
 }

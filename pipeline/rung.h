@@ -136,7 +136,9 @@ class Rung {
   // only between encoded stretches (one in progress keeps its delay).
   void SetSourceDelay(int64_t delay);
   // End of input: the rung drains its queue, flushes the encoder and finishes the playlist.
-  void End();
+  // `end_now`: the publisher's reconnect grace has already run out (the graph filled it), so
+  // the playlist ends at once rather than after a grace of its own (Packager::Finish).
+  void End(bool end_now = false);
   // Waits until the rung has finished after End().
   void Join();
 
@@ -147,7 +149,9 @@ class Rung {
     Frame frame;
     bool force_idr = false;
   };
-  struct EndItem {};
+  struct EndItem {
+    bool end_now = false;
+  };
   struct ResumeCopyItem {};
   struct SourceDelayItem {
     int64_t delay = 0;

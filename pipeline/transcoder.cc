@@ -715,9 +715,10 @@ struct Transcoder::Graph {
     if (audio_transcoder && audio)
       (void)audio_transcoder->Flush([this](Packet a) { (void)audio->Write(a); });
     if (source_rung)
-      source_rung->End();  // writes what it holds (copy after the last encoded stretch)
+      source_rung->End(
+          grace_expired);  // writes what it holds (copy after the last encoded stretch)
     for (auto& r : RungsSnapshot())
-      r->End();
+      r->End(grace_expired);
     for (auto& r : RungsSnapshot())
       r->Join();
     if (source_rung)

@@ -341,6 +341,28 @@ TEST_F(LadderReconnectTest, FillerBridgesTheGapAndTheRenditionsContinue) {
       video_span, video_step, audio_span, audio_step, live, slate);
   EXPECT_GT(live, 60) << "live picture";
   EXPECT_LT(slate, 25) << "slate";
+
+  // The second publisher does not come back: when the grace runs out, every rendition ends
+  // together (the rungs once ended a second grace later: their playlists stayed live, with no
+  // new segment, 10 s after the audio's had ended), and TARGETDURATION never moved (the slate's
+  // whole-millisecond pictures put some forced IDRs a picture short of 2 s: never cut, they made
+  // 4 s segments).
+  std::map<std::string, std::chrono::steady_clock::time_point> ended;
+  for (auto until = std::chrono::steady_clock::now() + 20s;
+       ended.size() < 2 && std::chrono::steady_clock::now() < until;
+       std::this_thread::sleep_for(200ms)) {
+    for (const char* rendition : {"360p", "audio"}) {
+      const std::string body =
+          HttpFetch(HttpUrl("/live/shop1/" + std::string(rendition) + "/playlist.m3u8")).body;
+      EXPECT_NE(body.find("#EXT-X-TARGETDURATION:2\n"), std::string::npos) << body;
+      if (body.find("#EXT-X-ENDLIST") != std::string::npos)
+        ended.emplace(rendition, std::chrono::steady_clock::now());
+    }
+  }
+  ASSERT_EQ(ended.size(), 2u) << "not ended 20 s after the grace began";
+  const auto apart = ended["360p"] > ended["audio"] ? ended["360p"] - ended["audio"]
+                                                    : ended["audio"] - ended["360p"];
+  EXPECT_LT(apart, 3s) << "the video and audio renditions end together";
 }
 
 }  // namespace

@@ -349,7 +349,14 @@ Status Packager::Mux(const Packet& packet) {
         next_cut_ += target;
     }
   } else if (clock_track && packet.keyframe()) {
-    if (ts - segment_start_ >= target - 90) {  // 1 ms slack for millisecond timestamps
+    // A keyframe up to one picture short of the target cuts: the ladder forces its IDRs at the
+    // first picture on or after each multiple of the target, so with 29.97 fps in milliseconds
+    // (or the slate's whole-tick pictures) a segment can be up to a picture short of it; waiting
+    // for the next keyframe made a 4 s segment and changed TARGETDURATION (RFC 8216 4.4.3.1). The
+    // picture is the last one's duration, at least 1 ms and at most a tenth of the target (a
+    // hole before the keyframe is no picture).
+    const int64_t slack = std::clamp<int64_t>(ts - last_ts_, 90, target / 10);
+    if (ts - segment_start_ >= target - slack) {
       if (Status s = CloseSegment(ts); !s)
         return s;
       OpenSegment(packet, is_video, ts, pts_delay);

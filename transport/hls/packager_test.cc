@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 
 #include "transport/hls/stream.h"
@@ -290,6 +291,36 @@ TEST_F(PackagerTest, SegmentsJustOverTheTargetKeepItsTargetDuration) {
   const std::string gop_pl = *gop.Playlist();
   EXPECT_NE(gop_pl.find("#EXTINF:2.001,"), std::string::npos) << gop_pl;
   EXPECT_NE(gop_pl.find("#EXT-X-TARGETDURATION:2\n"), std::string::npos) << gop_pl;
+}
+
+// 29.97 fps in milliseconds (OBS's "29.97", an NTSC camera through SRT): the ladder forces an IDR
+// at the first picture on or after each 2 s, so every ~33 s a segment comes out a picture short
+// of 2 s (1.968 s). It is cut there all the same: waiting for the next IDR made a 3.97 s segment
+// and TARGETDURATION went from 2 to 4 mid-stream.
+TEST_F(PackagerTest, AKeyframeAPictureShortOfTheTargetCuts) {
+  Packager p(src_, clock_);
+  ASSERT_TRUE(p.AddTrack(VideoTrack()).ok());
+  int64_t boundary = 0;
+  for (int n = 0; n < 30 * 80; ++n) {
+    const int64_t ms = std::llround(n * 1001.0 / 30);
+    const bool idr = ms >= boundary;
+    if (idr)
+      boundary += 2000 * ((ms - boundary) / 2000 + 1);
+    ASSERT_TRUE(p.Write(testing::VideoPacket(ms, idr)).ok());
+  }
+  const std::string pl = Playlist();
+  EXPECT_NE(pl.find("#EXT-X-TARGETDURATION:2\n"), std::string::npos) << pl;
+  // 2,400 pictures, 80.05 s: a keyframe at each of the 40 boundaries after the first.
+  EXPECT_EQ(p.stats().segments, 40u);
+  for (const char* longer : {"#EXTINF:3.", "#EXTINF:4."})
+    EXPECT_EQ(pl.find(longer), std::string::npos) << pl;
+  // A GOP whose pictures were dropped (a slow rung keeps only its keyframes) is no short picture.
+  Rendition& holes = stream_.AddRendition("holes");
+  Packager h(holes, clock_);
+  ASSERT_TRUE(h.AddTrack(VideoTrack()).ok());
+  for (int64_t ms : {0, 33, 67, 1500, 1533, 3000})
+    ASSERT_TRUE(h.Write(testing::VideoPacket(ms, ms % 1500 == 0)).ok());
+  EXPECT_EQ(h.stats().segments, 1u) << "1.5 s is not within a picture of 2 s: no cut at 1.5 s";
 }
 
 // A new configuration of the running video track (an encoder reopened, a passthrough switching):
