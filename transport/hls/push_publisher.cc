@@ -1,20 +1,14 @@
 #include "transport/hls/push_publisher.h"
 
-#include <curl/curl.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 
 namespace strait::transport::hls {
 
-namespace {
+namespace http = transport::http;
 
-struct CurlDeleter {
-  void operator()(CURL* c) const { curl_easy_cleanup(c); }
-};
-struct SlistDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
+namespace {
 
 const char* ContentType(const std::string& path) {
   if (path.ends_with(".m3u8"))
@@ -36,10 +30,6 @@ bool IsPlaylist(const std::string& path) {
   return path.ends_with(".m3u8");
 }
 
-size_t Discard(char*, size_t size, size_t n, void*) {
-  return size * n;
-}
-
 }  // namespace
 
 Result<std::shared_ptr<PushPublisher>> PushPublisher::Start(PushOptions options) {
@@ -47,11 +37,11 @@ Result<std::shared_ptr<PushPublisher>> PushPublisher::Start(PushOptions options)
     return Error("publish: url must start with http:// or https:// (got '" + options.url + "')");
   if (!options.url.ends_with("/"))
     options.url += "/";
-  static const bool curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-  if (!curl_ready)
-    return Error("publish: libcurl failed to initialise");
+  auto client = http::Client::Create();
+  if (!client.ok())
+    return client.error().Context("publish");
   std::shared_ptr<PushPublisher> p(new PushPublisher(std::move(options)));
-  p->thread_ = std::thread([raw = p.get()] { raw->Run(); });
+  p->thread_ = std::thread([raw = p.get(), c = std::move(*client)] { raw->Run(*c); });
   return p;
 }
 
@@ -106,46 +96,35 @@ PushStats PushPublisher::Stats() const {
   return s;
 }
 
-bool PushPublisher::Upload(void* handle, const Job& job, std::string* why) {
-  CURL* curl = static_cast<CURL*>(handle);
-  const std::string url = options_.url + job.path;
-  curl_easy_reset(curl);  // keeps the connection cache: keep-alive across requests
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-                   static_cast<long>(std::min<int64_t>(options_.timeout.count(), 2000)));
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Discard);
-  std::unique_ptr<curl_slist, SlistDeleter> headers;
+bool PushPublisher::Upload(http::Client& client, const Job& job, std::string* why) {
+  http::ClientRequest request;
+  request.url = options_.url + job.path;
+  request.timeout = options_.timeout;
+  request.connect_timeout = std::chrono::milliseconds(2000);
   if (job.bytes) {
-    headers.reset(curl_slist_append(nullptr, ContentType(job.path)));
+    request.method = "PUT";
     // No "Expect: 100-continue" round trip (a server that ignores it costs a 1 s wait per PUT).
-    curl_slist_append(headers.get(), "Expect:");
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "PUT");
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, job.bytes->data());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(job.bytes->size()));
+    request.headers = {ContentType(job.path), "Expect:"};
+    request.body =
+        std::string_view(reinterpret_cast<const char*>(job.bytes->data()), job.bytes->size());
+    request.has_body = true;
   } else {
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "DELETE");
-    curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+    request.method = "DELETE";
   }
-  const CURLcode rc = curl_easy_perform(curl);
-  if (rc != CURLE_OK) {
-    *why = curl_easy_strerror(rc);
+  const Result<int> status = client.Send(request);
+  if (!status.ok()) {
+    *why = status.error().message();
     return false;
   }
-  long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  if (status >= 200 && status < 300)
+  if (*status >= 200 && *status < 300)
     return true;
-  if (!job.bytes && status == 404)
+  if (!job.bytes && *status == 404)
     return true;  // already gone
-  *why = "HTTP " + std::to_string(status);
+  *why = "HTTP " + std::to_string(*status);
   return false;
 }
 
-void PushPublisher::Run() {
-  std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
+void PushPublisher::Run(http::Client& client) {
   for (;;) {
     Job job;
     {
@@ -159,7 +138,7 @@ void PushPublisher::Run() {
       in_flight_since_ = job.queued_at;
     }
     std::string why;
-    bool ok = curl && Upload(curl.get(), job, &why);
+    bool ok = Upload(client, job, &why);
     auto backoff = options_.first_backoff;
     for (int attempt = 0; !ok && attempt < options_.retries; ++attempt) {
       {
@@ -168,7 +147,7 @@ void PushPublisher::Run() {
           return;
       }
       backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(3));
-      ok = curl && Upload(curl.get(), job, &why);
+      ok = Upload(client, job, &why);
     }
     std::lock_guard lock(mu_);
     in_flight_ = false;

@@ -24,6 +24,7 @@
 
 #include "codecs/result.h"
 #include "transport/hls/output_observer.h"
+#include "transport/http/client.h"
 
 namespace spdlog {
 class logger;
@@ -71,8 +72,8 @@ class PushPublisher final : public OutputObserver {
     std::chrono::steady_clock::time_point queued_at;
   };
   explicit PushPublisher(PushOptions options);
-  void Run();
-  bool Upload(void* curl, const Job& job, std::string* why);
+  void Run(http::Client& client);
+  bool Upload(http::Client& client, const Job& job, std::string* why);
 
   const PushOptions options_;
   std::shared_ptr<spdlog::logger> logger_;
