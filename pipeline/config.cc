@@ -158,6 +158,66 @@ Status ParsePublish(Reader& r, const YAML::Node& node, Config& config) {
   return OkStatus();
 }
 
+Status ParseWebhookEvents(Reader& r,
+                          const YAML::Node& node,
+                          const std::string& what,
+                          std::vector<std::string>& out) {
+  if (!node.IsSequence() || node.size() == 0)
+    return At(r.source(), node, what + " must be a non-empty list of event types");
+  std::string known;
+  for (const std::string& t : kWebhookEventTypes)
+    known += (known.empty() ? "" : ", ") + t;
+  out.clear();
+  for (const auto& item : node) {
+    std::string type;
+    STRAIT_TRY(r.String(item, what + " entry", type));
+    if (std::find(kWebhookEventTypes.begin(), kWebhookEventTypes.end(), type) ==
+        kWebhookEventTypes.end()) {
+      return At(r.source(), item,
+                what + ": unknown event type '" + type + "' (expected one of: " + known + ")");
+    }
+    if (std::find(out.begin(), out.end(), type) != out.end())
+      return At(r.source(), item, what + " lists '" + type + "' twice");
+    out.push_back(type);
+  }
+  return OkStatus();
+}
+
+// Like a publish target, plus the events it wants and the secret that signs them.
+Status ParseWebhooks(Reader& r, const YAML::Node& node, Config& config) {
+  if (!node.IsSequence())
+    return At(r.source(), node, "webhooks must be a list of targets");
+  for (size_t i = 0; i < node.size(); ++i) {
+    const YAML::Node item = node[i];
+    const std::string what = "webhooks[" + std::to_string(i) + "]";
+    STRAIT_TRY(r.Map(item, what, {"url", "events", "secret", "timeout_ms", "retries"}));
+    WebhookTarget t;
+    t.events = kWebhookEventTypes;
+    if (!item["url"])
+      return At(r.source(), item, what + " is missing 'url'");
+    STRAIT_TRY(r.String(item["url"], what + ".url", t.url));
+    const size_t host = t.url.find("://") + 3;
+    if ((!t.url.starts_with("http://") && !t.url.starts_with("https://")) || host >= t.url.size() ||
+        t.url[host] == '/' || t.url[host] == ':') {
+      return At(r.source(), item["url"],
+                what + ".url must be an http:// or https:// URL with a host");
+    }
+    if (item["events"])
+      STRAIT_TRY(ParseWebhookEvents(r, item["events"], what + ".events", t.events));
+    if (item["secret"]) {
+      STRAIT_TRY(r.String(item["secret"], what + ".secret", t.secret));
+      if (t.secret.size() < 16)
+        return At(r.source(), item["secret"], what + ".secret must be at least 16 characters");
+    }
+    if (item["timeout_ms"])
+      STRAIT_TRY(r.Int(item["timeout_ms"], what + ".timeout_ms", 100, 60000, t.timeout_ms));
+    if (item["retries"])
+      STRAIT_TRY(r.Int(item["retries"], what + ".retries", 0, 20, t.retries));
+    config.webhooks.push_back(std::move(t));
+  }
+  return OkStatus();
+}
+
 Status ParseApi(Reader& r, const YAML::Node& node, Config& config) {
   STRAIT_TRY(r.Map(node, "api", {"token", "card_render"}));
   if (node["card_render"]) {
@@ -297,8 +357,9 @@ Result<Config> ParseConfig(const std::string& yaml_text, const std::string& sour
     return config;  // an empty file: all defaults
   Reader r(source_name);
   try {
-    STRAIT_TRY(r.Map(root, "the top level",
-                     {"server", "hls", "srt", "log", "api", "transcode", "publish", "streams"}));
+    STRAIT_TRY(r.Map(
+        root, "the top level",
+        {"server", "hls", "srt", "log", "api", "transcode", "publish", "webhooks", "streams"}));
     if (root["server"])
       STRAIT_TRY(ParseServer(r, root["server"], config));
     if (root["hls"])
@@ -313,6 +374,8 @@ Result<Config> ParseConfig(const std::string& yaml_text, const std::string& sour
       STRAIT_TRY(ParseTranscode(r, root["transcode"], config.transcode));
     if (root["publish"])
       STRAIT_TRY(ParsePublish(r, root["publish"], config));
+    if (root["webhooks"])
+      STRAIT_TRY(ParseWebhooks(r, root["webhooks"], config));
     if (root["streams"])
       STRAIT_TRY(ParseStreams(r, root["streams"], config));
   } catch (const YAML::Exception& e) {

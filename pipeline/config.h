@@ -54,6 +54,19 @@ struct PublishTarget {
   int retries = 4;
 };
 
+// An HTTP endpoint that gets strait's event notifications (pipeline/webhooks.h) by POST.
+struct WebhookTarget {
+  std::string url;                  // http:// or https://
+  std::vector<std::string> events;  // the event types it gets (kWebhookEventTypes); all by default
+  std::string secret;               // signs each request (Strait-Signature); empty: unsigned
+  int timeout_ms = 5000;            // per attempt
+  int retries = 4;                  // on network errors, 5xx and 429
+};
+
+// Every event type a webhook can get, in the order they are documented.
+inline const std::vector<std::string> kWebhookEventTypes = {"publish_started", "publish_ended",
+                                                            "card_shown", "card_hidden"};
+
 // The control API (/api/v1, product cards) and the console.
 struct ApiConfig {
   // Bearer token every API call must carry. Empty: one is generated on first start and kept in
@@ -93,6 +106,7 @@ struct Config {
   ApiConfig api;
   TranscodeConfig transcode = DefaultTranscodeConfig();
   std::vector<PublishTarget> publish;
+  std::vector<WebhookTarget> webhooks;
   std::vector<StreamConfig> streams;
   // True when no file was given: the app then creates the `demo` stream with a persisted key.
   bool builtin_default = false;

@@ -126,6 +126,65 @@ TEST(ConfigTest, RejectsBadInputWithFileLineAndReason) {
   }
 }
 
+TEST(ConfigTest, ParsesWebhooksWithAllEventsByDefault) {
+  Result<Config> c = ParseConfig(R"(
+webhooks:
+  - url: https://hooks.example.com/strait
+    secret: "whsec_0123456789abcdef"
+    timeout_ms: 2500
+    retries: 2
+  - url: http://10.0.0.7:9000/notify
+    events: [publish_ended, card_shown]
+)",
+                                 "hooks.yaml");
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  ASSERT_EQ(c->webhooks.size(), 2u);
+  EXPECT_EQ(c->webhooks[0].url, "https://hooks.example.com/strait");
+  EXPECT_EQ(c->webhooks[0].events, kWebhookEventTypes);
+  EXPECT_EQ(c->webhooks[0].secret, "whsec_0123456789abcdef");
+  EXPECT_EQ(c->webhooks[0].timeout_ms, 2500);
+  EXPECT_EQ(c->webhooks[0].retries, 2);
+  EXPECT_EQ(c->webhooks[1].events, (std::vector<std::string>{"publish_ended", "card_shown"}));
+  EXPECT_EQ(c->webhooks[1].secret, "");
+  EXPECT_EQ(c->webhooks[1].timeout_ms, 5000);
+  EXPECT_EQ(c->webhooks[1].retries, 4);
+}
+
+TEST(ConfigTest, RejectsBadWebhooksNamingTheKey) {
+  const BadCase cases[] = {
+      {"webhooks:\n  - url: ftp://h.example/\n",
+       "bad.yaml:2:10: webhooks[0].url must be an http:// or https:// URL with a host"},
+      {"webhooks:\n  - url: https:///x\n", "webhooks[0].url must be an http:// or https://"},
+      {"webhooks:\n  - events: [card_shown]\n", "bad.yaml:2:5: webhooks[0] is missing 'url'"},
+      {"webhooks:\n  - url: http://a.example/\n  - url: http://b.example/\n    events: "
+       "[publish_started, stream_died]\n",
+       "bad.yaml:4:31: webhooks[1].events: unknown event type 'stream_died' (expected one of: "
+       "publish_started, publish_ended, card_shown, card_hidden)"},
+      {"webhooks:\n  - url: http://a.example/\n    events: []\n",
+       "webhooks[0].events must be a non-empty list of event types"},
+      {"webhooks:\n  - url: http://a.example/\n    events: card_shown\n",
+       "webhooks[0].events must be a non-empty list"},
+      {"webhooks:\n  - url: http://a.example/\n    events: [card_shown, card_shown]\n",
+       "webhooks[0].events lists 'card_shown' twice"},
+      {"webhooks:\n  - url: http://a.example/\n    secret: short\n",
+       "bad.yaml:3:13: webhooks[0].secret must be at least 16 characters"},
+      {"webhooks:\n  - url: http://a.example/\n    timeout_ms: 5\n",
+       "webhooks[0].timeout_ms must be between 100 and 60000, got 5"},
+      {"webhooks:\n  - url: http://a.example/\n    retries: many\n",
+       "webhooks[0].retries must be an integer"},
+      {"webhooks:\n  - url: http://a.example/\n    retry: 3\n",
+       "unknown key 'retry' in webhooks[0]"},
+      {"webhooks:\n  url: http://a.example/\n", "webhooks must be a list of targets"},
+  };
+  for (const auto& c : cases) {
+    Result<Config> r = ParseConfig(c.yaml, "bad.yaml");
+    ASSERT_FALSE(r.ok()) << c.yaml;
+    EXPECT_NE(r.error().message().find(c.expect), std::string::npos)
+        << "yaml:\n"
+        << c.yaml << "\nerror: " << r.error().message();
+  }
+}
+
 TEST(ConfigTest, ExampleConfigInRepoIsValid) {
   Result<Config> c = LoadConfigFile(std::string(STRAIT_SOURCE_DIR) + "/configs/strait.yaml");
   ASSERT_TRUE(c.ok()) << c.error().message();
