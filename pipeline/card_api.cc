@@ -181,6 +181,10 @@ class CardServiceImpl final : public CardService {
     live_ = std::move(probe);
   }
 
+  void SetChangeObserver(std::function<void(const CardChange&)> observer) override {
+    observer_ = std::move(observer);  // before ingest: no decode thread reads it yet
+  }
+
   void Handle(const http::Request& req, http::Reply reply) override {
     const std::string_view auth = req.Header("authorization");
     constexpr std::string_view kBearer = "Bearer ";
@@ -566,20 +570,30 @@ class CardServiceImpl final : public CardService {
   // ---- Timed metadata: the stage's events become EXT-X-DATERANGE tags ----
 
   void OnEvent(StreamCards& s, const overlays::CardEvent& e) {
+    const std::string range_id = UpdateDateRanges(s, e);
+    if (observer_) {
+      observer_({s.name, e.kind == overlays::CardEvent::Kind::kShown, e.card, e.revision,
+                 e.media_90k, range_id});
+    }
+  }
+
+  // Opens or closes the change's EXT-X-DATERANGE; its ID ("" without a catalog or a range).
+  std::string UpdateDateRanges(StreamCards& s, const overlays::CardEvent& e) {
     if (!catalog_)
-      return;
+      return "";
     const std::shared_ptr<transport::hls::Stream> stream = catalog_->Find(s.name);
     if (!stream)
-      return;
+      return "";
     // Only the stream's decode thread calls this: open_ranges and next_range need no lock.
     const std::string key = e.card->id + "#" + std::to_string(e.revision);
     if (e.kind == overlays::CardEvent::Kind::kHidden) {
       auto it = s.open_ranges.find(key);
-      if (it != s.open_ranges.end()) {
-        stream->EndDateRange(it->second, e.media_90k);
-        s.open_ranges.erase(it);
-      }
-      return;
+      if (it == s.open_ranges.end())
+        return "";
+      const std::string id = it->second;
+      stream->EndDateRange(id, e.media_90k);
+      s.open_ranges.erase(it);
+      return id;
     }
     transport::hls::DateRange range;
     range.id = "card-" + e.card->id + "-" +
@@ -591,7 +605,9 @@ class CardServiceImpl final : public CardService {
     range.start_90k = e.media_90k;
     range.attributes = DateRangeAttributes(*e.card, e.revision);
     s.open_ranges[key] = range.id;
+    const std::string id = range.id;
     stream->AddDateRange(std::move(range));
+    return id;
   }
 
   static std::vector<std::pair<std::string, std::string>> DateRangeAttributes(const Card& c,
@@ -739,6 +755,8 @@ class CardServiceImpl final : public CardService {
   std::map<std::string, std::unique_ptr<StreamCards>> streams_;  // fixed after Create
   std::mutex mu_;  // serialises API calls (guards the StreamCards' cards and images)
   std::function<bool(const std::string&)> live_;
+  // Set before ingest starts (SetChangeObserver), then read by decode threads only.
+  std::function<void(const CardChange&)> observer_;
 };
 
 }  // namespace

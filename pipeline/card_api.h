@@ -46,6 +46,7 @@ class logger;
 }
 namespace strait::overlays {
 class CardStage;
+struct Card;
 }
 namespace strait::transport::hls {
 class Catalog;
@@ -62,6 +63,18 @@ struct CardServiceOptions {
   size_t max_cards = 32;   // per stream
   size_t max_images = 16;  // per stream: at most 64 MiB of decoded images
   bool per_rendition = false;  // api.card_render: per_rendition (CardRenderMode::kPerRendition)
+};
+
+// A card going on or off the picture (the stage's overlays::CardEvent), as the service reports it
+// to its change observer (webhooks).
+struct CardChange {
+  std::string stream;
+  bool shown = true;  // false: hidden (taken off, hidden, or replaced by a new revision)
+  std::shared_ptr<const overlays::Card> card;
+  uint64_t revision = 0;
+  int64_t media_90k = 0;  // the first picture with it (shown) / without it (hidden)
+  // The EXT-X-DATERANGE ID the change opened (shown) or closed (hidden); empty when none.
+  std::string date_range_id;
 };
 
 class CardService {
@@ -81,6 +94,10 @@ class CardService {
   virtual void Handle(const transport::http::Request& request, transport::http::Reply reply) = 0;
   // Whether a stream is live, for GET /api/v1/streams (set once by the App).
   virtual void SetLiveProbe(std::function<bool(const std::string&)> probe) = 0;
+  // Where every card change goes, besides the playlists' date ranges. Called on the stream's
+  // decode thread (or on the thread of a publish that ends the previous one's cards): it must not
+  // block nor call back into the service. Set once, before the ingest servers start.
+  virtual void SetChangeObserver(std::function<void(const CardChange&)> observer) = 0;
   // The same as an authorised PUT of `json` (the demo's rotation): the status and JSON body.
   virtual std::pair<int, std::string> Put(const std::string& stream,
                                           const std::string& id,

@@ -136,6 +136,24 @@ void PublishFamilies(Writer& w, const std::vector<PublishTargetView>& targets) {
          [](auto& t) { return t.lag_s; });
 }
 
+void WebhookFamilies(Writer& w, const std::vector<WebhookTargetView>& targets) {
+  auto family = [&](const char* name, const char* type, const char* help, auto value) {
+    w.Family(name, type, help);
+    for (const WebhookTargetView& t : targets)
+      w.Sample(name, Label("target", t.target), value(t));
+  };
+  family("strait_webhook_delivered_total", "counter", "Events the endpoint answered 2xx",
+         [](auto& t) { return t.delivered; });
+  family("strait_webhook_failed_total", "counter",
+         "Events given up: refused (4xx) or failing after every retry",
+         [](auto& t) { return t.failed; });
+  family("strait_webhook_dropped_total", "counter",
+         "Events never sent: the queue was full, or strait was shutting down",
+         [](auto& t) { return t.dropped; });
+  family("strait_webhook_queued", "gauge", "Events waiting or in flight",
+         [](auto& t) { return t.queued; });
+}
+
 void SrtFamilies(Writer& w, const std::vector<SrtLinkView>& links) {
   PerStream(w, links, "strait_srt_rtt_ms", "gauge", "SRT round-trip time",
             [](auto& l) { return l.rtt_ms; });
@@ -193,6 +211,7 @@ std::string RenderMetrics(const std::vector<StreamView>& streams, const ServerVi
   w.Sample("strait_rtmp_connections", "", server.rtmp_connections);
   SrtFamilies(w, server.srt);
   PublishFamilies(w, server.publish);
+  WebhookFamilies(w, server.webhooks);
   RungFamilies(w, streams);
   w.Family("strait_http_requests_total", "counter", "HTTP responses by status code");
   for (const auto& [code, count] : server.http_requests_by_status) {

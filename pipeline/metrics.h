@@ -30,6 +30,12 @@ struct PublishTargetView {
   double lag_s = 0;
 };
 
+struct WebhookTargetView {
+  std::string target;  // the URL without credentials or query
+  uint64_t delivered = 0, failed = 0, dropped = 0;
+  size_t queued = 0;
+};
+
 struct ServerView {
   uint64_t rtmp_connections = 0;     // open now
   uint64_t refused_unknown_key = 0;  // publishes refused
@@ -41,6 +47,7 @@ struct ServerView {
   uint64_t http_bytes_sent = 0;
   std::vector<SrtLinkView> srt;            // live SRT publishers
   std::vector<PublishTargetView> publish;  // push publishing targets
+  std::vector<WebhookTargetView> webhooks;
 };
 
 std::string RenderMetrics(const std::vector<StreamView>& streams, const ServerView& server);
