@@ -25,6 +25,7 @@
 #include "pipeline/demo_cards.h"
 #include "pipeline/metrics.h"
 #include "pipeline/stream_registry.h"
+#include "pipeline/webhooks.h"
 #include "transport/hls/catalog.h"
 #include "transport/hls/http_handler.h"
 #include "transport/hls/push_publisher.h"
@@ -37,6 +38,9 @@ namespace {
 
 namespace asio = boost::asio;
 namespace http = transport::http;
+
+// How long queued webhook events may still take to go at shutdown.
+constexpr std::chrono::milliseconds kWebhookShutdownGrace{2000};
 
 // One PushPublisher per `publish` target (a target that fails to start is logged and skipped).
 std::vector<std::shared_ptr<transport::hls::PushPublisher>> StartPublishers(
@@ -139,6 +143,7 @@ class AppImpl final : public App {
       : config_(std::move(config)),
         logger_(std::move(logger)),
         clock_(clock),
+        webhooks_(Webhooks::Start(config_.webhooks, clock_, logger_)),
         publishers_(StartPublishers(config_, logger_)),
         catalog_(HlsOptions(config_, clock, publishers_)),
         registry_(config_, clock, catalog_, logger_) {}
@@ -165,6 +170,7 @@ class AppImpl final : public App {
     for (const std::string& name : names)
       registry_.SetOverlay(name, cards_->Stage(name));
     cards_->SetLiveProbe([this](const std::string& name) { return registry_.IsLive(name); });
+    WireWebhooks();
 
     transport::rtmp::ServerOptions rtmp;
     rtmp.listen = config_.rtmp_listen;
@@ -237,6 +243,8 @@ class AppImpl final : public App {
       server.publish.push_back({p->url(), ps.uploaded, ps.deleted, ps.failed, ps.dropped, ps.bytes,
                                 ps.queued, ps.lag_s});
     }
+    for (const auto& [target, ws] : webhooks_->Stats())
+      server.webhooks.push_back({target, ws.delivered, ws.failed, ws.dropped, ws.queued});
     server.refused_unknown_key = registry_.refused(transport::PublishRefusal::kUnknownKey);
     server.refused_already_live = registry_.refused(transport::PublishRefusal::kAlreadyLive);
     if (http_) {
@@ -267,6 +275,9 @@ class AppImpl final : public App {
     for (auto& t : threads_)
       t.join();
     threads_.clear();
+    // The publish_ended of the publishes just closed, and anything else still queued, get a
+    // short chance to go.
+    webhooks_->Shutdown(kWebhookShutdownGrace);
     WriteSequenceFloor();
     logger_->info("stopped");
   }
@@ -296,6 +307,18 @@ class AppImpl final : public App {
     std::filesystem::rename(path.string() + ".tmp", path, ec);
     if (ec)
       logger_->warn("cannot keep the media sequence in {}: {}", path.string(), ec.message());
+  }
+
+  // Publish sessions and card changes → webhooks. A card change is reported on the stream's
+  // decode thread: the program date time comes from the graph's anchor without blocking it.
+  void WireWebhooks() {
+    WebhookSink sink = webhooks_->Sink();
+    if (!sink)
+      return;
+    registry_.SetWebhookSink(sink);
+    cards_->SetChangeObserver([this, sink](const CardChange& change) {
+      sink(CardChangeEvent(change, registry_.ProgramDateTime(change.stream, change.media_90k)));
+    });
   }
 
   // `--demo`: the synthetic publisher on stream `demo` (EnableDemo put it in the config).
@@ -345,6 +368,8 @@ class AppImpl final : public App {
   const Config config_;
   std::shared_ptr<spdlog::logger> logger_;
   const Clock& clock_;
+  // Before everything that emits events (publish sessions, card stages), so it outlives them.
+  std::shared_ptr<Webhooks> webhooks_;
   // Before the catalog: its streams hold them as observers.
   std::vector<std::shared_ptr<transport::hls::PushPublisher>> publishers_;
   transport::hls::Catalog catalog_;

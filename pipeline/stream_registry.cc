@@ -8,6 +8,7 @@
 #include "pipeline/transcoder.h"
 #include "transport/hls/packager.h"
 #include "transport/hls/stream.h"
+#include "transport/hls/wall_anchor.h"
 
 namespace strait::pipeline {
 
@@ -46,7 +47,8 @@ class PublishSession final : public transport::MediaSink {
                  transport::hls::PackagerOptions options,
                  std::shared_ptr<Transcoder> transcoder,
                  std::shared_ptr<spdlog::logger> logger,
-                 std::string peer,
+                 const transport::PublishRequest& request,
+                 WebhookSink events,
                  std::chrono::milliseconds grace,
                  std::optional<int64_t> continue_at)
       : entry_(std::move(entry)),
@@ -57,7 +59,10 @@ class PublishSession final : public transport::MediaSink {
                 ? nullptr
                 : std::make_unique<transport::hls::Packager>(entry_->src_outputs, clock, options)),
         logger_(std::move(logger)),
-        peer_(std::move(peer)),
+        peer_(request.peer),
+        protocol_(request.protocol),
+        events_(std::move(events)),
+        started_(clock.Now()),
         window_start_(clock.Now()),
         grace_(grace),
         continue_at_(continue_at ? continue_at : entry_->hls->ContinuationPoint()) {
@@ -82,6 +87,7 @@ class PublishSession final : public transport::MediaSink {
       logger_->info("stream {}: audio track {} {} Hz, {} ch", entry_->config.name,
                     CodecName(track.codec), track.sample_rate, track.channels);
     }
+    (track.kind == MediaKind::kVideo ? video_ : audio_) = track;
     entry_->fanout->SetTrack(track);
     if (transcoder_) {
       transcoder_->OnTrack(track);
@@ -94,6 +100,8 @@ class PublishSession final : public transport::MediaSink {
   }
 
   void OnPacket(const Packet& in) override {
+    if (!announced_)
+      Announce();
     (in.kind() == MediaKind::kVideo ? entry_->video_packets : entry_->audio_packets)++;
     const Packet packet = Rebase(in);
     entry_->fanout->Push(packet);
@@ -111,6 +119,7 @@ class PublishSession final : public transport::MediaSink {
 
   void OnBytes(size_t bytes) override {
     entry_->bytes += bytes;
+    bytes_ += bytes;
     window_bytes_ += bytes;
     const auto now = clock_.Now();
     const auto elapsed = now - window_start_;
@@ -146,6 +155,15 @@ class PublishSession final : public transport::MediaSink {
       logger_->warn("stream {}: publish from {} ended: {}", entry_->config.name, peer_,
                     why.error().message());
     }
+    if (events_) {
+      if (!announced_)
+        Announce();  // a publish that sent no media: still one started and one ended
+      PublishFacts f = Facts();
+      f.error = why.ok() ? "" : why.error().message();
+      f.duration = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Now() - started_);
+      f.bytes = bytes_;
+      events_(PublishEndedEvent(f));
+    }
   }
 
  private:
@@ -160,12 +178,40 @@ class PublishSession final : public transport::MediaSink {
     return p.WithTimestamps(p.pts() == kNoTimestamp ? p.pts() : p.pts() + off, p.dts() + off);
   }
 
+  PublishFacts Facts() const {
+    PublishFacts f;
+    f.stream = entry_->config.name;
+    f.protocol = protocol_;
+    f.remote = peer_;
+    f.resumed = continue_at_.has_value();
+    return f;
+  }
+
+  // publish_started, with the tracks known by the first packet (RTMP: both sequence headers).
+  void Announce() {
+    announced_ = true;
+    if (!events_)
+      return;
+    PublishFacts f = Facts();
+    for (const std::optional<TrackInfo>* t : {&video_, &audio_}) {
+      if (*t)
+        f.tracks.push_back(**t);
+    }
+    events_(PublishStartedEvent(f));
+  }
+
   std::shared_ptr<StreamRegistry::Entry> entry_;
   const Clock& clock_;
   std::shared_ptr<Transcoder> transcoder_;              // shared with the Entry, for metrics
   std::unique_ptr<transport::hls::Packager> packager_;  // when not transcoding
   std::shared_ptr<spdlog::logger> logger_;
   const std::string peer_;
+  const std::string protocol_;
+  const WebhookSink events_;  // empty: no webhook wants anything
+  const std::chrono::steady_clock::time_point started_;
+  uint64_t bytes_ = 0;                      // this publish's
+  bool announced_ = false;                  // publish_started sent
+  std::optional<TrackInfo> video_, audio_;  // the latest of each kind
   std::chrono::steady_clock::time_point window_start_;
   uint64_t window_bytes_ = 0;
   bool ended_ = false;
@@ -217,6 +263,30 @@ void StreamRegistry::SetOverlay(const std::string& name,
                                 std::shared_ptr<overlays::FrameStage> stage) {
   if (auto it = by_name_.find(name); it != by_name_.end())
     it->second->overlay = std::move(stage);
+}
+
+void StreamRegistry::SetWebhookSink(WebhookSink sink) {
+  events_ = std::move(sink);
+}
+
+std::optional<std::chrono::system_clock::time_point> StreamRegistry::ProgramDateTime(
+    const std::string& name,
+    int64_t media_90k) const {
+  auto it = by_name_.find(name);
+  if (it == by_name_.end())
+    return std::nullopt;
+  // The anchor, not the graph: a decode thread asking (a card change) must never hold the last
+  // reference to its own graph, whose destructor joins it.
+  std::shared_ptr<const transport::hls::WallAnchor> anchor;
+  {
+    std::lock_guard lock(it->second->transcoder_mu);
+    const auto& graph = it->second->transcoder ? it->second->transcoder : it->second->suspended;
+    if (graph)
+      anchor = graph->wall_anchor();
+  }
+  if (!anchor || !anchor->anchored())
+    return std::nullopt;
+  return anchor->WallTime(media_90k);
 }
 
 bool StreamRegistry::IsLive(const std::string& name) const {
@@ -313,7 +383,7 @@ PublishDecision StreamRegistry::Publish(const transport::PublishRequest& request
   }
   const auto grace = std::chrono::milliseconds(static_cast<int64_t>(hls_.reconnect_grace_s * 1000));
   decision.sink = std::make_unique<PublishSession>(entry, clock_, options, std::move(transcoder),
-                                                   logger_, request.peer, grace, continue_at);
+                                                   logger_, request, events_, grace, continue_at);
   return decision;
 }
 

@@ -13,8 +13,10 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +24,7 @@
 #include "overlays/frame_stage.h"
 #include "pipeline/config.h"
 #include "pipeline/rung.h"
+#include "pipeline/webhook_events.h"
 #include "transport/hls/catalog.h"
 #include "transport/ingest.h"
 
@@ -67,6 +70,12 @@ class StreamRegistry final : public transport::PublishHandler {
 
   std::vector<StreamView> Streams() const;
   bool IsLive(const std::string& name) const;
+  // Where publish_started / publish_ended go (webhooks). Call before the ingest servers start.
+  void SetWebhookSink(WebhookSink sink);
+  // The program date time the stream's playlists give (or will give) the picture at `media_90k`
+  // of its live transcode graph; nullopt when not known (no graph, or nothing dated yet).
+  std::optional<std::chrono::system_clock::time_point> ProgramDateTime(const std::string& name,
+                                                                       int64_t media_90k) const;
   // The stream's overlay stage (the card compositor), handed to each of its transcode graphs.
   // Call before the ingest servers start; the registry keeps it for the stream's life.
   void SetOverlay(const std::string& name, std::shared_ptr<overlays::FrameStage> stage);
@@ -80,6 +89,7 @@ class StreamRegistry final : public transport::PublishHandler {
   const HlsConfig hls_;
   const TranscodeConfig transcode_;
   std::shared_ptr<spdlog::logger> logger_;
+  WebhookSink events_;                           // set before ingest starts; then read-only
   std::vector<std::shared_ptr<Entry>> entries_;  // config order; immutable after construction
   std::map<std::string, std::shared_ptr<Entry>> by_key_;
   std::map<std::string, std::shared_ptr<Entry>> by_name_;

@@ -113,6 +113,59 @@ TEST_F(StreamRegistryTest, SessionCountsIngestAndMetricsNameNoKeys) {
   EXPECT_EQ(registry_->Streams()[0].bitrate_bps, 0);
 }
 
+TEST_F(StreamRegistryTest, APublishEmitsStartedAtItsFirstPacketAndEndedAtItsEnd) {
+  std::vector<WebhookEvent> events;
+  registry_->SetWebhookSink([&](const WebhookEvent& e) { events.push_back(e); });
+  auto d = registry_->Publish(Req("sk_111111"));
+  ASSERT_NE(d.sink, nullptr);
+  TrackInfo video;
+  video.kind = MediaKind::kVideo;
+  video.codec = CodecId::kH264;
+  video.width = 1280;
+  video.height = 720;
+  TrackInfo audio;
+  audio.id = 1;
+  audio.kind = MediaKind::kAudio;
+  audio.codec = CodecId::kAac;
+  audio.sample_rate = 48000;
+  audio.channels = 2;
+  d.sink->OnTrack(video);
+  d.sink->OnTrack(audio);
+  d.sink->OnBytes(4000);
+  EXPECT_TRUE(events.empty()) << "started waits for the first packet (the codecs known)";
+  d.sink->OnPacket(Packet(0, MediaKind::kVideo, CodecId::kH264, {1, 2}, 0, 0, kMillis, true));
+  d.sink->OnPacket(Packet(1, MediaKind::kAudio, CodecId::kAac, {1, 2}, 0, 0, kMillis, true));
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].type, "publish_started");
+  EXPECT_EQ(events[0].stream, "shop1");
+  EXPECT_EQ(events[0].data, R"({"protocol":"rtmp","remote_addr":"127.0.0.1:5000","resumed":false,)"
+                            R"("video":{"codec":"h264","width":1280,"height":720},)"
+                            R"("audio":{"codec":"aac","sample_rate":48000,"channels":2}})");
+  clock_.Advance(std::chrono::milliseconds(2500));
+  d.sink->OnBytes(6000);
+  d.sink->OnEnd(Error("connection dropped"));
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].type, "publish_ended");
+  EXPECT_EQ(events[1].data, R"({"protocol":"rtmp","remote_addr":"127.0.0.1:5000","clean":false,)"
+                            R"("reason":"connection dropped","duration_ms":2500,"bytes":10000})");
+  for (const WebhookEvent& e : events)
+    EXPECT_EQ(e.data.find("sk_"), std::string::npos) << "no key in a payload: " << e.data;
+
+  // A publish that sends no media still gets both, in order; a clean end says so.
+  auto quiet = registry_->Publish(PublishRequest{"srt", "live", "sk_222222", "10.0.0.9:4000"});
+  ASSERT_NE(quiet.sink, nullptr);
+  quiet.sink->OnEnd(OkStatus());
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_EQ(events[2].type, "publish_started");
+  EXPECT_EQ(events[2].stream, "shop2");
+  EXPECT_EQ(events[2].data, R"({"protocol":"srt","remote_addr":"10.0.0.9:4000","resumed":false})");
+  EXPECT_EQ(events[3].type, "publish_ended");
+  EXPECT_NE(events[3].data.find(R"("clean":true,"reason":"unpublished","duration_ms":0)"),
+            std::string::npos)
+      << events[3].data;
+  EXPECT_EQ(registry_->ProgramDateTime("shop1", 0), std::nullopt) << "no transcode graph";
+}
+
 TEST_F(StreamRegistryTest, PlayByPublicNameOnlyWhileLive) {
   const transport::PlayRequest req{"srt", "live", "shop1", "127.0.0.1:6000", ""};
   EXPECT_EQ(registry_->CheckPlay(req).refusal, PublishRefusal::kUnknownKey);  // not live

@@ -771,6 +771,10 @@ std::optional<int64_t> Transcoder::Resume() {
   return graph_->Resume();
 }
 
+std::shared_ptr<const transport::hls::WallAnchor> Transcoder::wall_anchor() const {
+  return graph_->wall_anchor;
+}
+
 TranscoderStats Transcoder::Stats() const {
   TranscoderStats s;
   std::vector<std::shared_ptr<Rung>> rungs;

@@ -39,6 +39,7 @@ class logger;
 }
 namespace strait::transport::hls {
 class Stream;
+class WallAnchor;
 }
 
 namespace strait::pipeline {
@@ -123,6 +124,9 @@ class Transcoder final : public transport::MediaSink {
   std::optional<int64_t> Resume();
 
   TranscoderStats Stats() const;
+  // What dates media time in all the stream's renditions (EXT-X-PROGRAM-DATE-TIME); shared, so
+  // that a caller may keep it without keeping the graph. Any thread.
+  std::shared_ptr<const transport::hls::WallAnchor> wall_anchor() const;
 
  private:
   struct Graph;
