@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -89,6 +90,34 @@ int64_t TimestampUnwrapper::Unwrap(uint32_t ts) {
   return value_;
 }
 
+std::pair<int64_t, int64_t> MediaIngest::MapDts(Track& t, int64_t raw) {
+  // As codecs/ts's Timeline: beyond these the clock jumped (interleaving is well within them).
+  constexpr int64_t kMaxBackwardMs = 5000, kMaxForwardMs = 10000;
+  constexpr int64_t kStepAfterJumpMs = 33;
+  int64_t dts = raw + offset_;
+  if (latest_dts_ != kNoTimestamp &&
+      (dts < latest_dts_ - kMaxBackwardMs || dts > latest_dts_ + kMaxForwardMs)) {
+    const int64_t jump = dts - latest_dts_;
+    offset_ += latest_dts_ + kStepAfterJumpMs - dts;
+    dts = latest_dts_ + kStepAfterJumpMs;
+    if (stats_.clock_jumps++ % 100 == 0 && logger_) {
+      logger_->warn(
+          "{}: the publisher's {} clock jumped {} by {:.3f} s; the timeline goes on "
+          "({} jumps)",
+          log_name_, t.info.kind == MediaKind::kVideo ? "video" : "audio",
+          jump > 0 ? "ahead" : "back", std::abs(jump) / 1000.0, stats_.clock_jumps);
+    }
+  }
+  const int64_t at = dts;
+  if (t.last_dts != kNoTimestamp && dts <= t.last_dts) {
+    ++stats_.dts_fixups;
+    dts = t.last_dts + 1;
+  }
+  t.last_dts = dts;
+  latest_dts_ = latest_dts_ == kNoTimestamp ? dts : std::max(latest_dts_, dts);
+  return {at, dts};
+}
+
 MediaIngest::MediaIngest(MediaSink& sink, spdlog::logger* logger, std::string log_name)
     : sink_(sink), logger_(logger), log_name_(std::move(log_name)) {
   video_.info.id = 0;
@@ -145,6 +174,10 @@ Status MediaIngest::Configure(Track& track, CodecId codec, std::span<const uint8
   info.codec = codec;
   if (codec == CodecId::kOpus && config.empty()) {
     info.extradata = StereoOpusHead();
+  } else if (config.empty() && track.info.kind == MediaKind::kAudio && !track.configured) {
+    DropAudioBecause("its " + std::string(CodecName(codec)) + " sequence header is empty");
+    audio_refused_ = true;
+    return OkStatus();
   } else if (config.empty()) {
     return Error(std::string(CodecName(codec)) + " sequence header is empty");
   } else {
@@ -152,13 +185,27 @@ Status MediaIngest::Configure(Track& track, CodecId codec, std::span<const uint8
   }
   if (codec == CodecId::kAac) {
     auto asc = aac::ParseAudioSpecificConfig(config);
-    if (!asc.ok())
-      return asc.error();
+    if (!asc.ok()) {
+      // The audio goes, not the publish: the pictures are still good. A configured track keeps
+      // its configuration (a damaged repeat of the header changes nothing).
+      if (!track.configured) {
+        DropAudioBecause("its AAC configuration (AudioSpecificConfig) is unreadable: " +
+                         asc.error().message());
+        audio_refused_ = true;
+      } else if (logger_ && !bad_config_logged_) {
+        bad_config_logged_ = true;
+        logger_->warn(
+            "{}: an unreadable AAC configuration ({}) ignored: the audio goes on as it "
+            "was",
+            log_name_, asc.error().message());
+      }
+      return OkStatus();
+    }
     info.sample_rate = asc->sample_rate;
     info.channels = asc->channels();
   } else if (codec == CodecId::kOpus) {
     if (Status s = CheckOpusHead(info.extradata); !s.ok()) {
-      DropAudio("Opus with a bad identification header (" + s.error().message() + ")");
+      DropAudioBecause("its Opus identification header is unusable (" + s.error().message() + ")");
       audio_refused_ = true;
       return OkStatus();
     }
@@ -184,13 +231,13 @@ void MediaIngest::Announce(Track& track, TrackInfo info) {
 }
 
 void MediaIngest::DropAudio(const std::string& format) {
+  DropAudioBecause(format + " is not supported (AAC, Opus and MP3 are)");
+}
+
+void MediaIngest::DropAudioBecause(const std::string& why) {
   ++stats_.audio_unsupported;
-  if (logger_ && !audio_drop_logged_) {
-    logger_->warn(
-        "{}: audio dropped: {} is not supported (AAC, Opus and MP3 are); the publish "
-        "goes on without it",
-        log_name_, format);
-  }
+  if (logger_ && !audio_drop_logged_)
+    logger_->warn("{}: audio dropped: {}; the publish goes on without it", log_name_, why);
   audio_drop_logged_ = true;
 }
 
@@ -218,14 +265,8 @@ Status MediaIngest::OnVideo(uint32_t timestamp, std::span<const uint8_t> body) {
     ++stats_.dropped_before_config;
     return OkStatus();
   }
-  const int64_t raw = t.clock.Unwrap(timestamp);
-  int64_t dts = raw;
-  if (t.last_dts != kNoTimestamp && dts < t.last_dts) {
-    ++stats_.dts_fixups;
-    dts = t.last_dts;
-  }
-  t.last_dts = dts;
-  const int64_t pts = std::max(dts, raw + tag->composition_time_ms);
+  const auto [at, dts] = MapDts(t, t.clock.Unwrap(timestamp));
+  const int64_t pts = std::max(dts, at + tag->composition_time_ms);
   ++stats_.video_packets;
   sink_.OnPacket(Packet(t.info.id, MediaKind::kVideo, tag->codec,
                         std::vector<uint8_t>(tag->payload.begin(), tag->payload.end()), pts, dts,
@@ -243,7 +284,7 @@ Status MediaIngest::OnAudio(uint32_t timestamp, std::span<const uint8_t> body) {
     return OkStatus();
   }
   Track& t = audio_;
-  if (audio_refused_) {  // an Opus stream strait cannot describe: all of it goes
+  if (audio_refused_) {  // audio strait cannot describe: all of it goes
     ++stats_.audio_unsupported;
     return OkStatus();
   }
@@ -260,7 +301,8 @@ Status MediaIngest::OnAudio(uint32_t timestamp, std::span<const uint8_t> body) {
       t.info.extradata == StereoOpusHead()) {
     // MultichannelConfig (channel order, channel count, ...) of more than two channels with no
     // OpusHead: its packets hold several Opus streams, which a stereo header cannot describe.
-    DropAudio("Opus with " + std::to_string(tag->payload[1]) + " channels and no OpusHead");
+    DropAudioBecause("Opus with " + std::to_string(tag->payload[1]) +
+                     " channels and no OpusHead cannot be described");
     audio_refused_ = true;
     return OkStatus();
   }
@@ -290,12 +332,7 @@ Status MediaIngest::OnAudio(uint32_t timestamp, std::span<const uint8_t> body) {
     ++stats_.dropped_before_config;
     return OkStatus();
   }
-  int64_t dts = t.clock.Unwrap(timestamp);
-  if (t.last_dts != kNoTimestamp && dts < t.last_dts) {
-    ++stats_.dts_fixups;
-    dts = t.last_dts;
-  }
-  t.last_dts = dts;
+  const int64_t dts = MapDts(t, t.clock.Unwrap(timestamp)).second;
   ++stats_.audio_packets;
   sink_.OnPacket(Packet(t.info.id, MediaKind::kAudio, tag->codec,
                         std::vector<uint8_t>(tag->payload.begin(), tag->payload.end()), dts, dts,

@@ -7,22 +7,28 @@
 //
 // Enhanced RTMP multitrack: track 0 is the publish's video (audio); other tracks are counted in
 // stats().skipped_tracks and logged once (debug). Audio strait cannot carry (Speex, PCM, FLAC,
-// MPEG audio layer I/II, ...) is dropped, counted in stats().audio_unsupported and logged once
+// MPEG audio layer I/II, ...), or whose configuration is unreadable (a bad AudioSpecificConfig, an
+// unusable OpusHead), is dropped, counted in stats().audio_unsupported and logged once
 // (warning): the publish goes on with its video (the packagers start video-only after their
 // audio wait).
 //
 // Timestamps: RTMP's 32-bit millisecond timestamps are unwrapped to 64 bits per track (signed
 // 32-bit deltas, so both wraparound and small steps back work; and the 31-bit wrap of FFmpeg's
-// and OBS's clocks after 24.8 days); a DTS below the track's previous
-// DTS is clamped to it and counted in stats().dts_fixups. Frames before their track's sequence
-// header are dropped and counted. Errors (malformed tags, unsupported video) mean: close the
-// publish. Single-threaded (the connection's strand); borrows the sink and the logger (may be
-// null), which must outlive it.
+// and OBS's clocks after 24.8 days). One timeline for the publish: a DTS more than 5 s behind or
+// 10 s ahead of the latest of either track is the publisher's clock jumping (an encoder restarted
+// on the same connection, a clock set by hand), not interleaving, and the timeline goes on 1/30 s
+// after that latest DTS (both tracks: one offset), counted in stats().clock_jumps and logged — as
+// the TS ingest's timeline does (codecs/ts). A DTS not after the track's previous one becomes
+// that one + 1 ms (counted in stats().dts_fixups), so decode times always go up. Frames before
+// their track's sequence header are dropped and counted. Errors (malformed tags, unsupported video)
+// mean: close the publish. Single-threaded (the connection's strand); borrows the sink and the
+// logger (may be null), which must outlive it.
 #pragma once
 
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
 
 #include "codecs/result.h"
 #include "codecs/track.h"
@@ -53,6 +59,7 @@ class MediaIngest {
     uint64_t video_packets = 0;
     uint64_t audio_packets = 0;
     uint64_t dts_fixups = 0;
+    uint64_t clock_jumps = 0;  // the publisher's clock jumped: the timeline continued
     uint64_t dropped_before_config = 0;
     uint64_t skipped_tracks = 0;     // Enhanced RTMP multitrack: tracks other than 0
     uint64_t audio_unsupported = 0;  // audio messages in a format strait cannot carry
@@ -80,10 +87,15 @@ class MediaIngest {
   Status Configure(Track& track, CodecId codec, std::span<const uint8_t> config);
   void Announce(Track& track, TrackInfo info);
   void ApplyHints(Track& track);
-  void DropAudio(const std::string& format);
+  void DropAudio(const std::string& format);  // "{format} is not supported"
+  void DropAudioBecause(const std::string& why);
   void CountSkippedTracks(uint32_t n);
+  // The track's time on the publish's timeline from its unwrapped clock, and its DTS (that time,
+  // or its previous DTS + 1 ms where that is not after it; see above).
+  std::pair<int64_t, int64_t> MapDts(Track& track, int64_t raw);
 
-  bool audio_refused_ = false;  // an Opus stream strait cannot describe: its audio is dropped
+  bool audio_refused_ = false;  // audio strait cannot describe (Opus, AAC): it is all dropped
+  bool bad_config_logged_ = false;
 
   MediaSink& sink_;
   spdlog::logger* logger_;
@@ -98,6 +110,8 @@ class MediaIngest {
   int64_t audio_bitrate_ = 0;
   Stats stats_;
   bool audio_drop_logged_ = false;
+  int64_t offset_ = 0;                 // added to every unwrapped clock (ms)
+  int64_t latest_dts_ = kNoTimestamp;  // the latest DTS of either track, on the timeline
 };
 
 }  // namespace strait::transport::rtmp

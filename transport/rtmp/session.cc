@@ -76,6 +76,8 @@ void Session::EndPublish(const Status& why) {
     }
     if (stats_.skipped_tracks > 0)
       dropped += ", " + std::to_string(stats_.skipped_tracks) + " multitrack tracks skipped";
+    if (stats_.clock_jumps > 0)
+      dropped += ", " + std::to_string(stats_.clock_jumps) + " clock jumps";
     logger_->info(
         "rtmp: {} stream {} ended ({}): {} video / {} audio packets, {} timestamp fix-ups{}",
         options_.peer, stream_name_, why.ok() ? "unpublished" : why.error().message(),

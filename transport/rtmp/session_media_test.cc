@@ -298,6 +298,41 @@ TEST(SessionTest, UnsupportedAudioIsDroppedNotFatal) {
   }
 }
 
+// An unreadable AAC configuration (a truncated AudioSpecificConfig, an empty one) drops the audio,
+// not the publish: its video goes on. Once configured, a damaged repeat of the header is ignored.
+TEST(SessionTest, AnUnreadableAacConfigDropsTheAudioNotThePublish) {
+  for (const Bytes& start : {Bytes{0xaf, 0x00, 0x12}, Bytes{0xaf, 0x00}}) {
+    FakeHandler handler;
+    Client c(handler);
+    ASSERT_TRUE(c.Connect("live").ok());
+    ASSERT_TRUE(c.Publish("KEY").ok());
+    ASSERT_TRUE(c.Media(kAudio, 0, start).ok());
+    ASSERT_TRUE(c.Media(kVideo, 0, kAvcC).ok());
+    ASSERT_TRUE(c.Media(kAudio, 20, {0xaf, 0x01, 0x21}).ok());
+    ASSERT_TRUE(c.Media(kVideo, 33, AvcFrame(true, 0)).ok());
+    ASSERT_TRUE(c.Media(kAudio, 0, kAsc).ok()) << "a good one later: the audio stays dropped";
+    ASSERT_TRUE(c.Media(kAudio, 40, {0xaf, 0x01, 0x21}).ok());
+    EXPECT_TRUE(c.session().publishing());
+    const Record& r = *handler.records[0];
+    ASSERT_EQ(r.tracks.size(), 1u);
+    EXPECT_EQ(r.tracks[0].kind, MediaKind::kVideo);
+    ASSERT_EQ(r.packets.size(), 1u);
+    EXPECT_EQ(r.packets[0].kind(), MediaKind::kVideo);
+    EXPECT_GE(c.session().media_stats().audio_unsupported, 2u);
+  }
+  FakeHandler handler;
+  Client c(handler);
+  ASSERT_TRUE(c.Connect("live").ok());
+  ASSERT_TRUE(c.Publish("KEY").ok());
+  ASSERT_TRUE(c.Media(kAudio, 0, kAsc).ok());
+  ASSERT_TRUE(c.Media(kAudio, 0, {0xaf, 0x00, 0x12}).ok()) << "a damaged repeat";
+  ASSERT_TRUE(c.Media(kAudio, 20, {0xaf, 0x01, 0x21}).ok());
+  const Record& r = *handler.records[0];
+  ASSERT_EQ(r.tracks.size(), 1u);
+  EXPECT_EQ(r.tracks[0].sample_rate, 44100);
+  EXPECT_EQ(r.packets.size(), 1u);
+}
+
 size_t Count(const std::string& text, const std::string& what) {
   size_t n = 0;
   for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))

@@ -265,10 +265,62 @@ TEST(SessionTest, TimestampsUnwrapAndStayMonotonic) {
   for (const Packet& p : r.packets)
     dts.push_back(p.dts());
   const int64_t w = 0x100000000;
-  EXPECT_EQ(dts, (std::vector<int64_t>{w - 32, w - 16, w + 16, w + 48, w + 48, w + 64}));
+  // A step back within the track is raised to just after the previous one: decode times go up.
+  EXPECT_EQ(dts, (std::vector<int64_t>{w - 32, w - 16, w + 16, w + 48, w + 49, w + 64}));
   EXPECT_EQ(c.session().publishing(), true);
   c.session().Close(Error("done"));
   EXPECT_EQ(c.session().media_stats().dts_fixups, 1u);
+}
+
+// The publisher's clock jumps (an encoder restarted on the same connection, a clock set by hand):
+// an hour ahead, then 10 s back, both tracks. The timeline goes on 33 ms after the latest time of
+// either track, with one offset for both (audio and video stay in step), instead of an hour-long
+// segment (TARGETDURATION 3602) or 10 s of pictures pinned to one time and dropped.
+TEST(SessionTest, AJumpingClockContinuesTheTimeline) {
+  FakeHandler handler;
+  Client c(handler);
+  ASSERT_TRUE(c.Connect("live").ok());
+  ASSERT_TRUE(c.Publish("KEY").ok());
+  ASSERT_TRUE(c.Media(kVideo, 0, kAvcC).ok());
+  ASSERT_TRUE(c.Media(kAudio, 0, kAsc).ok());
+  const uint32_t hour = 3600000;
+  // {video or audio, RTMP timestamp}: 0 .. 100, jump to 1 h + 200 .. 1 h + 300, back to 1 h - 9800.
+  const std::vector<std::pair<uint8_t, uint32_t>> in = {
+      {kVideo, 0},           {kAudio, 10},         {kVideo, 33},          {kAudio, 31},
+      {kVideo, 67},          {kAudio, 53},         {kVideo, hour + 200},  {kAudio, hour + 190},
+      {kVideo, hour + 233},  {kAudio, hour + 211}, {kVideo, hour - 9800}, {kAudio, hour - 9810},
+      {kVideo, hour - 9767}, {kAudio, hour - 9789}};
+  for (const auto& [type, ts] : in) {
+    ASSERT_TRUE((type == kVideo ? c.Media(kVideo, ts, AvcFrame(false, 0))
+                                : c.Media(kAudio, ts, {0xaf, 0x01, 0x21}))
+                    .ok());
+  }
+  std::vector<int64_t> video, audio;
+  for (const Packet& p : handler.records[0]->packets)
+    (p.kind() == MediaKind::kVideo ? video : audio).push_back(p.dts());
+  // Ahead: the video's 1 h + 200 lands 33 ms after the latest (67): 100; the audio follows with
+  // the same offset (1 h + 190 → 90). Back: 1 h - 9800 lands 33 ms after the latest (133): 166.
+  EXPECT_EQ(video, (std::vector<int64_t>{0, 33, 67, 100, 133, 166, 199}));
+  EXPECT_EQ(audio, (std::vector<int64_t>{10, 31, 53, 90, 111, 156, 177}));
+  EXPECT_EQ(c.session().media_stats().clock_jumps, 2u);
+  EXPECT_EQ(c.session().media_stats().dts_fixups, 0u);
+}
+
+// A publisher whose every timestamp is 0: decode times still go up (1 ms apart), so the packets
+// are muxed rather than dropped as "not after the last one".
+TEST(SessionTest, AllZeroTimestampsStillGoUp) {
+  FakeHandler handler;
+  Client c(handler);
+  ASSERT_TRUE(c.Connect("live").ok());
+  ASSERT_TRUE(c.Publish("KEY").ok());
+  ASSERT_TRUE(c.Media(kVideo, 0, kAvcC).ok());
+  for (int i = 0; i < 4; ++i)
+    ASSERT_TRUE(c.Media(kVideo, 0, AvcFrame(i == 0, 0)).ok());
+  std::vector<int64_t> dts;
+  for (const Packet& p : handler.records[0]->packets)
+    dts.push_back(p.dts());
+  EXPECT_EQ(dts, (std::vector<int64_t>{0, 1, 2, 3}));
+  EXPECT_EQ(c.session().media_stats().dts_fixups, 3u);
 }
 
 // FFmpeg and OBS write 31-bit FLV timestamps: after 24.8 days live their clock goes from
