@@ -5,12 +5,30 @@
 #include <algorithm>
 #include <cstring>
 
+#include "codecs/aac/audio_specific_config.h"
 #include "codecs/ffmpeg/audio_transcoder.h"
 #include "codecs/ffmpeg/image_reader.h"
 #include "codecs/ffmpeg/scaler.h"
 
 namespace strait::pipeline {
+
 namespace {
+
+// Whether the silence encoder's packets fit the publisher's track. AAC: the same object type, rate
+// and channels — the two configurations' bytes may differ (the TS ingest's 2-byte
+// AudioSpecificConfig, FFmpeg's 5-byte one with its explicit no-SBR extension) for the same
+// stream. Other codecs: the same bytes.
+bool SameConfiguration(const TrackInfo& source, const TrackInfo& encoder) {
+  if (source.codec != encoder.codec)
+    return false;
+  if (source.codec != CodecId::kAac)
+    return source.extradata == encoder.extradata;
+  auto a = aac::ParseAudioSpecificConfig(source.extradata);
+  auto b = aac::ParseAudioSpecificConfig(encoder.extradata);
+  return a.ok() && b.ok() && a->object_type == b->object_type && a->sample_rate == b->sample_rate &&
+         a->channel_config == b->channel_config &&
+         a->extension_sample_rate == b->extension_sample_rate;
+}
 
 // Samples per compressed frame: how far the last packet reaches.
 int64_t FrameSamples(const TrackInfo& t) {
@@ -47,7 +65,7 @@ void Filler::Begin(Frame last,
     if (t.bitrate > 0)
       o.bitrate = t.bitrate;
     auto enc = ffmpeg::AudioTranscoder::CreateForPcm(Timebase{1, t.sample_rate}, o);
-    if (!enc.ok() || (*enc)->track().extradata != t.extradata) {
+    if (!enc.ok() || !SameConfiguration(t, (*enc)->track())) {
       // Silence in other parameters would need a discontinuity: the audio pauses instead.
       logger_->warn("stream {}: no silence for the {} audio while the publisher is away: {}",
                     stream_, CodecName(t.codec),
