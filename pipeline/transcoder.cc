@@ -15,6 +15,8 @@
 #include "codecs/cuda/scaler.h"
 #include "codecs/ffmpeg/audio_transcoder.h"
 #include "codecs/ffmpeg/video_decoder.h"
+#include "codecs/h264/avc_config.h"
+#include "codecs/hevc/hevc_config.h"
 #include "codecs/ts/annexb.h"
 #include "pipeline/filler.h"
 #include "transport/hls/packager.h"
@@ -296,6 +298,25 @@ struct Transcoder::Graph {
   }
   static constexpr size_t kMaxResumingPackets = 600;
 
+  // The largest pictures decoded: 4096x2304 (DCI 4K and UHD, either way up), by area.
+  static constexpr int kMaxDecodeWidth = 4096, kMaxDecodeHeight = 2304;
+  // "8192x8192" where the track's parameter sets (or, failing those, its hints) announce more
+  // pixels than the limit, or a side over 4096 either way up; "" otherwise.
+  static std::string OverSizeLimit(const TrackInfo& t) {
+    int w = t.width, h = t.height;
+    if (t.codec == CodecId::kH264) {
+      if (auto c = h264::ParseAvcConfig(t.extradata); c.ok())
+        w = c->first_sps.width, h = c->first_sps.height;
+    } else if (t.codec == CodecId::kHevc) {
+      if (auto c = hevc::ParseHevcConfig(t.extradata); c.ok() && c->width > 0)
+        w = c->width, h = c->height;
+    }
+    const int64_t area = int64_t{w} * h;
+    if (area <= int64_t{kMaxDecodeWidth} * kMaxDecodeHeight && std::max(w, h) <= kMaxDecodeWidth)
+      return "";
+    return std::to_string(w) + "x" + std::to_string(h);
+  }
+
   // Copying may resume at an H.264 keyframe only when it is an IDR. An open GOP's recovery-point
   // I picture is not: the pictures after it still name older ones (x264's memory management
   // commands), and a decoder that restarts there — as a player's does at the switch, the init
@@ -434,6 +455,19 @@ struct Transcoder::Graph {
     if (source_rung && t.kind == MediaKind::kVideo)
       source_rung->PushTrack(t);
     if (t.kind == MediaKind::kVideo) {
+      if (const std::string over = OverSizeLimit(t); !over.empty()) {
+        // Decoding it would take hundreds of MB (8192x8192: ~100 MB a picture, several held by
+        // the decoder's threads): the source's own rendition (a passthrough) still copies it.
+        logger->error(
+            "stream {}: video {} is larger than strait transcodes ({}x{} pixels at "
+            "most): not decoded",
+            name, over, kMaxDecodeWidth, kMaxDecodeHeight);
+        if (decoder)
+          (void)decoder->Flush([this](Frame f) { OnFrame(std::move(f)); });
+        decoder.reset();
+        video_track = t;
+        return;
+      }
       if (decoder && decoder->track().codec == t.codec) {
         (void)decoder->UpdateTrack(t);
       } else {

@@ -223,5 +223,46 @@ TEST_F(SlowRungTest, AFailingNvdecGivesWayToTheCpuDecoder) {
   }
 }
 
+// A publish announcing pictures over 4096x2304 (or a side over 4096) is not decoded: an 8192x8192
+// parameter set took strait from 65 to 750 MB. Up to the limit either way up, it is.
+TEST(TranscoderTest, PicturesOverTheSizeLimitAreNotDecoded) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("strait-transcoder-size-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto decoded = [&](const std::string& size) -> uint64_t {
+    const std::string clip = (dir / (size + ".mp4")).string();
+    EXPECT_EQ(
+        std::system(("ffmpeg -v error -y -f lavfi -i color=gray:size=" + size +
+                     ":rate=5 -frames:v 2 -c:v libx264 -preset ultrafast -pix_fmt yuv420p " + clip)
+                        .c_str()),
+        0);
+    TranscoderOptions opts;
+    RungConfig r;
+    r.name = "90p";
+    r.height = 90;
+    r.bitrate_kbps = 100;
+    r.preset = "ultrafast";
+    opts.ladder = {r};
+    opts.encoder = "x264";
+    opts.logger =
+        std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>());
+    transport::hls::Stream stream("t", {});
+    SystemClock clock;
+    Transcoder transcoder("t", stream, clock, opts);
+    for (const auto& e : ReadAll(clip)) {
+      if (auto* t = std::get_if<TrackInfo>(&e))
+        transcoder.OnTrack(*t);
+      else if (auto* p = std::get_if<Packet>(&e))
+        transcoder.OnPacket(*p);
+    }
+    transcoder.OnEnd(OkStatus());
+    return transcoder.Stats().frames_decoded;
+  };
+  EXPECT_EQ(decoded("4160x2304"), 0u) << "a side over 4096";
+  EXPECT_EQ(decoded("4096x2320"), 0u) << "more pixels than 4096x2304";
+  EXPECT_EQ(decoded("2304x4096"), 2u) << "4096x2304 upright";
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace strait::pipeline
