@@ -28,9 +28,10 @@ std::string Text(const std::shared_ptr<const std::vector<uint8_t>>& b) {
   return b ? std::string(b->begin(), b->end()) : std::string();
 }
 
-RenditionOptions LlOptions(double segment_s = 2.0, double part_s = 0.334) {
+RenditionOptions LlOptions(double segment_s = 2.0, double part_s = 0.334, size_t window = 10) {
   RenditionOptions o;
-  o.window_segments = 10;
+  o.window_segments = window;
+  o.extra_segments = window + 1;  // as the App keeps them
   o.segment_target_s = segment_s;
   o.part_target_s = part_s;
   return o;
@@ -40,8 +41,9 @@ RenditionOptions LlOptions(double segment_s = 2.0, double part_s = 0.334) {
 struct LlStream {
   explicit LlStream(double segment_s = 2.0,
                     HlsVariants variants = HlsVariants::kLowLatencyCmaf,
-                    double part_s = 0.334)
-      : catalog(LlOptions(segment_s, part_s), variants) {
+                    double part_s = 0.334,
+                    size_t window = 10)
+      : catalog(LlOptions(segment_s, part_s, window), variants) {
     stream = catalog.Add("shop1");
     PackagerOptions po;
     po.target_duration_s = segment_s;
@@ -146,6 +148,14 @@ TEST(LowLatency, PartsOutliveTheirTagsByThreeTargetDurations) {
   EXPECT_EQ(Text(short_segments.rendition().Document(false)->body).find("part12.0.m4s"),
             std::string::npos);
   EXPECT_EQ(short_segments.Get("/live/shop1/720p/part12.0.m4s").status, 200);
+  // A short window (hls.window 3): segment 5's parts left the playlist when the edge passed 18 s,
+  // 2.4 s ago; they were deleted at once (kept for the listed segments only).
+  LlStream short_window(2.0, HlsVariants::kLowLatencyCmaf, 0.334, 3);
+  short_window.Feed(0, 20400);
+  EXPECT_EQ(Text(short_window.rendition().Document(false)->body).find("part5.0.m4s"),
+            std::string::npos);
+  EXPECT_EQ(short_window.Get("/live/shop1/720p/part5.0.m4s").status, 200);
+  EXPECT_EQ(short_window.Get("/live/shop1/720p/part5.5.m4s").status, 200);
 }
 
 TEST(LowLatency, PartsMakeTheSegmentAndStartIndependent) {

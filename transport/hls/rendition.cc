@@ -426,7 +426,7 @@ Status Rendition::Publish(const Added& added) {
   {
     std::lock_guard lock(mu_);
     if (added.segment) {
-      held_.push_back({added.sequence, added.segment->bytes});
+      held_.push_back({added.sequence, added.segment->bytes, added.segment->duration_s});
       bytes_held_ += added.segment->bytes->size();
     }
     if (added.part)
@@ -443,14 +443,16 @@ Status Rendition::Publish(const Added& added) {
     }
     // Parts of the segments ending within kPartsKeptTargets of the live edge only (by time, as
     // the playlist lists them: segments may be shorter than the target duration): players
-    // fetch whole segments further back.
+    // fetch whole segments further back. Counted over the segments held, not only those listed:
+    // a short window (hls.window 3) must not take parts away as soon as their tags leave it
+    // (RFC 8216bis 6.2.2: parts stay available for 3 target durations after that).
     uint64_t keep_parts_from = next_sequence_;
     double tail_s = 0;
     for (const PartEntry& part : open_parts_)
       tail_s += part.duration_s;
-    for (size_t i = window_.size(); i-- > 0 && tail_s <= kPartsKeptTargets * TargetDuration();) {
-      keep_parts_from = window_[i].entry.sequence;
-      tail_s += window_[i].entry.duration_s;
+    for (size_t i = held_.size(); i-- > 0 && tail_s <= kPartsKeptTargets * TargetDuration();) {
+      keep_parts_from = held_[i].sequence;
+      tail_s += held_[i].duration_s;
     }
     while (!held_parts_.empty() && (!live || held_parts_.front().sequence < keep_parts_from)) {
       dropped.push_back(PartUri(held_parts_.front().sequence, held_parts_.front().index));

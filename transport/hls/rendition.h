@@ -247,6 +247,7 @@ class Rendition {
   struct Held {
     uint64_t sequence;
     std::shared_ptr<const std::vector<uint8_t>> bytes;
+    double duration_s = 0;
   };
   struct HeldPart {
     uint64_t sequence;
