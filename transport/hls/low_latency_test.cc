@@ -11,6 +11,7 @@
 
 #include "codecs/golden_file.h"
 #include "transport/hls/catalog.h"
+#include "transport/hls/deadlines.h"
 #include "transport/hls/http_handler.h"
 #include "transport/hls/packager.h"
 #include "transport/hls/test_media.h"
@@ -156,6 +157,43 @@ TEST(LowLatency, PartsOutliveTheirTagsByThreeTargetDurations) {
             std::string::npos);
   EXPECT_EQ(short_window.Get("/live/shop1/720p/part5.0.m4s").status, 200);
   EXPECT_EQ(short_window.Get("/live/shop1/720p/part5.5.m4s").status, 200);
+}
+
+// An ended playlist never changes, and what it does not list — parts of older segments, the
+// segments kept for late readers — goes once late readers had their time: an ended stream left
+// them on every push target for good. What it lists stays, parts included.
+TEST(LowLatency, AnEndedRenditionKeepsOnlyWhatItsPlaylistLists) {
+  RenditionOptions o = LlOptions(2.0, 0.334, 3);
+  o.deadlines = std::make_shared<Deadlines>();
+  o.ended_trim_delay = std::chrono::milliseconds(50);
+  FakeClock clock;
+  o.format = SegmentFormat::kCmaf;
+  Rendition r("shop1", "720p", o, [] {});
+  PackagerOptions po;
+  auto packager = std::make_unique<Packager>(r, clock, po);
+  ASSERT_TRUE(packager->AddTrack(testing::VideoTrack()).ok());
+  for (const Packet& p : testing::MakeLive(0, 20400, true, false))
+    ASSERT_TRUE(packager->Write(p).ok());
+  ASSERT_TRUE(packager->Finish(true).ok());
+  const std::string ended = *r.Playlist();
+  ASSERT_NE(ended.find("#EXT-X-ENDLIST"), std::string::npos);
+  auto listed = [&](const std::string& uri) { return ended.find(uri) != std::string::npos; };
+  ASSERT_FALSE(listed("seg5.m4s"));
+  EXPECT_NE(r.Segment(5), nullptr) << "kept a while for late readers";
+  EXPECT_NE(r.Part(5, 0), nullptr);
+  for (int i = 0; i < 100 && r.Segment(5); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(r.Segment(5), nullptr) << "not listed: trimmed";
+  EXPECT_EQ(r.Part(5, 0), nullptr);
+  EXPECT_EQ(*r.Playlist(), ended) << "the ended playlist did not change";
+  for (uint64_t seq = 0; seq < 11; ++seq) {
+    if (listed("seg" + std::to_string(seq) + ".m4s"))
+      EXPECT_NE(r.Segment(seq), nullptr) << seq;
+    for (int part = 0; part < 6; ++part) {
+      const std::string uri = "part" + std::to_string(seq) + "." + std::to_string(part) + ".m4s";
+      EXPECT_EQ(r.Part(seq, part) != nullptr, listed(uri)) << uri;
+    }
+  }
 }
 
 TEST(LowLatency, PartsMakeTheSegmentAndStartIndependent) {

@@ -87,6 +87,7 @@ void Rendition::BeginPublish(VariantInfo variant) {
   }
   init_changed_ = false;
   writer_ended_ = false;
+  trimmed_ = false;
   if (!window_.empty())
     (void)Publish({});
 }
@@ -118,9 +119,37 @@ void Rendition::EndPublish(bool at_once) {
                                                 });
     return;
   }
+  PublishEnd();
+}
+
+void Rendition::PublishEnd() {
   writer_ended_ = true;
-  if (!window_.empty() || !open_parts_.empty())
-    (void)Publish({});
+  if (window_.empty() && open_parts_.empty())
+    return;
+  (void)Publish({});
+  // Once a late reader has had its time (as for parts leaving a live playlist), what the final
+  // playlist does not list goes: an ended stream otherwise left its parts and older segments on
+  // every push target for good (202 objects for the ~90 its playlists listed).
+  if (!options_.deadlines)
+    return;
+  const auto after =
+      options_.ended_trim_delay.count() >= 0
+          ? std::chrono::duration_cast<Deadlines::Clock::duration>(options_.ended_trim_delay)
+          : std::chrono::duration_cast<Deadlines::Clock::duration>(
+                std::chrono::duration<double>(kPartsKeptTargets * TargetDuration()));
+  options_.deadlines->Schedule(Deadlines::Clock::now() + after, [this, alive = alive_] {
+    std::lock_guard lock(alive->mu);
+    if (alive->alive)
+      TrimEnded();
+  });
+}
+
+void Rendition::TrimEnded() {
+  std::lock_guard writer(writer_mu_);
+  if (!writer_ended_ || trimmed_)
+    return;  // a new publish began meanwhile, or done
+  trimmed_ = true;
+  (void)Publish({});
 }
 
 void Rendition::FinishEnd() {
@@ -133,9 +162,7 @@ void Rendition::FinishEnd() {
     std::lock_guard lock(mu_);
     continuation_.reset();
   }
-  writer_ended_ = true;
-  if (!window_.empty() || !open_parts_.empty())
-    (void)Publish({});
+  PublishEnd();
 }
 
 std::optional<int64_t> Rendition::ContinuationPoint() const {
@@ -151,6 +178,7 @@ void Rendition::Clear() {
   open_bytes_.clear();
   spans_.clear();  // date ranges stay: the open ones map onto the media that comes next
   writer_ended_ = false;
+  trimmed_ = false;
   pending_discontinuity_ = segments_total_ > 0;
   (void)Publish({});
 }
@@ -433,8 +461,9 @@ Status Rendition::Publish(const Added& added) {
       held_parts_.push_back({added.sequence, added.part_index, added.part->bytes});
     // The window (longer than window_segments while KeepFrom holds segments) and the extras.
     const size_t max_held =
-        std::max<size_t>(std::max<size_t>(options_.window_segments, 1), window_.size()) +
-        options_.extra_segments;
+        trimmed_ ? window_.size()
+                 : std::max<size_t>(std::max<size_t>(options_.window_segments, 1), window_.size()) +
+                       options_.extra_segments;
     while (!held_.empty() && (held_.size() > max_held ||
                               (bytes_held_ > options_.max_bytes && held_.size() > 1) || !live)) {
       bytes_held_ -= held_.front().bytes->size();
@@ -446,11 +475,13 @@ Status Rendition::Publish(const Added& added) {
     // fetch whole segments further back. Counted over the segments held, not only those listed:
     // a short window (hls.window 3) must not take parts away as soon as their tags leave it
     // (RFC 8216bis 6.2.2: parts stay available for 3 target durations after that).
+    // Trimmed (ended): the parts the final playlist lists, and no others (playlist.cc's rule).
     uint64_t keep_parts_from = next_sequence_;
     double tail_s = 0;
     for (const PartEntry& part : open_parts_)
       tail_s += part.duration_s;
-    for (size_t i = held_.size(); i-- > 0 && tail_s <= kPartsKeptTargets * TargetDuration();) {
+    const double keep_s = (trimmed_ ? kPartsWindowTargets : kPartsKeptTargets) * TargetDuration();
+    for (size_t i = held_.size(); i-- > 0 && tail_s <= keep_s;) {
       keep_parts_from = held_[i].sequence;
       tail_s += held_[i].duration_s;
     }

@@ -67,7 +67,11 @@ struct RenditionOptions {
   // that reconnects continues the same timeline (ContinuationPoint) without a discontinuity when
   // its codec parameters are unchanged. 0, or no `deadlines`, ends the playlist at once.
   std::chrono::milliseconds reconnect_grace{0};
-  std::shared_ptr<Deadlines> deadlines;  // runs the end of the grace window
+  std::shared_ptr<Deadlines> deadlines;  // runs the end of the grace window (and the trim)
+  // After the playlist ended (EXT-X-ENDLIST), when the parts and segments it does not list go
+  // (from memory, the data dir and push targets). Negative: 7 target durations, the time parts
+  // stay after leaving a live playlist. Needs `deadlines`.
+  std::chrono::milliseconds ended_trim_delay{-1};
 };
 
 // A completed CMAF part, handed over by the Packager.
@@ -244,6 +248,9 @@ class Rendition {
   std::optional<int64_t> ContinuationPoint() const;
 
  private:
+  // The end of a publish: ENDLIST published, the trim scheduled (writer lock held).
+  void PublishEnd();
+  void TrimEnded();
   struct Held {
     uint64_t sequence;
     std::shared_ptr<const std::vector<uint8_t>> bytes;
@@ -348,6 +355,9 @@ class Rendition {
   uint64_t discontinuity_sequence_ = 0;
   bool pending_discontinuity_ = false;
   bool writer_ended_ = false;
+  // Ended, and the parts and the segments not listed by the final playlist had their time for
+  // late readers: gone from memory, the data dir and the push targets (TrimEnded).
+  bool trimmed_ = false;
   int target_duration_s_ = 0;
   uint64_t segments_total_ = 0;
   uint64_t bytes_total_ = 0;
