@@ -19,6 +19,7 @@
 
 #include "codecs/ffmpeg/log.h"
 #include "overlays/card_stage.h"
+#include "pipeline/api_support.h"
 #include "pipeline/card_api.h"
 #include "pipeline/console.h"
 #include "pipeline/demo.h"

@@ -104,17 +104,4 @@ class CardService {
                                           const std::string& json) = 0;
 };
 
-// The API's JSON error (the shape of every API answer's) for a request under /api/ that the HTTP
-// server refused before the API saw it (http::ServerOptions::refusal): a body over the server's
-// limit — an image upload's named as the field "image", over `max_image_bytes` — too many
-// requests, headers too large. nullopt for any other path (plain text there).
-std::optional<transport::http::Response> ApiRefusal(int status,
-                                                    std::string_view target,
-                                                    const std::string& why,
-                                                    size_t max_image_bytes);
-
-// The token to use: `configured`, else the one kept in DATA_DIR/api.token (made on first use,
-// 32 random hex characters, mode 0600).
-Result<std::string> ApiToken(const std::string& configured, const std::string& data_dir);
-
 }  // namespace strait::pipeline

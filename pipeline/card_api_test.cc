@@ -2,6 +2,7 @@
 // semantics, show/hide, images, limits, and persistence across a restart (a new service on the
 // same data directory). Requests go through CardService::Handle as the HTTP server hands them.
 #include "pipeline/card_api.h"
+#include "pipeline/api_support.h"
 
 #include <cairo.h>
 #include <gtest/gtest.h>
