@@ -114,12 +114,18 @@ void RungFamilies(Writer& w, const std::vector<StreamView>& streams) {
             [](auto& s) { return s.transcode_nvdec_to_cpu; });
 }
 
-void PublishFamilies(Writer& w, const std::vector<PublishTargetView>& targets) {
-  auto family = [&](const char* name, const char* type, const char* help, auto value) {
+// family(name, type, help, value): one sample a target, labelled target="label(t)".
+template <typename Target, typename LabelFn>
+auto PerTarget(Writer& w, const std::vector<Target>& targets, LabelFn label) {
+  return [&w, &targets, label](const char* name, const char* type, const char* help, auto value) {
     w.Family(name, type, help);
-    for (const PublishTargetView& t : targets)
-      w.Sample(name, Label("target", t.url), value(t));
+    for (const Target& t : targets)
+      w.Sample(name, Label("target", label(t)), value(t));
   };
+}
+
+void PublishFamilies(Writer& w, const std::vector<PublishTargetView>& targets) {
+  auto family = PerTarget(w, targets, [](const PublishTargetView& t) { return t.url; });
   family("strait_publish_uploaded_total", "counter", "HLS objects PUT to the target",
          [](auto& t) { return t.uploaded; });
   family("strait_publish_deleted_total", "counter", "Expired segments DELETEd on the target",
@@ -137,11 +143,7 @@ void PublishFamilies(Writer& w, const std::vector<PublishTargetView>& targets) {
 }
 
 void WebhookFamilies(Writer& w, const std::vector<WebhookTargetView>& targets) {
-  auto family = [&](const char* name, const char* type, const char* help, auto value) {
-    w.Family(name, type, help);
-    for (const WebhookTargetView& t : targets)
-      w.Sample(name, Label("target", t.target), value(t));
-  };
+  auto family = PerTarget(w, targets, [](const WebhookTargetView& t) { return t.target; });
   family("strait_webhook_delivered_total", "counter", "Events the endpoint answered 2xx",
          [](auto& t) { return t.delivered; });
   family("strait_webhook_failed_total", "counter",
