@@ -242,7 +242,7 @@ class AppImpl final : public App {
     for (const auto& p : publishers_) {
       const transport::hls::PushStats ps = p->Stats();
       server.publish.push_back({p->url(), ps.uploaded, ps.deleted, ps.failed, ps.dropped, ps.bytes,
-                                ps.queued, ps.lag_s});
+                                ps.queued, ps.lag_s, ps.resent, ps.held});
     }
     for (const auto& [target, ws] : webhooks_->Stats())
       server.webhooks.push_back({target, ws.delivered, ws.failed, ws.dropped, ws.queued});

@@ -140,6 +140,12 @@ void PublishFamilies(Writer& w, const std::vector<PublishTargetView>& targets) {
          [](auto& t) { return t.queued; });
   family("strait_publish_lag_seconds", "gauge", "Age of the oldest object not yet uploaded",
          [](auto& t) { return t.lag_s; });
+  family("strait_publish_resent_total", "counter",
+         "Given-up objects uploaded again once the target answered again",
+         [](auto& t) { return t.resent; });
+  family("strait_publish_held", "gauge",
+         "Given-up objects still in the output, kept to upload once the target answers",
+         [](auto& t) { return t.held; });
 }
 
 void WebhookFamilies(Writer& w, const std::vector<WebhookTargetView>& targets) {

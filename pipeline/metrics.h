@@ -28,6 +28,8 @@ struct PublishTargetView {
   uint64_t uploaded = 0, deleted = 0, failed = 0, dropped = 0, bytes = 0;
   size_t queued = 0;
   double lag_s = 0;
+  uint64_t resent = 0;  // given-up objects uploaded once the target answered again
+  size_t held = 0;      // given up, kept to send again
 };
 
 struct WebhookTargetView {

@@ -2,8 +2,8 @@
 // every segment, media playlist and the master arrive on the external origin in order, segments
 // that left the window are deleted there, and an nginx restart mid-stream is ridden through
 // (retries): at the end the origin's copy equals what strait serves itself. With Low-Latency HLS
-// (CMAF parts), nginx's access log shows the init before any part and every part before the
-// playlist that lists it, and expired parts and segments are deleted there.
+// (CMAF parts), every playlist version seen on the origin lists only objects already there
+// (uploads run several at once), and expired parts and segments are deleted there.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -39,7 +39,11 @@ class PushPublishTest : public test::LiveServerTest {
   }
   void Configure(pipeline::Config& config) override {
     config.hls.window_segments = 3;  // + 4 kept for late readers: older segments get deleted
-    config.publish.push_back({origin_->url() + "origin/", 2000, 6});
+    pipeline::PublishTarget target;
+    target.url = origin_->url() + "origin/";
+    target.timeout_ms = 2000;
+    target.retries = 6;
+    config.publish.push_back(target);
   }
   std::unique_ptr<test::NginxOrigin> origin_;
 };
@@ -225,15 +229,14 @@ TEST_F(LowLatencyPushTest, PartsReachTheOriginBeforeThePlaylistsThatListThem) {
   EXPECT_EQ(test::ReadFile(dir + "/master.m3u8"),
             HttpFetch(HttpUrl("/live/shop1/master.m3u8")).body);
 
-  // The order nginx got them in: parts in (segment, index) order, each segment after its parts,
-  // and a playlist never ahead of what it lists — while the origin keeps up each part or segment
-  // is followed by a playlist PUT; after a backlog (the restart) queued playlists coalesce into
-  // the newest, which queues behind everything it lists. Checked on the origin's disk above.
+  // What nginx's access log shows (requests in the order they finished): several run at once
+  // (`connections`), so parts and segments may finish in any order among themselves; what a
+  // player needs — a playlist never ahead of what it lists — was checked on the origin's disk
+  // above. Here: every request succeeded, and the first playlist came after the init and a part.
   const std::vector<Request> requests = ReadAccessLog(origin_->access_log(), "/origin/shop1/");
   std::vector<std::string> bad;
   std::optional<size_t> first_init, first_part, first_segment, first_playlist;
-  std::optional<std::pair<uint64_t, uint64_t>> last_part;  // (msn, index) of the last part PUT
-  std::map<std::string, std::string> last_op;              // path -> PUT or DELETE
+  std::map<std::string, std::string> last_op;  // path -> PUT or DELETE
   size_t part_deletes = 0, segment_deletes = 0;
   for (size_t i = 0; i < requests.size(); ++i) {
     const Request& r = requests[i];
@@ -249,33 +252,19 @@ TEST_F(LowLatencyPushTest, PartsReachTheOriginBeforeThePlaylistsThatListThem) {
     }
     if (r.status != 201 && r.status != 204)
       bad.push_back("PUT " + r.path + " answered " + std::to_string(r.status));
-    if (!first_init && r.path.starts_with("src/") && !IsInit(r.path))
-      bad.push_back("the first PUT under src/ is " + r.path + ", not the init:\n" +
-                    Excerpt(requests, i));
-    if (IsInit(r.path) && !first_init)
-      first_init = i;
+    if (IsInit(r.path))
+      first_init = first_init.value_or(i);
     if (r.path == "src/playlist.m3u8")
       first_playlist = first_playlist.value_or(i);
-    if (IsPart(r.path)) {
+    if (IsPart(r.path))
       first_part = first_part.value_or(i);
-      uint64_t msn = 0, index = 0;
-      std::sscanf(r.path.c_str(), "src/part%lu.%lu.m4s", &msn, &index);
-      if (last_part && std::make_pair(msn, index) <= *last_part)
-        bad.push_back("part out of order: " + r.path + ":\n" + Excerpt(requests, i));
-      last_part = std::make_pair(msn, index);
-    }
-    if (IsSegment(r.path)) {
+    if (IsSegment(r.path))
       first_segment = first_segment.value_or(i);
-      uint64_t msn = 0;
-      std::sscanf(r.path.c_str(), "src/seg%lu.m4s", &msn);
-      if (!last_part || last_part->first != msn)
-        bad.push_back("segment " + r.path + " not right after its parts:\n" + Excerpt(requests, i));
-    }
   }
   ASSERT_TRUE(first_init && first_part && first_segment && first_playlist) << Excerpt(requests, 0);
   EXPECT_LT(*first_init, *first_part);
   EXPECT_LT(*first_part, *first_playlist);
-  EXPECT_TRUE(bad.empty()) << bad.size() << " ordering problems; the first ones:\n"
+  EXPECT_TRUE(bad.empty()) << bad.size() << " failed requests; the first ones:\n"
                            << bad[0] << "\n"
                            << (bad.size() > 1 ? bad[1] : "");
 
