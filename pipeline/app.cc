@@ -53,13 +53,16 @@ std::vector<std::shared_ptr<transport::hls::PushPublisher>> StartPublishers(
     o.url = t.url;
     o.timeout = std::chrono::milliseconds(t.timeout_ms);
     o.retries = t.retries;
+    o.connections = t.connections;
+    o.ca_file = t.ca_file;
     o.logger = logger;
     auto p = transport::hls::PushPublisher::Start(o);
     if (!p.ok()) {
       logger->error("{}", p.error().message());
       continue;
     }
-    logger->info("publish: every HLS object also goes to {} (HTTP PUT)", (*p)->url());
+    logger->info("publish: every HLS object also goes to {} (HTTP PUT, {} connections)",
+                 (*p)->url(), t.connections);
     out.push_back(std::move(*p));
   }
   return out;

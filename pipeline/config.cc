@@ -1,6 +1,7 @@
 #include "pipeline/config.h"
 
 #include "pipeline/yaml_reader.h"
+#include "transport/hls/push_publisher.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -9,6 +10,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <set>
 #include <sstream>
@@ -141,18 +143,36 @@ Status ParseSrt(Reader& r, const YAML::Node& node, Config& config) {
 Status ParsePublish(Reader& r, const YAML::Node& node, Config& config) {
   if (!node.IsSequence())
     return At(r.source(), node, "publish must be a list of targets");
-  for (const auto& item : node) {
-    STRAIT_TRY(r.Map(item, "a publish target", {"url", "timeout_ms", "retries"}));
+  std::map<std::string, size_t> targets;  // PushUrl::key -> index: one target listed twice
+  for (size_t i = 0; i < node.size(); ++i) {
+    const YAML::Node item = node[i];
+    const std::string what = "publish[" + std::to_string(i) + "]";
+    STRAIT_TRY(r.Map(item, what, {"url", "timeout_ms", "retries", "connections", "ca_file"}));
     PublishTarget t;
     if (!item["url"])
-      return At(r.source(), item, "publish target is missing 'url'");
-    STRAIT_TRY(r.String(item["url"], "publish url", t.url));
-    if (!t.url.starts_with("http://") && !t.url.starts_with("https://"))
-      return At(r.source(), item["url"], "publish url must start with http:// or https://");
+      return At(r.source(), item, what + " is missing 'url'");
+    STRAIT_TRY(r.String(item["url"], what + ".url", t.url));
+    const Result<transport::hls::PushUrl> url = transport::hls::ParsePushUrl(t.url);
+    if (!url.ok())
+      return At(r.source(), item["url"], what + ".url " + url.error().message());
+    if (auto [it, fresh] = targets.emplace(url->key, i); !fresh) {
+      return At(r.source(), item["url"],
+                what + ".url is the same target as publish[" + std::to_string(it->second) +
+                    "].url (" + url->display + "): every object would be uploaded twice");
+    }
     if (item["timeout_ms"])
-      STRAIT_TRY(r.Int(item["timeout_ms"], "publish timeout_ms", 100, 60000, t.timeout_ms));
+      STRAIT_TRY(r.Int(item["timeout_ms"], what + ".timeout_ms", 100, 60000, t.timeout_ms));
     if (item["retries"])
-      STRAIT_TRY(r.Int(item["retries"], "publish retries", 0, 20, t.retries));
+      STRAIT_TRY(r.Int(item["retries"], what + ".retries", 0, 20, t.retries));
+    if (item["connections"])
+      STRAIT_TRY(r.Int(item["connections"], what + ".connections", 1, 16, t.connections));
+    if (item["ca_file"]) {
+      STRAIT_TRY(r.String(item["ca_file"], what + ".ca_file", t.ca_file));
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(t.ca_file, ec)) {
+        return At(r.source(), item["ca_file"], what + ".ca_file: no such file '" + t.ca_file + "'");
+      }
+    }
     config.publish.push_back(std::move(t));
   }
   return OkStatus();

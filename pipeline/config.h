@@ -49,9 +49,11 @@ struct HlsConfig {
 
 // An external origin / CDN ingest that gets every HLS object by HTTP PUT (and DELETE).
 struct PublishTarget {
-  std::string url;  // http:// or https:// base; objects go to url + "{stream}/..."
+  std::string url;  // http:// or https:// base; objects go to its path + "{stream}/..."
   int timeout_ms = 5000;
   int retries = 4;
+  int connections = 6;  // requests in flight at once
+  std::string ca_file;  // PEM CA bundle for an https target ("": the system's trust store)
 };
 
 // An HTTP endpoint that gets strait's event notifications (pipeline/webhooks.h) by POST.

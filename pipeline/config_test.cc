@@ -116,6 +116,23 @@ TEST(ConfigTest, RejectsBadInputWithFileLineAndReason) {
       {"srt:\n  latency: 100\n", "unknown key 'latency' in srt"},
       {"streams:\n  - name: a\n    key: sk_aaaaaa\n    passphrase: x\n",
        "bad.yaml:4:17: passphrase of 'a' must be 10-79 characters"},
+      {"publish:\n  - url: http://127.0.0.1:27081/dup\n  - url: http://127.0.0.1:27081/dup/\n",
+       "bad.yaml:3:10: publish[1].url is the same target as publish[0].url "
+       "(http://127.0.0.1:27081/dup/): every object would be uploaded twice"},
+      {"publish:\n  - url: \"http://h/we\\\"ird/\"\n", "bad.yaml:2:10: publish[0].url holds '\"'"},
+      {"publish:\n  - url: 'http://h/we\\ird/'\n", "publish[0].url holds '\\'"},
+      {"publish:\n  - url: \"http://h/pa\\nth/\"\n", "publish[0].url holds a space, a line break"},
+      {"publish:\n  - url: http://h/a b/\n", "publish[0].url holds a space"},
+      {"publish:\n  - url: ftp://h/\n", "publish[0].url must start with http:// or https://"},
+      {"publish:\n  - url: http:///live/\n", "publish[0].url has no host"},
+      {"publish:\n  - url: http://h/\n  - url: http://h:99999/\n",
+       "bad.yaml:3:10: publish[1].url is not a valid URL"},
+      {"publish:\n  - timeout_ms: 100\n", "publish[0] is missing 'url'"},
+      {"publish:\n  - url: http://h/\n    method: POST\n", "unknown key 'method' in publish[0]"},
+      {"publish:\n  - url: http://h/\n    connections: 0\n",
+       "publish[0].connections must be between 1 and 16"},
+      {"publish:\n  - url: https://h/\n    ca_file: /nonexistent/ca.pem\n",
+       "publish[0].ca_file: no such file '/nonexistent/ca.pem'"},
   };
   for (const auto& c : cases) {
     Result<Config> r = ParseConfig(c.yaml, "bad.yaml");
@@ -182,6 +199,39 @@ TEST(ConfigTest, RejectsBadWebhooksNamingTheKey) {
     EXPECT_NE(r.error().message().find(c.expect), std::string::npos)
         << "yaml:\n"
         << c.yaml << "\nerror: " << r.error().message();
+  }
+}
+
+TEST(ConfigTest, ParsesPublishTargets) {
+  Result<Config> c = ParseConfig(
+      "publish:\n"
+      "  - url: http://ingest.example/live/?token=abc\n"
+      "  - url: https://user:s3cret@cdn.example/in/\n"
+      "    timeout_ms: 2000\n"
+      "    retries: 2\n"
+      "    connections: 3\n"
+      "    ca_file: " STRAIT_SOURCE_DIR "/README.md\n",
+      "p.yaml");
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  ASSERT_EQ(c->publish.size(), 2u);
+  EXPECT_EQ(c->publish[0].url, "http://ingest.example/live/?token=abc");
+  EXPECT_EQ(c->publish[0].connections, 6);
+  EXPECT_EQ(c->publish[1].url, "https://user:s3cret@cdn.example/in/");
+  EXPECT_EQ(c->publish[1].timeout_ms, 2000);
+  EXPECT_EQ(c->publish[1].retries, 2);
+  EXPECT_EQ(c->publish[1].connections, 3);
+  EXPECT_EQ(c->publish[1].ca_file, STRAIT_SOURCE_DIR "/README.md");
+}
+
+// A URL's password never shows in an error, even when the URL is what is wrong.
+TEST(ConfigTest, PublishErrorsDoNotShowThePassword) {
+  for (const char* yaml : {"publish:\n  - url: http://u:s3cret@h:99999/\n",
+                           "publish:\n  - url: \"http://u:s3cret@h/a\\\"b/\"\n",
+                           "publish:\n  - url: http://u:s3cret@h/x\n  - url: http://h/x/\n"}) {
+    Result<Config> c = ParseConfig(yaml, "bad.yaml");
+    ASSERT_FALSE(c.ok()) << yaml;
+    EXPECT_NE(c.error().message().find("publish["), std::string::npos) << c.error().message();
+    EXPECT_EQ(c.error().message().find("s3cret"), std::string::npos) << c.error().message();
   }
 }
 
