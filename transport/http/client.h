@@ -1,5 +1,6 @@
-// Client: strait's outgoing HTTP requests (push publishing, webhooks) through one libcurl easy
-// handle, so that one thread's requests to one target reuse its connection (keep-alive). Send
+// Client: strait's outgoing one-at-a-time HTTP requests (webhooks; push publishing runs its own
+// libcurl multi handle, several requests in flight) through one libcurl easy handle, so that one
+// thread's requests to one target reuse its connection (keep-alive). Send
 // answers with the response status, or an Error when no response came (DNS, refused, reset, TLS,
 // timeout, aborted); the response body is read and discarded. What a status means (retry, give
 // up) is the caller's policy.
