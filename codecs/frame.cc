@@ -124,6 +124,10 @@ Status Frame::MakeWritable() {
   return OkStatus();
 }
 
+bool Frame::damaged() const {
+  return frame_ && (frame_->decode_error_flags != 0 || (frame_->flags & AV_FRAME_FLAG_CORRUPT));
+}
+
 bool Frame::on_device() const {
   return frame_ && frame_->hw_frames_ctx != nullptr;
 }

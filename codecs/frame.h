@@ -53,6 +53,9 @@ class Frame {
   // MakeWritable() of a GPU picture copies it on the GPU, into a frame of the same frames context
   // (the picture keeps its size, not the context's padded one).
   bool on_device() const;
+  // The decoder concealed errors in it (a damaged slice, a missing reference): it may show
+  // artefacts. FFmpeg's decode_error_flags / AV_FRAME_FLAG_CORRUPT.
+  bool damaged() const;
   Result<Frame> Download() const;
   // A GPU picture's layout in device memory (its frames context's software format: NV12 → kNv12,
   // P010 → kP010, others → kOther); kOther for a picture in system memory.

@@ -455,6 +455,7 @@ std::vector<StreamView> StreamRegistry::Streams() const {
       TranscoderStats ts = transcoder->Stats();
       v.transcode_input_dropped = ts.input_dropped;
       v.transcode_decode_errors = ts.decode_errors;
+      v.transcode_pictures_damaged = ts.pictures_damaged;
       v.transcode_nvdec = ts.nvdec;
       v.transcode_nvdec_to_cpu = ts.nvdec_to_cpu;
       v.rungs = std::move(ts.rungs);

@@ -49,6 +49,7 @@ struct StreamView {
   // The live publish's transcode graph (empty when not transcoding or not live).
   uint64_t transcode_input_dropped = 0;
   uint64_t transcode_decode_errors = 0;
+  uint64_t transcode_pictures_damaged = 0;
   bool transcode_nvdec = false;
   uint64_t transcode_nvdec_to_cpu = 0;
   std::vector<std::pair<std::string, RungStats>> rungs;

@@ -573,6 +573,8 @@ struct Transcoder::Graph {
     if (!filler.active()) {
       std::lock_guard lock(mu);
       ++counters.frames_decoded;
+      if (frame.damaged())
+        ++counters.pictures_damaged;
     }
     if (!filler.active()) {
       if (last_video_pts != kNoTimestamp && frame.pts() > last_video_pts)

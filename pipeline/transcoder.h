@@ -94,6 +94,8 @@ struct TranscoderStats {
   uint64_t input_dropped = 0;  // live: input queue overflow (to the next keyframe)
   uint64_t frames_decoded = 0;
   uint64_t decode_errors = 0;
+  // Decoded with concealed errors (a damaged slice, a missing reference: artefacts likely).
+  uint64_t pictures_damaged = 0;
   bool nvdec = false;  // NVDEC decodes the video now (FFmpeg kept it, no switch to the CPU)
   // NVDEC failed kNvdecFailuresBeforeCpu packets in a row and the CPU decoder took over.
   uint64_t nvdec_to_cpu = 0;

@@ -157,6 +157,7 @@ TEST_F(SlowRungTest, DropsGopTailsAndStaysBounded) {
   const TranscoderStats stats =
       Run([] { std::this_thread::sleep_for(25ms); });  // 40 fps at best: behind a 100 fps feed
   EXPECT_EQ(stats.frames_decoded, 300u);
+  EXPECT_EQ(stats.pictures_damaged, 0u) << "a clean stream";
   ASSERT_EQ(stats.rungs.size(), 2u);
   const RungStats& s = stats.rungs[1].second;
   EXPECT_EQ(stats.rungs[1].first, "120p");
@@ -190,6 +191,25 @@ TEST_F(SlowRungTest, AStalledRungKeepsEverySegment) {
 // NVDEC failing every packet from 3 s on (a poisoned CUDA context, a lost device): after
 // kNvdecFailuresBeforeCpu of them the CPU decoder takes over from the next keyframe (4 s; one a
 // second), so the stream loses that second of pictures and keeps the rest, counted and logged.
+// Pictures decoded with concealed errors (a slice overwritten in transit) are counted, for
+// /metrics (strait_transcode_pictures_damaged_total); a clean stream has none.
+TEST_F(SlowRungTest, ConcealedPicturesAreCounted) {
+  int corrupted = 0;
+  for (auto& e : events_) {
+    auto* p = std::get_if<Packet>(&e);
+    if (!p || p->kind() != MediaKind::kVideo || p->keyframe() || p->data().size() < 64 ||
+        corrupted++ != 40)
+      continue;
+    std::vector<uint8_t> bytes(p->data().begin(), p->data().end());
+    for (size_t i = bytes.size() / 2; i < bytes.size(); ++i)
+      bytes[i] = static_cast<uint8_t>(i * 37);
+    *p = Packet(p->track_id(), p->kind(), p->codec(), std::move(bytes), p->pts(), p->dts(),
+                p->timebase(), false);
+  }
+  ASSERT_GT(corrupted, 40);
+  EXPECT_GE(Run(nullptr).pictures_damaged, 1u);
+}
+
 TEST_F(SlowRungTest, AFailingNvdecGivesWayToTheCpuDecoder) {
   int64_t failed_from = -1;
   const TranscoderStats stats = Run(nullptr, [&](const Packet& p) {

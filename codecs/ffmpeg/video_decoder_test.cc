@@ -123,6 +123,31 @@ TEST_F(VideoDecoderTest, RoundTripKeepsPtsAndPictures) {
   EXPECT_EQ(frames_[0].pts(), 900);
 }
 
+// A stream damaged in transit (bytes of a P picture's slice overwritten) decodes with concealment:
+// those pictures say so (Frame::damaged, counted by the transcoder); an intact one has none.
+TEST_F(VideoDecoderTest, ConcealedPicturesAreMarkedDamaged) {
+  const Encoded e = Encode(320, 240, 20, 0, {0, 10});
+  auto count_damaged = [&](const std::vector<Packet>& packets) {
+    frames_.clear();
+    auto dec = VideoDecoder::Create(e.track);
+    EXPECT_TRUE(dec.ok());
+    (void)DecodeAll(**dec, packets);
+    (void)(*dec)->Flush(sink_);
+    return std::count_if(frames_.begin(), frames_.end(),
+                         [](const Frame& f) { return f.damaged(); });
+  };
+  EXPECT_EQ(count_damaged(e.packets), 0);
+  std::vector<Packet> damaged = e.packets;
+  const Packet& p = damaged[3];
+  std::vector<uint8_t> bytes(p.data().begin(), p.data().end());
+  ASSERT_GT(bytes.size(), 40u);
+  for (size_t i = bytes.size() / 2; i < bytes.size(); ++i)
+    bytes[i] = static_cast<uint8_t>(i * 37);
+  damaged[3] = Packet(p.track_id(), p.kind(), p.codec(), std::move(bytes), p.pts(), p.dts(),
+                      p.timebase(), p.keyframe());
+  EXPECT_GE(count_damaged(damaged), 1);
+}
+
 // NVDEC where an NVIDIA GPU exists, checked against the CPU decoder (the reference); elsewhere
 // Create says why and the test skips.
 TEST_F(VideoDecoderTest, NvdecMatchesTheCpuDecoder) {
