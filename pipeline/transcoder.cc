@@ -15,8 +15,6 @@
 #include "codecs/cuda/scaler.h"
 #include "codecs/ffmpeg/audio_transcoder.h"
 #include "codecs/ffmpeg/video_decoder.h"
-#include "codecs/h264/avc_config.h"
-#include "codecs/hevc/hevc_config.h"
 #include "codecs/ts/annexb.h"
 #include "pipeline/filler.h"
 #include "transport/hls/packager.h"
@@ -34,10 +32,6 @@ struct ResumeInput {
   std::shared_ptr<std::promise<std::optional<int64_t>>> at;
 };
 using Input = std::variant<TrackInfo, Packet, EndInput, SuspendInput, ResumeInput>;
-
-int Cores() {
-  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-}
 
 }  // namespace
 
@@ -298,25 +292,6 @@ struct Transcoder::Graph {
   }
   static constexpr size_t kMaxResumingPackets = 600;
 
-  // The largest pictures decoded: 4096x2304 (DCI 4K and UHD, either way up), by area.
-  static constexpr int kMaxDecodeWidth = 4096, kMaxDecodeHeight = 2304;
-  // "8192x8192" where the track's parameter sets (or, failing those, its hints) announce more
-  // pixels than the limit, or a side over 4096 either way up; "" otherwise.
-  static std::string OverSizeLimit(const TrackInfo& t) {
-    int w = t.width, h = t.height;
-    if (t.codec == CodecId::kH264) {
-      if (auto c = h264::ParseAvcConfig(t.extradata); c.ok())
-        w = c->first_sps.width, h = c->first_sps.height;
-    } else if (t.codec == CodecId::kHevc) {
-      if (auto c = hevc::ParseHevcConfig(t.extradata); c.ok() && c->width > 0)
-        w = c->width, h = c->height;
-    }
-    const int64_t area = int64_t{w} * h;
-    if (area <= int64_t{kMaxDecodeWidth} * kMaxDecodeHeight && std::max(w, h) <= kMaxDecodeWidth)
-      return "";
-    return std::to_string(w) + "x" + std::to_string(h);
-  }
-
   // Copying may resume at an H.264 keyframe only when it is an IDR. An open GOP's recovery-point
   // I picture is not: the pictures after it still name older ones (x264's memory management
   // commands), and a decoder that restarts there — as a player's does at the switch, the init
@@ -455,7 +430,7 @@ struct Transcoder::Graph {
     if (source_rung && t.kind == MediaKind::kVideo)
       source_rung->PushTrack(t);
     if (t.kind == MediaKind::kVideo) {
-      if (const std::string over = OverSizeLimit(t); !over.empty()) {
+      if (const std::string over = DecodeSizeOverLimit(t); !over.empty()) {
         // Decoding it would take hundreds of MB (8192x8192: ~100 MB a picture, several held by
         // the decoder's threads): the source's own rendition (a passthrough) still copies it.
         logger->error(
@@ -767,15 +742,6 @@ struct Transcoder::Graph {
       (void)opus->Finish(grace_expired);
   }
 };
-
-int RungEncoderThreads(int cores, int encoded_rungs, bool largest) {
-  const int even = std::max(1, cores / std::max(1, encoded_rungs));
-  return largest && cores >= 2 ? std::max(2, even) : even;
-}
-
-int DefaultDecoderThreads(int cores, int encoded_rungs) {
-  return std::clamp(cores - encoded_rungs + 1, 1, 4);
-}
 
 Transcoder::Transcoder(std::string stream_name,
                        transport::hls::Stream& out,

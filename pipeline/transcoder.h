@@ -32,6 +32,7 @@
 #include "pipeline/filler.h"
 #include "pipeline/rung.h"
 #include "pipeline/transcode_config.h"
+#include "pipeline/transcode_resources.h"
 #include "transport/ingest.h"
 
 namespace spdlog {
@@ -65,23 +66,6 @@ struct TranscoderOptions {
   std::function<bool(const Packet& packet)> nvdec_fails;
   std::shared_ptr<spdlog::logger> logger;
 };
-
-// The CPU decoder's threads when TranscoderOptions::decoder_threads is 0: the cores the rungs'
-// encoders leave free, plus one, between 1 and 4. libavcodec's frame threads cost CPU (the 1080p
-// bench clip: 3.8 CPU-s to decode on one thread, 4.2 with 3 frame threads) and a picture of
-// latency each; where every core already has a rung's encoder to run (3 rungs, 2 cores) a single
-// decode thread makes the ladder faster (bench/README.md), and more than 4 only adds latency.
-int DefaultDecoderThreads(int cores, int encoded_rungs);
-
-// A rung's encoder threads when TranscoderOptions::encoder_threads is 0: the cores shared evenly
-// (at least 1), and at least 2 for the ladder's largest rung (the most pixels) where there are at
-// least 2 cores. That rung's encode is the longest chain of the graph; with one thread per rung
-// the kernel leaves the rungs' threads where it first placed them, and with costs as uneven as
-// 720p/480p/360p (5.7/2.6/1.6 CPU-s in the bench job) one core idles while the other runs the
-// 720p encoder and another (~6 % of the machine on the 2-core reference, `perf sched`). Two
-// frame threads let the 720p encode use whichever core is free: the ladder job 4-5 % faster at
-// the same CPU-seconds, the same bits and PSNR (bench/README.md).
-int RungEncoderThreads(int cores, int encoded_rungs, bool largest);
 
 // Packets NVDEC may fail in a row before the stream's decoder is replaced by the CPU's, from the
 // next keyframe on: half a second at 30 fps. A CUDA error that poisons the context (an illegal
