@@ -236,6 +236,7 @@ class AppImpl final : public App {
     ServerView server;
     server.rtmp_connections = rtmp_ ? rtmp_->connection_count() : 0;
     if (srt_) {
+      server.refused_passphrase = srt_->passphrase_refusals();
       for (const auto& c : srt_->Stats()) {
         server.srt.push_back({c.stream_name, c.rtt_ms, c.recv_rate_mbps, c.packets_received,
                               c.packets_lost, c.packets_retransmitted, c.packets_dropped,

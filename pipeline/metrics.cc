@@ -218,6 +218,8 @@ std::string RenderMetrics(const std::vector<StreamView>& streams, const ServerVi
            server.refused_unknown_key);
   w.Sample("strait_publish_refused_total", Label("reason", "already_live"),
            server.refused_already_live);
+  w.Sample("strait_publish_refused_total", Label("reason", "passphrase"),
+           server.refused_passphrase);
   w.Family("strait_rtmp_connections", "gauge", "Open RTMP connections");
   w.Sample("strait_rtmp_connections", "", server.rtmp_connections);
   SrtFamilies(w, server.srt);

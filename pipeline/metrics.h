@@ -42,6 +42,7 @@ struct ServerView {
   uint64_t rtmp_connections = 0;     // open now
   uint64_t refused_unknown_key = 0;  // publishes refused
   uint64_t refused_already_live = 0;
+  uint64_t refused_passphrase = 0;  // SRT callers libsrt refused for their passphrase
   std::map<int, uint64_t> http_requests_by_status;  // status code → count
   uint64_t http_connections = 0;                    // open now
   uint64_t http_refused_full = 0;                   // closed at once: http_max_connections open

@@ -308,6 +308,7 @@ transport::PublishCheck StreamRegistry::Check(const transport::PublishRequest& r
     check.message = "stream '" + it->second->config.name + "' is already being published";
   } else {
     check.passphrase = it->second->config.passphrase;
+    check.stream_name = it->second->config.name;
   }
   // A refused check is final for the caller (SRT rejects it before the handshake completes).
   if (check.refusal != PublishRefusal::kNone)
@@ -412,6 +413,7 @@ transport::PublishCheck StreamRegistry::CheckPlay(const transport::PlayRequest& 
     check.message = "stream '" + request.name + "' is not live";
   } else {
     check.passphrase = it->second->config.passphrase;
+    check.stream_name = request.name;
   }
   return check;
 }

@@ -66,6 +66,7 @@ struct PublishCheck {
   PublishRefusal refusal = PublishRefusal::kNone;
   std::string message;     // why it would be refused (no key in it)
   std::string passphrase;  // the stream's own SRT passphrase; empty = the server-wide one
+  std::string stream_name;  // the public name of the stream it would be, for logs ("" unknown)
 };
 
 struct PlayRequest {

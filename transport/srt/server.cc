@@ -6,8 +6,10 @@
 #include <srt/srt.h>
 
 #include <atomic>
+#include <charconv>
 #include <map>
 #include <mutex>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 
@@ -22,10 +24,93 @@ namespace strait::transport::srt {
 
 namespace {
 
-// libsrt's own log lines (per-packet warnings, handshake details) go to spdlog's default logger
-// at debug level: strait logs one line of its own for every refusal and every close.
+// Told when libsrt refuses, after the listen callback let it through, a caller it vetted.
+class HandshakeObserver {
+ public:
+  virtual void OnRefusedAfterVetting(const std::string& peer,
+                                     const std::string& stream,
+                                     std::string_view libsrt_reason) = 0;
+
+ protected:
+  ~HandshakeObserver() = default;
+};
+
+// libsrt checks a caller's passphrase after the listen callback has let its streamid through, and
+// refuses a wrong or missing one without telling the listening application: its own warning
+// naming the new socket ("@<id>:newConnection: connection rejected due to: ... BADSECRET") is the
+// only sign. PendingHandshakes remembers the sockets the callback let through until they are
+// accepted, so that that warning becomes a line of strait's naming the caller and the stream (a
+// producer who typed a wrong passphrase into the encoder otherwise found nothing in strait's log).
+//
+// Threads: any (one mutex); observers are called with it held and must not call back in.
+class PendingHandshakes {
+ public:
+  static PendingHandshakes& Get() {
+    static auto* pending = new PendingHandshakes;  // never destroyed: libsrt may log at exit
+    return *pending;
+  }
+  void Add(SRTSOCKET sock, HandshakeObserver* observer, std::string peer, std::string stream) {
+    std::lock_guard lock(mu_);
+    entries_[sock] = {observer, std::move(peer), std::move(stream), Clock::now()};
+  }
+  void Remove(SRTSOCKET sock) {
+    std::lock_guard lock(mu_);
+    entries_.erase(sock);
+  }
+  // Drops the observer's entries older than a handshake can take (all of them when `all`).
+  void Forget(const HandshakeObserver* observer, bool all) {
+    std::lock_guard lock(mu_);
+    const auto old = Clock::now() - std::chrono::seconds(30);
+    std::erase_if(entries_, [&](const auto& e) {
+      return e.second.observer == observer && (all || e.second.since < old);
+    });
+  }
+  // One libsrt log line.
+  void Inspect(std::string_view line) {
+    static constexpr std::string_view kRejected = ":newConnection: connection rejected due to: ";
+    const size_t at = line.find(kRejected);
+    const size_t id_start = at == std::string_view::npos ? at : line.rfind('@', at);
+    if (id_start == std::string_view::npos)
+      return;
+    SRTSOCKET sock = 0;
+    const auto [end, ec] = std::from_chars(line.data() + id_start + 1, line.data() + at, sock);
+    if (ec != std::errc() || end != line.data() + at)
+      return;
+    std::lock_guard lock(mu_);
+    auto it = entries_.find(sock);
+    if (it == entries_.end())
+      return;
+    it->second.observer->OnRefusedAfterVetting(it->second.peer, it->second.stream,
+                                               line.substr(at + kRejected.size()));
+    entries_.erase(it);
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Entry {
+    HandshakeObserver* observer = nullptr;
+    std::string peer, stream;
+    Clock::time_point since;
+  };
+  std::mutex mu_;
+  std::unordered_map<SRTSOCKET, Entry> entries_;
+};
+
+// libsrt's own log lines (warnings and errors: handshake details, packet trouble) go to spdlog's
+// default logger at debug level: strait logs one line of its own for every refusal and every
+// close, including the refusals libsrt makes itself after the listen callback (PendingHandshakes).
 void LogHandler(void*, int, const char*, int, const char*, const char* message) {
+  PendingHandshakes::Get().Inspect(message);
   spdlog::default_logger_raw()->debug("libsrt: {}", message);
+}
+
+// What a libsrt refusal reason means for the person at the encoder.
+std::string Explain(std::string_view libsrt_reason) {
+  if (libsrt_reason.find("BADSECRET") != std::string_view::npos)
+    return "wrong passphrase";
+  if (libsrt_reason.find("UNSECURE") != std::string_view::npos)
+    return "passphrase missing or unexpected (one side encrypts, the other does not)";
+  return std::string(libsrt_reason);
 }
 
 // libsrt keeps its own refcount; this keeps startup/cleanup paired per Server.
@@ -69,8 +154,11 @@ bool SetString(SRTSOCKET s, SRT_SOCKOPT opt, const std::string& value) {
 
 }  // namespace
 
-struct Server::State {
+struct Server::State final : HandshakeObserver {
   State(ServerOptions o, PublishHandler& h) : opts(std::move(o)), handler(h) {}
+  void OnRefusedAfterVetting(const std::string& peer,
+                             const std::string& stream,
+                             std::string_view libsrt_reason) override;
 
   static int OnListen(void* opaque,
                       SRTSOCKET ns,
@@ -105,7 +193,22 @@ struct Server::State {
   LogLimiter refusal_lines;
   std::map<uint64_t, std::string> ip_of;                        // guarded by mu
   uint64_t next_id = 1;                                         // guarded by mu
+  std::atomic<uint64_t> passphrase_refusals{0};
 };
+
+void Server::State::OnRefusedAfterVetting(const std::string& peer,
+                                          const std::string& stream,
+                                          std::string_view libsrt_reason) {
+  const bool passphrase = libsrt_reason.find("SECRET") != std::string_view::npos ||
+                          libsrt_reason.find("UNSECURE") != std::string_view::npos;
+  if (passphrase)
+    ++passphrase_refusals;
+  if (std::string note; refusal_lines.Allow(&note)) {  // a caller can cause it at will
+    logger->info("srt: {} refused by libsrt after its streamid was accepted: {}{} ({}){}", peer,
+                 Explain(libsrt_reason), stream.empty() ? "" : " for stream " + stream,
+                 libsrt_reason, note);
+  }
+}
 
 int Server::State::OnListen(void* opaque,
                             SRTSOCKET ns,
@@ -171,6 +274,7 @@ int Server::State::Vet(SRTSOCKET ns, const sockaddr* peer_addr, const char* stre
   }
   if (!check.passphrase.empty() && !SetString(ns, SRTO_PASSPHRASE, check.passphrase))
     return refuse(kRejectInternal, std::string("stream passphrase: ") + srt_getlasterror_str());
+  PendingHandshakes::Get().Add(ns, this, peer, check.stream_name);
   return 0;
 }
 
@@ -212,6 +316,7 @@ void Server::State::AcceptLoop() {
     if (n > 0 && !stopped)
       Accept();
     Reap(false);
+    PendingHandshakes::Get().Forget(this, false);
   }
 }
 
@@ -221,6 +326,7 @@ void Server::State::Accept() {
   int len = sizeof(addr);
   const SRTSOCKET sock = srt_accept(listener, reinterpret_cast<sockaddr*>(&addr), &len);
   if (sock != SRT_INVALID_SOCK) {
+    PendingHandshakes::Get().Remove(sock);
     Admit(sock, reinterpret_cast<const sockaddr*>(&addr));
   } else if (srt_getlasterror(nullptr) != SRT_EASYNCRCV) {
     logger->warn("srt: accept failed: {}", srt_getlasterror_str());
@@ -373,6 +479,7 @@ void Server::Stop() {
     srt_epoll_release(st.eid);
   if (st.listener != SRT_INVALID_SOCK)
     srt_close(st.listener);
+  PendingHandshakes::Get().Forget(&st, true);
   {
     std::lock_guard lock(st.mu);
     for (auto& [id, conn] : st.connections)
@@ -386,6 +493,10 @@ void Server::Stop() {
 size_t Server::connection_count() const {
   std::lock_guard lock(state_->mu);
   return state_->connections.size();
+}
+
+uint64_t Server::passphrase_refusals() const {
+  return state_->passphrase_refusals.load();
 }
 
 size_t Server::player_count() const {

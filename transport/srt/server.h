@@ -9,7 +9,8 @@
 // parsed (streamid.h), caller limits are enforced (total and per source IP), and
 // PublishHandler::Check (CheckPlay for readers; unknown or not-live streams get 1404) decides;
 // a stream's own passphrase (PublishCheck::passphrase) is set on
-// the new socket there, so libsrt itself refuses a caller with the wrong one. After the accept,
+// the new socket there, so libsrt itself refuses a caller with the wrong one (strait learns of it
+// from libsrt's log line naming the socket, and logs and counts it). After the accept,
 // PublishHandler::Publish (Play) must still agree (it can lose a race), else the socket is closed.
 // Publishers and readers count alike against the caller limits.
 //
@@ -77,6 +78,9 @@ class Server {
   void Stop();
   // Publishing connections now open.
   size_t connection_count() const;
+  // Callers libsrt refused for their passphrase (wrong, missing or unexpected) after the listen
+  // callback accepted their streamid; each is also logged with the caller and the stream.
+  uint64_t passphrase_refusals() const;
   // Readers (m=request) now open.
   size_t player_count() const;
 

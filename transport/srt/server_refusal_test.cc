@@ -1,6 +1,9 @@
 // The SRT server against libsrt callers that misbehave or are refused: reject codes, per-stream
 // passphrases, limits, idle callers, garbage instead of MPEG-TS.
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+
+#include <sstream>
 
 #include <thread>
 
@@ -48,19 +51,32 @@ TEST_F(SrtServerFixture, StreamIdLongerThanTheLimitIsBadRequest) {
   EXPECT_EQ(caller.Connect(server_->port(), "live/KEY" + std::string(20, 'x')), kRejectBadRequest);
 }
 
+// libsrt refuses a wrong passphrase itself, after the listen callback: strait still logs a line
+// naming the caller and the stream, and counts it.
 TEST_F(SrtServerFixture, PerStreamPassphrase) {
-  StartServer();
+  auto text = std::make_shared<std::ostringstream>();
+  ServerOptions opts;
+  opts.logger = std::make_shared<spdlog::logger>(
+      "srt-test", std::make_shared<spdlog::sinks::ostream_sink_mt>(*text));
+  StartServer(opts);
   {
     Caller wrong;
     EXPECT_EQ(wrong.Connect(server_->port(), "live/SECRETKEY", "wrong-passphrase"),
               SRT_REJ_BADSECRET);
     Caller none;
-    EXPECT_NE(none.Connect(server_->port(), "live/SECRETKEY"), 0);
+    EXPECT_EQ(none.Connect(server_->port(), "live/SECRETKEY"), SRT_REJ_UNSECURE);
   }
   EXPECT_EQ(handler_.record_count(), 0u);
+  EXPECT_EQ(server_->passphrase_refusals(), 2u);
   Caller right;
   EXPECT_EQ(right.Connect(server_->port(), "live/SECRETKEY", FakeHandler::kStreamPassphrase), 0);
   EXPECT_TRUE(handler_.WaitRecord(0, 2s));
+  EXPECT_EQ(server_->passphrase_refusals(), 2u);
+  server_.reset();  // the logger writes into `text`: gone with the server
+  const std::string log = text->str();
+  EXPECT_NE(log.find("wrong passphrase for stream name-of-SE"), std::string::npos) << log;
+  EXPECT_NE(log.find("passphrase missing or unexpected"), std::string::npos) << log;
+  EXPECT_EQ(log.find("SECRETKEY"), std::string::npos) << "a stream key was logged:\n" << log;
 }
 
 TEST_F(SrtServerFixture, ServerWidePassphrase) {

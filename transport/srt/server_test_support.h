@@ -120,6 +120,8 @@ class FakeHandler : public PublishHandler {
     }
     if (req.key == "SECRETKEY")
       c.passphrase = kStreamPassphrase;
+    if (c.refusal == PublishRefusal::kNone)
+      c.stream_name = "name-of-" + req.key.substr(0, 2);
     return c;
   }
   PublishDecision Publish(const PublishRequest& req) override {
