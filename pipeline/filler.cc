@@ -47,7 +47,8 @@ void Filler::Begin(Frame last,
                    int64_t frame_ticks,
                    Timebase timebase,
                    std::vector<SilenceOut> audio,
-                   Clock::time_point now) {
+                   Clock::time_point now,
+                   const std::string& why) {
   active_ = true;
   last_ = std::move(last);
   next_pts_ = start_pts_ = next_pts;
@@ -74,7 +75,7 @@ void Filler::Begin(Frame last,
     }
     audio_.push_back({std::move(out), std::move(*enc), 0});
   }
-  logger_->info("stream {}: publisher away: repeating the last picture, then the slate", stream_);
+  logger_->info("stream {}: {}: repeating the last picture, then the slate", stream_, why);
 }
 
 Filler::Clock::time_point Filler::next_due() const {

@@ -50,12 +50,14 @@ class Filler {
   // Starts after the last real picture `last` (may be empty: no video), whose successor is due at
   // `next_pts` (in `timebase`), one picture every `frame_ticks`; `audio` lists the audio
   // renditions to fill. Pictures and silence are due as the wall clock advances from `now`.
+  // `why` starts its log line ("publisher away").
   void Begin(Frame last,
              int64_t next_pts,
              int64_t frame_ticks,
              Timebase timebase,
              std::vector<SilenceOut> audio,
-             Clock::time_point now);
+             Clock::time_point now,
+             const std::string& why = "publisher away");
   bool active() const { return active_; }
   // Hands out the pictures due by `now` (through `picture`) and writes the silence up to them.
   void Run(Clock::time_point now, const std::function<void(Frame)>& picture);

@@ -109,6 +109,9 @@ void RungFamilies(Writer& w, const std::vector<StreamView>& streams) {
   PerStream(w, streams, "strait_transcode_pictures_damaged_total", "counter",
             "Pictures decoded with concealed errors (a corrupt or lossy input: artefacts likely)",
             [](auto& s) { return s.transcode_pictures_damaged; });
+  PerStream(w, streams, "strait_transcode_input_losses_total", "counter",
+            "Times the connected publisher sent nothing for transcode.input_loss (the filler ran)",
+            [](auto& s) { return s.transcode_input_losses; });
   PerStream(w, streams, "strait_transcode_nvdec", "gauge",
             "1 = NVDEC decodes the stream's video now (0: the CPU decoder)",
             [](auto& s) { return s.transcode_nvdec ? 1 : 0; });

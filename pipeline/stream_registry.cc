@@ -374,6 +374,7 @@ PublishDecision StreamRegistry::Publish(const transport::PublishRequest& request
     t.filler.slate_path = transcode_.slate;
     t.filler.hold_last =
         std::chrono::milliseconds(static_cast<int64_t>(transcode_.slate_after_s * 1000));
+    t.input_loss = std::chrono::milliseconds(static_cast<int64_t>(transcode_.input_loss_s * 1000));
     t.segment_duration_s = hls_.segment_duration_s;
     t.live = true;
     t.input_queue_packets = 180;  // ~2 s of 60 fps video + audio: bounds the drain at the end too
@@ -458,6 +459,7 @@ std::vector<StreamView> StreamRegistry::Streams() const {
       v.transcode_input_dropped = ts.input_dropped;
       v.transcode_decode_errors = ts.decode_errors;
       v.transcode_pictures_damaged = ts.pictures_damaged;
+      v.transcode_input_losses = ts.input_losses;
       v.transcode_nvdec = ts.nvdec;
       v.transcode_nvdec_to_cpu = ts.nvdec_to_cpu;
       v.rungs = std::move(ts.rungs);

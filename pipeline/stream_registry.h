@@ -50,6 +50,7 @@ struct StreamView {
   uint64_t transcode_input_dropped = 0;
   uint64_t transcode_decode_errors = 0;
   uint64_t transcode_pictures_damaged = 0;
+  uint64_t transcode_input_losses = 0;  // the connected publisher sent nothing: the filler ran
   bool transcode_nvdec = false;
   uint64_t transcode_nvdec_to_cpu = 0;
   std::vector<std::pair<std::string, RungStats>> rungs;

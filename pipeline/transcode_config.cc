@@ -148,7 +148,7 @@ Status ParseLadders(Reader& r, const YAML::Node& node, TranscodeConfig& out) {
 Status ParseTranscode(Reader& r, const YAML::Node& node, TranscodeConfig& out) {
   STRAIT_TRY(r.Map(node, "transcode",
                    {"enabled", "encoder", "scaler", "decoder", "opus", "slate", "slate_after",
-                    "ladder", "ladders"}));
+                    "input_loss", "ladder", "ladders"}));
   if (node["enabled"])
     STRAIT_TRY(r.Bool(node["enabled"], "transcode.enabled", out.enabled));
   if (node["encoder"]) {
@@ -172,6 +172,12 @@ Status ParseTranscode(Reader& r, const YAML::Node& node, TranscodeConfig& out) {
   if (node["slate_after"]) {
     STRAIT_TRY(
         r.Double(node["slate_after"], "transcode.slate_after", 0.0, 60.0, out.slate_after_s));
+  }
+  if (node["input_loss"]) {
+    STRAIT_TRY(r.Double(node["input_loss"], "transcode.input_loss", 0.0, 60.0, out.input_loss_s));
+    if (out.input_loss_s > 0 && out.input_loss_s < 0.5)
+      return At(r.source(), node["input_loss"],
+                "transcode.input_loss must be 0 (off) or at least 0.5 seconds");
   }
   if (node["decoder"]) {
     STRAIT_TRY(r.String(node["decoder"], "transcode.decoder", out.decoder));

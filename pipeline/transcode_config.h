@@ -56,6 +56,11 @@ struct TranscodeConfig {
   // then `slate` (a PNG/JPEG; empty = black).
   std::string slate;
   double slate_after_s = 2.0;
+  // A publisher still connected that sends no media for this long (a stalled uplink: OBS drops
+  // frames while its connection is congested) gets the same filler until media comes back, so
+  // the renditions go on in real time; 0 = off (the playlists wait, and the gap makes one long
+  // segment).
+  double input_loss_s = 1.5;
   std::string ladder = "default";
   std::map<std::string, std::vector<RungConfig>> ladders;  // always has "default"
 };

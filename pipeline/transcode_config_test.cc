@@ -41,6 +41,7 @@ TEST(TranscodeConfigTest, ParsesLaddersAndPerStreamChoice) {
   auto c = ParseConfig(R"(
 transcode:
   encoder: x264
+  input_loss: 0.75
   ladder: shop
   ladders:
     shop:
@@ -53,6 +54,7 @@ streams:
                        "t.yaml");
   ASSERT_TRUE(c.ok()) << c.error().message();
   EXPECT_EQ(c->transcode.encoder, "x264");
+  EXPECT_EQ(c->transcode.input_loss_s, 0.75);
   EXPECT_EQ(c->transcode.ladder, "shop");
   ASSERT_EQ(c->transcode.ladders.at("shop").size(), 2u);
   EXPECT_TRUE(c->transcode.ladders.at("shop")[0].passthrough);
@@ -78,6 +80,7 @@ TEST(TranscodeConfigTest, BadLaddersNameTheSpot) {
     const char* message;
   } cases[] = {
       {"transcode:\n  encoder: quicksync\n", "t.yaml:2:12: transcode.encoder must be"},
+      {"transcode:\n  input_loss: 0.2\n", "t.yaml:2:15: transcode.input_loss must be 0 (off) or"},
       {"transcode:\n  ladder: nope\n", "t.yaml:2:11: unknown ladder 'nope'"},
       {"transcode:\n  ladders:\n    x:\n      - {name: a, height: 721, bitrate_kbps: 9}\n",
        "height must be even"},

@@ -98,6 +98,15 @@ struct Transcoder::Graph {
   int64_t aac_end = 0, opus_end = 0;  // ends of the audio written, 1/sample_rate
   std::chrono::steady_clock::time_point grace_deadline;
   bool grace_expired = false;
+  // Input loss (opts.input_loss): the filler runs for a publisher still connected; the media after
+  // the gap moves by one offset (90 kHz) so that it continues where the filler stopped.
+  std::chrono::steady_clock::time_point last_push;  // guarded by mu: a packet last came
+  bool stalled = false;                // the filler runs for input loss, not for Suspend
+  std::optional<int64_t> stall_end;    // where the filler stopped; the offset is set at a packet
+  int64_t stall_offset_90k = 0;        // added to every packet since the last input loss
+  int64_t max_raw_90k = kNoTimestamp;  // the latest decode time received (before the offset)
+  std::vector<Packet> held;            // after an input loss, until the offset is decided
+  int64_t last_pushed_90k = kNoTimestamp;  // the last picture handed to the rungs
 
   std::thread thread;
 
@@ -116,6 +125,7 @@ struct Transcoder::Graph {
     if (ended)
       return;
     ++counters.packets_in;
+    last_push = std::chrono::steady_clock::now();
     if (opts.live) {
       if (dropping && !(is_video && keyframe)) {
         ++counters.input_dropped;
@@ -545,6 +555,12 @@ struct Transcoder::Graph {
   }
 
   void OnFrame(Frame frame) {
+    // Pictures go to the rungs in time order: one the decoder still held when the input was lost
+    // comes out behind the filler's, and is dropped.
+    const int64_t at_90k =
+        Rescale(frame.pts(), video_track ? video_track->timebase : kMpegTs, kMpegTs);
+    if (!filler.active() && last_pushed_90k != kNoTimestamp && at_90k <= last_pushed_90k)
+      return;
     if (!filler.active()) {
       std::lock_guard lock(mu);
       ++counters.frames_decoded;
@@ -592,6 +608,7 @@ struct Transcoder::Graph {
       while (next_boundary <= pts)
         next_boundary += segment_ticks;
     }
+    last_pushed_90k = at_90k;
     for (auto& r : RungsSnapshot())
       r->PushFrame(frame, idr);
     if (source_rung)
@@ -604,10 +621,13 @@ struct Transcoder::Graph {
   }
 
   void WriteAudio(const Packet& a) {
+    const int rate = audio_out->sample_rate > 0 ? audio_out->sample_rate : 48000;
+    const int64_t at = Rescale(a.pts(), a.timebase(), Timebase{1, rate});
+    if (aac_end > 0 && at < aac_end - 512)
+      return;  // behind what the rendition has (a straggler behind the filler's silence)
     if (Status s = audio->Write(a); !s.ok() && audio_errors++ < 5)
       logger->warn("stream {}: audio: {}", name, s.error().message());
-    const int rate = audio_out->sample_rate > 0 ? audio_out->sample_rate : 48000;
-    aac_end = std::max(aac_end, Rescale(a.pts(), a.timebase(), Timebase{1, rate}) + 1024);
+    aac_end = std::max(aac_end, at + 1024);
   }
 
   void OnAudio(const Packet& p) {
@@ -627,8 +647,125 @@ struct Transcoder::Graph {
 
   // The publisher went away: real pictures still in the decoder come out, then the filler runs.
   void BeginFill(std::chrono::milliseconds grace) {
+    for (const Packet& p : ReleaseHeld(false))  // media came back, briefly
+      Process(p);
+    if (stalled) {  // the filler already runs (input loss): from now on for the grace window
+      stalled = false;
+      stall_end.reset();
+      grace_deadline = std::chrono::steady_clock::now() + grace;
+      return;
+    }
     if (decoder)
       (void)decoder->Flush([this](Frame f) { OnFrame(std::move(f)); });
+    StartFiller(std::chrono::steady_clock::now(), "publisher away");
+    grace_deadline = std::chrono::steady_clock::now() + grace;
+  }
+
+  // The publisher, still connected, sent nothing for InputLossAfter(): the filler runs from now
+  // (paced from now: a burst of the pictures due since the last packet would overrun the rungs'
+  // queues) until a packet comes. The decoder keeps the pictures it holds (flushed, it would need
+  // the next keyframe to go on); they come out behind the filler's and are dropped (OnFrame).
+  void BeginInputLoss() {
+    {
+      std::lock_guard lock(mu);
+      ++counters.input_losses;
+    }
+    stalled = true;
+    grace_deadline = std::chrono::steady_clock::time_point::max();
+    StartFiller(std::chrono::steady_clock::now(),
+                "no media from the publisher for " +
+                    fmt::format("{:.1f}", std::chrono::duration<double>(InputLossAfter()).count()) +
+                    " s");
+  }
+
+  // No packet for this long (at least 3 picture intervals) is an input loss.
+  std::chrono::milliseconds InputLossAfter() const {
+    auto after = opts.input_loss;
+    if (video_track && video_ticks > 0) {
+      const Timebase tb = video_track->timebase;
+      after = std::max(after,
+                       std::chrono::milliseconds(Rescale(3 * video_ticks, tb, Timebase{1, 1000})));
+    }
+    return after;
+  }
+
+  // Whether the decode thread watches for input loss now: live, switched on, media seen, and no
+  // filler running.
+  bool WatchingInput() const {
+    return opts.live && opts.input_loss.count() > 0 && !filler.active() && !grace_expired &&
+           (last_video_pts != kNoTimestamp || aac_end > 0);
+  }
+
+  // The packets to process for one that came in (none, it, or it with the ones held before it):
+  // after an input loss the filler stops and the media continues where it stopped. Which packet
+  // the offset is taken from is decided over the first few: a publisher's muxer holds its last
+  // packet before a hole until the other track's next one (to interleave), so that straggler
+  // comes after the stall with a time from before the hole; the first packet more than kJump
+  // after everything before the stall starts the new media, the stragglers keep the old offset
+  // (their pictures and audio land behind the filler's and are dropped). With no such jump among
+  // the first kHold packets (a stalled connection that delivers everything late) the first one
+  // continues where the filler stopped.
+  static Packet Moved(const Packet& q, int64_t offset_90k) {
+    if (offset_90k == 0 || q.dts() == kNoTimestamp)
+      return q;
+    const int64_t off = Rescale(offset_90k, kMpegTs, q.timebase());
+    return q.WithTimestamps(q.pts() == kNoTimestamp ? q.pts() : q.pts() + off, q.dts() + off);
+  }
+
+  std::vector<Packet> Admit(const Packet& p) {
+    static constexpr int64_t kJump = 22500;  // 0.25 s at 90 kHz
+    static constexpr size_t kHold = 12;
+    const int64_t raw =
+        p.dts() == kNoTimestamp ? kNoTimestamp : Rescale(p.dts(), p.timebase(), kMpegTs);
+    if (stalled) {
+      stalled = false;
+      stall_end = filler.End();
+      logger->info("stream {}: media from the publisher again: the renditions continue", name);
+    }
+    if (!stall_end) {
+      if (raw != kNoTimestamp)
+        max_raw_90k = max_raw_90k == kNoTimestamp ? raw : std::max(max_raw_90k, raw);
+      return {Moved(p, stall_offset_90k)};
+    }
+    held.push_back(p);
+    const bool jumped =
+        raw != kNoTimestamp && (max_raw_90k == kNoTimestamp || raw > max_raw_90k + kJump);
+    if (!jumped && held.size() < kHold)
+      return {};
+    return ReleaseHeld(jumped);
+  }
+
+  // Decides the offset after an input loss (see Admit) and returns the packets held until then:
+  // `jumped`, the last one held starts the new media; else the first one does.
+  std::vector<Packet> ReleaseHeld(bool jumped) {
+    if (!stall_end)
+      return {};
+    const Packet* from = jumped && !held.empty() ? &held.back() : nullptr;
+    if (!from) {
+      for (const Packet& h : held) {
+        if (h.dts() != kNoTimestamp) {
+          from = &h;
+          break;
+        }
+      }
+    }
+    const int64_t old_offset = stall_offset_90k;
+    if (from)
+      stall_offset_90k = *stall_end - Rescale(from->dts(), from->timebase(), kMpegTs);
+    std::vector<Packet> out;
+    for (const Packet& h : held) {
+      const bool straggler = jumped && h.dts() != kNoTimestamp &&
+                             Rescale(h.dts(), h.timebase(), kMpegTs) <= max_raw_90k;
+      out.push_back(Moved(h, straggler ? old_offset : stall_offset_90k));
+      if (h.dts() != kNoTimestamp && !straggler)
+        max_raw_90k = std::max(max_raw_90k, Rescale(h.dts(), h.timebase(), kMpegTs));
+    }
+    held.clear();
+    stall_end.reset();
+    return out;
+  }
+
+  void StartFiller(std::chrono::steady_clock::time_point now, const std::string& why) {
     if (source_rung && source_mode == SourceMode::kCopy && video_track &&
         PassthroughCanEncode(video_track->codec))
       EncodeSourceAfterCopied("the publisher is away");  // the filler's pictures
@@ -647,9 +784,7 @@ struct Transcoder::Graph {
       silence.push_back(
           {opus_transcoder->track(), opus_end, [this](const Packet& p) { WriteOpus(p); }});
     const int64_t next = last_video_pts == kNoTimestamp ? 0 : last_video_pts + ticks;
-    const auto now = std::chrono::steady_clock::now();
-    filler.Begin(last_picture, next, ticks, tb, std::move(silence), now);
-    grace_deadline = now + grace;
+    filler.Begin(last_picture, next, ticks, tb, std::move(silence), now, why);
   }
 
   void Run() {
@@ -671,6 +806,14 @@ struct Transcoder::Graph {
             continue;
           }
         }
+        if (WatchingInput() && input.empty()) {
+          const auto since = last_push;
+          if (!cv.wait_until(lock, since + InputLossAfter(), [&] { return !input.empty(); })) {
+            lock.unlock();
+            BeginInputLoss();
+            continue;
+          }
+        }
         cv.wait(lock, [&] { return !input.empty(); });
         item = std::move(input.front());
         input.pop_front();
@@ -678,15 +821,9 @@ struct Transcoder::Graph {
       cv.notify_all();
       if (auto* t = std::get_if<TrackInfo>(&item)) {
         OnTrack(*t);
-      } else if (auto* p = std::get_if<Packet>(&item)) {
-        if (p->kind() == MediaKind::kVideo) {
-          if (source_rung)
-            CopySource(*p);
-          if (decoder)
-            DecodeVideo(*p);
-        } else if (p->kind() == MediaKind::kAudio) {
-          OnAudio(*p);
-        }
+      } else if (auto* in = std::get_if<Packet>(&item)) {
+        for (const Packet& p : Admit(*in))
+          Process(p);
       } else if (auto* s = std::get_if<SuspendInput>(&item)) {
         BeginFill(s->grace);
       } else if (auto* r = std::get_if<ResumeInput>(&item)) {
@@ -695,6 +832,11 @@ struct Transcoder::Graph {
           continue;
         }
         const int64_t at = filler.End();
+        stalled = false;  // the new publish is moved onto this timeline by its session
+        stall_end.reset();
+        stall_offset_90k = 0;
+        max_raw_90k = kNoTimestamp;
+        held.clear();
         logger->info("stream {}: publisher back: the renditions continue", name);
         r->at->set_value(at);
       } else {
@@ -704,6 +846,17 @@ struct Transcoder::Graph {
       }
     }
     Drain();
+  }
+
+  void Process(const Packet& p) {
+    if (p.kind() == MediaKind::kVideo) {
+      if (source_rung)
+        CopySource(p);
+      if (decoder)
+        DecodeVideo(p);
+    } else if (p.kind() == MediaKind::kAudio) {
+      OnAudio(p);
+    }
   }
 
   // Nobody came back within the window: the graph ends (playlists get EXT-X-ENDLIST at once).
@@ -721,6 +874,8 @@ struct Transcoder::Graph {
   }
 
   void Drain() {
+    for (const Packet& p : ReleaseHeld(false))
+      Process(p);
     if (decoder)
       (void)decoder->Flush([this](Frame f) { OnFrame(std::move(f)); });
     if (audio_transcoder && audio)

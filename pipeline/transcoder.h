@@ -59,6 +59,10 @@ struct TranscoderOptions {
   int encoder_threads = 0;  // per rung; 0 = RungEncoderThreads
   std::shared_ptr<overlays::FrameStage> overlay;  // null = pass-through
   FillerOptions filler;  // what Suspend shows: the last picture, then the slate
+  // Live: no packet from a publisher still connected for this long (at least 3 of its picture
+  // intervals) starts the filler until media comes back; the media after the gap continues where
+  // the filler stopped (one offset for every track). 0 = off.
+  std::chrono::milliseconds input_loss{0};
   std::function<void(const std::string& rung)> before_encode;  // test hook
   // Test hook for the switch from a failing NVDEC to the CPU decoder: when set, the decoder the
   // stream opens first counts as NVDEC, and a packet for which this returns true fails in it as
@@ -80,6 +84,7 @@ struct TranscoderStats {
   uint64_t decode_errors = 0;
   // Decoded with concealed errors (a damaged slice, a missing reference: artefacts likely).
   uint64_t pictures_damaged = 0;
+  uint64_t input_losses = 0;  // the publisher sent nothing for TranscoderOptions::input_loss
   bool nvdec = false;  // NVDEC decodes the video now (FFmpeg kept it, no switch to the CPU)
   // NVDEC failed kNvdecFailuresBeforeCpu packets in a row and the CPU decoder took over.
   uint64_t nvdec_to_cpu = 0;

@@ -243,6 +243,66 @@ TEST_F(SlowRungTest, AFailingNvdecGivesWayToTheCpuDecoder) {
   }
 }
 
+// A publisher still connected sends nothing for 2.5 s (its uplink stalled), then goes on with
+// timestamps 2.5 s later (OBS drops what it could not send): after transcode.input_loss (1 s here)
+// the filler runs in real time, the media after the hole continues where the filler stopped (one
+// offset, audio and video), and every segment stays within the target duration. Before, the hole
+// made one segment 3.5 s long, and TARGETDURATION went from 2 (the stream's) to 4.
+TEST_F(SlowRungTest, AStalledPublisherGetsTheFillerAndNoLongSegment) {
+  TranscoderOptions opts;
+  RungConfig r;
+  r.name = "240p";
+  r.height = 240;
+  r.bitrate_kbps = 400;
+  r.preset = "ultrafast";
+  opts.ladder = {r};
+  opts.encoder = "x264";
+  opts.live = true;
+  opts.segment_duration_s = 1.0;
+  opts.input_loss = 1000ms;
+  opts.logger =
+      std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>());
+  Transcoder transcoder("t", stream_, clock_, opts);
+  auto seconds = [](const Packet& p) {
+    return static_cast<double>(p.pts()) * p.timebase().num / p.timebase().den;
+  };
+  bool stalled = false;
+  for (const auto& e : events_) {
+    if (auto* t = std::get_if<TrackInfo>(&e)) {
+      transcoder.OnTrack(*t);
+      continue;
+    }
+    const Packet& p = std::get<Packet>(e);
+    if (seconds(p) >= 3.0 && seconds(p) < 5.5)
+      continue;  // never sent
+    if (seconds(p) >= 5.5 && !stalled) {
+      stalled = true;
+      std::this_thread::sleep_for(2500ms);
+    }
+    transcoder.OnPacket(p);
+    if (p.kind() == MediaKind::kVideo)
+      std::this_thread::sleep_for(11ms);  // 3x realtime
+  }
+  transcoder.OnEnd(OkStatus());
+  const TranscoderStats stats = transcoder.Stats();
+  EXPECT_EQ(stats.input_losses, 1u);
+  for (const char* name : {"240p", "audio"}) {
+    const auto* rendition = stream_.FindRendition(name);
+    ASSERT_NE(rendition, nullptr) << name;
+    const std::string playlist = *rendition->Playlist();
+    EXPECT_NE(playlist.find("#EXT-X-TARGETDURATION:2\n"), std::string::npos) << name << "\n"
+                                                                             << playlist;
+    double total = 0;
+    for (size_t at = 0; (at = playlist.find("#EXTINF:", at)) != std::string::npos; ++at) {
+      const double d = std::stod(playlist.substr(at + 8));
+      EXPECT_LE(d, 1.5) << name << "\n" << playlist;
+      total += d;
+    }
+    // 7.5 s of media and the filler's 1.5 s (the stall less the second before it is noticed).
+    EXPECT_NEAR(total, 9.0, 0.5) << name << "\n" << playlist;
+  }
+}
+
 // A publish announcing pictures over 4096x2304 (or a side over 4096) is not decoded: an 8192x8192
 // parameter set took strait from 65 to 750 MB. Up to the limit either way up, it is.
 TEST(TranscoderTest, PicturesOverTheSizeLimitAreNotDecoded) {
