@@ -49,6 +49,15 @@ class Packet {
   CodecId codec() const { return codec_; }
   bool keyframe() const { return keyframe_; }
 
+  // Same payload (shared), timestamps in `timebase` (rounded to the nearest tick).
+  Packet InTimebase(Timebase timebase) const {
+    Packet p = *this;
+    p.timebase_ = timebase;
+    p.pts_ = pts_ == kNoTimestamp ? pts_ : Rescale(pts_, timebase_, timebase);
+    p.dts_ = dts_ == kNoTimestamp ? dts_ : Rescale(dts_, timebase_, timebase);
+    return p;
+  }
+
   // Same payload (shared), new timestamps: used when fixing up timelines.
   Packet WithTimestamps(int64_t pts, int64_t dts) const {
     Packet p = *this;

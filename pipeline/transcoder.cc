@@ -106,6 +106,10 @@ struct Transcoder::Graph {
   int64_t stall_offset_90k = 0;        // added to every packet since the last input loss
   int64_t max_raw_90k = kNoTimestamp;  // the latest decode time received (before the offset)
   std::vector<Packet> held;            // after an input loss, until the offset is decided
+  // The timebase of the first track of each kind: the rungs, the filler and the packagers keep
+  // it, so a publisher back within the grace window over another protocol (RTMP's milliseconds,
+  // SRT's 90 kHz) has its tracks and packets put in it (before, its video ran 90 times too fast).
+  std::optional<Timebase> video_timebase, audio_timebase;
   int64_t last_pushed_90k = kNoTimestamp;  // the last picture handed to the rungs
 
   std::thread thread;
@@ -712,7 +716,10 @@ struct Transcoder::Graph {
     return q.WithTimestamps(q.pts() == kNoTimestamp ? q.pts() : q.pts() + off, q.dts() + off);
   }
 
-  std::vector<Packet> Admit(const Packet& p) {
+  std::vector<Packet> Admit(const Packet& in) {
+    const std::optional<Timebase>& kept =
+        in.kind() == MediaKind::kVideo ? video_timebase : audio_timebase;
+    const Packet p = kept && *kept != in.timebase() ? in.InTimebase(*kept) : in;
     static constexpr int64_t kJump = 22500;  // 0.25 s at 90 kHz
     static constexpr size_t kHold = 12;
     const int64_t raw =
@@ -820,7 +827,13 @@ struct Transcoder::Graph {
       }
       cv.notify_all();
       if (auto* t = std::get_if<TrackInfo>(&item)) {
-        OnTrack(*t);
+        std::optional<Timebase>& kept =
+            t->kind == MediaKind::kVideo ? video_timebase : audio_timebase;
+        if (!kept)
+          kept = t->timebase;
+        TrackInfo track = *t;
+        track.timebase = *kept;
+        OnTrack(track);
       } else if (auto* in = std::get_if<Packet>(&item)) {
         for (const Packet& p : Admit(*in))
           Process(p);

@@ -261,6 +261,34 @@ class LadderReconnectTest : public LadderLiveTest {
   }
 };
 
+// The publisher comes back over the other protocol (RTMP's millisecond timestamps, then SRT's
+// 90 kHz ones): the renditions go on in real time. The graph kept the first publish's timebase
+// for its rungs and filler but took the new publish's timestamps as they came: 10 s of the
+// second publish made 904 s of video (its program date times 15 minutes ahead of the clock).
+TEST_F(LadderReconnectTest, BackOverSrtAfterRtmpTheRenditionsKeepPace) {
+  const std::string source =
+      "ffmpeg -v error -re -f lavfi -i testsrc2=size=640x360:rate=30 "
+      "-f lavfi -i sine=frequency=440:sample_rate=48000 -t 4 "
+      "-c:v libx264 -preset ultrafast -g 60 -pix_fmt yuv420p -c:a aac ";
+  auto rtmp = RunCommand(source + "-f flv " + RtmpUrl(kKey), 30s);
+  ASSERT_EQ(rtmp.exit_code, 0) << rtmp.output;
+  std::this_thread::sleep_for(1s);
+  auto srt = RunCommand(source + "-f mpegts '" + SrtUrl(std::string("publish:") + kKey) + "'", 30s);
+  ASSERT_EQ(srt.exit_code, 0) << srt.output;
+  std::this_thread::sleep_for(1500ms);  // the last parts are packaged
+  for (const char* rendition : {"360p", "audio"}) {
+    const std::string body =
+        HttpFetch(HttpUrl("/live/shop1/" + std::string(rendition) + "/playlist.m3u8")).body;
+    EXPECT_NE(body.find("#EXT-X-TARGETDURATION:2\n"), std::string::npos) << body;
+    double total = 0;
+    for (size_t at = 0; (at = body.find("#EXTINF:", at)) != std::string::npos; ++at)
+      total += std::stod(body.substr(at + 8));
+    // 4 s, about a second of filler, 4 s (and up to a segment of the filler after it).
+    EXPECT_GT(total, 7.0) << rendition << "\n" << body;
+    EXPECT_LT(total, 13.0) << rendition << "\n" << body;
+  }
+}
+
 TEST_F(LadderReconnectTest, FillerBridgesTheGapAndTheRenditionsContinue) {
   const std::string push_cmd =
       "ffmpeg -v error -re -f lavfi -i testsrc2=size=640x360:rate=30 "
