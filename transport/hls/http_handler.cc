@@ -320,13 +320,13 @@ void ServeMediaPlaylist(const Catalog& catalog,
     if (!doc)
       return NotFound("stream not live");
     // Blocking responses name one moment of the playlist (their URL carries the position): a CDN
-    // may keep them a few seconds. Plain reloads must stay fresh.
-    std::string cc = rendition.ended() ? "max-age=10"
-                     : blocking        ? "public, max-age=6"
-                                       : "max-age=1";
+    // may keep them a few seconds. Plain reloads must stay fresh. An ended playlist is final
+    // until the stream is published again (its URLs are the stream's): kept a little longer.
+    std::string cc = rendition.ended() ? "max-age=2" : blocking ? "public, max-age=6" : "max-age=1";
     return PlaylistResponse(request, *doc, std::move(cc));
   };
-  if (!ll || (!has_msn && !has_part))
+  // An ended playlist ignores the directives (6.2.5.2), malformed ones too.
+  if (!ll || (!has_msn && !has_part) || rendition.ended())
     return reply(answer());
   const std::optional<uint64_t> msn = QueryNumber(request, "_HLS_msn");
   const std::optional<uint64_t> part = has_part ? QueryNumber(request, "_HLS_part") : std::nullopt;

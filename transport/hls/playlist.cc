@@ -52,18 +52,15 @@ std::string InitUri(uint64_t init_id) {
 size_t SkippableSegments(const MediaPlaylist& p) {
   if (!p.low_latency || p.low_latency->can_skip_until_s <= 0)
     return 0;
-  double from_end = 0;  // playlist duration after segment i
-  for (const PartEntry& part : p.low_latency->open_parts)
-    from_end += part.duration_s;
-  size_t skippable = 0;
+  // RFC 8216bis 6.2.5.1: the segments further than the Skip Boundary from the end of the last
+  // (parent) segment, whole: one that straddles the boundary stays.
+  double from_end = 0;  // from segment i's end to the last segment's end
   for (size_t i = p.segments.size(); i-- > 0;) {
+    if (from_end >= p.low_latency->can_skip_until_s)
+      return i + 1;
     from_end += p.segments[i].duration_s;
-    if (from_end > p.low_latency->can_skip_until_s) {
-      skippable = i + 1;
-      break;
-    }
   }
-  return skippable;
+  return 0;
 }
 
 namespace {
@@ -171,7 +168,8 @@ std::string RenderMediaPlaylist(const MediaPlaylist& p) {
   const size_t skip = std::min(p.skip_segments, p.segments.size());
   if (skip > 0)
     AppendF(out, "#EXT-X-SKIP:SKIPPED-SEGMENTS=%zu\n", skip);
-  // Parts are listed for the segments that end within parts_window_s of the live edge.
+  // Parts are listed for the segments that start within parts_window_s of the live edge (RFC
+  // 8216bis 6.2.2: removed once more than three target durations from the end).
   double tail_s = 0;
   if (ll) {
     for (const PartEntry& part : ll->open_parts)
@@ -179,10 +177,10 @@ std::string RenderMediaPlaylist(const MediaPlaylist& p) {
   }
   std::vector<bool> with_parts(p.segments.size(), false);
   for (size_t i = p.segments.size(); ll && i-- > 0;) {
-    if (tail_s > ll->parts_window_s)
+    tail_s += p.segments[i].duration_s;
+    if (tail_s > ll->parts_window_s + 1e-6)
       break;
     with_parts[i] = true;
-    tail_s += p.segments[i].duration_s;
   }
   std::optional<uint64_t> map;
   for (size_t i = skip; i < p.segments.size(); ++i) {
@@ -209,11 +207,11 @@ std::string RenderMediaPlaylist(const MediaPlaylist& p) {
       AppendMap(out, ll->open_init_id, map);
       if (skip == p.segments.size())  // no segment listed: before the parts
         AppendDateRanges(out, p.date_ranges);
-      if (p.segments.empty() || ll->open_discontinuity) {
-        out += "#EXT-X-PROGRAM-DATE-TIME:";
-        out += FormatIso8601Millis(ll->open_program_date_time);
-        out += '\n';
-      }
+      // Always: the segment's date comes before its first part (RFC 8216bis 4.4.4.9), and a later
+      // playlist may only append to this one (6.2.1).
+      out += "#EXT-X-PROGRAM-DATE-TIME:";
+      out += FormatIso8601Millis(ll->open_program_date_time);
+      out += '\n';
       AppendParts(out, ll->open_sequence, ll->open_parts);
     }
     out += "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"";

@@ -79,6 +79,12 @@ void Rendition::BeginPublish(VariantInfo variant) {
     audio_only_ = variant.has_audio && !variant.has_video;
   }
   base_variant_ = std::move(variant);
+  if (writer_ended_ && !resume) {
+    // The playlist has said EXT-X-ENDLIST, and an ended playlist must not change (RFC 8216bis
+    // 6.2.1): the stream's URLs are its own, so the new publish starts a new playlist there
+    // (media sequence numbers go on, so no URI is reused) instead of reopening the old one.
+    ClearLocked();
+  }
   if ((segments_total_ > 0 || !open_parts_.empty()) && !resume)
     pending_discontinuity_ = true;
   if (!resume) {  // a new timeline: a reconnect continues this one, not an older one
@@ -172,6 +178,11 @@ std::optional<int64_t> Rendition::ContinuationPoint() const {
 
 void Rendition::Clear() {
   std::lock_guard writer(writer_mu_);
+  ClearLocked();
+  (void)Publish({});
+}
+
+void Rendition::ClearLocked() {
   window_.clear();
   keep_from_us_.store(INT64_MIN, std::memory_order_relaxed);
   open_parts_.clear();
@@ -180,7 +191,6 @@ void Rendition::Clear() {
   writer_ended_ = false;
   trimmed_ = false;
   pending_discontinuity_ = segments_total_ > 0;
-  (void)Publish({});
 }
 
 void Rendition::SetInit(std::shared_ptr<const std::vector<uint8_t>> init) {
@@ -574,7 +584,8 @@ AwaitResult Rendition::Await(uint64_t msn,
     return AwaitResult::kNotLive;
   if (Reached(position_, msn, part))
     return AwaitResult::kReady;
-  // RFC 8216bis 6.2.5.2: more than two segments beyond the last in the playlist, or a part past
+  // RFC 8216bis 6.2.5.2: more than two segments beyond the last complete one (the open segment
+  // is not in the playlist yet: it is open + 1 at most), or a part past
   // its last part by more than the Advance Part Limit: 3 / PART-TARGET parts when that is under a
   // second (~9 at 0.334 s: players ask for a segment's last part to wait for the whole segment),
   // else 3. A part the open segment can still have (TARGETDURATION / PART-TARGET of them) is
@@ -585,7 +596,7 @@ AwaitResult Rendition::Await(uint64_t msn,
   const double advance_limit = part_target > 0 && part_target < 1 ? 3 / part_target : 3;
   const double can_have =
       part_target > 0 ? std::ceil((position_.target_duration_s + 0.5) / part_target - 1e-3) : 0;
-  if (msn > position_.open + 2 ||
+  if (msn > position_.open + 1 ||
       (part && msn == position_.open &&
        static_cast<double>(*part) + 1 - static_cast<double>(position_.open_parts) > advance_limit &&
        static_cast<double>(*part) >= can_have))

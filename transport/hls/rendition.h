@@ -251,6 +251,7 @@ class Rendition {
   // The end of a publish: ENDLIST published, the trim scheduled (writer lock held).
   void PublishEnd();
   void TrimEnded();
+  void ClearLocked();  // Clear with writer_mu_ held; publishes nothing
   struct Held {
     uint64_t sequence;
     std::shared_ptr<const std::vector<uint8_t>> bytes;
