@@ -284,7 +284,8 @@ class AppImpl final : public App {
     // short chance to go.
     webhooks_->Shutdown(kWebhookShutdownGrace);
     WriteSequenceFloor();
-    logger_->info("stopped");
+    if (started_)
+      logger_->info("stopped");
   }
 
  private:
@@ -393,6 +394,11 @@ class AppImpl final : public App {
 
   std::mutex stop_mu_;
   bool stopped_ = false;
+
+ public:
+  bool started_ = false;  // App::Start succeeded (a failed start logs no "stopped")
+
+ private:
 };
 
 // The host part to print in URLs: the listen host, or for a wildcard this machine's first
@@ -463,7 +469,8 @@ Result<std::unique_ptr<App>> App::Start(Config config,
                                         const Clock& clock) {
   auto app = std::make_unique<AppImpl>(std::move(config), std::move(logger), clock);
   if (Status s = app->Start(); !s)
-    return s.error();
+    return s.error();  // the half-started app stops quietly: the caller logs why
+  app->started_ = true;
   return std::unique_ptr<App>(std::move(app));
 }
 

@@ -107,12 +107,25 @@ class CardServiceImpl final : public CardService {
   }
 
   void Handle(const http::Request& req, http::Reply reply) override {
-    const std::string_view auth = req.Header("authorization");
-    constexpr std::string_view kBearer = "Bearer ";
-    if (auth.size() <= kBearer.size() || auth.substr(0, kBearer.size()) != kBearer ||
-        !TokenEquals(auth.substr(kBearer.size()))) {
-      reply(ErrorResponse({401, "", auth.empty() ? "missing Authorization: Bearer <api.token>"
-                                                 : "wrong API token"}));
+    // "Bearer" in any case (RFC 7235 2.1: the scheme is case-insensitive), one or more spaces.
+    std::string_view auth = req.Header("authorization");
+    constexpr std::string_view kBearer = "bearer";
+    const bool bearer = auth.size() > kBearer.size() &&
+                        std::equal(kBearer.begin(), kBearer.end(), auth.begin(),
+                                   [](char a, char b) {
+                                     return a == (b >= 'A' && b <= 'Z' ? b - 'A' + 'a' : b);
+                                   }) &&
+                        auth[kBearer.size()] == ' ';
+    if (bearer) {
+      auth.remove_prefix(kBearer.size());
+      while (!auth.empty() && auth.front() == ' ')
+        auth.remove_prefix(1);
+    }
+    if (!bearer || !TokenEquals(auth)) {
+      reply(ErrorResponse({401, "",
+                           auth.empty() ? "missing Authorization: Bearer <api.token>"
+                           : !bearer    ? "expected Authorization: Bearer <api.token>"
+                                        : "wrong API token"}));
       return;
     }
     std::lock_guard lock(mu_);

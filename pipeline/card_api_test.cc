@@ -129,9 +129,18 @@ TEST_F(CardApiTest, EveryCallNeedsTheBearerToken) {
   EXPECT_NE(none.Header("WWW-Authenticate").find("Bearer"), std::string::npos);
   Answer wrong = Call("GET", "/api/v1/streams", "", {{"Authorization", "Bearer nope"}}, false);
   EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(wrong.body["error"]["message"], "wrong API token");
+  // The token alone, no scheme: the message says what is expected (not "wrong API token").
+  Answer bare = Call("GET", "/api/v1/streams", "", {{"Authorization", kToken}}, false);
+  EXPECT_EQ(bare.status, 401);
+  EXPECT_EQ(bare.body["error"]["message"], "expected Authorization: Bearer <api.token>");
   Answer put = Call("PUT", "/api/v1/streams/shop/cards/a", kSneakers, {}, false);
   EXPECT_EQ(put.status, 401);
   EXPECT_FALSE(service_->Stage("shop")->active()) << "a refused call changes nothing";
+  // The scheme in any case (RFC 7235).
+  Answer lower = Call("GET", "/api/v1/streams", "",
+                      {{"Authorization", std::string("bearer  ") + kToken}}, false);
+  EXPECT_EQ(lower.status, 200);
   Answer ok = Call("GET", "/api/v1/streams");
   ASSERT_EQ(ok.status, 200);
   ASSERT_EQ(ok.body["streams"].size(), 2u);

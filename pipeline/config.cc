@@ -5,7 +5,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <arpa/inet.h>
 #include <sys/stat.h>
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -44,6 +46,12 @@ Status ParseServer(Reader& r, const YAML::Node& node, Config& config) {
     STRAIT_TRY(r.String(node["console_dir"], "server.console_dir", config.console_dir));
     if (config.console_dir.empty())
       return At(r.source(), node["console_dir"], "server.console_dir must not be empty");
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(std::filesystem::path(config.console_dir) / "index.html",
+                                          ec)) {
+      return At(r.source(), node["console_dir"],
+                "server.console_dir: no index.html in '" + config.console_dir + "'");
+    }
   }
   if (node["http_requests_per_second"]) {
     STRAIT_TRY(r.Double(node["http_requests_per_second"], "server.http_requests_per_second", 0,
@@ -355,6 +363,14 @@ Status ValidateListenAddress(const std::string& address) {
   if (host.front() == '[') {
     if (host.back() != ']' || host.size() < 3)
       return Error("'" + address + "': bad IPv6 host");
+    host = host.substr(1, host.size() - 2);
+  }
+  // The listeners bind an address, not a name (as `serve` does: it refused "localhost" at start).
+  in6_addr v6;
+  in_addr v4;
+  if (inet_pton(AF_INET, host.c_str(), &v4) != 1 && inet_pton(AF_INET6, host.c_str(), &v6) != 1) {
+    return Error("'" + address + "': the host must be an IP address (0.0.0.0: every interface, " +
+                 "127.0.0.1: this machine only), not '" + host + "'");
   }
   if (port.empty() || port.size() > 5 ||
       port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535) {

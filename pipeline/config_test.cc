@@ -110,6 +110,13 @@ TEST(ConfigTest, RejectsBadInputWithFileLineAndReason) {
       {"api:\n  secret: x\n", "unknown key 'secret' in api"},
       {"api:\n  card_render: rung\n", "api.card_render must be source or per_rendition"},
       {"colour: red\n", "unknown key 'colour' in the top level"},
+      // A repeated key was accepted, the first one winning without a word.
+      {"server:\n  http_listen: 0.0.0.0:1111\n  http_listen: 0.0.0.0:2222\n",
+       "bad.yaml:3:3: 'http_listen' appears twice in server"},
+      {"server: {}\nserver: {}\n", "bad.yaml:2:1: 'server' appears twice in the top level"},
+      // `serve` binds an address: a name passed check-config, then failed at start.
+      {"server:\n  http_listen: localhost:8080\n",
+       "bad.yaml:2:16: server.http_listen: 'localhost:8080': the host must be an IP address"},
       {"srt:\n  pbkeylen: 20\n", "srt.pbkeylen must be 16, 24 or 32"},
       {"srt:\n  payload_size: 1000\n", "srt.payload_size must be a multiple of 188"},
       {"srt:\n  passphrase: short\n", "srt.passphrase must be 10-79 characters"},

@@ -128,13 +128,21 @@ TEST_F(DemoConfigTest, AConfigFileGetsDemoOnlyWhenItHasNone) {
   EXPECT_EQ(own->streams[0].key, "sk_mine_123");
 }
 
+// A console_dir must hold the page: one without index.html was accepted, and /console then
+// answered 404 with advice to rebuild.
 TEST(ConsoleDirConfigTest, ParsedAndValidated) {
-  auto ok = ParseConfig("server: {console_dir: /opt/strait/console}\n", "t.yaml");
+  const std::string dir = std::string(STRAIT_SOURCE_DIR) + "/pipeline/console";
+  auto ok = ParseConfig("server: {console_dir: " + dir + "}\n", "t.yaml");
   ASSERT_TRUE(ok.ok()) << ok.error().message();
-  EXPECT_EQ(ok->console_dir, "/opt/strait/console");
+  EXPECT_EQ(ok->console_dir, dir);
   auto empty = ParseConfig("server: {console_dir: ''}\n", "t.yaml");
   ASSERT_FALSE(empty.ok());
   EXPECT_NE(empty.error().message().find("server.console_dir"), std::string::npos);
+  auto missing = ParseConfig("server: {console_dir: /nonexistent/console}\n", "t.yaml");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message().find("t.yaml:1:23: server.console_dir: no index.html"),
+            std::string::npos)
+      << missing.error().message();
 }
 
 // Records what an ingest server would hand the pipeline.

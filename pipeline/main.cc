@@ -162,6 +162,7 @@ int Serve(const ServeFlags& flags) {
 
 int main(int argc, char** argv) {
   CLI::App app{"strait: live-commerce video origin (RTMP in, HLS out)"};
+  app.set_version_flag("--version", std::string("strait ") + STRAIT_VERSION);
   app.require_subcommand(1);
 
   ServeFlags flags;

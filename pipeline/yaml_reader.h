@@ -36,8 +36,12 @@ class Reader {
              const std::set<std::string>& allowed) {
     if (!node.IsMap())
       return At(source_, node, what + " must be a mapping");
+    std::set<std::string> seen;
     for (const auto& kv : node) {
       const std::string key = kv.first.Scalar();
+      // yaml-cpp keeps both and node[key] finds the first: a second one would be ignored quietly.
+      if (!seen.insert(key).second)
+        return At(source_, kv.first, "'" + key + "' appears twice in " + what);
       if (!allowed.count(key)) {
         std::string list;
         for (const auto& a : allowed)

@@ -17,6 +17,13 @@ using test::BackgroundProcess;
 using test::RunCommand;
 using test::TempDir;
 
+TEST(CliTest, VersionIsPrinted) {
+  auto v = RunCommand(test::StraitBinary() + " --version");
+  EXPECT_EQ(v.exit_code, 0) << v.output;
+  EXPECT_TRUE(std::regex_search(v.output, std::regex("^strait [0-9]+\\.[0-9]+\\.[0-9]+\n")))
+      << v.output;
+}
+
 TEST(CliTest, CheckConfigAcceptsTheExampleAndRejectsBadFilesWithLine) {
   auto good = RunCommand(test::StraitBinary() + " check-config " + std::string(STRAIT_SOURCE_DIR) +
                          "/configs/strait.yaml");

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <charconv>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <string_view>
@@ -299,8 +300,14 @@ Status Server::State::Listen() {
   }
   if (!ok)
     return Error(std::string("socket options: ") + srt_getlasterror_str());
-  if (srt_bind(listener, endpoint->data(), static_cast<int>(endpoint->size())) != 0 ||
-      srt_listen_callback(listener, &State::OnListen, this) != 0 || srt_listen(listener, 64) != 0)
+  if (srt_bind(listener, endpoint->data(), static_cast<int>(endpoint->size())) != 0) {
+    // libsrt says only "unable to create/configure SRT socket": the system's reason is the news.
+    int sys_errno = 0;
+    srt_getlasterror(&sys_errno);
+    return Error("listen on UDP " + opts.listen + ": " +
+                 (sys_errno ? std::string(std::strerror(sys_errno)) : srt_getlasterror_str()));
+  }
+  if (srt_listen_callback(listener, &State::OnListen, this) != 0 || srt_listen(listener, 64) != 0)
     return Error(std::string("listen on ") + opts.listen + ": " + srt_getlasterror_str());
   eid = srt_epoll_create();
   const int events = SRT_EPOLL_IN | SRT_EPOLL_ERR;
