@@ -351,13 +351,8 @@ PublishDecision StreamRegistry::Publish(const transport::PublishRequest& request
     }
     if (suspended) {
       continue_at = suspended->Resume();  // nullopt: its grace window is over
-      if (continue_at) {
-        transcoder = std::move(suspended);
-        logger_->info(
-            "stream {}: publisher back within the reconnect grace window: the "
-            "renditions continue",
-            entry->config.name);
-      }
+      if (continue_at)
+        transcoder = std::move(suspended);  // the session says so (one line)
     }
   }
   if (transcode_.enabled && !transcoder) {

@@ -850,7 +850,6 @@ struct Transcoder::Graph {
         stall_offset_90k = 0;
         max_raw_90k = kNoTimestamp;
         held.clear();
-        logger->info("stream {}: publisher back: the renditions continue", name);
         r->at->set_value(at);
       } else {
         if (filler.active())

@@ -37,6 +37,21 @@ std::vector<ffmpeg::FileReader::Event> ReadAll(const std::string& path) {
   }
 }
 
+// A ladder of one x264 ultrafast rung, logging nowhere.
+TranscoderOptions OneRung(const std::string& name, int height, int kbps) {
+  TranscoderOptions opts;
+  RungConfig r;
+  r.name = name;
+  r.height = height;
+  r.bitrate_kbps = kbps;
+  r.preset = "ultrafast";
+  opts.ladder = {r};
+  opts.encoder = "x264";
+  opts.logger =
+      std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>());
+  return opts;
+}
+
 TEST(TranscoderTest, DecoderThreadsAreTheCoresTheEncodersLeave) {
   EXPECT_EQ(DefaultDecoderThreads(2, 3), 1);  // the reference machine's ladder
   EXPECT_EQ(DefaultDecoderThreads(1, 1), 1);
@@ -249,19 +264,10 @@ TEST_F(SlowRungTest, AFailingNvdecGivesWayToTheCpuDecoder) {
 // offset, audio and video), and every segment stays within the target duration. Before, the hole
 // made one segment 3.5 s long, and TARGETDURATION went from 2 (the stream's) to 4.
 TEST_F(SlowRungTest, AStalledPublisherGetsTheFillerAndNoLongSegment) {
-  TranscoderOptions opts;
-  RungConfig r;
-  r.name = "240p";
-  r.height = 240;
-  r.bitrate_kbps = 400;
-  r.preset = "ultrafast";
-  opts.ladder = {r};
-  opts.encoder = "x264";
+  TranscoderOptions opts = OneRung("240p", 240, 400);
   opts.live = true;
   opts.segment_duration_s = 1.0;
   opts.input_loss = 1000ms;
-  opts.logger =
-      std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>());
   Transcoder transcoder("t", stream_, clock_, opts);
   auto seconds = [](const Packet& p) {
     return static_cast<double>(p.pts()) * p.timebase().num / p.timebase().den;
@@ -316,16 +322,7 @@ TEST(TranscoderTest, PicturesOverTheSizeLimitAreNotDecoded) {
                      ":rate=5 -frames:v 2 -c:v libx264 -preset ultrafast -pix_fmt yuv420p " + clip)
                         .c_str()),
         0);
-    TranscoderOptions opts;
-    RungConfig r;
-    r.name = "90p";
-    r.height = 90;
-    r.bitrate_kbps = 100;
-    r.preset = "ultrafast";
-    opts.ladder = {r};
-    opts.encoder = "x264";
-    opts.logger =
-        std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>());
+    TranscoderOptions opts = OneRung("90p", 90, 100);
     transport::hls::Stream stream("t", {});
     SystemClock clock;
     Transcoder transcoder("t", stream, clock, opts);

@@ -270,8 +270,11 @@ int Server::State::Vet(SRTSOCKET ns, const sockaddr* peer_addr, const char* stre
   const PublishCheck check = play ? handler.CheckPlay({"srt", id->app, id->key, peer, id->session})
                                   : handler.Check({"srt", id->app, id->key, peer});
   if (check.refusal != PublishRefusal::kNone) {
+    std::string what = play ? "play" : "";
+    if (!id->app.empty())
+      what += (what.empty() ? "app " : ", app ") + id->app;
     return refuse(play ? PlayRejectCode(check.refusal) : RejectCode(check.refusal),
-                  (play ? "play, app " : "app ") + id->app + ": " + check.message);
+                  what.empty() ? check.message : what + ": " + check.message);
   }
   if (!check.passphrase.empty() && !SetString(ns, SRTO_PASSPHRASE, check.passphrase))
     return refuse(kRejectInternal, std::string("stream passphrase: ") + srt_getlasterror_str());
