@@ -624,11 +624,20 @@ struct Transcoder::Graph {
     opus_end = std::max(opus_end, Rescale(a.pts(), a.timebase(), Timebase{1, 48000}) + 960);
   }
 
-  void WriteAudio(const Packet& a) {
+  // The "audio" rendition's AAC, timed by its samples: a frame is 1024 of them, but a publisher's
+  // millisecond timestamps (RTMP) put frames 21 or 22 ms apart, which made CMAF sample durations
+  // of 1008 and 1056 and a 1 ms gap or overlap at every part. A frame within half a frame of
+  // where the last one ended starts there; one further off keeps its own time (a hole, a jump).
+  void WriteAudio(const Packet& in) {
+    if (in.pts() == kNoTimestamp)
+      return;
     const int rate = audio_out->sample_rate > 0 ? audio_out->sample_rate : 48000;
-    const int64_t at = Rescale(a.pts(), a.timebase(), Timebase{1, rate});
+    int64_t at = Rescale(in.pts(), in.timebase(), Timebase{1, rate});
     if (aac_end > 0 && at < aac_end - 512)
       return;  // behind what the rendition has (a straggler behind the filler's silence)
+    if (aac_end > 0 && at <= aac_end + 512)
+      at = aac_end;
+    const Packet a = in.InTimebase(Timebase{1, rate}).WithTimestamps(at, at);
     if (Status s = audio->Write(a); !s.ok() && audio_errors++ < 5)
       logger->warn("stream {}: audio: {}", name, s.error().message());
     aac_end = std::max(aac_end, at + 1024);

@@ -9,9 +9,12 @@
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <sstream>
 #include <thread>
 #include <utility>
 
@@ -307,6 +310,55 @@ TEST_F(SlowRungTest, AStalledPublisherGetsTheFillerAndNoLongSegment) {
     // 7.5 s of media and the filler's 1.5 s (the stall less the second before it is noticed).
     EXPECT_NEAR(total, 9.0, 0.5) << name << "\n" << playlist;
   }
+}
+
+// AAC published with millisecond timestamps (RTMP) comes out of the "audio" rendition timed by its
+// samples: frames 1024 samples apart. They were 21 or 22 ms apart as published (CMAF sample
+// durations of 1008 and 1056, a 1 ms gap or overlap at every part).
+TEST_F(SlowRungTest, MillisecondAudioTimestampsComeOutTimedBySamples) {
+  TranscoderOptions opts = OneRung("120p", 120, 150);
+  opts.live = false;
+  {
+    Transcoder transcoder("t", stream_, clock_, opts);
+    for (const auto& e : events_) {
+      if (auto* t = std::get_if<TrackInfo>(&e)) {
+        TrackInfo ms = *t;
+        ms.timebase = Timebase{1, 1000};
+        transcoder.OnTrack(ms);
+      } else if (auto* p = std::get_if<Packet>(&e)) {
+        transcoder.OnPacket(p->InTimebase(Timebase{1, 1000}));
+      }
+    }
+    transcoder.OnEnd(OkStatus());
+  }
+  const auto* audio = stream_.FindRendition("audio");
+  ASSERT_NE(audio, nullptr);
+  std::string all;
+  for (uint64_t n = 0; auto bytes = audio->Segment(n); ++n)
+    all.append(bytes->begin(), bytes->end());
+  ASSERT_FALSE(all.empty());
+  const std::string file = (dir_ / "audio.ts").string();
+  std::ofstream(file, std::ios::binary) << all;
+  FILE* probe = ::popen(("ffprobe -v error -select_streams a -show_entries packet=pts "
+                         "-of csv=p=0 " +
+                         file)
+                            .c_str(),
+                        "r");
+  ASSERT_NE(probe, nullptr);
+  std::string text;
+  for (char buf[4096]; size_t n = std::fread(buf, 1, sizeof(buf), probe);)
+    text.append(buf, n);
+  ::pclose(probe);
+  std::vector<int64_t> pts;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);)
+    if (!line.empty() && std::isdigit(static_cast<unsigned char>(line[0])))
+      pts.push_back(std::stoll(line));
+  ASSERT_GT(pts.size(), 400u) << text.substr(0, 300);  // 10 s at 48 kHz: 469 frames
+  size_t off_grid = 0;
+  for (size_t i = 1; i < pts.size(); ++i)
+    off_grid += std::llabs(pts[i] - pts[i - 1] - 1920) > 1;  // 1024 samples at 90 kHz
+  EXPECT_EQ(off_grid, 0u) << "frames not 1024 samples apart";
 }
 
 // A publish announcing pictures over 4096x2304 (or a side over 4096) is not decoded: an 8192x8192
