@@ -198,6 +198,14 @@ int main(int argc, char** argv) {
   transcode->add_option("--log-level", transcode_log_level, "Log level (default warn)")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
 
+  // CLI11 answers "A subcommand is required" to a misspelt one: say which word it did not know.
+  const std::string first = argc > 1 ? argv[1] : "";
+  if (!first.empty() && first[0] != '-' && first != "serve" && first != "check-config" &&
+      first != "transcode") {
+    std::fprintf(stderr, "strait: unknown command '%s' (serve, check-config, transcode; --help)\n",
+                 argv[1]);
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

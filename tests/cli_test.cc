@@ -22,6 +22,9 @@ TEST(CliTest, VersionIsPrinted) {
   EXPECT_EQ(v.exit_code, 0) << v.output;
   EXPECT_TRUE(std::regex_search(v.output, std::regex("^strait [0-9]+\\.[0-9]+\\.[0-9]+\n")))
       << v.output;
+  auto typo = RunCommand(test::StraitBinary() + " serev");
+  EXPECT_EQ(typo.exit_code, 2);
+  EXPECT_NE(typo.output.find("unknown command 'serev'"), std::string::npos) << typo.output;
 }
 
 TEST(CliTest, CheckConfigAcceptsTheExampleAndRejectsBadFilesWithLine) {
