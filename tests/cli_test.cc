@@ -17,7 +17,7 @@ using test::BackgroundProcess;
 using test::RunCommand;
 using test::TempDir;
 
-TEST(CliTest, VersionIsPrinted) {
+TEST(CliTest, VersionAndAMisspeltCommand) {
   auto v = RunCommand(test::StraitBinary() + " --version");
   EXPECT_EQ(v.exit_code, 0) << v.output;
   EXPECT_TRUE(std::regex_search(v.output, std::regex("^strait [0-9]+\\.[0-9]+\\.[0-9]+\n")))
