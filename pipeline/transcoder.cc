@@ -439,6 +439,8 @@ struct Transcoder::Graph {
   }
 
   void OnTrack(const TrackInfo& t) {
+    if (t.kind == MediaKind::kVideo)
+      out.ExpectVideo(true);  // the master waits for the rungs, not only the audio
     if (t.kind == MediaKind::kVideo && !source_rung)
       CreateSourceRung(t);
     if (source_rung && t.kind == MediaKind::kVideo)
@@ -859,6 +861,12 @@ struct Transcoder::Graph {
         stall_offset_90k = 0;
         max_raw_90k = kNoTimestamp;
         held.clear();
+        {
+          // The new publish's first packet is on its way: the old one's last must not make the
+          // input look lost at once.
+          std::lock_guard lock(mu);
+          last_push = std::chrono::steady_clock::now();
+        }
         r->at->set_value(at);
       } else {
         if (filler.active())
@@ -916,6 +924,7 @@ struct Transcoder::Graph {
       (void)opus_transcoder->Flush([this](Packet a) { (void)opus->Write(a); });
     if (opus)
       (void)opus->Finish(grace_expired);
+    out.ExpectVideo(false);
   }
 };
 

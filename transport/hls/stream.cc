@@ -174,7 +174,7 @@ void Stream::RenderMaster() {
     std::vector<Rendition*> audio_renditions;
     std::optional<std::chrono::system_clock::time_point> video_start;  // earliest window start
     bool audio_pending = false;
-    uint64_t video_segments = 0;
+    uint64_t video_segments = 0, audio_segments = 0;
     for (Rendition* r : all) {
       if (r->format() != format)
         continue;
@@ -191,6 +191,7 @@ void Stream::RenderMaster() {
         } else if (v->has_audio) {
           audio_only.push_back(*v);
           audio_renditions.push_back(r);
+          audio_segments = std::max(audio_segments, r->Stats().segments_total);
         }
         variants.push_back(std::move(*v));
       }
@@ -205,6 +206,13 @@ void Stream::RenderMaster() {
     // most (an audio track that never sends a frame must not keep the stream off the air).
     if (audio_pending && audio_only.empty() && !video_only.empty() &&
         video_segments < kMaxSegmentsWaitingForAudio) {
+      hold[Index(format)] = true;
+      continue;
+    }
+    // The same the other way: audio alone while the video renditions (created at the first
+    // decoded picture) have no segment yet.
+    if (video_expected_.load() && video_only.empty() && !audio_only.empty() &&
+        audio_only.size() == variants.size() && audio_segments < kMaxSegmentsWaitingForAudio) {
       hold[Index(format)] = true;
       continue;
     }

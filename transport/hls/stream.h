@@ -13,6 +13,7 @@
 // to every rendition, each taking that rendition's writer lock briefly.
 #pragma once
 
+#include <atomic>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -65,6 +66,11 @@ class Stream {
   // Rendition::AddDateRange. `range.start_90k` / `end_90k` are on the packets' media timeline.
   void AddDateRange(DateRange range);
   void EndDateRange(const std::string& id, int64_t end_90k);
+  // The publish has video (a transcode graph saw its track): while no video rendition has a
+  // segment, an audio-only master is held back — for a few audio segments at most — so a
+  // viewer at go-live does not get the sound alone (the audio rendition's first segment came
+  // ~180 ms before the first rung's, and players read the master once). Any thread.
+  void ExpectVideo(bool yes) { video_expected_.store(yes); }
   // Forgets all segments of all renditions (HTTP answers 404 until the next segment). Call it
   // only while no packager writes to this stream.
   void Clear();
@@ -84,6 +90,7 @@ class Stream {
   std::shared_ptr<const std::string> master_text_[2];  // by SegmentFormat
   std::shared_ptr<const PlaylistDoc> master_[2];
   std::mutex render_mu_;  // serializes master renders from several rendition writers
+  std::atomic<bool> video_expected_{false};
 };
 
 }  // namespace strait::transport::hls

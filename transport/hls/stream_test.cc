@@ -78,6 +78,27 @@ TEST_F(LadderMasterTest, AnAudioTrackWithoutFramesHoldsTheMasterBackForAFewSegme
   EXPECT_EQ(master.find("AUDIO="), std::string::npos) << master;
 }
 
+// The other way round: the audio rendition's first segment came ~180 ms before the first rung's
+// (the rungs are made at the first decoded picture), and the master listed the sound alone.
+TEST_F(LadderMasterTest, AudioWaitsForTheRungsWhenThePublishHasVideo) {
+  stream_.ExpectVideo(true);
+  ASSERT_TRUE(audio_.AddTrack(AudioTrack()).ok());
+  Feed(audio_, MakeLive(0, 4100, false, true));
+  EXPECT_EQ(stream_.FindRendition("audio")->Stats().segments_total, 2u);
+  EXPECT_EQ(stream_.MasterPlaylist(), nullptr) << Master();
+  ASSERT_TRUE(video_.AddTrack(VideoTrack()).ok());
+  Feed(video_, MakeLive(0, 2100, true, false));
+  const std::string master = Master();
+  EXPECT_NE(master.find("AUDIO=\"audio\""), std::string::npos) << master;
+  EXPECT_NE(master.find("720p/playlist.m3u8"), std::string::npos) << master;
+}
+
+TEST_F(LadderMasterTest, AnAudioOnlyPublishIsListedAtOnce) {
+  ASSERT_TRUE(audio_.AddTrack(AudioTrack()).ok());
+  Feed(audio_, MakeLive(0, 2100, false, true));
+  EXPECT_NE(Master().find("audio/playlist.m3u8"), std::string::npos) << Master();
+}
+
 TEST_F(LadderMasterTest, AVideoOnlySourceIsListedAtOnce) {
   ASSERT_TRUE(video_.AddTrack(VideoTrack()).ok());
   Feed(video_, MakeLive(0, 2100, true, false));
