@@ -14,20 +14,14 @@ namespace strait::pipeline {
 
 namespace {
 
-// Whether the silence encoder's packets fit the publisher's track. AAC: the same object type, rate
-// and channels — the two configurations' bytes may differ (the TS ingest's 2-byte
-// AudioSpecificConfig, FFmpeg's 5-byte one with its explicit no-SBR extension) for the same
-// stream. Other codecs: the same bytes.
+// Whether the silence encoder's packets fit the publisher's track. AAC: the same configuration,
+// whatever its bytes (aac::SameConfiguration). Other codecs: the same bytes.
 bool SameConfiguration(const TrackInfo& source, const TrackInfo& encoder) {
   if (source.codec != encoder.codec)
     return false;
   if (source.codec != CodecId::kAac)
     return source.extradata == encoder.extradata;
-  auto a = aac::ParseAudioSpecificConfig(source.extradata);
-  auto b = aac::ParseAudioSpecificConfig(encoder.extradata);
-  return a.ok() && b.ok() && a->object_type == b->object_type && a->sample_rate == b->sample_rate &&
-         a->channel_config == b->channel_config &&
-         a->extension_sample_rate == b->extension_sample_rate;
+  return aac::SameConfiguration(source.extradata, encoder.extradata);
 }
 
 // Samples per compressed frame: how far the last packet reaches.

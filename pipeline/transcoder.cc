@@ -12,6 +12,7 @@
 #include <thread>
 #include <variant>
 
+#include "codecs/aac/audio_specific_config.h"
 #include "codecs/cuda/scaler.h"
 #include "codecs/ffmpeg/audio_transcoder.h"
 #include "codecs/ffmpeg/video_decoder.h"
@@ -844,6 +845,12 @@ struct Transcoder::Graph {
           kept = t->timebase;
         TrackInfo track = *t;
         track.timebase = *kept;
+        // The same AAC described in other bytes (RTMP's 5-byte AudioSpecificConfig, SRT's 2-byte
+        // one: a publisher back over the other protocol) keeps the audio rendition's init.
+        if (track.codec == CodecId::kAac && audio_out && !audio_transcoder &&
+            audio_out->codec == CodecId::kAac && track.extradata != audio_out->extradata &&
+            aac::SameConfiguration(track.extradata, audio_out->extradata))
+          track.extradata = audio_out->extradata;
         OnTrack(track);
       } else if (auto* in = std::get_if<Packet>(&item)) {
         for (const Packet& p : Admit(*in))

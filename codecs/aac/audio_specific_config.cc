@@ -73,4 +73,12 @@ Result<AudioSpecificConfig> ParseAudioSpecificConfig(std::span<const uint8_t> as
   return c;
 }
 
+bool SameConfiguration(std::span<const uint8_t> a, std::span<const uint8_t> b) {
+  auto x = ParseAudioSpecificConfig(a);
+  auto y = ParseAudioSpecificConfig(b);
+  return x.ok() && y.ok() && x->object_type == y->object_type && x->sample_rate == y->sample_rate &&
+         x->channel_config == y->channel_config &&
+         x->extension_sample_rate == y->extension_sample_rate;
+}
+
 }  // namespace strait::aac

@@ -24,5 +24,9 @@ struct AudioSpecificConfig {
 // Sampling frequency for a 4-bit index, 0 for reserved/escape values.
 int SampleRateFromIndex(int index);
 Result<AudioSpecificConfig> ParseAudioSpecificConfig(std::span<const uint8_t> asc);
+// Whether two configurations describe the same stream (object type, rates, channels), though
+// their bytes may differ: the TS ingest's 2-byte form and FFmpeg's 5-byte one with an explicit
+// no-SBR extension. False when either does not parse.
+bool SameConfiguration(std::span<const uint8_t> a, std::span<const uint8_t> b);
 
 }  // namespace strait::aac

@@ -18,6 +18,19 @@ TEST(AudioSpecificConfig, ParsesLcStereo) {
   EXPECT_EQ(c->extension_sample_rate, 0);
 }
 
+// The same 48 kHz stereo AAC-LC as the TS ingest and as FFmpeg (RTMP) describe it: the second
+// adds a sync extension saying "no SBR".
+TEST(AudioSpecificConfig, SameConfigurationInEitherForm) {
+  const uint8_t two[] = {0x11, 0x90};
+  const uint8_t five[] = {0x11, 0x90, 0x56, 0xE5, 0x00};
+  const uint8_t at_44100[] = {0x12, 0x10};
+  const uint8_t garbage[] = {0xFF};
+  EXPECT_TRUE(SameConfiguration(two, five));
+  EXPECT_TRUE(SameConfiguration(five, two));
+  EXPECT_FALSE(SameConfiguration(two, at_44100));
+  EXPECT_FALSE(SameConfiguration(two, garbage));
+}
+
 TEST(AudioSpecificConfig, ParsesExplicitHeAac) {
   Result<AudioSpecificConfig> c = ParseAudioSpecificConfig(testdata::kAscHeAac);
   ASSERT_TRUE(c.ok()) << c.error().message();
