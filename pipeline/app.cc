@@ -222,6 +222,8 @@ class AppImpl final : public App {
     for (int i = 0; i < threads; ++i)
       threads_.emplace_back([this] { io_.run(); });
     logger_->info("{} io threads, {} configured stream(s)", threads, config_.streams.size());
+    if (config_.streams.empty() && !config_.demo)
+      logger_->warn("no streams configured: nothing can publish (add a streams: list)");
     if (config_.demo)
       return StartDemo();
     return OkStatus();

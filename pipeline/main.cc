@@ -40,6 +40,9 @@ int CheckConfig(const std::string& path) {
   std::printf("%s: OK (%zu stream%s; rtmp %s, srt %s, http %s)\n", path.c_str(),
               config->streams.size(), config->streams.size() == 1 ? "" : "s",
               config->rtmp_listen.c_str(), config->srt_listen.c_str(), config->http_listen.c_str());
+  if (config->streams.empty())
+    std::fprintf(stderr, "strait: warning: %s lists no streams: nothing can publish\n",
+                 path.c_str());
   return 0;
 }
 
