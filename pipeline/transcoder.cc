@@ -18,6 +18,7 @@
 #include "codecs/ffmpeg/video_decoder.h"
 #include "codecs/ts/annexb.h"
 #include "pipeline/filler.h"
+#include "pipeline/resume_timeline.h"
 #include "transport/hls/packager.h"
 #include "transport/hls/stream.h"
 
@@ -103,10 +104,7 @@ struct Transcoder::Graph {
   // the gap moves by one offset (90 kHz) so that it continues where the filler stopped.
   std::chrono::steady_clock::time_point last_push;  // guarded by mu: a packet last came
   bool stalled = false;                // the filler runs for input loss, not for Suspend
-  std::optional<int64_t> stall_end;    // where the filler stopped; the offset is set at a packet
-  int64_t stall_offset_90k = 0;        // added to every packet since the last input loss
-  int64_t max_raw_90k = kNoTimestamp;  // the latest decode time received (before the offset)
-  std::vector<Packet> held;            // after an input loss, until the offset is decided
+  ResumeTimeline resume;               // where the packets go on after an input loss
   // The timebase of the first track of each kind: the rungs, the filler and the packagers keep
   // it, so a publisher back within the grace window over another protocol (RTMP's milliseconds,
   // SRT's 90 kHz) has its tracks and packets put in it (before, its video ran 90 times too fast).
@@ -663,11 +661,10 @@ struct Transcoder::Graph {
 
   // The publisher went away: real pictures still in the decoder come out, then the filler runs.
   void BeginFill(std::chrono::milliseconds grace) {
-    for (const Packet& p : ReleaseHeld(false))  // media came back, briefly
+    for (const Packet& p : resume.Release())  // media came back, briefly
       Process(p);
     if (stalled) {  // the filler already runs (input loss): from now on for the grace window
       stalled = false;
-      stall_end.reset();
       grace_deadline = std::chrono::steady_clock::now() + grace;
       return;
     }
@@ -712,76 +709,17 @@ struct Transcoder::Graph {
            (last_video_pts != kNoTimestamp || aac_end > 0);
   }
 
-  // The packets to process for one that came in (none, it, or it with the ones held before it):
-  // after an input loss the filler stops and the media continues where it stopped. Which packet
-  // the offset is taken from is decided over the first few: a publisher's muxer holds its last
-  // packet before a hole until the other track's next one (to interleave), so that straggler
-  // comes after the stall with a time from before the hole; the first packet more than kJump
-  // after everything before the stall starts the new media, the stragglers keep the old offset
-  // (their pictures and audio land behind the filler's and are dropped). With no such jump among
-  // the first kHold packets (a stalled connection that delivers everything late) the first one
-  // continues where the filler stopped.
-  static Packet Moved(const Packet& q, int64_t offset_90k) {
-    if (offset_90k == 0 || q.dts() == kNoTimestamp)
-      return q;
-    const int64_t off = Rescale(offset_90k, kMpegTs, q.timebase());
-    return q.WithTimestamps(q.pts() == kNoTimestamp ? q.pts() : q.pts() + off, q.dts() + off);
-  }
-
+  // The packets to process for one that came in (ResumeTimeline), in the graph's timebases.
   std::vector<Packet> Admit(const Packet& in) {
     const std::optional<Timebase>& kept =
         in.kind() == MediaKind::kVideo ? video_timebase : audio_timebase;
     const Packet p = kept && *kept != in.timebase() ? in.InTimebase(*kept) : in;
-    static constexpr int64_t kJump = 22500;  // 0.25 s at 90 kHz
-    static constexpr size_t kHold = 12;
-    const int64_t raw =
-        p.dts() == kNoTimestamp ? kNoTimestamp : Rescale(p.dts(), p.timebase(), kMpegTs);
     if (stalled) {
       stalled = false;
-      stall_end = filler.End();
+      resume.Resume(filler.End());
       logger->info("stream {}: media from the publisher again: the renditions continue", name);
     }
-    if (!stall_end) {
-      if (raw != kNoTimestamp)
-        max_raw_90k = max_raw_90k == kNoTimestamp ? raw : std::max(max_raw_90k, raw);
-      return {Moved(p, stall_offset_90k)};
-    }
-    held.push_back(p);
-    const bool jumped =
-        raw != kNoTimestamp && (max_raw_90k == kNoTimestamp || raw > max_raw_90k + kJump);
-    if (!jumped && held.size() < kHold)
-      return {};
-    return ReleaseHeld(jumped);
-  }
-
-  // Decides the offset after an input loss (see Admit) and returns the packets held until then:
-  // `jumped`, the last one held starts the new media; else the first one does.
-  std::vector<Packet> ReleaseHeld(bool jumped) {
-    if (!stall_end)
-      return {};
-    const Packet* from = jumped && !held.empty() ? &held.back() : nullptr;
-    if (!from) {
-      for (const Packet& h : held) {
-        if (h.dts() != kNoTimestamp) {
-          from = &h;
-          break;
-        }
-      }
-    }
-    const int64_t old_offset = stall_offset_90k;
-    if (from)
-      stall_offset_90k = *stall_end - Rescale(from->dts(), from->timebase(), kMpegTs);
-    std::vector<Packet> out;
-    for (const Packet& h : held) {
-      const bool straggler = jumped && h.dts() != kNoTimestamp &&
-                             Rescale(h.dts(), h.timebase(), kMpegTs) <= max_raw_90k;
-      out.push_back(Moved(h, straggler ? old_offset : stall_offset_90k));
-      if (h.dts() != kNoTimestamp && !straggler)
-        max_raw_90k = std::max(max_raw_90k, Rescale(h.dts(), h.timebase(), kMpegTs));
-    }
-    held.clear();
-    stall_end.reset();
-    return out;
+    return resume.Admit(p);
   }
 
   void StartFiller(std::chrono::steady_clock::time_point now, const std::string& why) {
@@ -864,10 +802,7 @@ struct Transcoder::Graph {
         }
         const int64_t at = filler.End();
         stalled = false;  // the new publish is moved onto this timeline by its session
-        stall_end.reset();
-        stall_offset_90k = 0;
-        max_raw_90k = kNoTimestamp;
-        held.clear();
+        resume.Reset();
         {
           // The new publish's first packet is on its way: the old one's last must not make the
           // input look lost at once.
@@ -910,7 +845,7 @@ struct Transcoder::Graph {
   }
 
   void Drain() {
-    for (const Packet& p : ReleaseHeld(false))
+    for (const Packet& p : resume.Release())
       Process(p);
     if (decoder)
       (void)decoder->Flush([this](Frame f) { OnFrame(std::move(f)); });
