@@ -26,9 +26,13 @@ std::vector<Packet> ResumeTimeline::Admit(const Packet& p) {
       max_raw_90k_ = std::max(max_raw_90k_, raw);  // kNoTimestamp is the lowest value
     return {Moved(p, offset_90k_)};
   }
+  // A jump from the latest time so far, the held packets' too: a late delivery with no hole moves
+  // on steadily (compared with the time before the stall alone, 0.25 s of it read as a jump, and
+  // the packets before it were moved behind the filler and lost).
+  const int64_t latest = std::max(max_raw_90k_, held_max_90k_);
+  const bool jumped = raw != kNoTimestamp && (latest == kNoTimestamp || raw > latest + kJump);
   held_.push_back(p);
-  const bool jumped =
-      raw != kNoTimestamp && (max_raw_90k_ == kNoTimestamp || raw > max_raw_90k_ + kJump);
+  held_max_90k_ = std::max(held_max_90k_, raw);
   if (!jumped && held_.size() < kHold)
     return {};
   return Decide(jumped);
@@ -54,6 +58,7 @@ std::vector<Packet> ResumeTimeline::Decide(bool jumped) {
       max_raw_90k_ = std::max(max_raw_90k_, raw);
   }
   held_.clear();
+  held_max_90k_ = kNoTimestamp;
   end_.reset();
   return out;
 }

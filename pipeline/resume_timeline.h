@@ -48,6 +48,7 @@ class ResumeTimeline {
   int64_t offset_90k_ = 0;              // added to every packet since the last input loss
   int64_t max_raw_90k_ = kNoTimestamp;  // the latest decode time received (before the offset)
   std::vector<Packet> held_;            // while deciding
+  int64_t held_max_90k_ = kNoTimestamp;  // the latest decode time held
 };
 
 }  // namespace strait::pipeline

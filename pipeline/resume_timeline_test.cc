@@ -26,6 +26,22 @@ TEST(ResumeTimelineTest, AStragglerFromBeforeTheHoleDoesNotSetTheOffset) {
   EXPECT_EQ(t.Admit(At(13087)).front().dts(), 11033) << "and the offset stays";
 }
 
+// 8 video packets 33 ms apart (0.26 s) once read as a jump from the time before the stall, and
+// the 7 before the last were moved behind the filler.
+TEST(ResumeTimelineTest, ALateDeliveryWithNoHoleContinuesFromItsFirstPacket) {
+  ResumeTimeline t;
+  (void)t.Admit(At(1000));
+  t.Resume(3 * 90000);
+  std::vector<Packet> out;
+  for (int i = 1; out.empty(); ++i) {
+    out = t.Admit(At(1000 + 33 * i));
+    ASSERT_LE(i, static_cast<int>(ResumeTimeline::kHold));
+  }
+  ASSERT_EQ(out.size(), ResumeTimeline::kHold);
+  EXPECT_EQ(out.front().dts(), 3000);
+  EXPECT_EQ(out.back().dts(), 3000 + 33 * (static_cast<int64_t>(ResumeTimeline::kHold) - 1));
+}
+
 TEST(ResumeTimelineTest, ReleaseDecidesWithWhatIsHeldAndResetForgetsTheOffset) {
   ResumeTimeline t;
   (void)t.Admit(At(1000));
